@@ -1,0 +1,272 @@
+//! Sign-up, sign-in and sign-out: the pages and the server functions behind them.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use super::{ui::{field_error, FormError}, SessionContext};
+use crate::domain::{
+    AppError, CurrentUser, EMAIL_MAX_LEN, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+};
+
+/// The signed-in user, or `None`.
+#[server(name = CurrentUserFn, prefix = "/rpc", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    Ok(crate::server::context::auth()?.user().map(|u| u.to_view()))
+}
+
+/// Signs in with email and password, then goes to `next` (a path on this site) or `/todos`.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    ssr::login(email, password, next).await
+}
+
+/// Creates an account, signs it in, and goes to `next` or `/todos`.
+#[server(prefix = "/rpc", endpoint = "signup")]
+pub async fn signup(
+    name: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    ssr::signup(name, email, password, next).await
+}
+
+/// Signs out: the session is deleted on the server, then the start page.
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = crate::server::context::session()?;
+    crate::server::auth::session::end(&session).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::{
+        domain::{safe_next, AppError, Email, Password, UserName},
+        server::{
+            auth::{
+                password::{common_password_error, is_common},
+                session,
+            },
+            context,
+            db::users::{self, NewUser},
+        },
+    };
+
+    pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+        let state = context::state()?;
+        let email = Email::parse(&email)?;
+        // Unknown email, no password and wrong password all take one argon2 verification
+        // and give one answer.
+        let user = users::find_by_email(&state.db, &email).await?;
+        let verified = match Password::parse_attempt(password) {
+            Some(password) => {
+                let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+                state.hasher.verify(&password, stored).await?
+            }
+            None => false,
+        };
+        let user = match (user, verified) {
+            (Some(user), true) => user,
+            _ => {
+                tracing::info!("sign-in failed");
+                return Err(AppError::InvalidCredentials);
+            }
+        };
+        sign_in(&user.id).await?;
+        tracing::info!(user_id = %user.id, "signed in");
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(())
+    }
+
+    pub async fn signup(
+        name: String,
+        email: String,
+        password: String,
+        next: Option<String>,
+    ) -> Result<(), AppError> {
+        let state = context::state()?;
+        let name = UserName::parse(&name)?;
+        let email = Email::parse(&email)?;
+        let password = Password::parse_new(password, "password")?;
+        if is_common(password.expose()) {
+            return Err(common_password_error("password"));
+        }
+        let password_hash = state.hasher.hash(&password).await?;
+        let user = users::insert(
+            &state.db,
+            NewUser {
+                email: &email,
+                name: &name,
+                password_hash: Some(password_hash),
+            },
+        )
+        .await?;
+        sign_in(&user.id).await?;
+        tracing::info!(user_id = %user.id, "signed up");
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(())
+    }
+
+    async fn sign_in(user_id: &str) -> Result<(), AppError> {
+        let parts = context::parts()?;
+        let session = context::session()?;
+        session::start(
+            &session,
+            user_id,
+            session::user_agent(&parts).as_deref(),
+            session::client_ip(&parts).as_deref(),
+        )
+        .await
+    }
+}
+
+/// `next` from the query string, for the hidden field that carries it through the form.
+fn next_param() -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get("next").unwrap_or_default())
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    let query = use_query_map();
+    let next = next_param();
+    let expired = move || query.read().get("reason").as_deref() == Some("expired");
+    let error = Signal::derive(move || session.login.value().get().and_then(Result::err));
+    let pending = session.login.pending();
+    let signup_href = move || match next.get() {
+        n if n.is_empty() => "/signup".to_owned(),
+        n => format!("/signup?next={}", urlencode(&n)),
+    };
+    let email_invalid = field_error(error, "email");
+    view! {
+        <Title text="Sign in" />
+        <section class="card card--narrow auth">
+            <h1>"Sign in"</h1>
+            <p class="muted">"Welcome back. Sign in to see your tasks."</p>
+            <Show when=expired>
+                <p role="status" class="alert alert--info">
+                    "Your session has expired. Please sign in again."
+                </p>
+            </Show>
+            <FormError error />
+            <ActionForm action=session.login attr:class="form">
+                <input type="hidden" name="next" value=next />
+                <div class="field">
+                    <label for="login-email">"Email"</label>
+                    <input
+                        id="login-email"
+                        type="email"
+                        name="email"
+                        autocomplete="username"
+                        inputmode="email"
+                        maxlength=EMAIL_MAX_LEN
+                        required
+                        aria-invalid=move || email_invalid().to_string()
+                    />
+                </div>
+                <div class="field">
+                    <label for="login-password">"Password"</label>
+                    <input
+                        id="login-password"
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        maxlength=PASSWORD_MAX_CHARS
+                        required
+                    />
+                </div>
+                <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
+                    "Sign in"
+                </button>
+            </ActionForm>
+            <p class="auth__switch">"New to Seamless? " <A href=signup_href>"Create account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    let next = next_param();
+    let error = Signal::derive(move || session.signup.value().get().and_then(Result::err));
+    let pending = session.signup.pending();
+    let login_href = move || match next.get() {
+        n if n.is_empty() => "/login".to_owned(),
+        n => format!("/login?next={}", urlencode(&n)),
+    };
+    let name_invalid = field_error(error, "name");
+    let email_invalid = field_error(error, "email");
+    let password_invalid = field_error(error, "password");
+    view! {
+        <Title text="Create account" />
+        <section class="card card--narrow auth">
+            <h1>"Create your account"</h1>
+            <p class="muted">"It takes a few seconds. No credit card, no spam."</p>
+            <FormError error />
+            <ActionForm action=session.signup attr:class="form">
+                <input type="hidden" name="next" value=next />
+                <div class="field">
+                    <label for="signup-name">"Name"</label>
+                    <input
+                        id="signup-name"
+                        type="text"
+                        name="name"
+                        autocomplete="name"
+                        maxlength=NAME_MAX_CHARS
+                        required
+                        aria-invalid=move || name_invalid().to_string()
+                    />
+                </div>
+                <div class="field">
+                    <label for="signup-email">"Email"</label>
+                    <input
+                        id="signup-email"
+                        type="email"
+                        name="email"
+                        autocomplete="email"
+                        inputmode="email"
+                        maxlength=EMAIL_MAX_LEN
+                        required
+                        aria-invalid=move || email_invalid().to_string()
+                    />
+                </div>
+                <div class="field">
+                    <label for="signup-password">"Password"</label>
+                    <input
+                        id="signup-password"
+                        type="password"
+                        name="password"
+                        autocomplete="new-password"
+                        minlength=PASSWORD_MIN_CHARS
+                        maxlength=PASSWORD_MAX_CHARS
+                        required
+                        aria-describedby="signup-password-hint"
+                        aria-invalid=move || password_invalid().to_string()
+                    />
+                    <p id="signup-password-hint" class="field__hint">
+                        {format!("At least {PASSWORD_MIN_CHARS} characters. A few unrelated words make a strong password.")}
+                    </p>
+                </div>
+                <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
+                    "Create account"
+                </button>
+            </ActionForm>
+            <p class="auth__switch">"Already have an account? " <A href=login_href>"Sign in"</A></p>
+        </section>
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

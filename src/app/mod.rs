@@ -1,0 +1,150 @@
+//! Pages and components. This module compiles for the server (SSR) and for the browser (wasm).
+
+mod auth;
+mod home;
+mod todos;
+mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path, SsrMode,
+};
+
+pub use auth::{current_user, CurrentUserFn, Login, Logout, Signup};
+pub use todos::{AddTodo, DeleteTodo, ListTodos, RenameTodo, ToggleTodo};
+
+use crate::domain::{AppError, CurrentUser};
+
+/// The HTML document around the app (server only: it reads the bundle's file names).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="description" content="Seamless: your tasks, signed in and in sync." />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in state every page shares: the auth actions and the current user.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub login: ServerAction<Login>,
+    pub signup: ServerAction<Signup>,
+    pub logout: ServerAction<Logout>,
+    /// Bumped when a request finds the session gone, so the header refreshes.
+    pub lost: RwSignal<usize>,
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+}
+
+impl SessionContext {
+    fn new() -> Self {
+        let login = ServerAction::<Login>::new();
+        let signup = ServerAction::<Signup>::new();
+        let logout = ServerAction::<Logout>::new();
+        let lost = RwSignal::new(0);
+        let user = Resource::new(
+            move || {
+                (
+                    login.version().get(),
+                    signup.version().get(),
+                    logout.version().get(),
+                    lost.get(),
+                )
+            },
+            |_| current_user(),
+        );
+        SessionContext {
+            login,
+            signup,
+            logout,
+            lost,
+            user,
+        }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| if page.is_empty() { "Seamless".to_owned() } else { format!("{page} · Seamless") } />
+        <Router>
+            <Layout />
+        </Router>
+    }
+}
+
+#[component]
+fn Layout() -> impl IntoView {
+    // Created inside the router, so an error that a form post without JavaScript brought back
+    // in the URL reaches its action.
+    let session = SessionContext::new();
+    provide_context(session);
+    view! {
+        <a class="skip-link" href="#main">
+            "Skip to content"
+        </a>
+        <Header />
+        <main id="main" class="page">
+            <Routes fallback=ui::NotFound>
+                <Route path=path!("") view=home::HomePage ssr=SsrMode::Async />
+                <Route path=path!("login") view=auth::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("signup") view=auth::SignupPage ssr=SsrMode::Async />
+                <Route path=path!("todos") view=todos::TodosPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    view! {
+        <header class="site-header">
+            <div class="site-header__inner">
+                <A href="/" attr:class="brand">
+                    <span class="brand__mark" aria-hidden="true"></span>
+                    "Seamless"
+                </A>
+                <Transition fallback=|| ()>
+                    {move || {
+                        session
+                            .user
+                            .get()
+                            .and_then(Result::ok)
+                            .flatten()
+                            .map(|user| {
+                                view! {
+                                    <nav class="account-nav" aria-label="Account">
+                                        <span class="account-nav__user" title=user.email.clone()>
+                                            {user.display_name().to_owned()}
+                                        </span>
+                                        <ActionForm action=session.logout>
+                                            <button type="submit" class="btn btn--quiet">
+                                                "Sign out"
+                                            </button>
+                                        </ActionForm>
+                                    </nav>
+                                }
+                            })
+                    }}
+                </Transition>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,333 @@
+//! The task list: the page and the server functions behind it. Every form works as a plain
+//! POST without JavaScript and updates in place with it.
+
+use leptos::{html, prelude::*};
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, A},
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+
+use super::{ui::FormError, SessionContext};
+use crate::domain::{AppError, Todo, TITLE_MAX_CHARS};
+
+/// The signed-in user's tasks, oldest first.
+#[server(prefix = "/rpc", endpoint = "list_todos")]
+pub async fn list_todos() -> Result<Vec<Todo>, AppError> {
+    let (state, user) = ssr::caller()?;
+    crate::server::db::todos::list(&state.db, &user.id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "add_todo")]
+pub async fn add_todo(title: String) -> Result<Todo, AppError> {
+    let (state, user) = ssr::caller()?;
+    let title = crate::domain::TodoTitle::parse(&title, "title")?;
+    crate::server::db::todos::insert(&state.db, &user.id, &title).await
+}
+
+/// Marks a task done or not done (the form says which, so a double submit is harmless).
+#[server(prefix = "/rpc", endpoint = "toggle_todo")]
+pub async fn toggle_todo(id: String, completed: bool) -> Result<Todo, AppError> {
+    let (state, user) = ssr::caller()?;
+    let id = crate::domain::parse_todo_id(&id)?;
+    crate::server::db::todos::update(&state.db, &user.id, id, None, Some(completed)).await
+}
+
+/// Renames a task, then leaves edit mode (`/todos`).
+#[server(prefix = "/rpc", endpoint = "rename_todo")]
+pub async fn rename_todo(id: String, title: String) -> Result<Todo, AppError> {
+    let (state, user) = ssr::caller()?;
+    let id = crate::domain::parse_todo_id(&id)?;
+    let title = crate::domain::TodoTitle::parse(&title, "title")?;
+    let todo = crate::server::db::todos::update(&state.db, &user.id, id, Some(&title), None).await?;
+    leptos_axum::redirect("/todos");
+    Ok(todo)
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_todo")]
+pub async fn delete_todo(id: String) -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    let id = crate::domain::parse_todo_id(&id)?;
+    crate::server::db::todos::delete(&state.db, &user.id, id).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::sync::Arc;
+
+    use crate::{
+        domain::AppError,
+        server::{context, db::users::UserRecord, state::AppState},
+    };
+
+    /// The app state and the signed-in user, or `Unauthorized`.
+    pub fn caller() -> Result<(AppState, Arc<UserRecord>), AppError> {
+        Ok((context::state()?, context::require_user()?))
+    }
+}
+
+#[component]
+pub fn TodosPage() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    let add = ServerAction::<AddTodo>::new();
+    let toggle = ServerAction::<ToggleTodo>::new();
+    let rename = ServerAction::<RenameTodo>::new();
+    let delete = ServerAction::<DeleteTodo>::new();
+    let todos = Resource::new(
+        move || {
+            (
+                add.version().get(),
+                toggle.version().get(),
+                rename.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| list_todos(),
+    );
+    let query = use_query_map();
+    let editing = Memo::new(move |_| query.read().get("edit"));
+
+    // The error of the latest action on this page, for the alert. Starting an action clears
+    // the others' results, so an old error never lingers next to a newer success.
+    fn err_of<T>(value: Option<Result<T, AppError>>) -> Option<AppError> {
+        value.and_then(Result::err)
+    }
+    let last_error = Signal::derive(move || {
+        err_of(add.value().get())
+            .or_else(|| err_of(toggle.value().get()))
+            .or_else(|| err_of(rename.value().get()))
+            .or_else(|| err_of(delete.value().get()))
+    });
+    Effect::new(move |_| {
+        let pending = [
+            add.pending().get(),
+            toggle.pending().get(),
+            rename.pending().get(),
+            delete.pending().get(),
+        ];
+        if pending[0] {
+            (toggle.clear(), rename.clear(), delete.clear());
+        }
+        if pending[1] {
+            (add.clear(), rename.clear(), delete.clear());
+        }
+        if pending[2] {
+            (add.clear(), toggle.clear(), delete.clear());
+        }
+        if pending[3] {
+            (add.clear(), toggle.clear(), rename.clear());
+        }
+    });
+
+    // A session that ended while the page was open: go to sign-in and say why.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let list_unauthorized = matches!(todos.get(), Some(Err(AppError::Unauthorized)));
+        if list_unauthorized || last_error.get() == Some(AppError::Unauthorized) {
+            session.lost.update(|n| *n += 1);
+            navigate(
+                "/login?next=%2Ftodos&reason=expired",
+                NavigateOptions { replace: true, ..Default::default() },
+            );
+        }
+    });
+
+    // After a successful add, empty the field for the next task.
+    let new_task = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            if let Some(input) = new_task.get() {
+                input.set_value("");
+            }
+        }
+    });
+
+    let visible_error = Signal::derive(move || last_error.get().filter(|e| *e != AppError::Unauthorized));
+    view! {
+        <Title text="Your tasks" />
+        <section class="card todos">
+            <header class="todos__header">
+                <h1>"Your tasks"</h1>
+                <Transition fallback=|| ()>
+                    {move || {
+                        todos
+                            .get()
+                            .and_then(Result::ok)
+                            .map(|list| {
+                                let open = list.iter().filter(|t| !t.completed).count();
+                                view! {
+                                    <p class="todos__count" aria-live="polite">
+                                        {match open {
+                                            0 if list.is_empty() => String::new(),
+                                            0 => "All done".to_owned(),
+                                            1 => "1 left".to_owned(),
+                                            n => format!("{n} left"),
+                                        }}
+                                    </p>
+                                }
+                            })
+                    }}
+                </Transition>
+            </header>
+            <ActionForm action=add attr:class="add-form">
+                <label for="new-task" class="visually-hidden">
+                    "New task"
+                </label>
+                <input
+                    id="new-task"
+                    node_ref=new_task
+                    type="text"
+                    name="title"
+                    placeholder="What needs doing?"
+                    maxlength=TITLE_MAX_CHARS
+                    autocomplete="off"
+                    required
+                />
+                <button type="submit" class="btn btn--primary" aria-busy=move || add.pending().get().to_string()>
+                    "Add"
+                </button>
+            </ActionForm>
+            <FormError error=visible_error />
+            <Transition fallback=|| view! { <p class="muted">"Loading your tasks…"</p> }>
+                {move || {
+                    todos
+                        .get()
+                        .map(|result| match result {
+                            Ok(list) if list.is_empty() => {
+                                view! {
+                                    <p class="empty">
+                                        <strong>"No tasks yet"</strong>
+                                        <span class="muted">"Add your first one above."</span>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(list) => {
+                                view! {
+                                    <ul class="todo-list" aria-label="Tasks">
+                                        <For
+                                            each=move || list.clone()
+                                            key=|t| (t.id.clone(), t.title.clone(), t.completed)
+                                            let:todo
+                                        >
+                                            <TodoItem todo editing toggle rename delete />
+                                        </For>
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                            Err(AppError::Unauthorized) => ().into_any(),
+                            Err(err) => {
+                                view! {
+                                    <p role="alert" class="alert alert--error">
+                                        {err.to_string()}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TodoItem(
+    todo: Todo,
+    editing: Memo<Option<String>>,
+    toggle: ServerAction<ToggleTodo>,
+    rename: ServerAction<RenameTodo>,
+    delete: ServerAction<DeleteTodo>,
+) -> impl IntoView {
+    let Todo {
+        id, title, completed, ..
+    } = todo;
+    let is_editing = {
+        let id = id.clone();
+        move || editing.get().as_deref() == Some(id.as_str())
+    };
+    let edit_input = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = edit_input.get() {
+            let _ = input.focus();
+        }
+    });
+    let view_mode = {
+        let (id, title) = (id.clone(), title.clone());
+        move || {
+            let (id, title) = (id.clone(), title.clone());
+            view! {
+                <span class="todo__title">{title.clone()}</span>
+                <Form method="GET" action="/todos" attr:class="todo__action">
+                    <input type="hidden" name="edit" value=id.clone() />
+                    <button type="submit" class="btn btn--quiet btn--small" aria-label=format!("Edit {title}")>
+                        "Edit"
+                    </button>
+                </Form>
+            }
+        }
+    };
+    let edit_mode = {
+        let (id, title) = (id.clone(), title.clone());
+        move || {
+            let (id, title) = (id.clone(), title.clone());
+            let field = format!("edit-{id}");
+            view! {
+                <ActionForm action=rename attr:class="todo__edit">
+                    <input type="hidden" name="id" value=id.clone() />
+                    <label for=field.clone() class="visually-hidden">
+                        "Edit task"
+                    </label>
+                    <input
+                        id=field
+                        node_ref=edit_input
+                        type="text"
+                        name="title"
+                        value=title.clone()
+                        maxlength=TITLE_MAX_CHARS
+                        required
+                        autofocus
+                    />
+                    <button type="submit" class="btn btn--primary btn--small">
+                        "Save"
+                    </button>
+                    <A href="/todos" attr:class="btn btn--quiet btn--small">
+                        "Cancel"
+                    </A>
+                </ActionForm>
+            }
+        }
+    };
+    let (toggle_id, delete_id) = (id.clone(), id);
+    let delete_label = format!("Delete {title}");
+    view! {
+        <li class="todo" class:todo--done=completed>
+            <ActionForm action=toggle attr:class="todo__toggle">
+                <input type="hidden" name="id" value=toggle_id />
+                <input type="hidden" name="completed" value=(!completed).to_string() />
+                <button
+                    type="submit"
+                    role="checkbox"
+                    class="check"
+                    aria-checked=completed.to_string()
+                    aria-label=title
+                >
+                    <svg viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+                        <path d="M3.5 8.5l3 3 6-7" />
+                    </svg>
+                </button>
+            </ActionForm>
+            <Show when=is_editing fallback=view_mode>
+                {edit_mode.clone()}
+            </Show>
+            <ActionForm action=delete attr:class="todo__action">
+                <input type="hidden" name="id" value=delete_id />
+                <button type="submit" class="btn btn--danger btn--small" aria-label=delete_label>
+                    "Delete"
+                </button>
+            </ActionForm>
+        </li>
+    }
+}

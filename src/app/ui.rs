@@ -1,0 +1,45 @@
+//! Small shared pieces of UI.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::domain::AppError;
+
+/// An error for the person, announced by screen readers (`role="alert"`). Renders nothing
+/// when there is no error.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|err| {
+            view! {
+                <p role="alert" class="alert alert--error">
+                    {err.to_string()}
+                </p>
+            }
+        })
+    }
+}
+
+/// The message for one field, if the error is about that field.
+pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> bool + Copy + Send + Sync {
+    move || error.with(|e| e.as_ref().and_then(AppError::field) == Some(field))
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found" />
+        <section class="card card--narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <p>
+                <A href="/">"Go to the start page"</A>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,16 @@
+//! Plain types shared by the server and the browser. Validation lives here, once: the same
+//! `parse` functions check input in server functions and in the JSON API.
+
+mod email;
+mod error;
+mod password;
+mod redirect;
+mod todo;
+mod user;
+
+pub use email::{Email, EMAIL_MAX_LEN};
+pub use error::AppError;
+pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN};
+pub use todo::{parse_todo_id, Todo, TodoTitle, TITLE_MAX_CHARS};
+pub use user::{CurrentUser, UserName, NAME_MAX_CHARS};

@@ -1,0 +1,69 @@
+//! People: display names and the view of the signed-in user that pages receive.
+
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+
+/// Longest display name, in characters.
+pub const NAME_MAX_CHARS: usize = 100;
+
+/// A display name: trimmed, 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    pub fn parse(input: &str) -> Result<Self, AppError> {
+        let name = input.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid("name", "Enter your name."));
+        }
+        if name.chars().count() > NAME_MAX_CHARS {
+            return Err(AppError::invalid(
+                "name",
+                format!("Keep your name under {} characters.", NAME_MAX_CHARS + 1),
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(AppError::invalid("name", "Your name cannot contain control characters."));
+        }
+        Ok(UserName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The signed-in user, as every page needs it (the header shows the name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
+}
+
+impl CurrentUser {
+    /// What the header shows: the name, or the email when there is no name.
+    pub fn display_name(&self) -> &str {
+        if self.name.trim().is_empty() {
+            &self.email
+        } else {
+            &self.name
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(UserName::parse("  Ada  ").unwrap().as_str(), "Ada");
+        assert_eq!(UserName::parse("  ").unwrap_err().field(), Some("name"));
+        assert!(UserName::parse(&"n".repeat(100)).is_ok());
+        assert!(UserName::parse(&"n".repeat(101)).is_err());
+        assert!(UserName::parse("a\u{7}b").is_err());
+    }
+}

@@ -1,0 +1,170 @@
+//! The application secret and the keys derived from it.
+//!
+//! In production the secret must come from `APP_SECRET`; a missing one stops start-up. In
+//! development it is generated on first run and kept in `<data_dir>/secret.key` (mode 0600),
+//! so sessions survive restarts without any setup.
+
+use std::{fs, io::Write, path::Path};
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::server::config::{AppEnv, Settings};
+
+/// The key that turns session tokens into the hashes stored in the database.
+pub struct SessionKey([u8; 32]);
+
+impl SessionKey {
+    /// HMAC-SHA256 of a token, hex-encoded. Without the key, a copy of the sessions table
+    /// gives no way to forge or even test a cookie value.
+    pub fn hash_token(&self, token: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(token);
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+/// Keys derived from the application secret.
+pub struct Keys {
+    pub session: SessionKey,
+}
+
+/// Why the secret could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error(
+        "APP_SECRET is not set. In production the application secret must come from the \
+         environment: generate one with `openssl rand -base64 32` and set APP_SECRET."
+    )]
+    MissingInProduction,
+    #[error("APP_SECRET is too short: use at least 32 characters (e.g. `openssl rand -base64 32`).")]
+    TooShort,
+    #[error("cannot read or create the development secret {path}: {source}")]
+    File { path: String, source: std::io::Error },
+}
+
+/// Loads (or, in development, creates) the application secret and derives the keys.
+pub fn load(settings: &Settings) -> Result<Keys, SecretError> {
+    let secret: Vec<u8> = match (&settings.secret, settings.env) {
+        (Some(secret), _) if secret.expose().len() < 32 => return Err(SecretError::TooShort),
+        (Some(secret), _) => secret.expose().as_bytes().to_vec(),
+        (None, AppEnv::Production) => return Err(SecretError::MissingInProduction),
+        (None, AppEnv::Development) => development_secret(&settings.data_dir.join("secret.key"))?,
+    };
+    Ok(Keys {
+        session: SessionKey(derive(&secret, b"seamless/session-token/v1")),
+    })
+}
+
+fn derive(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(purpose);
+    mac.finalize().into_bytes().into()
+}
+
+/// Reads the development secret, creating it (32 random bytes, base64, mode 0600) if absent.
+fn development_secret(path: &Path) -> Result<Vec<u8>, SecretError> {
+    let file_error = |source| SecretError::File {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Ok(existing) = fs::read_to_string(path) {
+        restrict_permissions(path).map_err(file_error)?;
+        return Ok(existing.trim().as_bytes().to_vec());
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(file_error)?;
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(encoded.as_bytes()).map_err(file_error)?;
+            tracing::info!(path = %path.display(), "generated a development secret");
+            Ok(encoded.into_bytes())
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let existing = fs::read_to_string(path).map_err(file_error)?;
+            Ok(existing.trim().as_bytes().to_vec())
+        }
+        Err(e) => Err(file_error(e)),
+    }
+}
+
+fn restrict_permissions(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode != 0o600 {
+            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "secret file was readable by others; restricting it to 0600");
+            fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::Settings;
+
+    #[test]
+    fn development_generates_a_private_secret_once_and_reuses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let settings = Settings::from_toml("", &[("APP_DATA_DIR", data)]).unwrap();
+        let first = load(&settings).unwrap().session.hash_token(b"t");
+        let second = load(&settings).unwrap().session.hash_token(b"t");
+        assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn production_without_a_secret_refuses_to_start_and_names_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let settings = Settings::from_toml("", &[("APP_ENV", "production"), ("APP_DATA_DIR", data)]).unwrap();
+        let err = load(&settings).err().unwrap();
+        assert!(err.to_string().contains("APP_SECRET"), "{err}");
+        assert!(!dir.path().join("secret.key").exists());
+    }
+
+    #[test]
+    fn different_secrets_give_different_token_hashes() {
+        let a = Settings::from_toml("", &[("APP_SECRET", "a".repeat(40).as_str())]).unwrap();
+        let b = Settings::from_toml("", &[("APP_SECRET", "b".repeat(40).as_str())]).unwrap();
+        let ha = load(&a).unwrap().session.hash_token(b"token");
+        let hb = load(&b).unwrap().session.hash_token(b"token");
+        assert_ne!(ha, hb);
+        assert_eq!(ha.len(), 64);
+    }
+}

@@ -1,0 +1,156 @@
+//! Password hashing with argon2id (OWASP parameters: m=19456 KiB, t=2, p=1), run on the
+//! blocking thread pool under a semaphore sized to the cores, so a flood of sign-ins queues
+//! up instead of starving every other request of CPU.
+
+use std::{collections::HashSet, sync::Arc, sync::OnceLock};
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString},
+    Algorithm, Argon2, Params, Version,
+};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+use crate::domain::{AppError, Password};
+
+/// Memory cost in KiB (OWASP Password Storage Cheat Sheet, argon2id option 2).
+pub const M_COST_KIB: u32 = 19_456;
+/// Iterations.
+pub const T_COST: u32 = 2;
+/// Parallelism.
+pub const P_COST: u32 = 1;
+
+/// A hash of a random password with the parameters above. Unknown emails are verified against
+/// it, so they take as long as a wrong password for a real account.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VhbWxlc3MtZHVtbXktc2FsdA$T1tUSaOpLtc4M1pqRBAoXEaVrQjHkNB7dAcSrrqVr9E";
+
+/// Hashes and verifies passwords off the async runtime.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordHasher {
+    /// `concurrency`: how many hashes may run at once.
+    pub fn new(concurrency: usize) -> Self {
+        PasswordHasher {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a new password.
+    pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        let password = password.clone();
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2()
+                .hash_password(password.expose().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| {
+                    tracing::error!(error = %e, "password hashing failed");
+                    AppError::Internal
+                })
+        })
+        .await
+    }
+
+    /// Checks `password` against a stored hash, or against a dummy hash when there is none
+    /// (unknown email, or an account without a password), so timing does not reveal which.
+    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<bool, AppError> {
+        let password = password.clone();
+        let has_hash = stored.is_some();
+        let phc = stored.unwrap_or(DUMMY_HASH).to_owned();
+        self.run(move || {
+            let parsed = match PasswordHash::new(&phc) {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    tracing::error!(error = %e, "stored password hash is malformed");
+                    return Err(AppError::Internal);
+                }
+            };
+            let matches = argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok();
+            Ok(matches && has_hash)
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| AppError::Internal)?;
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            span.in_scope(work)
+        })
+        .instrument(tracing::Span::current())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing task failed");
+            AppError::Internal
+        })?
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, None)
+        .unwrap_or_else(|_| unreachable!("the OWASP parameters are valid"));
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// True when `password` is among the 20,000 most common passwords of 8+ characters
+/// (SecLists' 10-million-password list), compared case-insensitively.
+pub fn is_common(password: &str) -> bool {
+    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let list = LIST.get_or_init(|| include_str!("common-passwords.txt").lines().collect());
+    list.contains(password.to_lowercase().as_str())
+}
+
+/// The message for a refused common password.
+pub fn common_password_error(field: &str) -> AppError {
+    AppError::invalid(
+        field,
+        "This password is too common and easy to guess. Choose another one, such as a few unrelated words.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pw(s: &str) -> Password {
+        Password::parse_new(s.to_owned(), "password").unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_own_password_only() {
+        let hasher = PasswordHasher::new(1);
+        let hash = hasher.hash(&pw("a long passphrase")).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(hasher.verify(&pw("a long passphrase"), Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&pw("a long passphrasE"), Some(&hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn verifying_without_a_stored_hash_always_fails() {
+        let hasher = PasswordHasher::new(1);
+        assert!(!hasher.verify(&pw("whatever123"), None).await.unwrap());
+    }
+
+    #[test]
+    fn the_dummy_hash_uses_the_same_parameters_as_real_hashes() {
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        let params = Params::try_from(&parsed).unwrap();
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (M_COST_KIB, T_COST, P_COST));
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+    }
+
+    #[test]
+    fn common_passwords_are_recognised_case_insensitively() {
+        assert!(is_common("password"));
+        assert!(is_common("PassWord"));
+        assert!(is_common("qwertyuiop"));
+        assert!(!is_common("violet staple orbit canyon"));
+    }
+}

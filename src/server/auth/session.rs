@@ -1,0 +1,193 @@
+//! Browser sessions on top of tower-sessions: what a session holds, how sign-in and sign-out
+//! change it, and the middleware that turns the cookie into the signed-in user once per
+//! request (for pages, server functions and the redirects of protected pages alike).
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use crate::{
+    domain::{safe_next, AppError},
+    server::{db::users::UserRecord, db::users, state::AppState},
+};
+
+/// Session keys. The store copies the first three into columns of `sessions`.
+pub const SESSION_USER_ID: &str = "user_id";
+pub const SESSION_USER_AGENT: &str = "user_agent";
+pub const SESSION_IP: &str = "ip";
+/// Unix time in milliseconds of the last write-back of activity (see `touch`).
+pub const SESSION_LAST_SEEN: &str = "last_seen";
+
+/// Who is making this request, as the middleware found out. Inserted into the request's
+/// extensions, so server functions (during SSR too) read it without another lookup.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// No session cookie, or a session without a user.
+    Anonymous,
+    /// A session cookie that no longer leads to a session: it expired, was revoked or was
+    /// signed out elsewhere. Pages say so on the sign-in page.
+    Expired,
+    SignedIn(Arc<UserRecord>),
+}
+
+impl Auth {
+    pub fn user(&self) -> Option<&Arc<UserRecord>> {
+        match self {
+            Auth::SignedIn(user) => Some(user),
+            _ => None,
+        }
+    }
+}
+
+fn session_error(err: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %err, "session store failed");
+    AppError::Unavailable
+}
+
+/// Reads the session behind the cookie (if any) and loads its user.
+pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppError> {
+    if session.id().is_none() {
+        return Ok(Auth::Anonymous);
+    }
+    let user_id: Option<String> = session.get(SESSION_USER_ID).await.map_err(session_error)?;
+    let Some(user_id) = user_id else {
+        // The store found nothing for this cookie when it cleared the id.
+        return Ok(if session.id().is_none() { Auth::Expired } else { Auth::Anonymous });
+    };
+    let Some(user) = users::find_by_id(&state.db, &user_id).await? else {
+        // The account is gone: end the session.
+        session.flush().await.map_err(session_error)?;
+        return Ok(Auth::Expired);
+    };
+    touch(state, session).await?;
+    Ok(Auth::SignedIn(Arc::new(user)))
+}
+
+/// Sliding idle expiry with bounded writes: at most once per `touch_interval` the session is
+/// marked modified, which makes tower-sessions store the new last-seen time and expiry and
+/// re-send the cookie with a fresh `Max-Age`.
+async fn touch(state: &AppState, session: &Session) -> Result<(), AppError> {
+    let now = unix_millis();
+    let last: i64 = session.get(SESSION_LAST_SEEN).await.map_err(session_error)?.unwrap_or(0);
+    let interval = state.settings.session.touch_interval.as_millis() as i64;
+    if now - last >= interval {
+        session.insert(SESSION_LAST_SEEN, now).await.map_err(session_error)?;
+    }
+    Ok(())
+}
+
+fn unix_millis() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Signs `user_id` in on this session: a brand-new session id (the old one is deleted, so a
+/// token planted before sign-in is worthless), holding the user, the device and the IP.
+pub async fn start(
+    session: &Session,
+    user_id: &str,
+    user_agent: Option<&str>,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session.clear().await;
+    session.insert(SESSION_USER_ID, user_id).await.map_err(session_error)?;
+    session.insert(SESSION_LAST_SEEN, unix_millis()).await.map_err(session_error)?;
+    if let Some(ua) = user_agent {
+        let ua: String = ua.chars().take(512).collect();
+        session.insert(SESSION_USER_AGENT, ua).await.map_err(session_error)?;
+    }
+    if let Some(ip) = ip {
+        session.insert(SESSION_IP, ip).await.map_err(session_error)?;
+    }
+    Ok(())
+}
+
+/// Signs out: deletes the session row (so the old cookie is worthless) and clears the cookie.
+pub async fn end(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// Pages that need a signed-in user.
+fn is_protected(path: &str) -> bool {
+    ["/todos", "/account"]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
+/// The middleware: resolves the user, stores `Auth` in the request, and redirects page
+/// requests that are in the wrong place (signed out on a protected page, signed in on the
+/// landing or sign-in pages).
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(session) = req.extensions().get::<Session>().cloned() else {
+        tracing::error!("session layer missing");
+        return AppError::Internal.into_response();
+    };
+    let auth = match resolve(&state, &session).await {
+        Ok(auth) => auth,
+        Err(err) => return err.into_response(),
+    };
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        if let Some(to) = page_redirect(&req, &auth) {
+            return redirect_see_other(&to);
+        }
+    }
+    req.extensions_mut().insert(auth);
+    next.run(req).await
+}
+
+fn page_redirect(req: &Request, auth: &Auth) -> Option<String> {
+    let path = req.uri().path();
+    let query = req.uri().query();
+    match auth {
+        Auth::SignedIn(_) => match path {
+            "/" | "/signup" => Some("/todos".to_owned()),
+            "/login" => Some(safe_next(query_param(query, "next").as_deref())),
+            _ => None,
+        },
+        Auth::Anonymous | Auth::Expired if is_protected(path) => {
+            let target = match query {
+                Some(q) => format!("{path}?{q}"),
+                None => path.to_owned(),
+            };
+            let next: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+            let reason = if matches!(auth, Auth::Expired) { "&reason=expired" } else { "" };
+            Some(format!("/login?next={next}{reason}"))
+        }
+        _ => None,
+    }
+}
+
+fn query_param(query: Option<&str>, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn redirect_see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// The client's IP address as seen by this process. (Behind a proxy this is the proxy; which
+/// forwarded header to trust is a deployment setting added with the rate limits.)
+pub fn client_ip(parts: &axum::http::request::Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The User-Agent header, if any.
+pub fn user_agent(parts: &axum::http::request::Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}

@@ -1,0 +1,521 @@
+//! Typed settings: `Leptos.toml` (or the file named by `--config` / `APP_CONFIG`), then
+//! environment variables on top. Every key is documented in `Leptos.toml` and the README.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serde::Deserialize;
+use url::Url;
+
+/// Where the app runs. Production refuses to start without its secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A secret value. `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// All runtime settings, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `development` or `production`. Env `APP_ENV`. Default `development`.
+    pub env: AppEnv,
+    /// Address to listen on. Env `LEPTOS_SITE_ADDR`. Default `127.0.0.1:3000`.
+    pub site_addr: SocketAddr,
+    /// Public base URL (redirect URIs, `Secure` cookies, the Origin check).
+    /// Env `APP_URL`. Default `http://` + site address.
+    pub app_url: Url,
+    /// Whether `app_url` was configured (else it follows the address actually bound).
+    pub app_url_configured: bool,
+    /// Directory for the embedded database, development secrets and the mail outbox.
+    /// Env `APP_DATA_DIR`. Default `data`.
+    pub data_dir: PathBuf,
+    /// Directory holding the built site (`pkg/` with the wasm bundle, CSS, public files).
+    /// Env `LEPTOS_SITE_ROOT`. Default `target/site`.
+    pub site_root: PathBuf,
+    /// Name of the wasm/JS/CSS bundle. Env `LEPTOS_OUTPUT_NAME`. Default `seamless`.
+    pub output_name: String,
+    /// Whether the bundle's file names carry content hashes (read from `hash.txt` beside the
+    /// binary). Env `LEPTOS_HASH_FILES`. Default: true when that file exists.
+    pub hash_files: bool,
+    /// The application secret (keys session-token hashing). Env `APP_SECRET` only.
+    /// In development it is generated on first run and kept in `data_dir/secret.key`.
+    pub secret: Option<Secret>,
+    pub database: DatabaseSettings,
+    pub session: SessionSettings,
+    pub http: HttpSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `sqlite:…` or `postgres://…`. Env `DATABASE_URL`. Default `sqlite:<data_dir>/seamless.db`.
+    pub url: String,
+    /// Largest number of pooled connections. Env `DATABASE_MAX_CONNECTIONS`. Default 8.
+    pub max_connections: u32,
+    /// How long to wait for a connection before answering 503. Env `DATABASE_ACQUIRE_TIMEOUT`. Default `5s`.
+    pub acquire_timeout: Duration,
+    /// SQLite `synchronous` pragma: `full` (safest) or `normal`. Env `DATABASE_SQLITE_SYNCHRONOUS`. Default `full`.
+    pub sqlite_synchronous: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// A session unused for this long ends (sliding). Env `SESSION_IDLE_TIMEOUT`. Default `7d`.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, used or not. Env `SESSION_ABSOLUTE_TIMEOUT`. Default `30d`.
+    pub absolute_timeout: Duration,
+    /// How often a busy session's last-seen time (and idle expiry) is written back.
+    /// Env `SESSION_TOUCH_INTERVAL`. Default `60s`.
+    pub touch_interval: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest request body in bytes; larger ones get 413. Env `HTTP_BODY_LIMIT`. Default 65536.
+    pub body_limit: usize,
+    /// How long in-flight requests may run after SIGTERM / Ctrl-C. Env `HTTP_SHUTDOWN_TIMEOUT`. Default `20s`.
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// How many password hashes may run at once. Env `AUTH_HASH_CONCURRENCY`.
+    /// Default 0, meaning one less than the number of cores (at least 1).
+    pub hash_concurrency: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    /// `text` or `json`. Env `LOG_FORMAT`. Default `text`.
+    pub format: LogFormat,
+    /// A `tracing` filter. Env `RUST_LOG`. Default `info`.
+    pub filter: String,
+    /// One line per request (method, path, status, latency). Env `LOG_ACCESS`. Default true.
+    pub access: bool,
+}
+
+/// What `Leptos.toml` may contain. Unknown keys are an error, so typos do not go unnoticed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    app: FileApp,
+    #[serde(default)]
+    database: FileDatabase,
+    #[serde(default)]
+    session: FileSession,
+    #[serde(default)]
+    http: FileHttp,
+    #[serde(default)]
+    auth: FileAuth,
+    #[serde(default)]
+    log: FileLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileApp {
+    env: Option<String>,
+    site_addr: Option<String>,
+    url: Option<String>,
+    data_dir: Option<String>,
+    site_root: Option<String>,
+    output_name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDatabase {
+    url: Option<String>,
+    max_connections: Option<u32>,
+    acquire_timeout: Option<String>,
+    sqlite_synchronous: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSession {
+    idle_timeout: Option<String>,
+    absolute_timeout: Option<String>,
+    touch_interval: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileHttp {
+    body_limit: Option<usize>,
+    shutdown_timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAuth {
+    hash_concurrency: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLog {
+    format: Option<String>,
+    filter: Option<String>,
+    access: Option<bool>,
+}
+
+/// A configuration problem, phrased so an operator can fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+/// Reads a variable from some environment (the process's, or a map in tests).
+pub trait EnvSource {
+    fn var(&self, key: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl EnvSource for ProcessEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl EnvSource for std::collections::HashMap<String, String> {
+    fn var(&self, key: &str) -> Option<String> {
+        self.get(key).cloned()
+    }
+}
+
+impl<const N: usize> EnvSource for [(&str, &str); N] {
+    fn var(&self, key: &str) -> Option<String> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
+    }
+}
+
+impl Settings {
+    /// Loads settings from `path` if given (it must exist), else from `Leptos.toml` in the
+    /// working directory if there is one, else from defaults; then applies `env`.
+    pub fn load(path: Option<&Path>, env: &impl EnvSource) -> Result<Settings, ConfigError> {
+        let file = match path {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                ConfigError(format!("cannot read config file {}: {e}", path.display()))
+            })?),
+            None => std::fs::read_to_string("Leptos.toml").ok(),
+        };
+        let file: FileConfig = match file {
+            Some(text) => toml::from_str(&text)
+                .map_err(|e| ConfigError(format!("invalid config file: {e}")))?,
+            None => FileConfig::default(),
+        };
+        Self::resolve(file, env)
+    }
+
+    /// Settings from a TOML string and an environment (used by tests).
+    pub fn from_toml(text: &str, env: &impl EnvSource) -> Result<Settings, ConfigError> {
+        let file: FileConfig =
+            toml::from_str(text).map_err(|e| ConfigError(format!("invalid config file: {e}")))?;
+        Self::resolve(file, env)
+    }
+
+    fn resolve(file: FileConfig, env: &impl EnvSource) -> Result<Settings, ConfigError> {
+        let pick = |env_key: &str, file_value: Option<String>| env.var(env_key).or(file_value);
+
+        let app_env = match pick("APP_ENV", file.app.env).as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "APP_ENV must be `development` or `production`, not `{other}`"
+                )))
+            }
+        };
+        let site_addr_text =
+            pick("LEPTOS_SITE_ADDR", file.app.site_addr).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let site_addr: SocketAddr = site_addr_text.parse().map_err(|_| {
+            ConfigError(format!(
+                "LEPTOS_SITE_ADDR must be an address like 127.0.0.1:3000, not `{site_addr_text}`"
+            ))
+        })?;
+        let configured_url = pick("APP_URL", file.app.url);
+        let app_url_configured = configured_url.is_some();
+        let app_url_text = configured_url.unwrap_or_else(|| format!("http://{site_addr}"));
+        let app_url = Url::parse(&app_url_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "APP_URL must be an http(s) URL like https://tasks.example.com, not `{app_url_text}`"
+                ))
+            })?;
+        let data_dir = PathBuf::from(pick("APP_DATA_DIR", file.app.data_dir).unwrap_or_else(|| "data".into()));
+        let site_root =
+            PathBuf::from(pick("LEPTOS_SITE_ROOT", file.app.site_root).unwrap_or_else(|| "target/site".into()));
+        let output_name =
+            pick("LEPTOS_OUTPUT_NAME", file.app.output_name).unwrap_or_else(|| "seamless".into());
+        let hash_files = match env.var("LEPTOS_HASH_FILES") {
+            Some(v) => parse_bool("LEPTOS_HASH_FILES", &v)?,
+            None => std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+                .unwrap_or(false),
+        };
+
+        let database_url = pick("DATABASE_URL", file.database.url).unwrap_or_else(|| {
+            format!("sqlite:{}", data_dir.join("seamless.db").to_string_lossy())
+        });
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError(
+                "DATABASE_URL must start with `sqlite:` or `postgres://`".into(),
+            ));
+        }
+        let max_connections = match env.var("DATABASE_MAX_CONNECTIONS") {
+            Some(v) => parse_number("DATABASE_MAX_CONNECTIONS", &v)?,
+            None => file.database.max_connections.unwrap_or(8),
+        };
+        if max_connections == 0 {
+            return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
+        }
+        let acquire_timeout = duration(
+            "DATABASE_ACQUIRE_TIMEOUT",
+            pick("DATABASE_ACQUIRE_TIMEOUT", file.database.acquire_timeout),
+            "5s",
+        )?;
+        let sqlite_synchronous = pick("DATABASE_SQLITE_SYNCHRONOUS", file.database.sqlite_synchronous)
+            .unwrap_or_else(|| "full".into())
+            .to_ascii_lowercase();
+        if !matches!(sqlite_synchronous.as_str(), "full" | "normal" | "extra") {
+            return Err(ConfigError(
+                "DATABASE_SQLITE_SYNCHRONOUS must be `full`, `normal` or `extra`".into(),
+            ));
+        }
+
+        let session = SessionSettings {
+            idle_timeout: duration("SESSION_IDLE_TIMEOUT", pick("SESSION_IDLE_TIMEOUT", file.session.idle_timeout), "7d")?,
+            absolute_timeout: duration(
+                "SESSION_ABSOLUTE_TIMEOUT",
+                pick("SESSION_ABSOLUTE_TIMEOUT", file.session.absolute_timeout),
+                "30d",
+            )?,
+            touch_interval: duration(
+                "SESSION_TOUCH_INTERVAL",
+                pick("SESSION_TOUCH_INTERVAL", file.session.touch_interval),
+                "60s",
+            )?,
+        };
+        if session.idle_timeout.is_zero() || session.absolute_timeout.is_zero() {
+            return Err(ConfigError("session timeouts must be longer than zero".into()));
+        }
+
+        let body_limit = match env.var("HTTP_BODY_LIMIT") {
+            Some(v) => parse_number("HTTP_BODY_LIMIT", &v)?,
+            None => file.http.body_limit.unwrap_or(64 * 1024),
+        };
+        let http = HttpSettings {
+            body_limit,
+            shutdown_timeout: duration(
+                "HTTP_SHUTDOWN_TIMEOUT",
+                pick("HTTP_SHUTDOWN_TIMEOUT", file.http.shutdown_timeout),
+                "20s",
+            )?,
+        };
+        let hash_concurrency = match env.var("AUTH_HASH_CONCURRENCY") {
+            Some(v) => parse_number("AUTH_HASH_CONCURRENCY", &v)?,
+            None => file.auth.hash_concurrency.unwrap_or(0),
+        };
+        let log = LogSettings {
+            format: match pick("LOG_FORMAT", file.log.format).as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => return Err(ConfigError(format!("LOG_FORMAT must be `text` or `json`, not `{other}`"))),
+            },
+            filter: pick("RUST_LOG", file.log.filter).unwrap_or_else(|| "info".into()),
+            access: match env.var("LOG_ACCESS") {
+                Some(v) => parse_bool("LOG_ACCESS", &v)?,
+                None => file.log.access.unwrap_or(true),
+            },
+        };
+
+        Ok(Settings {
+            env: app_env,
+            site_addr,
+            app_url,
+            app_url_configured,
+            data_dir,
+            site_root,
+            output_name,
+            hash_files,
+            secret: env.var("APP_SECRET").map(Secret::new),
+            database: DatabaseSettings {
+                url: database_url,
+                max_connections,
+                acquire_timeout,
+                sqlite_synchronous,
+            },
+            session,
+            http,
+            auth: AuthSettings { hash_concurrency },
+            log,
+        })
+    }
+
+    /// True when the public URL is https: cookies get `Secure` and the `__Host-` prefix.
+    pub fn is_https(&self) -> bool {
+        self.app_url.scheme() == "https"
+    }
+
+    /// The origin (`scheme://host[:port]`) requests from our own pages carry.
+    pub fn origin(&self) -> String {
+        self.app_url.origin().ascii_serialization()
+    }
+
+    /// The session cookie's name: `__Host-` prefixed on https, which browsers only accept
+    /// with `Secure`, `Path=/` and no `Domain`, so no sibling subdomain can plant one.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.is_https() {
+            "__Host-seamless_session"
+        } else {
+            "seamless_session"
+        }
+    }
+
+    /// Number of password hashes allowed at once.
+    pub fn hash_concurrency(&self) -> usize {
+        if self.auth.hash_concurrency > 0 {
+            return self.auth.hash_concurrency;
+        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        cores.saturating_sub(1).max(1)
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!("{key} must be true or false, not `{value}`"))),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError(format!("{key} must be a whole number, not `{value}`")))
+}
+
+fn duration(key: &str, value: Option<String>, default: &str) -> Result<Duration, ConfigError> {
+    let text = value.unwrap_or_else(|| default.to_owned());
+    parse_duration(&text).ok_or_else(|| {
+        ConfigError(format!(
+            "{key} must be a duration like `30s`, `15m`, `12h` or `7d`, not `{text}`"
+        ))
+    })
+}
+
+/// Parses `90`, `90s`, `15m`, `12h`, `7d` (and `500ms`).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let secs = match unit.trim() {
+        "ms" => return Some(Duration::from_millis(n)),
+        "" | "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_give_a_local_development_server_on_sqlite() {
+        let s = Settings::from_toml("", &[("X", "y")]).unwrap();
+        assert_eq!(s.env, AppEnv::Development);
+        assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.app_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(s.database.url.starts_with("sqlite:data"));
+        assert_eq!(s.session.idle_timeout, Duration::from_secs(7 * 86_400));
+        assert_eq!(s.session.absolute_timeout, Duration::from_secs(30 * 86_400));
+        assert_eq!(s.session_cookie_name(), "seamless_session");
+    }
+
+    #[test]
+    fn environment_variables_override_the_file() {
+        let toml = "[app]\nsite_addr = \"127.0.0.1:4000\"\n[database]\nurl = \"sqlite:file.db\"\n";
+        let env = [("LEPTOS_SITE_ADDR", "0.0.0.0:5000"), ("DATABASE_URL", "postgres://db/x")];
+        let s = Settings::from_toml(toml, &env).unwrap();
+        assert_eq!(s.site_addr.to_string(), "0.0.0.0:5000");
+        assert_eq!(s.database.url, "postgres://db/x");
+    }
+
+    #[test]
+    fn an_https_url_selects_the_host_prefixed_cookie() {
+        let s = Settings::from_toml("", &[("APP_URL", "https://tasks.example.com")]).unwrap();
+        assert!(s.is_https());
+        assert_eq!(s.session_cookie_name(), "__Host-seamless_session");
+        assert_eq!(s.origin(), "https://tasks.example.com");
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_reported_with_the_key_to_fix() {
+        let err = Settings::from_toml("[app]\nsite_adr = \"x\"\n", &[("X", "y")]).unwrap_err();
+        assert!(err.to_string().contains("site_adr"), "{err}");
+        let err = Settings::from_toml("", &[("SESSION_IDLE_TIMEOUT", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("SESSION_IDLE_TIMEOUT"), "{err}");
+        let err = Settings::from_toml("", &[("APP_ENV", "staging")]).unwrap_err();
+        assert!(err.to_string().contains("APP_ENV"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed_by_debug() {
+        let s = Settings::from_toml("", &[("APP_SECRET", "hunter2hunter2hunter2hunter2hunter2")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn durations_accept_the_usual_units() {
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("7d"), Some(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("7 weeks"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+}

@@ -1,0 +1,246 @@
+//! The database: one pool for SQLite or PostgreSQL (chosen by the URL), embedded migrations,
+//! and the queries, which are written once in portable SQL with `$n` placeholders.
+
+pub mod sessions;
+pub mod todos;
+pub mod users;
+
+use std::{borrow::Cow, path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    any::AnyPoolOptions,
+    migrate::{Migration, MigrationType, Migrator},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode},
+    AnyPool, ConnectOptions, Connection, Executor,
+};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+use super::config::DatabaseSettings;
+use crate::domain::AppError;
+
+/// The pool every query runs on.
+pub type Db = AnyPool;
+
+/// The migrations, embedded in the binary so it runs anywhere. A unit test checks that this
+/// list and the files in `migrations/` agree.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    20261122000001,
+    "users sessions todos",
+    include_str!("../../../migrations/20261122000001_users_sessions_todos.sql"),
+)];
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
+/// A start-up failure of the database, phrased for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot create the data directory {dir}: {source}")]
+    DataDir { dir: String, source: std::io::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects, creating the SQLite file (in WAL mode) when needed, and applies migrations.
+pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
+    sqlx::any::install_default_drivers();
+    let url = settings.url.clone();
+    let redacted = redact_url(&url);
+    let backend = Backend::of(&url);
+    if backend == Backend::Sqlite {
+        prepare_sqlite_file(&url).await?;
+    }
+    let synchronous = settings.sqlite_synchronous.clone();
+    let pool = AnyPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .acquire_timeout(settings.acquire_timeout)
+        .after_connect(move |conn, _meta| {
+            let synchronous = synchronous.clone();
+            Box::pin(async move {
+                if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+                    // Per-connection pragmas: `synchronous` is not stored in the file.
+                    let pragma = match synchronous.as_str() {
+                        "normal" => "pragma synchronous = normal",
+                        "extra" => "pragma synchronous = extra",
+                        _ => "pragma synchronous = full",
+                    };
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .map_err(|source| DbError::Connect { url: redacted.clone(), source })?;
+    migrator().run(&pool).await?;
+    Ok(pool)
+}
+
+/// Creates the SQLite file and its directory, and switches it to WAL (a persistent setting),
+/// before the pool opens it.
+async fn prepare_sqlite_file(url: &str) -> Result<(), DbError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| DbError::Connect { url: url.to_owned(), source })?;
+    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
+            dir: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut conn = options
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|source| DbError::Connect { url: url.to_owned(), source })?;
+    conn.ping().await.map_err(|source| DbError::Connect { url: url.to_owned(), source })?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
+/// The embedded migrations as a sqlx `Migrator`.
+pub fn migrator() -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                sqlx::SqlSafeStr::into_sql_str(*sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// True when the database answers a trivial query within a second.
+pub async fn is_ready(db: &Db) -> bool {
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), sqlx::query("select 1").execute(db)).await,
+        Ok(Ok(_))
+    )
+}
+
+/// The URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Now, as stored: RFC 3339 UTC with microseconds, fixed width.
+pub fn now() -> String {
+    timestamp(OffsetDateTime::now_utc())
+}
+
+/// A time as stored: RFC 3339 UTC with microseconds, fixed width, so that text order is
+/// time order.
+pub fn timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let micros = t.microsecond();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        micros
+    )
+}
+
+/// Reads a stored timestamp back.
+pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+/// A new id: a UUID v7 (time-ordered, so ids sort by creation).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Logs a database failure with its detail and gives the client a detail-free error:
+/// 503 when the database is unreachable, 500 otherwise.
+pub fn internal(err: sqlx::Error) -> AppError {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            tracing::error!(error = %err, "database unavailable");
+            AppError::Unavailable
+        }
+        other => {
+            tracing::error!(error = %other, "database error");
+            AppError::Internal
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint violation.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Makes sure the directory for a file exists (used for the data directory).
+pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|(v, d, _)| format!("{v}_{}.sql", d.replace(' ', "_")))
+            .collect();
+        assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn timestamps_have_fixed_width_and_sort_like_time() {
+        let a = timestamp(OffsetDateTime::from_unix_timestamp(0).unwrap());
+        let b = timestamp(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
+        assert_eq!(a, "1970-01-01T00:00:00.000000Z");
+        assert_eq!(a.len(), b.len());
+        assert!(a < b);
+        assert_eq!(parse_timestamp(&b).unwrap().unix_timestamp(), 1_800_000_000);
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        let shown = redact_url("postgres://app:s3cret@db.example.com/app");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+}

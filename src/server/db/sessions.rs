@@ -1,0 +1,165 @@
+//! The tower-sessions store on our own `sessions` table. The cookie carries a random 128-bit
+//! token; the table keys rows by an HMAC of it, and holds the user id, the times and the
+//! device, so sessions can be listed, expired and revoked with plain SQL.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::Row;
+use time::OffsetDateTime;
+use tower_sessions::{
+    session::{Id, Record},
+    session_store::{self, ExpiredDeletion},
+    SessionStore,
+};
+
+use super::{now, parse_timestamp, timestamp, Db};
+use crate::server::{
+    auth::keys::SessionKey,
+    auth::session::{SESSION_IP, SESSION_USER_AGENT, SESSION_USER_ID},
+};
+
+/// Sessions in the database.
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: Db,
+    key: Arc<SessionKey>,
+    absolute_timeout: Duration,
+}
+
+impl std::fmt::Debug for DbSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DbSessionStore")
+    }
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db, key: Arc<SessionKey>, absolute_timeout: Duration) -> Self {
+        DbSessionStore {
+            db,
+            key,
+            absolute_timeout,
+        }
+    }
+
+    fn hash(&self, id: &Id) -> String {
+        self.key.hash_token(&id.0.to_le_bytes())
+    }
+
+    /// Deletes every session of a user (sign out everywhere, password reset, account deletion).
+    pub async fn delete_all_for_user(&self, user_id: &str) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("delete from sessions where user_id = $1")
+            .bind(user_id)
+            .execute(&self.db)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The cut-off before which a session is past its absolute lifetime.
+    fn absolute_cutoff(&self) -> String {
+        timestamp(OffsetDateTime::now_utc() - self.absolute_timeout)
+    }
+}
+
+fn backend(err: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
+}
+
+fn text(record: &Record, key: &str) -> Option<String> {
+    record.data.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(backend)?;
+        let now = now();
+        loop {
+            let done = sqlx::query(
+                "insert into sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at, user_agent, ip) \
+                 values ($1, $2, $3, $4, $4, $5, $6, $7) on conflict (id_hash) do nothing",
+            )
+            .bind(self.hash(&record.id))
+            .bind(text(record, SESSION_USER_ID))
+            .bind(&data)
+            .bind(&now)
+            .bind(timestamp(record.expiry_date))
+            .bind(text(record, SESSION_USER_AGENT))
+            .bind(text(record, SESSION_IP))
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() == 1 {
+                return Ok(());
+            }
+            // A collision of 128-bit random ids: draw again.
+            record.id = Id::default();
+        }
+    }
+
+    /// Updates a session. Never inserts: a session deleted meanwhile (signed out, revoked)
+    /// must stay deleted even if a request that started before still holds it.
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(backend)?;
+        sqlx::query(
+            "update sessions set user_id = $2, data = $3, last_seen_at = $4, expires_at = $5, \
+             user_agent = $6, ip = $7 where id_hash = $1",
+        )
+        .bind(self.hash(&record.id))
+        .bind(text(record, SESSION_USER_ID))
+        .bind(&data)
+        .bind(now())
+        .bind(timestamp(record.expiry_date))
+        .bind(text(record, SESSION_USER_AGENT))
+        .bind(text(record, SESSION_IP))
+        .execute(&self.db)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row = sqlx::query(
+            "select data, expires_at from sessions \
+             where id_hash = $1 and expires_at > $2 and created_at > $3",
+        )
+        .bind(self.hash(id))
+        .bind(now())
+        .bind(self.absolute_cutoff())
+        .fetch_optional(&self.db)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data: String = row.try_get("data").map_err(backend)?;
+        let expires_at: String = row.try_get("expires_at").map_err(backend)?;
+        let expiry_date = parse_timestamp(&expires_at)
+            .ok_or_else(|| backend(format!("bad session expiry {expires_at:?}")))?;
+        Ok(Some(Record {
+            id: *id,
+            data: serde_json::from_str(&data).map_err(backend)?,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query("delete from sessions where id_hash = $1")
+            .bind(self.hash(id))
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for DbSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        sqlx::query("delete from sessions where expires_at <= $1 or created_at <= $2")
+            .bind(now())
+            .bind(self.absolute_cutoff())
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

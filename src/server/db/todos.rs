@@ -1,0 +1,120 @@
+//! Queries on `todos`. Every one takes the owner's id and filters on it: a task that is not
+//! yours is indistinguishable from one that does not exist.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{internal, new_id, now, Db};
+use crate::domain::{AppError, Todo, TodoTitle};
+
+fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
+    let completed_at: Option<String> = row.try_get("completed_at")?;
+    Ok(Todo {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        completed: completed_at.is_some(),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn one(row: Option<AnyRow>) -> Result<Todo, AppError> {
+    let row = row.ok_or(AppError::NotFound)?;
+    from_row(&row).map_err(internal)
+}
+
+/// The owner's tasks, oldest first (ids are UUID v7, so id order is creation order).
+pub async fn list(db: &Db, user_id: &str) -> Result<Vec<Todo>, AppError> {
+    let rows = sqlx::query(
+        "select id, title, completed_at, created_at, updated_at from todos \
+         where user_id = $1 order by id",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    rows.iter().map(|r| from_row(r).map_err(internal)).collect()
+}
+
+pub async fn get(db: &Db, user_id: &str, id: &str) -> Result<Todo, AppError> {
+    let row = sqlx::query(
+        "select id, title, completed_at, created_at, updated_at from todos \
+         where id = $1 and user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+    .map_err(internal)?;
+    one(row)
+}
+
+pub async fn insert(db: &Db, user_id: &str, title: &TodoTitle) -> Result<Todo, AppError> {
+    let todo = Todo {
+        id: new_id(),
+        title: title.as_str().to_owned(),
+        completed: false,
+        created_at: now(),
+        updated_at: String::new(),
+    };
+    sqlx::query(
+        "insert into todos (id, user_id, title, completed_at, created_at, updated_at) \
+         values ($1, $2, $3, null, $4, $4)",
+    )
+    .bind(&todo.id)
+    .bind(user_id)
+    .bind(&todo.title)
+    .bind(&todo.created_at)
+    .execute(db)
+    .await
+    .map_err(internal)?;
+    Ok(Todo {
+        updated_at: todo.created_at.clone(),
+        ..todo
+    })
+}
+
+/// Changes the title and/or the completion state; `None` leaves a field as it is.
+pub async fn update(
+    db: &Db,
+    user_id: &str,
+    id: &str,
+    title: Option<&TodoTitle>,
+    completed: Option<bool>,
+) -> Result<Todo, AppError> {
+    let now = now();
+    // $3/$4: new title or null to keep; $5: 1 = set completed, 0 = clear, null = keep.
+    let completed_flag: Option<i32> = completed.map(i32::from);
+    let row = sqlx::query(
+        "update todos set \
+           title = coalesce($3, title), \
+           completed_at = case when $4 = 1 then coalesce(completed_at, $5) \
+                               when $4 = 0 then null \
+                               else completed_at end, \
+           updated_at = $5 \
+         where id = $1 and user_id = $2 \
+         returning id, title, completed_at, created_at, updated_at",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(title.map(TodoTitle::as_str))
+    .bind(completed_flag)
+    .bind(&now)
+    .fetch_optional(db)
+    .await
+    .map_err(internal)?;
+    one(row)
+}
+
+pub async fn delete(db: &Db, user_id: &str, id: &str) -> Result<(), AppError> {
+    let done = sqlx::query("delete from todos where id = $1 and user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map_err(internal)?;
+    if done.rows_affected() == 0 {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,117 @@
+//! Queries on `users`.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{internal, is_unique_violation, new_id, now, Db};
+use crate::domain::{AppError, CurrentUser, Email, UserName};
+
+/// A user as stored.
+#[derive(Clone)]
+pub struct UserRecord {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// argon2id PHC string; `None` for accounts without a password.
+    pub password_hash: Option<String>,
+    pub email_verified_at: Option<String>,
+    pub created_at: String,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("has_password", &self.password_hash.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserRecord {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(UserRecord {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            password_hash: row.try_get("password_hash")?,
+            email_verified_at: row.try_get("email_verified_at")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+
+    /// The view pages get of the signed-in user.
+    pub fn to_view(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            name: self.name.clone(),
+            email_verified: self.email_verified_at.is_some(),
+        }
+    }
+}
+
+/// A new account with a password.
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub name: &'a UserName,
+    pub password_hash: Option<String>,
+}
+
+/// Creates a user. A taken email is a `Conflict` with a message for the person.
+pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRecord, AppError> {
+    let id = new_id();
+    let now = now();
+    let result = sqlx::query(
+        "insert into users (id, email, name, password_hash, email_verified_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, null, $5, $5)",
+    )
+    .bind(&id)
+    .bind(new.email.as_str())
+    .bind(new.name.as_str())
+    .bind(new.password_hash.as_deref())
+    .bind(&now)
+    .execute(db)
+    .await;
+    match result {
+        Ok(_) => Ok(UserRecord {
+            id,
+            email: new.email.as_str().to_owned(),
+            name: new.name.as_str().to_owned(),
+            password_hash: new.password_hash,
+            email_verified_at: None,
+            created_at: now,
+        }),
+        Err(err) if is_unique_violation(&err) => Err(AppError::conflict(
+            "An account with this email already exists. Sign in instead, or use another email.",
+        )),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRecord>, AppError> {
+    fetch_one_user(
+        db,
+        "select id, email, name, password_hash, email_verified_at, created_at from users where email = $1",
+        email.as_str(),
+    )
+    .await
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, AppError> {
+    fetch_one_user(
+        db,
+        "select id, email, name, password_hash, email_verified_at, created_at from users where id = $1",
+        id,
+    )
+    .await
+}
+
+async fn fetch_one_user(db: &Db, sql: &'static str, key: &str) -> Result<Option<UserRecord>, AppError> {
+    sqlx::query(sql)
+        .bind(key)
+        .fetch_optional(db)
+        .await
+        .map_err(internal)?
+        .map(|row| UserRecord::from_row(&row).map_err(internal))
+        .transpose()
+}

@@ -1,0 +1,12 @@
+//! Everything that runs only on the server: configuration, start-up, the database, auth,
+//! HTTP middleware and telemetry. None of it reaches the wasm bundle.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,216 @@
+//! Builds the application (the same way in `main` and in tests) and runs it until stopped.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    http::{header, HeaderValue},
+    middleware::{from_fn, from_fn_with_state},
+    routing::get,
+    Router,
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+use super::{
+    auth::{keys, password::PasswordHasher, session::authenticate},
+    config::{AppEnv, Settings},
+    db::{self, sessions::DbSessionStore},
+    http::{
+        errors::server_fn_responses,
+        health,
+        origin::{require_same_origin, SiteOrigin},
+        request_id::{self, AccessLog},
+        security_headers,
+        static_files::pkg_router,
+    },
+    state::AppState,
+    telemetry,
+};
+use crate::app::{shell, App};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Secret(#[from] keys::SecretError),
+    #[error(transparent)]
+    Database(#[from] db::DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// A built application, bound to its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(mut settings: Settings) -> Result<Application, StartupError> {
+        telemetry::init_executor();
+        let keys = keys::load(&settings)?;
+        let db = db::connect(&settings.database).await?;
+        let sessions = DbSessionStore::new(db.clone(), Arc::new(keys.session), settings.session.absolute_timeout);
+        let leptos_options = LeptosOptions::builder()
+            .output_name(settings.output_name.clone())
+            .site_root(settings.site_root.to_string_lossy().into_owned())
+            .site_pkg_dir("pkg")
+            .site_addr(settings.site_addr)
+            .env(match settings.env {
+                AppEnv::Production => leptos::config::Env::PROD,
+                AppEnv::Development => leptos::config::Env::DEV,
+            })
+            .hash_files(settings.hash_files)
+            .build();
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(|source| StartupError::Listen { addr: settings.site_addr, source })?;
+        if !settings.app_url_configured {
+            // Follow the address actually bound (port 0 picks a free one).
+            if let Ok(addr) = listener.local_addr() {
+                if let Ok(url) = url::Url::parse(&format!("http://{addr}")) {
+                    settings.app_url = url;
+                }
+            }
+        }
+        let state = AppState {
+            leptos_options,
+            hasher: PasswordHasher::new(settings.hash_concurrency()),
+            settings: Arc::new(settings),
+            db,
+            sessions,
+        };
+        let router = router(state.clone());
+        Ok(Application { listener, router, state })
+    }
+
+    /// The port actually bound (useful when the configured port is 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then lets in-flight requests finish, for at most the
+    /// configured shutdown timeout.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let grace = self.state.settings.http.shutdown_timeout;
+        spawn_session_cleanup(self.state.sessions.clone());
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        });
+        tokio::select! {
+            result = server => result,
+            _ = async {
+                if stopping_rx.await.is_ok() {
+                    tokio::time::sleep(grace).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tracing::warn!(seconds = grace.as_secs(), "shutdown grace period over; closing remaining connections");
+                Ok(())
+            }
+        }
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let app_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let session_layer = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(settings.session_cookie_name())
+        .with_secure(settings.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(settings.session.idle_timeout).unwrap_or(time::Duration::days(7)),
+        ));
+
+    // Pages and server functions: cookie sessions, the same-origin check, no caching of
+    // personal pages.
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), app_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(from_fn(server_fn_responses))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(from_fn_with_state(state.clone(), authenticate))
+        .layer(session_layer)
+        .layer(from_fn_with_state(SiteOrigin(settings.origin()), require_same_origin));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(pkg_router(&settings.site_root.join("pkg"), settings.hash_files))
+        .merge(pages)
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(settings.http.body_limit))
+        .layer(from_fn(security_headers::middleware))
+        .layer(from_fn_with_state(AccessLog(settings.log.access), request_id::middleware))
+        .with_state(state)
+}
+
+/// Deletes expired sessions every hour (expired ones are already refused when loaded).
+fn spawn_session_cleanup(store: DbSessionStore) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(err) = store.delete_expired().await {
+                tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,165 @@
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+};
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+
+    assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone_but_liveness_does_not() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+
+    app.db.close().await;
+
+    assert_eq!(browser.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_with_a_page_for_people() {
+    let app = TestApp::spawn().await;
+
+    let res = app.client().get("/no/such/page").await;
+
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+}
+
+/// The release-style binary: JSON logs where every line of a request carries its id, no
+/// password in them, and a graceful stop on SIGTERM that lets in-flight requests finish.
+#[tokio::test]
+async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seamless"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("APP_DATA_DIR", dir.path())
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("AUTH_HASH_CONCURRENCY", "1")
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let port = loop {
+        let line = rx.recv().await.expect("the server logs that it listens");
+        lines.push(line.clone());
+        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+        if v["fields"]["message"] == "listening" {
+            break v["fields"]["port"].as_u64().unwrap();
+        }
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let client = TestClient::new(&base);
+    let signup = move |n: usize| {
+        let client = TestClient::new(&format!("http://127.0.0.1:{port}"));
+        async move {
+            client
+                .http
+                .post(client.url("/rpc/signup"))
+                .header("origin", &client.base)
+                .header("x-request-id", format!("req-{n}"))
+                .form(&[("name", "Ada"), ("email", &format!("ada{n}@example.com")), ("password", PASSWORD)])
+                .send()
+                .await
+                .map(|r| r.status())
+        }
+    };
+
+    // Three sign-ups queue on one hashing permit; once the first is answered the others are
+    // in flight, and SIGTERM must let them finish.
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+    let first = tokio::spawn(async move {
+        let status = signup(1).await;
+        let _ = first_tx.send(());
+        status
+    });
+    let second = tokio::spawn(signup(2));
+    let third = tokio::spawn(signup(3));
+    let _ = first_rx.await;
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    for handle in [first, second, third] {
+        assert_eq!(handle.await.unwrap().unwrap(), StatusCode::OK, "in-flight requests finish");
+    }
+    let status = child.wait().expect("exits");
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+    drop(client);
+    while let Ok(line) = rx.try_recv() {
+        lines.push(line);
+    }
+    while let Some(line) = rx.recv().await {
+        lines.push(line);
+    }
+
+    let all = lines.join("\n");
+    assert!(!all.contains(PASSWORD), "a password reached the logs");
+    let request_lines: Vec<&String> = lines.iter().filter(|l| l.contains("\"signed up\"")).collect();
+    assert_eq!(request_lines.len(), 3, "{all}");
+    for line in request_lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let ids: Vec<&str> = v["spans"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|span| span["request_id"].as_str())
+            .collect();
+        assert!(ids.len() == 1 && ids[0].starts_with("req-"), "log line without its request id: {line}");
+    }
+}
+
+#[test]
+fn production_without_a_secret_refuses_to_start_and_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seamless"))
+        .env_clear()
+        .env("APP_ENV", "production")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("APP_DATA_DIR", dir.path())
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("APP_SECRET"), "{stderr}");
+}
+
+#[test]
+fn a_config_file_named_on_the_command_line_is_used_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("custom.toml");
+    std::fs::write(&config, "[app]\nsite_adr = \"typo\"\n").unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_seamless"))
+        .arg("--config")
+        .arg(&config)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("site_adr"));
+}

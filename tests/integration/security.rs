@@ -1,0 +1,141 @@
+use reqwest::{header, StatusCode};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn state_changing_requests_from_other_sites_are_refused() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    let post = |origin: Option<&'static str>, fetch_site: Option<&'static str>| {
+        let mut req = browser
+            .http
+            .post(browser.url("/rpc/add_todo"))
+            .header(header::ACCEPT, "application/json")
+            .form(&[("title", "Injected")]);
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        if let Some(s) = fetch_site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.send()
+    };
+
+    assert_eq!(post(Some("https://evil.example"), None).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(Some("https://evil.example"), Some("cross-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(None, Some("same-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(None, None).await.unwrap().status(), StatusCode::FORBIDDEN, "no proof of origin, no change");
+    assert!(browser.titles().await.is_empty(), "nothing was added");
+
+    assert_eq!(post(None, Some("same-origin")).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(browser.titles().await, ["Injected"]);
+}
+
+#[tokio::test]
+async fn sign_in_from_another_site_is_refused_too() {
+    let app = TestApp::spawn().await;
+    app.signed_up_client("ada@example.com").await;
+    let browser = app.client();
+
+    let res = browser
+        .http
+        .post(browser.url("/rpc/login"))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(session_set_cookie(&res).is_none());
+}
+
+#[tokio::test]
+async fn oversized_request_bodies_get_413() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    let huge = "x".repeat(100 * 1024);
+
+    let res = browser.add_todo(&huge).await;
+
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(browser.titles().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_well_formed_request_id_is_kept_and_a_bad_one_replaced() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+
+    let kept = browser.http.get(browser.url("/healthz")).header("x-request-id", "abc-123.X_y").send().await.unwrap();
+    let replaced = browser
+        .http
+        .get(browser.url("/healthz"))
+        .header("x-request-id", "bad id\twith <html>")
+        .send()
+        .await
+        .unwrap();
+    let fresh = browser.http.get(browser.url("/")).send().await.unwrap();
+
+    assert_eq!(kept.headers()["x-request-id"], "abc-123.X_y");
+    let new_id = replaced.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(new_id, "bad id\twith <html>");
+    assert_eq!(new_id.len(), 36, "a fresh UUID");
+    assert!(fresh.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn error_bodies_carry_the_request_id() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+    let res = browser
+        .http
+        .post(browser.url("/rpc/list_todos"))
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+
+    let (status, body) = error_of(res).await;
+
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["request_id"], "trace-42");
+    assert_eq!(body["error"], "forbidden");
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_are_never_cached() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+
+    let res = browser.get("/todos").await;
+
+    let h = res.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(h["cache-control"], "no-store", "personal pages stay out of shared caches");
+}
+
+#[tokio::test]
+async fn bundle_files_are_compressed_and_cached_for_a_year_when_hashed() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/seamless.abc123.js"), "export const x = 1;\n".repeat(200)).unwrap();
+    let root = site.path().to_string_lossy().into_owned();
+    let app = TestApp::spawn_with(&[("LEPTOS_SITE_ROOT", &root), ("LEPTOS_HASH_FILES", "true")]).await;
+    let browser = app.client();
+
+    let res = browser
+        .http
+        .get(browser.url("/pkg/seamless.abc123.js"))
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(matches!(res.headers()[header::CONTENT_ENCODING].to_str().unwrap(), "br" | "gzip"));
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert!(res.bytes().await.unwrap().len() < 4000, "smaller than the 4 KB original");
+}
