@@ -129,14 +129,28 @@ fn next_param() -> Signal<String> {
     Signal::derive(move || query.read().get("next").unwrap_or_default())
 }
 
+/// Refreshes the header once `action` has signed someone in.
+fn refresh_on_success<S>(session: SessionContext, action: ServerAction<S>)
+where
+    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            session.refresh();
+        }
+    });
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = expect_context::<SessionContext>();
+    let login = ServerAction::<Login>::new();
+    refresh_on_success(session, login);
     let query = use_query_map();
     let next = next_param();
     let expired = move || query.read().get("reason").as_deref() == Some("expired");
-    let error = Signal::derive(move || session.login.value().get().and_then(Result::err));
-    let pending = session.login.pending();
+    let error = Signal::derive(move || login.value().get().and_then(Result::err));
+    let pending = login.pending();
     let signup_href = move || match next.get() {
         n if n.is_empty() => "/signup".to_owned(),
         n => format!("/signup?next={}", urlencode(&n)),
@@ -153,7 +167,7 @@ pub fn LoginPage() -> impl IntoView {
                 </p>
             </Show>
             <FormError error />
-            <ActionForm action=session.login attr:class="form">
+            <ActionForm action=login attr:class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="login-email">"Email"</label>
@@ -191,9 +205,11 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let session = expect_context::<SessionContext>();
+    let signup = ServerAction::<Signup>::new();
+    refresh_on_success(session, signup);
     let next = next_param();
-    let error = Signal::derive(move || session.signup.value().get().and_then(Result::err));
-    let pending = session.signup.pending();
+    let error = Signal::derive(move || signup.value().get().and_then(Result::err));
+    let pending = signup.pending();
     let login_href = move || match next.get() {
         n if n.is_empty() => "/login".to_owned(),
         n => format!("/login?next={}", urlencode(&n)),
@@ -207,7 +223,7 @@ pub fn SignupPage() -> impl IntoView {
             <h1>"Create your account"</h1>
             <p class="muted">"It takes a few seconds. No credit card, no spam."</p>
             <FormError error />
-            <ActionForm action=session.signup attr:class="form">
+            <ActionForm action=signup attr:class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="signup-name">"Name"</label>

@@ -2,20 +2,16 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_navigate, NavigateOptions};
+use leptos_router::components::A;
 
 use super::SessionContext;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    // The server sends signed-in visitors straight to their tasks; this page can still be
+    // reached by client-side navigation, so it offers the way there instead of a sign-in.
     let session = expect_context::<SessionContext>();
-    // The server redirects signed-in visitors; after client-side navigation, do it here.
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(Some(_))) = session.user.get() {
-            navigate("/todos", NavigateOptions { replace: true, ..Default::default() });
-        }
-    });
+    let signed_in = move || matches!(session.user.get(), Some(Ok(Some(_))));
     view! {
         <Title text="" />
         <section class="hero">
@@ -23,14 +19,32 @@ pub fn HomePage() -> impl IntoView {
             <p class="hero__lead">
                 "Seamless keeps a simple list of what needs doing. Sign in from any browser and it is there, rendered on the server the moment you arrive."
             </p>
-            <div class="hero__actions">
-                <A href="/login" attr:class="btn btn--primary">
-                    "Sign in"
-                </A>
-                <A href="/signup" attr:class="btn btn--secondary">
-                    "Create account"
-                </A>
-            </div>
+            <Transition fallback=|| ()>
+                {move || {
+                    if signed_in() {
+                        view! {
+                            <div class="hero__actions">
+                                <A href="/todos" attr:class="btn btn--primary">
+                                    "Open your tasks"
+                                </A>
+                            </div>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <div class="hero__actions">
+                                <A href="/login" attr:class="btn btn--primary">
+                                    "Sign in"
+                                </A>
+                                <A href="/signup" attr:class="btn btn--secondary">
+                                    "Create account"
+                                </A>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }}
+            </Transition>
         </section>
     }
 }

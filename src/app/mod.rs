@@ -40,41 +40,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in state every page shares: the auth actions and the current user.
+/// The signed-in state every page shares: the current user, and a counter that pages bump
+/// when they change who is signed in (so the header refreshes).
 #[derive(Clone, Copy)]
 pub struct SessionContext {
-    pub login: ServerAction<Login>,
-    pub signup: ServerAction<Signup>,
     pub logout: ServerAction<Logout>,
-    /// Bumped when a request finds the session gone, so the header refreshes.
-    pub lost: RwSignal<usize>,
+    /// Bumped after a sign-in or sign-up, and when a request finds the session gone.
+    pub changed: RwSignal<usize>,
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
 impl SessionContext {
     fn new() -> Self {
-        let login = ServerAction::<Login>::new();
-        let signup = ServerAction::<Signup>::new();
         let logout = ServerAction::<Logout>::new();
-        let lost = RwSignal::new(0);
+        let changed = RwSignal::new(0);
         let user = Resource::new(
-            move || {
-                (
-                    login.version().get(),
-                    signup.version().get(),
-                    logout.version().get(),
-                    lost.get(),
-                )
-            },
+            move || (logout.version().get(), changed.get()),
             |_| current_user(),
         );
-        SessionContext {
-            login,
-            signup,
-            logout,
-            lost,
-            user,
-        }
+        SessionContext { logout, changed, user }
+    }
+
+    /// Tells the header that who is signed in has changed.
+    pub fn refresh(&self) {
+        self.changed.update(|n| *n += 1);
     }
 }
 
@@ -91,8 +80,8 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Layout() -> impl IntoView {
-    // Created inside the router, so an error that a form post without JavaScript brought back
-    // in the URL reaches its action.
+    // Actions whose errors must survive a form post without JavaScript are created inside the
+    // routes (where the router hands them the error from the URL); sign-out has none to show.
     let session = SessionContext::new();
     provide_context(session);
     view! {

@@ -125,7 +125,7 @@ pub fn TodosPage() -> impl IntoView {
     Effect::new(move |_| {
         let list_unauthorized = matches!(todos.get(), Some(Err(AppError::Unauthorized)));
         if list_unauthorized || last_error.get() == Some(AppError::Unauthorized) {
-            session.lost.update(|n| *n += 1);
+            session.refresh();
             navigate(
                 "/login?next=%2Ftodos&reason=expired",
                 NavigateOptions { replace: true, ..Default::default() },
@@ -258,14 +258,23 @@ fn TodoItem(
         let (id, title) = (id.clone(), title.clone());
         move || {
             let (id, title) = (id.clone(), title.clone());
+            let edit_id = id.clone();
+            let edit_label = format!("Edit {title}");
+            let delete_label = format!("Delete {title}");
             view! {
-                <span class="todo__title">{title.clone()}</span>
+                <span class="todo__title">{title}</span>
                 <Form method="GET" action="/todos" attr:class="todo__action">
-                    <input type="hidden" name="edit" value=id.clone() />
-                    <button type="submit" class="btn btn--quiet btn--small" aria-label=format!("Edit {title}")>
+                    <input type="hidden" name="edit" value=edit_id />
+                    <button type="submit" class="btn btn--quiet btn--small" aria-label=edit_label>
                         "Edit"
                     </button>
                 </Form>
+                <ActionForm action=delete attr:class="todo__action">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="btn btn--danger btn--small" aria-label=delete_label>
+                        "Delete"
+                    </button>
+                </ActionForm>
             }
         }
     };
@@ -300,12 +309,10 @@ fn TodoItem(
             }
         }
     };
-    let (toggle_id, delete_id) = (id.clone(), id);
-    let delete_label = format!("Delete {title}");
     view! {
         <li class="todo" class:todo--done=completed>
             <ActionForm action=toggle attr:class="todo__toggle">
-                <input type="hidden" name="id" value=toggle_id />
+                <input type="hidden" name="id" value=id />
                 <input type="hidden" name="completed" value=(!completed).to_string() />
                 <button
                     type="submit"
@@ -322,12 +329,6 @@ fn TodoItem(
             <Show when=is_editing fallback=view_mode>
                 {edit_mode.clone()}
             </Show>
-            <ActionForm action=delete attr:class="todo__action">
-                <input type="hidden" name="id" value=delete_id />
-                <button type="submit" class="btn btn--danger btn--small" aria-label=delete_label>
-                    "Delete"
-                </button>
-            </ActionForm>
         </li>
     }
 }

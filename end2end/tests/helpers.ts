@@ -1,0 +1,38 @@
+import { expect, type Page } from '@playwright/test';
+
+export const PASSWORD = 'violet staple orbit canyon';
+
+/** A fresh address per test, so tests never share an account. */
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+/** Waits until the wasm bundle has taken over the server-rendered page. */
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+}
+
+export async function signUp(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/todos$/);
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/todos$/);
+}
+
+export async function addTask(page: Page, title: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'New task' }).fill(title);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByRole('checkbox', { name: title, exact: true })).toBeVisible();
+}
