@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::{ui::{field_error, FormError}, SessionContext};
+use super::{
+    ui::{field_error, FormError},
+    SessionContext,
+};
 use crate::domain::{
     AppError, CurrentUser, EMAIL_MAX_LEN, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
@@ -55,7 +58,11 @@ mod ssr {
         },
     };
 
-    pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    pub async fn login(
+        email: String,
+        password: String,
+        next: Option<String>,
+    ) -> Result<(), AppError> {
         let state = context::state()?;
         let email = Email::parse(&email)?;
         // Unknown email, no password and wrong password all take one argon2 verification
@@ -280,7 +287,9 @@ fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

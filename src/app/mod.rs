@@ -58,7 +58,11 @@ impl SessionContext {
             move || (logout.version().get(), changed.get()),
             |_| current_user(),
         );
-        SessionContext { logout, changed, user }
+        SessionContext {
+            logout,
+            changed,
+            user,
+        }
     }
 
     /// Tells the header that who is signed in has changed.

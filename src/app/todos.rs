@@ -40,7 +40,8 @@ pub async fn rename_todo(id: String, title: String) -> Result<Todo, AppError> {
     let (state, user) = ssr::caller()?;
     let id = crate::domain::parse_todo_id(&id)?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
-    let todo = crate::server::db::todos::update(&state.db, &user.id, id, Some(&title), None).await?;
+    let todo =
+        crate::server::db::todos::update(&state.db, &user.id, id, Some(&title), None).await?;
     leptos_axum::redirect("/todos");
     Ok(todo)
 }
@@ -106,17 +107,18 @@ pub fn TodosPage() -> impl IntoView {
             rename.pending().get(),
             delete.pending().get(),
         ];
-        if pending[0] {
-            (toggle.clear(), rename.clear(), delete.clear());
-        }
-        if pending[1] {
-            (add.clear(), rename.clear(), delete.clear());
-        }
-        if pending[2] {
-            (add.clear(), toggle.clear(), delete.clear());
-        }
-        if pending[3] {
-            (add.clear(), toggle.clear(), rename.clear());
+        let clear: [&dyn Fn(); 4] = [
+            &|| add.clear(),
+            &|| toggle.clear(),
+            &|| rename.clear(),
+            &|| delete.clear(),
+        ];
+        if let Some(started) = pending.iter().position(|p| *p) {
+            for (i, clear) in clear.iter().enumerate() {
+                if i != started {
+                    clear();
+                }
+            }
         }
     });
 
@@ -128,7 +130,10 @@ pub fn TodosPage() -> impl IntoView {
             session.refresh();
             navigate(
                 "/login?next=%2Ftodos&reason=expired",
-                NavigateOptions { replace: true, ..Default::default() },
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
             );
         }
     });
@@ -143,7 +148,8 @@ pub fn TodosPage() -> impl IntoView {
         }
     });
 
-    let visible_error = Signal::derive(move || last_error.get().filter(|e| *e != AppError::Unauthorized));
+    let visible_error =
+        Signal::derive(move || last_error.get().filter(|e| *e != AppError::Unauthorized));
     view! {
         <Title text="Your tasks" />
         <section class="card todos">
@@ -242,7 +248,10 @@ fn TodoItem(
     delete: ServerAction<DeleteTodo>,
 ) -> impl IntoView {
     let Todo {
-        id, title, completed, ..
+        id,
+        title,
+        completed,
+        ..
     } = todo;
     let is_editing = {
         let id = id.clone();

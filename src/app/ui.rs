@@ -22,7 +22,10 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 }
 
 /// The message for one field, if the error is about that field.
-pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> bool + Copy + Send + Sync {
+pub fn field_error(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> bool + Copy + Send + Sync {
     move || error.with(|e| e.as_ref().and_then(AppError::field) == Some(field))
 }
 

@@ -21,12 +21,20 @@ impl Email {
     /// of dot-separated labels (letters, digits, hyphens) ending in a top-level label.
     pub fn parse(input: &str) -> Result<Self, AppError> {
         let email = input.trim().to_lowercase();
-        let invalid = || AppError::invalid("email", "Enter a valid email address, like name@example.com.");
+        let invalid = || {
+            AppError::invalid(
+                "email",
+                "Enter a valid email address, like name@example.com.",
+            )
+        };
         if email.is_empty() {
             return Err(AppError::invalid("email", "Enter your email address."));
         }
         if email.chars().count() > EMAIL_MAX_LEN {
-            return Err(AppError::invalid("email", "That email address is too long."));
+            return Err(AppError::invalid(
+                "email",
+                "That email address is too long.",
+            ));
         }
         let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
         let local_ok = !local.is_empty()
@@ -100,7 +108,11 @@ mod tests {
 
     #[test]
     fn ordinary_addresses_are_accepted() {
-        for ok in ["a@b.co", "first.last+tag@sub.example.org", "x_y-z@my-host.io"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "x_y-z@my-host.io",
+        ] {
             assert!(Email::parse(ok).is_ok(), "{ok} should be valid");
         }
     }
@@ -108,10 +120,24 @@ mod tests {
     #[test]
     fn malformed_addresses_are_refused_with_a_message_for_the_email_field() {
         for bad in [
-            "", "   ", "plainaddress", "@example.com", "a@", "a@b", "a b@example.com",
-            "a@exa mple.com", "a@-example.com", "a@example-.com", "a@example..com",
-            ".a@example.com", "a.@example.com", "a..b@example.com", "a@example.c",
-            "a@127.0.0.1", "a\u{0}@example.com", "a@b@example.com\u{7f}",
+            "",
+            "   ",
+            "plainaddress",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@-example.com",
+            "a@example-.com",
+            "a@example..com",
+            ".a@example.com",
+            "a.@example.com",
+            "a..b@example.com",
+            "a@example.c",
+            "a@127.0.0.1",
+            "a\u{0}@example.com",
+            "a@b@example.com\u{7f}",
         ] {
             let err = Email::parse(bad).expect_err(bad);
             assert_eq!(err.field(), Some("email"), "{bad}");

@@ -196,7 +196,9 @@ mod tests {
             AppError::RateLimited { retry_after: 42 },
             AppError::Unavailable,
             AppError::Internal,
-            AppError::Transport { message: "Offline.".into() },
+            AppError::Transport {
+                message: "Offline.".into(),
+            },
         ] {
             assert_eq!(serde_json_roundtrip(&err), err);
         }
@@ -205,10 +207,14 @@ mod tests {
     #[test]
     fn the_wire_form_has_a_code_and_a_message() {
         let json = String::from_utf8(
-            leptos::server_fn::error::FromServerFnError::ser(&AppError::InvalidCredentials).to_vec(),
+            leptos::server_fn::error::FromServerFnError::ser(&AppError::InvalidCredentials)
+                .to_vec(),
         )
         .unwrap();
-        assert_eq!(json, r#"{"error":"invalid_credentials","message":"Invalid email or password."}"#);
+        assert_eq!(
+            json,
+            r#"{"error":"invalid_credentials","message":"Invalid email or password."}"#
+        );
     }
 
     #[test]

@@ -39,7 +39,9 @@ impl Password {
     /// exactly like a wrong password.
     pub fn parse_attempt(input: String) -> Option<Self> {
         let chars = input.chars().count();
-        (1..=PASSWORD_MAX_CHARS).contains(&chars).then_some(Password(input))
+        (1..=PASSWORD_MAX_CHARS)
+            .contains(&chars)
+            .then_some(Password(input))
     }
 
     /// The secret itself, for the hasher only.

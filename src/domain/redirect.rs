@@ -38,8 +38,16 @@ mod tests {
     #[test]
     fn anything_that_could_leave_the_site_falls_back_to_the_task_list() {
         for bad in [
-            "https://evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
-            "javascript:alert(1)", "evil.example", "", " /todos", "/todos\n", "/%2F%2Fevil.example",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            " /todos",
+            "/todos\n",
+            "/%2F%2Fevil.example",
             "/\tevil",
         ] {
             assert_eq!(safe_next(Some(bad)), DEFAULT_AFTER_SIGN_IN, "{bad:?}");

@@ -92,13 +92,19 @@ mod tests {
 
     #[test]
     fn titles_are_trimmed() {
-        assert_eq!(TodoTitle::parse("  Buy milk \t", "title").unwrap().as_str(), "Buy milk");
+        assert_eq!(
+            TodoTitle::parse("  Buy milk \t", "title").unwrap().as_str(),
+            "Buy milk"
+        );
     }
 
     #[test]
     fn empty_and_blank_titles_are_refused() {
         for bad in ["", "   ", "\t"] {
-            assert_eq!(TodoTitle::parse(bad, "title").unwrap_err().field(), Some("title"));
+            assert_eq!(
+                TodoTitle::parse(bad, "title").unwrap_err().field(),
+                Some("title")
+            );
         }
     }
 
@@ -118,7 +124,13 @@ mod tests {
     #[test]
     fn task_ids_must_be_uuids() {
         assert!(parse_todo_id("0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6f").is_ok());
-        for bad in ["", "1", "../etc", "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6", "0192f0c1x6f1e-7c3a-9d2b-1a2b3c4d5e6f"] {
+        for bad in [
+            "",
+            "1",
+            "../etc",
+            "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6",
+            "0192f0c1x6f1e-7c3a-9d2b-1a2b3c4d5e6f",
+        ] {
             assert_eq!(parse_todo_id(bad), Err(AppError::NotFound));
         }
     }

@@ -24,7 +24,10 @@ impl UserName {
             ));
         }
         if name.chars().any(char::is_control) {
-            return Err(AppError::invalid("name", "Your name cannot contain control characters."));
+            return Err(AppError::invalid(
+                "name",
+                "Your name cannot contain control characters.",
+            ));
         }
         Ok(UserName(name.to_owned()))
     }

@@ -219,7 +219,9 @@ impl EnvSource for std::collections::HashMap<String, String> {
 
 impl<const N: usize> EnvSource for [(&str, &str); N] {
     fn var(&self, key: &str) -> Option<String> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
+        self.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
     }
 }
 
@@ -278,9 +280,11 @@ impl Settings {
                     "APP_URL must be an http(s) URL like https://tasks.example.com, not `{app_url_text}`"
                 ))
             })?;
-        let data_dir = PathBuf::from(pick("APP_DATA_DIR", file.app.data_dir).unwrap_or_else(|| "data".into()));
-        let site_root =
-            PathBuf::from(pick("LEPTOS_SITE_ROOT", file.app.site_root).unwrap_or_else(|| "target/site".into()));
+        let data_dir =
+            PathBuf::from(pick("APP_DATA_DIR", file.app.data_dir).unwrap_or_else(|| "data".into()));
+        let site_root = PathBuf::from(
+            pick("LEPTOS_SITE_ROOT", file.app.site_root).unwrap_or_else(|| "target/site".into()),
+        );
         let output_name =
             pick("LEPTOS_OUTPUT_NAME", file.app.output_name).unwrap_or_else(|| "seamless".into());
         let hash_files = match env.var("LEPTOS_HASH_FILES") {
@@ -294,7 +298,10 @@ impl Settings {
         let database_url = pick("DATABASE_URL", file.database.url).unwrap_or_else(|| {
             format!("sqlite:{}", data_dir.join("seamless.db").to_string_lossy())
         });
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             return Err(ConfigError(
                 "DATABASE_URL must start with `sqlite:` or `postgres://`".into(),
             ));
@@ -304,16 +311,21 @@ impl Settings {
             None => file.database.max_connections.unwrap_or(8),
         };
         if max_connections == 0 {
-            return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
+            return Err(ConfigError(
+                "DATABASE_MAX_CONNECTIONS must be at least 1".into(),
+            ));
         }
         let acquire_timeout = duration(
             "DATABASE_ACQUIRE_TIMEOUT",
             pick("DATABASE_ACQUIRE_TIMEOUT", file.database.acquire_timeout),
             "5s",
         )?;
-        let sqlite_synchronous = pick("DATABASE_SQLITE_SYNCHRONOUS", file.database.sqlite_synchronous)
-            .unwrap_or_else(|| "full".into())
-            .to_ascii_lowercase();
+        let sqlite_synchronous = pick(
+            "DATABASE_SQLITE_SYNCHRONOUS",
+            file.database.sqlite_synchronous,
+        )
+        .unwrap_or_else(|| "full".into())
+        .to_ascii_lowercase();
         if !matches!(sqlite_synchronous.as_str(), "full" | "normal" | "extra") {
             return Err(ConfigError(
                 "DATABASE_SQLITE_SYNCHRONOUS must be `full`, `normal` or `extra`".into(),
@@ -321,7 +333,11 @@ impl Settings {
         }
 
         let session = SessionSettings {
-            idle_timeout: duration("SESSION_IDLE_TIMEOUT", pick("SESSION_IDLE_TIMEOUT", file.session.idle_timeout), "7d")?,
+            idle_timeout: duration(
+                "SESSION_IDLE_TIMEOUT",
+                pick("SESSION_IDLE_TIMEOUT", file.session.idle_timeout),
+                "7d",
+            )?,
             absolute_timeout: duration(
                 "SESSION_ABSOLUTE_TIMEOUT",
                 pick("SESSION_ABSOLUTE_TIMEOUT", file.session.absolute_timeout),
@@ -334,7 +350,9 @@ impl Settings {
             )?,
         };
         if session.idle_timeout.is_zero() || session.absolute_timeout.is_zero() {
-            return Err(ConfigError("session timeouts must be longer than zero".into()));
+            return Err(ConfigError(
+                "session timeouts must be longer than zero".into(),
+            ));
         }
 
         let body_limit = match env.var("HTTP_BODY_LIMIT") {
@@ -357,7 +375,11 @@ impl Settings {
             format: match pick("LOG_FORMAT", file.log.format).as_deref() {
                 None | Some("text") => LogFormat::Text,
                 Some("json") => LogFormat::Json,
-                Some(other) => return Err(ConfigError(format!("LOG_FORMAT must be `text` or `json`, not `{other}`"))),
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "LOG_FORMAT must be `text` or `json`, not `{other}`"
+                    )))
+                }
             },
             filter: pick("RUST_LOG", file.log.filter).unwrap_or_else(|| "info".into()),
             access: match env.var("LOG_ACCESS") {
@@ -414,7 +436,9 @@ impl Settings {
         if self.auth.hash_concurrency > 0 {
             return self.auth.hash_concurrency;
         }
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         cores.saturating_sub(1).max(1)
     }
 }
@@ -423,7 +447,9 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError(format!("{key} must be true or false, not `{value}`"))),
+        _ => Err(ConfigError(format!(
+            "{key} must be true or false, not `{value}`"
+        ))),
     }
 }
 
@@ -446,7 +472,9 @@ fn duration(key: &str, value: Option<String>, default: &str) -> Result<Duration,
 /// Parses `90`, `90s`, `15m`, `12h`, `7d` (and `500ms`).
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().ok()?;
     let secs = match unit.trim() {
@@ -479,7 +507,10 @@ mod tests {
     #[test]
     fn environment_variables_override_the_file() {
         let toml = "[app]\nsite_addr = \"127.0.0.1:4000\"\n[database]\nurl = \"sqlite:file.db\"\n";
-        let env = [("LEPTOS_SITE_ADDR", "0.0.0.0:5000"), ("DATABASE_URL", "postgres://db/x")];
+        let env = [
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:5000"),
+            ("DATABASE_URL", "postgres://db/x"),
+        ];
         let s = Settings::from_toml(toml, &env).unwrap();
         assert_eq!(s.site_addr.to_string(), "0.0.0.0:5000");
         assert_eq!(s.database.url, "postgres://db/x");
@@ -505,7 +536,8 @@ mod tests {
 
     #[test]
     fn secrets_are_not_printed_by_debug() {
-        let s = Settings::from_toml("", &[("APP_SECRET", "hunter2hunter2hunter2hunter2hunter2")]).unwrap();
+        let s = Settings::from_toml("", &[("APP_SECRET", "hunter2hunter2hunter2hunter2hunter2")])
+            .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 

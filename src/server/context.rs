@@ -27,7 +27,11 @@ pub fn parts() -> Result<Parts, AppError> {
 
 /// Who is calling, as the authentication middleware found out.
 pub fn auth() -> Result<Auth, AppError> {
-    Ok(parts()?.extensions.get::<Auth>().cloned().unwrap_or(Auth::Anonymous))
+    Ok(parts()?
+        .extensions
+        .get::<Auth>()
+        .cloned()
+        .unwrap_or(Auth::Anonymous))
 }
 
 /// The signed-in user, or `Unauthorized`.
@@ -36,8 +40,12 @@ pub fn require_user() -> Result<Arc<UserRecord>, AppError> {
 }
 
 pub fn session() -> Result<Session, AppError> {
-    parts()?.extensions.get::<Session>().cloned().ok_or_else(|| {
-        tracing::error!("session missing from the request");
-        AppError::Internal
-    })
+    parts()?
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!("session missing from the request");
+            AppError::Internal
+        })
 }

@@ -11,7 +11,9 @@ use axum::{
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
-use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
+};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
@@ -39,7 +41,10 @@ pub enum StartupError {
     #[error(transparent)]
     Database(#[from] db::DbError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A built application, bound to its port, ready to run.
@@ -54,7 +59,11 @@ impl Application {
         telemetry::init_executor();
         let keys = keys::load(&settings)?;
         let db = db::connect(&settings.database).await?;
-        let sessions = DbSessionStore::new(db.clone(), Arc::new(keys.session), settings.session.absolute_timeout);
+        let sessions = DbSessionStore::new(
+            db.clone(),
+            Arc::new(keys.session),
+            settings.session.absolute_timeout,
+        );
         let leptos_options = LeptosOptions::builder()
             .output_name(settings.output_name.clone())
             .site_root(settings.site_root.to_string_lossy().into_owned())
@@ -68,7 +77,10 @@ impl Application {
             .build();
         let listener = TcpListener::bind(settings.site_addr)
             .await
-            .map_err(|source| StartupError::Listen { addr: settings.site_addr, source })?;
+            .map_err(|source| StartupError::Listen {
+                addr: settings.site_addr,
+                source,
+            })?;
         if !settings.app_url_configured {
             // Follow the address actually bound (port 0 picks a free one).
             if let Ok(addr) = listener.local_addr() {
@@ -85,7 +97,11 @@ impl Application {
             sessions,
         };
         let router = router(state.clone());
-        Ok(Application { listener, router, state })
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
     }
 
     /// The port actually bound (useful when the configured port is 0).
@@ -104,13 +120,17 @@ impl Application {
 
     /// Serves until `stop` completes, then lets in-flight requests finish, for at most the
     /// configured shutdown timeout.
-    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let grace = self.state.settings.http.shutdown_timeout;
         spawn_session_cleanup(self.state.sessions.clone());
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             stop.await;
@@ -150,14 +170,18 @@ fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(
-            time::Duration::try_from(settings.session.idle_timeout).unwrap_or(time::Duration::days(7)),
+            time::Duration::try_from(settings.session.idle_timeout)
+                .unwrap_or(time::Duration::days(7)),
         ));
 
     // Pages and server functions: cookie sessions, the same-origin check, no caching of
     // personal pages.
     let pages = Router::new()
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), app_shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(from_fn(server_fn_responses))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -165,17 +189,26 @@ fn router(state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), authenticate))
         .layer(session_layer)
-        .layer(from_fn_with_state(SiteOrigin(settings.origin()), require_same_origin));
+        .layer(from_fn_with_state(
+            SiteOrigin(settings.origin()),
+            require_same_origin,
+        ));
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(pkg_router(&settings.site_root.join("pkg"), settings.hash_files))
+        .merge(pkg_router(
+            &settings.site_root.join("pkg"),
+            settings.hash_files,
+        ))
         .merge(pages)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(settings.http.body_limit))
         .layer(from_fn(security_headers::middleware))
-        .layer(from_fn_with_state(AccessLog(settings.log.access), request_id::middleware))
+        .layer(from_fn_with_state(
+            AccessLog(settings.log.access),
+            request_id::middleware,
+        ))
         .with_state(state)
 }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{auth::password::PasswordHasher, config::Settings, db::sessions::DbSessionStore, db::Db};
+use super::{
+    auth::password::PasswordHasher, config::Settings, db::sessions::DbSessionStore, db::Db,
+};
 
 #[derive(Clone)]
 pub struct AppState {

@@ -10,7 +10,12 @@ pub fn init(settings: &LogSettings) {
     let registry = tracing_subscriber::registry().with(filter);
     let result = match settings.format {
         LogFormat::Json => registry
-            .with(fmt::layer().json().with_current_span(false).with_span_list(true))
+            .with(
+                fmt::layer()
+                    .json()
+                    .with_current_span(false)
+                    .with_span_list(true),
+            )
             .try_init(),
         LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
     };

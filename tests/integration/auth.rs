@@ -10,11 +10,16 @@ async fn signing_up_signs_you_in_and_sends_you_to_your_tasks() {
     let app = TestApp::spawn().await;
     let browser = app.client();
 
-    let res = browser.signup("Ada Lovelace", "ada@example.com", PASSWORD).await;
+    let res = browser
+        .signup("Ada Lovelace", "ada@example.com", PASSWORD)
+        .await;
 
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(location(&res).as_deref(), Some("/todos"));
-    assert!(session_set_cookie(&res).is_some(), "a session cookie is set");
+    assert!(
+        session_set_cookie(&res).is_some(),
+        "a session cookie is set"
+    );
     let page = browser.get("/todos").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -25,14 +30,28 @@ async fn signing_up_signs_you_in_and_sends_you_to_your_tasks() {
 #[tokio::test]
 async fn emails_are_trimmed_and_lower_cased_so_case_does_not_make_a_second_account() {
     let app = TestApp::spawn().await;
-    app.client().signup("Ada", "  Ada@Example.COM ", PASSWORD).await;
+    app.client()
+        .signup("Ada", "  Ada@Example.COM ", PASSWORD)
+        .await;
 
-    let (status, body) = error_of(app.client().signup("Ada 2", "ada@example.com", PASSWORD).await).await;
+    let (status, body) = error_of(
+        app.client()
+            .signup("Ada 2", "ada@example.com", PASSWORD)
+            .await,
+    )
+    .await;
 
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(body["message"].as_str().unwrap().contains("already exists"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("already exists"),
+        "{body}"
+    );
     let res = app.client().login("ADA@example.com", PASSWORD).await;
-    assert_eq!(res.status(), StatusCode::OK, "sign-in is case-insensitive on the email");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "sign-in is case-insensitive on the email"
+    );
 }
 
 #[tokio::test]
@@ -42,15 +61,30 @@ async fn invalid_sign_up_input_is_refused_with_a_message_for_the_field() {
     let cases: [(&str, &str, &str, &str, &str); 5] = [
         ("Ada", "not-an-email", PASSWORD, "email", "valid email"),
         ("Ada", "ada@example.com", "short", "password", "at least 8"),
-        ("Ada", "ada@example.com", &"x".repeat(129), "password", "at most 128"),
-        ("Ada", "ada@example.com", "password123", "password", "too common"),
+        (
+            "Ada",
+            "ada@example.com",
+            &"x".repeat(129),
+            "password",
+            "at most 128",
+        ),
+        (
+            "Ada",
+            "ada@example.com",
+            "password123",
+            "password",
+            "too common",
+        ),
         ("   ", "ada@example.com", PASSWORD, "name", "name"),
     ];
     for (name, email, password, field, message) in cases {
         let (status, body) = error_of(browser.signup(name, email, password).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
         assert_eq!(body["field"], field, "{body}");
-        assert!(body["message"].as_str().unwrap().contains(message), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(message),
+            "{body}"
+        );
     }
     assert_eq!(app.session_count().await, 0, "nothing was signed in");
 }
@@ -60,8 +94,14 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = TestApp::spawn().await;
     app.signed_up_client("ada@example.com").await;
 
-    let (wrong_status, wrong) = error_of(app.client().login("ada@example.com", "not the password").await).await;
-    let (unknown_status, unknown) = error_of(app.client().login("nobody@example.com", PASSWORD).await).await;
+    let (wrong_status, wrong) = error_of(
+        app.client()
+            .login("ada@example.com", "not the password")
+            .await,
+    )
+    .await;
+    let (unknown_status, unknown) =
+        error_of(app.client().login("nobody@example.com", PASSWORD).await).await;
 
     assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown_status, StatusCode::UNAUTHORIZED);
@@ -92,7 +132,9 @@ async fn unknown_emails_take_about_as_long_as_wrong_passwords() {
     .await;
     let unknown = median(async || {
         let t = Instant::now();
-        browser.login("nobody@example.com", "not the password").await;
+        browser
+            .login("nobody@example.com", "not the password")
+            .await;
         t.elapsed()
     })
     .await;
@@ -100,23 +142,39 @@ async fn unknown_emails_take_about_as_long_as_wrong_passwords() {
     // Both run one argon2id verification; without the dummy hash an unknown email would
     // answer in well under a tenth of the time.
     let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-    assert!((0.5..2.0).contains(&ratio), "unknown {unknown:?} vs wrong {wrong:?}");
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown {unknown:?} vs wrong {wrong:?}"
+    );
 }
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_lax_and_site_wide() {
     let app = TestApp::spawn().await;
 
-    let res = app.client().signup("Ada", "ada@example.com", PASSWORD).await;
+    let res = app
+        .client()
+        .signup("Ada", "ada@example.com", PASSWORD)
+        .await;
 
     let cookie = session_set_cookie(&res).expect("cookie");
     assert!(cookie.starts_with("seamless_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
-    assert!(cookie.contains("Max-Age=604800"), "idle expiry of 7 days: {cookie}");
-    assert!(!cookie.contains("Secure"), "plain http in development: {cookie}");
-    let token = cookie.split(';').next().unwrap().trim_start_matches("seamless_session=");
+    assert!(
+        cookie.contains("Max-Age=604800"),
+        "idle expiry of 7 days: {cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http in development: {cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("seamless_session=");
     assert!(token.len() >= 22, "at least 128 bits of token: {token}");
 }
 
@@ -129,7 +187,11 @@ async fn on_https_the_cookie_is_secure_and_host_prefixed() {
         .post(format!("{}/rpc/signup", app.address))
         .header("origin", "https://tasks.example.com")
         .header("accept", "application/json")
-        .form(&[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("name", "Ada"),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -160,7 +222,11 @@ async fn signing_in_issues_a_new_session_token_and_kills_the_old_one() {
         .send()
         .await
         .unwrap();
-    assert_eq!(old.status(), StatusCode::SEE_OTHER, "the pre-sign-in token is dead");
+    assert_eq!(
+        old.status(),
+        StatusCode::SEE_OTHER,
+        "the pre-sign-in token is dead"
+    );
     assert_eq!(app.session_count().await, 1);
 }
 
@@ -176,7 +242,10 @@ async fn after_sign_out_the_old_cookie_gets_nothing() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(location(&res).as_deref(), Some("/"));
     let removal = session_set_cookie(&res).expect("the cookie is cleared");
-    assert!(removal.contains("Max-Age=0") || removal.contains("Expires=Thu, 01 Jan 1970"), "{removal}");
+    assert!(
+        removal.contains("Max-Age=0") || removal.contains("Expires=Thu, 01 Jan 1970"),
+        "{removal}"
+    );
     assert_eq!(app.session_count().await, 0, "the session row is deleted");
     let attacker = app.client();
     let res = attacker
@@ -188,7 +257,13 @@ async fn after_sign_out_the_old_cookie_gets_nothing() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let page = attacker.http.get(attacker.url("/todos")).header("cookie", &stolen).send().await.unwrap();
+    let page = attacker
+        .http
+        .get(attacker.url("/todos"))
+        .header("cookie", &stolen)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
 }
 
@@ -200,7 +275,10 @@ async fn the_database_stores_a_keyed_hash_of_the_token_never_the_token() {
     let cookie = browser.session_cookie().unwrap();
     let token = cookie.trim_start_matches("seamless_session=");
 
-    let rows = sqlx::query("select id_hash, data from sessions").fetch_all(&app.db).await.unwrap();
+    let rows = sqlx::query("select id_hash, data from sessions")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
 
     assert_eq!(rows.len(), 1);
     let id_hash: String = rows[0].try_get("id_hash").unwrap();
@@ -216,7 +294,10 @@ async fn a_signed_out_visit_to_the_task_list_is_sent_to_sign_in_with_next() {
     let res = app.client().get("/todos?edit=1").await;
 
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&res).as_deref(), Some("/login?next=%2Ftodos%3Fedit%3D1"));
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?next=%2Ftodos%3Fedit%3D1")
+    );
 }
 
 #[tokio::test]
@@ -247,7 +328,14 @@ async fn after_sign_in_you_land_on_next_only_if_it_is_a_path_on_this_site() {
     for (next, expected) in cases {
         let browser = app.client();
         let res = browser
-            .rpc("login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", next)])
+            .rpc(
+                "login",
+                &[
+                    ("email", "ada@example.com"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
             .await;
         assert_eq!(res.status(), StatusCode::OK, "{next}");
         assert_eq!(location(&res).as_deref(), Some(expected), "{next}");
@@ -261,7 +349,14 @@ async fn sign_in_works_without_javascript_as_a_form_post_and_redirect() {
     let browser = app.client();
 
     let res = browser
-        .post_form("login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/todos")])
+        .post_form(
+            "login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("next", "/todos"),
+            ],
+        )
         .await;
 
     assert_eq!(res.status(), StatusCode::FOUND);
@@ -270,11 +365,21 @@ async fn sign_in_works_without_javascript_as_a_form_post_and_redirect() {
 
     let wrong = app
         .client()
-        .post_form("login", &[("email", "ada@example.com"), ("password", "nope nope nope")])
+        .post_form(
+            "login",
+            &[("email", "ada@example.com"), ("password", "nope nope nope")],
+        )
         .await;
-    assert_eq!(wrong.status(), StatusCode::FOUND, "errors come back to the form's page");
+    assert_eq!(
+        wrong.status(),
+        StatusCode::FOUND,
+        "errors come back to the form's page"
+    );
     let back = location(&wrong).unwrap();
-    assert!(back.contains("__err="), "the error travels in the URL: {back}");
+    assert!(
+        back.contains("__err="),
+        "the error travels in the URL: {back}"
+    );
 }
 
 #[tokio::test]
@@ -289,11 +394,20 @@ async fn an_idle_session_expires_and_the_next_visit_says_so() {
     let page = browser.get("/todos").await;
 
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&page).as_deref(), Some("/login?next=%2Ftodos&reason=expired"));
+    assert_eq!(
+        location(&page).as_deref(),
+        Some("/login?next=%2Ftodos&reason=expired")
+    );
     let login = browser.get("/login?next=%2Ftodos&reason=expired").await;
     let html = login.text().await.unwrap();
-    assert!(html.contains("Your session has expired"), "the sign-in page explains");
-    assert_eq!(browser.list_todos().await.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        html.contains("Your session has expired"),
+        "the sign-in page explains"
+    );
+    assert_eq!(
+        browser.list_todos().await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -305,7 +419,10 @@ async fn a_session_ends_at_its_absolute_lifetime_however_busy() {
         .await
         .unwrap();
 
-    assert_eq!(browser.list_todos().await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        browser.list_todos().await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -313,22 +430,40 @@ async fn activity_pushes_the_idle_expiry_forward() {
     use sqlx::Row;
     let app = TestApp::spawn_with(&[("SESSION_TOUCH_INTERVAL", "0s")]).await;
     let browser = app.signed_up_client("ada@example.com").await;
-    let soon = seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
-    sqlx::query("update sessions set expires_at = $1").bind(&soon).execute(&app.db).await.unwrap();
+    let soon =
+        seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    sqlx::query("update sessions set expires_at = $1")
+        .bind(&soon)
+        .execute(&app.db)
+        .await
+        .unwrap();
 
     let res = browser.get("/todos").await;
 
     assert_eq!(res.status(), StatusCode::OK);
-    let row = sqlx::query("select expires_at from sessions").fetch_one(&app.db).await.unwrap();
+    let row = sqlx::query("select expires_at from sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     let expires_at: String = row.try_get("expires_at").unwrap();
-    let in_six_days = seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(6));
-    assert!(expires_at > in_six_days, "sliding expiry moved to ~7 days: {expires_at}");
+    let in_six_days =
+        seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(6));
+    assert!(
+        expires_at > in_six_days,
+        "sliding expiry moved to ~7 days: {expires_at}"
+    );
 }
 
 #[tokio::test]
 async fn the_current_user_is_known_to_server_functions() {
     let app = TestApp::spawn().await;
-    let anonymous: Value = app.client().rpc("current_user", &[]).await.json().await.unwrap();
+    let anonymous: Value = app
+        .client()
+        .rpc("current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(anonymous, Value::Null);
     let browser = app.signed_up_client("ada@example.com").await;
 

@@ -4,11 +4,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use reqwest::{cookie::CookieStore, header, redirect, Response, StatusCode};
-use seamless::server::{
-    config::Settings,
-    db::Db,
-    startup::Application,
-};
+use seamless::server::{config::Settings, db::Db, startup::Application};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -31,7 +27,10 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut vars: HashMap<String, String> = HashMap::from([
             ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
-            ("APP_DATA_DIR".into(), dir.path().to_string_lossy().into_owned()),
+            (
+                "APP_DATA_DIR".into(),
+                dir.path().to_string_lossy().into_owned(),
+            ),
             ("LOG_ACCESS".into(), "false".into()),
             ("LEPTOS_HASH_FILES".into(), "false".into()),
         ]);
@@ -43,7 +42,11 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
         tokio::spawn(app.run_until(std::future::pending()));
-        TestApp { address, db, _dir: dir }
+        TestApp {
+            address,
+            db,
+            _dir: dir,
+        }
     }
 
     /// A new browser: its own cookie jar.
@@ -84,7 +87,11 @@ impl TestClient {
             .redirect(redirect::Policy::none())
             .build()
             .expect("client");
-        TestClient { base: base.to_owned(), http, jar }
+        TestClient {
+            base: base.to_owned(),
+            http,
+            jar,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -94,11 +101,16 @@ impl TestClient {
     /// The cookie header this browser would send.
     pub fn cookies(&self) -> Option<String> {
         let url: reqwest::Url = self.base.parse().expect("url");
-        self.jar.cookies(&url).map(|v| v.to_str().expect("ascii").to_owned())
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().expect("ascii").to_owned())
     }
 
     pub fn session_cookie(&self) -> Option<String> {
-        self.cookies()?.split("; ").find(|c| c.starts_with("seamless_session=")).map(str::to_owned)
+        self.cookies()?
+            .split("; ")
+            .find(|c| c.starts_with("seamless_session="))
+            .map(str::to_owned)
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -136,11 +148,16 @@ impl TestClient {
     }
 
     pub async fn signup(&self, name: &str, email: &str, password: &str) -> Response {
-        self.rpc("signup", &[("name", name), ("email", email), ("password", password)]).await
+        self.rpc(
+            "signup",
+            &[("name", name), ("email", email), ("password", password)],
+        )
+        .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.rpc("login", &[("email", email), ("password", password)]).await
+        self.rpc("login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn logout(&self) -> Response {
@@ -164,11 +181,19 @@ impl TestClient {
     }
 
     pub async fn toggle_todo(&self, id: &str, completed: bool) -> Response {
-        self.rpc("toggle_todo", &[("id", id), ("completed", if completed { "true" } else { "false" })]).await
+        self.rpc(
+            "toggle_todo",
+            &[
+                ("id", id),
+                ("completed", if completed { "true" } else { "false" }),
+            ],
+        )
+        .await
     }
 
     pub async fn rename_todo(&self, id: &str, title: &str) -> Response {
-        self.rpc("rename_todo", &[("id", id), ("title", title)]).await
+        self.rpc("rename_todo", &[("id", id), ("title", title)])
+            .await
     }
 
     pub async fn delete_todo(&self, id: &str) -> Response {
@@ -180,7 +205,9 @@ impl TestClient {
         let res = self.list_todos().await;
         assert_eq!(res.status(), StatusCode::OK);
         let list: Vec<Value> = res.json().await.expect("json");
-        list.iter().map(|t| t["title"].as_str().expect("title").to_owned()).collect()
+        list.iter()
+            .map(|t| t["title"].as_str().expect("title").to_owned())
+            .collect()
     }
 }
 
@@ -202,5 +229,8 @@ pub fn session_set_cookie(res: &Response) -> Option<String> {
 }
 
 pub fn location(res: &Response) -> Option<String> {
-    res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    res.headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }

@@ -23,7 +23,10 @@ async fn readiness_fails_when_the_database_is_gone_but_liveness_does_not() {
 
     app.db.close().await;
 
-    assert_eq!(browser.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        browser.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
 }
 
@@ -81,7 +84,11 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
                 .post(client.url("/rpc/signup"))
                 .header("origin", &client.base)
                 .header("x-request-id", format!("req-{n}"))
-                .form(&[("name", "Ada"), ("email", &format!("ada{n}@example.com")), ("password", PASSWORD)])
+                .form(&[
+                    ("name", "Ada"),
+                    ("email", &format!("ada{n}@example.com")),
+                    ("password", PASSWORD),
+                ])
                 .send()
                 .await
                 .map(|r| r.status())
@@ -100,9 +107,17 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
     let third = tokio::spawn(signup(3));
     let _ = first_rx.await;
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     for handle in [first, second, third] {
-        assert_eq!(handle.await.unwrap().unwrap(), StatusCode::OK, "in-flight requests finish");
+        assert_eq!(
+            handle.await.unwrap().unwrap(),
+            StatusCode::OK,
+            "in-flight requests finish"
+        );
     }
     let status = child.wait().expect("exits");
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
@@ -116,7 +131,10 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
 
     let all = lines.join("\n");
     assert!(!all.contains(PASSWORD), "a password reached the logs");
-    let request_lines: Vec<&String> = lines.iter().filter(|l| l.contains("\"signed up\"")).collect();
+    let request_lines: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("\"signed up\""))
+        .collect();
     assert_eq!(request_lines.len(), 3, "{all}");
     for line in request_lines {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -126,7 +144,10 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
             .flatten()
             .filter_map(|span| span["request_id"].as_str())
             .collect();
-        assert!(ids.len() == 1 && ids[0].starts_with("req-"), "log line without its request id: {line}");
+        assert!(
+            ids.len() == 1 && ids[0].starts_with("req-"),
+            "log line without its request id: {line}"
+        );
     }
 }
 

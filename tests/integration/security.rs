@@ -21,13 +21,35 @@ async fn state_changing_requests_from_other_sites_are_refused() {
         req.send()
     };
 
-    assert_eq!(post(Some("https://evil.example"), None).await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(post(Some("https://evil.example"), Some("cross-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(post(None, Some("same-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(post(None, None).await.unwrap().status(), StatusCode::FORBIDDEN, "no proof of origin, no change");
+    assert_eq!(
+        post(Some("https://evil.example"), None)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(Some("https://evil.example"), Some("cross-site"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(None, Some("same-site")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(None, None).await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "no proof of origin, no change"
+    );
     assert!(browser.titles().await.is_empty(), "nothing was added");
 
-    assert_eq!(post(None, Some("same-origin")).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        post(None, Some("same-origin")).await.unwrap().status(),
+        StatusCode::OK
+    );
     assert_eq!(browser.titles().await, ["Injected"]);
 }
 
@@ -67,7 +89,13 @@ async fn a_well_formed_request_id_is_kept_and_a_bad_one_replaced() {
     let app = TestApp::spawn().await;
     let browser = app.client();
 
-    let kept = browser.http.get(browser.url("/healthz")).header("x-request-id", "abc-123.X_y").send().await.unwrap();
+    let kept = browser
+        .http
+        .get(browser.url("/healthz"))
+        .header("x-request-id", "abc-123.X_y")
+        .send()
+        .await
+        .unwrap();
     let replaced = browser
         .http
         .get(browser.url("/healthz"))
@@ -113,17 +141,28 @@ async fn pages_carry_security_headers_and_are_never_cached() {
     let h = res.headers();
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
-    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
-    assert_eq!(h["cache-control"], "no-store", "personal pages stay out of shared caches");
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(
+        h["cache-control"], "no-store",
+        "personal pages stay out of shared caches"
+    );
 }
 
 #[tokio::test]
 async fn bundle_files_are_compressed_and_cached_for_a_year_when_hashed() {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
-    std::fs::write(site.path().join("pkg/seamless.abc123.js"), "export const x = 1;\n".repeat(200)).unwrap();
+    std::fs::write(
+        site.path().join("pkg/seamless.abc123.js"),
+        "export const x = 1;\n".repeat(200),
+    )
+    .unwrap();
     let root = site.path().to_string_lossy().into_owned();
-    let app = TestApp::spawn_with(&[("LEPTOS_SITE_ROOT", &root), ("LEPTOS_HASH_FILES", "true")]).await;
+    let app =
+        TestApp::spawn_with(&[("LEPTOS_SITE_ROOT", &root), ("LEPTOS_HASH_FILES", "true")]).await;
     let browser = app.client();
 
     let res = browser
@@ -135,7 +174,16 @@ async fn bundle_files_are_compressed_and_cached_for_a_year_when_hashed() {
         .unwrap();
 
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(matches!(res.headers()[header::CONTENT_ENCODING].to_str().unwrap(), "br" | "gzip"));
-    assert_eq!(res.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
-    assert!(res.bytes().await.unwrap().len() < 4000, "smaller than the 4 KB original");
+    assert!(matches!(
+        res.headers()[header::CONTENT_ENCODING].to_str().unwrap(),
+        "br" | "gzip"
+    ));
+    assert_eq!(
+        res.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        res.bytes().await.unwrap().len() < 4000,
+        "smaller than the 4 KB original"
+    );
 }

@@ -14,11 +14,18 @@ async fn the_task_list_arrives_in_the_first_html_response() {
 
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    let milk = html.find("Buy milk").expect("first task rendered on the server");
-    let bob = html.find("Call Bob").expect("second task rendered on the server");
+    let milk = html
+        .find("Buy milk")
+        .expect("first task rendered on the server");
+    let bob = html
+        .find("Call Bob")
+        .expect("second task rendered on the server");
     assert!(milk < bob, "oldest first");
     assert!(!html.contains("No tasks yet"));
-    assert!(!html.contains("Loading your tasks"), "no loading state in the first paint");
+    assert!(
+        !html.contains("Loading your tasks"),
+        "no loading state in the first paint"
+    );
 }
 
 #[tokio::test]
@@ -35,11 +42,16 @@ async fn an_empty_list_says_so() {
 async fn titles_are_shown_escaped_never_as_markup() {
     let app = TestApp::spawn().await;
     let browser = app.signed_up_client("ada@example.com").await;
-    browser.added("<img src=x onerror=alert(1)> & <b>bold</b>").await;
+    browser
+        .added("<img src=x onerror=alert(1)> & <b>bold</b>")
+        .await;
 
     let html = browser.get("/todos").await.text().await.unwrap();
 
-    assert!(!html.contains("<img src=x"), "markup in a title must not reach the page as HTML");
+    assert!(
+        !html.contains("<img src=x"),
+        "markup in a title must not reach the page as HTML"
+    );
     assert!(!html.contains("<b>bold</b>"));
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
@@ -63,7 +75,11 @@ async fn a_task_can_be_added_completed_renamed_and_deleted() {
 
     let res = browser.rename_todo(&id, "Water the garden").await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(location(&res).as_deref(), Some("/todos"), "editing ends on the list");
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/todos"),
+        "editing ends on the list"
+    );
     assert_eq!(browser.titles().await, ["Water the garden"]);
 
     let undone: Value = browser.toggle_todo(&id, false).await.json().await.unwrap();
@@ -71,7 +87,10 @@ async fn a_task_can_be_added_completed_renamed_and_deleted() {
 
     assert_eq!(browser.delete_todo(&id).await.status(), StatusCode::OK);
     assert!(browser.titles().await.is_empty());
-    assert_eq!(browser.delete_todo(&id).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        browser.delete_todo(&id).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -87,8 +106,15 @@ async fn titles_must_have_1_to_200_characters() {
         let (status, _) = error_of(browser.rename_todo(&id, bad).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    assert_eq!(browser.add_todo(&"é".repeat(200)).await.status(), StatusCode::OK);
-    assert_eq!(browser.titles().await[0], "Keep me", "a refused rename changes nothing");
+    assert_eq!(
+        browser.add_todo(&"é".repeat(200)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        browser.titles().await[0],
+        "Keep me",
+        "a refused rename changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -98,9 +124,18 @@ async fn another_users_task_is_not_found_for_every_operation() {
     let eve = app.signed_up_client("eve@example.com").await;
     let id = ada.added("Ada's private task").await;
 
-    assert!(eve.titles().await.is_empty(), "lists hold only your own tasks");
-    assert_eq!(eve.toggle_todo(&id, true).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(eve.rename_todo(&id, "pwned").await.status(), StatusCode::NOT_FOUND);
+    assert!(
+        eve.titles().await.is_empty(),
+        "lists hold only your own tasks"
+    );
+    assert_eq!(
+        eve.toggle_todo(&id, true).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        eve.rename_todo(&id, "pwned").await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(eve.delete_todo(&id).await.status(), StatusCode::NOT_FOUND);
     let eve_page = eve.get("/todos").await.text().await.unwrap();
     assert!(!eve_page.contains("Ada&#x27;s private task") && !eve_page.contains("private task"));
@@ -117,7 +152,11 @@ async fn malformed_task_ids_are_not_found() {
     let browser = app.signed_up_client("ada@example.com").await;
 
     for id in ["", "1", "' or '1'='1", "../../etc/passwd"] {
-        assert_eq!(browser.delete_todo(id).await.status(), StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(
+            browser.delete_todo(id).await.status(),
+            StatusCode::NOT_FOUND,
+            "{id}"
+        );
     }
 }
 
@@ -128,11 +167,26 @@ async fn signed_out_callers_get_401_from_every_task_function() {
     let id = owner.added("Mine").await;
     let stranger = app.client();
 
-    assert_eq!(stranger.list_todos().await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(stranger.add_todo("x").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(stranger.toggle_todo(&id, true).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(stranger.rename_todo(&id, "x").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(stranger.delete_todo(&id).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        stranger.list_todos().await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        stranger.add_todo("x").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        stranger.toggle_todo(&id, true).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        stranger.rename_todo(&id, "x").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        stranger.delete_todo(&id).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(owner.titles().await, ["Mine"]);
 }
 
@@ -141,27 +195,47 @@ async fn task_forms_work_without_javascript() {
     let app = TestApp::spawn().await;
     let browser = app.signed_up_client("ada@example.com").await;
 
-    let res = browser.post_form("add_todo", &[("title", "Plain HTML")]).await;
+    let res = browser
+        .post_form("add_todo", &[("title", "Plain HTML")])
+        .await;
     assert_eq!(res.status(), StatusCode::FOUND);
-    assert_eq!(location(&res).as_deref(), Some(format!("{}/todos", app.address).as_str()));
+    assert_eq!(
+        location(&res).as_deref(),
+        Some(format!("{}/todos", app.address).as_str())
+    );
     let id = {
         let list: Vec<Value> = browser.list_todos().await.json().await.unwrap();
         list[0]["id"].as_str().unwrap().to_owned()
     };
 
-    let res = browser.post_form("toggle_todo", &[("id", &id), ("completed", "true")]).await;
+    let res = browser
+        .post_form("toggle_todo", &[("id", &id), ("completed", "true")])
+        .await;
     assert_eq!(res.status(), StatusCode::FOUND);
-    let res = browser.post_form("rename_todo", &[("id", &id), ("title", "Still plain")]).await;
+    let res = browser
+        .post_form("rename_todo", &[("id", &id), ("title", "Still plain")])
+        .await;
     assert_eq!(location(&res).as_deref(), Some("/todos"));
     let html = browser.get("/todos").await.text().await.unwrap();
     assert!(html.contains("Still plain"));
-    assert!(html.contains(r#"aria-checked="true""#), "the task shows as done");
+    assert!(
+        html.contains(r#"aria-checked="true""#),
+        "the task shows as done"
+    );
 
     let bad = browser.post_form("add_todo", &[("title", "  ")]).await;
     let back = location(&bad).unwrap();
     assert!(back.contains("__err="), "{back}");
-    let page = browser.get(back.trim_start_matches(&app.address)).await.text().await.unwrap();
-    assert!(page.contains(r#"role="alert""#) && page.contains("Give the task a title."), "the error shows on the page");
+    let page = browser
+        .get(back.trim_start_matches(&app.address))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"role="alert""#) && page.contains("Give the task a title."),
+        "the error shows on the page"
+    );
 }
 
 #[tokio::test]
@@ -170,7 +244,12 @@ async fn the_edit_form_opens_from_the_url_without_javascript() {
     let browser = app.signed_up_client("ada@example.com").await;
     let id = browser.added("Rename me").await;
 
-    let html = browser.get(&format!("/todos?edit={id}")).await.text().await.unwrap();
+    let html = browser
+        .get(&format!("/todos?edit={id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
 
     assert!(html.contains("Edit task"), "the edit field's label");
     assert!(html.contains(r#"value="Rename me""#));

@@ -40,10 +40,15 @@ pub enum SecretError {
          environment: generate one with `openssl rand -base64 32` and set APP_SECRET."
     )]
     MissingInProduction,
-    #[error("APP_SECRET is too short: use at least 32 characters (e.g. `openssl rand -base64 32`).")]
+    #[error(
+        "APP_SECRET is too short: use at least 32 characters (e.g. `openssl rand -base64 32`)."
+    )]
     TooShort,
     #[error("cannot read or create the development secret {path}: {source}")]
-    File { path: String, source: std::io::Error },
+    File {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Loads (or, in development, creates) the application secret and derives the keys.
@@ -143,7 +148,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.path().join("secret.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -152,7 +160,8 @@ mod tests {
     fn production_without_a_secret_refuses_to_start_and_names_the_variable() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_str().unwrap();
-        let settings = Settings::from_toml("", &[("APP_ENV", "production"), ("APP_DATA_DIR", data)]).unwrap();
+        let settings =
+            Settings::from_toml("", &[("APP_ENV", "production"), ("APP_DATA_DIR", data)]).unwrap();
         let err = load(&settings).err().unwrap();
         assert!(err.to_string().contains("APP_SECRET"), "{err}");
         assert!(!dir.path().join("secret.key").exists());

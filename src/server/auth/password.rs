@@ -5,7 +5,9 @@
 use std::{collections::HashSet, sync::Arc, sync::OnceLock};
 
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString},
+    password_hash::{
+        rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
+    },
     Algorithm, Argon2, Params, Version,
 };
 use tokio::sync::Semaphore;
@@ -56,7 +58,11 @@ impl PasswordHasher {
 
     /// Checks `password` against a stored hash, or against a dummy hash when there is none
     /// (unknown email, or an account without a password), so timing does not reveal which.
-    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<bool, AppError> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<bool, AppError> {
         let password = password.clone();
         let has_hash = stored.is_some();
         let phc = stored.unwrap_or(DUMMY_HASH).to_owned();
@@ -68,7 +74,9 @@ impl PasswordHasher {
                     return Err(AppError::Internal);
                 }
             };
-            let matches = argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok();
+            let matches = argon2()
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok();
             Ok(matches && has_hash)
         })
         .await
@@ -78,7 +86,12 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let permit = self.permits.clone().acquire_owned().await.map_err(|_| AppError::Internal)?;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| AppError::Internal)?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -127,9 +140,18 @@ mod tests {
     async fn a_hash_verifies_its_own_password_only() {
         let hasher = PasswordHasher::new(1);
         let hash = hasher.hash(&pw("a long passphrase")).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(hasher.verify(&pw("a long passphrase"), Some(&hash)).await.unwrap());
-        assert!(!hasher.verify(&pw("a long passphrasE"), Some(&hash)).await.unwrap());
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(hasher
+            .verify(&pw("a long passphrase"), Some(&hash))
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify(&pw("a long passphrasE"), Some(&hash))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
@@ -142,7 +164,10 @@ mod tests {
     fn the_dummy_hash_uses_the_same_parameters_as_real_hashes() {
         let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
         let params = Params::try_from(&parsed).unwrap();
-        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (M_COST_KIB, T_COST, P_COST));
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (M_COST_KIB, T_COST, P_COST)
+        );
         assert_eq!(parsed.algorithm.as_str(), "argon2id");
     }
 

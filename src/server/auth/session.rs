@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use crate::{
     domain::{safe_next, AppError},
-    server::{db::users::UserRecord, db::users, state::AppState},
+    server::{db::users, db::users::UserRecord, state::AppState},
 };
 
 /// Session keys. The store copies the first three into columns of `sessions`.
@@ -59,7 +59,11 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
     let user_id: Option<String> = session.get(SESSION_USER_ID).await.map_err(session_error)?;
     let Some(user_id) = user_id else {
         // The store found nothing for this cookie when it cleared the id.
-        return Ok(if session.id().is_none() { Auth::Expired } else { Auth::Anonymous });
+        return Ok(if session.id().is_none() {
+            Auth::Expired
+        } else {
+            Auth::Anonymous
+        });
     };
     let Some(user) = users::find_by_id(&state.db, &user_id).await? else {
         // The account is gone: end the session.
@@ -75,10 +79,17 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
 /// re-send the cookie with a fresh `Max-Age`.
 async fn touch(state: &AppState, session: &Session) -> Result<(), AppError> {
     let now = unix_millis();
-    let last: i64 = session.get(SESSION_LAST_SEEN).await.map_err(session_error)?.unwrap_or(0);
+    let last: i64 = session
+        .get(SESSION_LAST_SEEN)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
     let interval = state.settings.session.touch_interval.as_millis() as i64;
     if now - last >= interval {
-        session.insert(SESSION_LAST_SEEN, now).await.map_err(session_error)?;
+        session
+            .insert(SESSION_LAST_SEEN, now)
+            .await
+            .map_err(session_error)?;
     }
     Ok(())
 }
@@ -97,14 +108,26 @@ pub async fn start(
 ) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
     session.clear().await;
-    session.insert(SESSION_USER_ID, user_id).await.map_err(session_error)?;
-    session.insert(SESSION_LAST_SEEN, unix_millis()).await.map_err(session_error)?;
+    session
+        .insert(SESSION_USER_ID, user_id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SESSION_LAST_SEEN, unix_millis())
+        .await
+        .map_err(session_error)?;
     if let Some(ua) = user_agent {
         let ua: String = ua.chars().take(512).collect();
-        session.insert(SESSION_USER_AGENT, ua).await.map_err(session_error)?;
+        session
+            .insert(SESSION_USER_AGENT, ua)
+            .await
+            .map_err(session_error)?;
     }
     if let Some(ip) = ip {
-        session.insert(SESSION_IP, ip).await.map_err(session_error)?;
+        session
+            .insert(SESSION_IP, ip)
+            .await
+            .map_err(session_error)?;
     }
     Ok(())
 }
@@ -157,7 +180,11 @@ fn page_redirect(req: &Request, auth: &Auth) -> Option<String> {
                 None => path.to_owned(),
             };
             let next: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
-            let reason = if matches!(auth, Auth::Expired) { "&reason=expired" } else { "" };
+            let reason = if matches!(auth, Auth::Expired) {
+                "&reason=expired"
+            } else {
+                ""
+            };
             Some(format!("/login?next={next}{reason}"))
         }
         _ => None,

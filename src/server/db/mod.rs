@@ -88,7 +88,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         })
         .connect(&url)
         .await
-        .map_err(|source| DbError::Connect { url: redacted.clone(), source })?;
+        .map_err(|source| DbError::Connect {
+            url: redacted.clone(),
+            source,
+        })?;
     migrator().run(&pool).await?;
     Ok(pool)
 }
@@ -96,9 +99,15 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
 /// Creates the SQLite file and its directory, and switches it to WAL (a persistent setting),
 /// before the pool opens it.
 async fn prepare_sqlite_file(url: &str) -> Result<(), DbError> {
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|source| DbError::Connect { url: url.to_owned(), source })?;
-    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+    let options = SqliteConnectOptions::from_str(url).map_err(|source| DbError::Connect {
+        url: url.to_owned(),
+        source,
+    })?;
+    if let Some(dir) = options
+        .get_filename()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
             dir: dir.display().to_string(),
             source,
@@ -110,8 +119,14 @@ async fn prepare_sqlite_file(url: &str) -> Result<(), DbError> {
         .busy_timeout(Duration::from_secs(5))
         .connect()
         .await
-        .map_err(|source| DbError::Connect { url: url.to_owned(), source })?;
-    conn.ping().await.map_err(|source| DbError::Connect { url: url.to_owned(), source })?;
+        .map_err(|source| DbError::Connect {
+            url: url.to_owned(),
+            source,
+        })?;
+    conn.ping().await.map_err(|source| DbError::Connect {
+        url: url.to_owned(),
+        source,
+    })?;
     let _ = conn.close().await;
     Ok(())
 }
@@ -215,11 +230,12 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_embedded_in_order() {
-        let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
+        let mut files: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".sql"))
+                .collect();
         files.sort();
         let embedded: Vec<String> = MIGRATIONS
             .iter()

@@ -66,7 +66,11 @@ fn backend(err: impl std::fmt::Display) -> session_store::Error {
 }
 
 fn text(record: &Record, key: &str) -> Option<String> {
-    record.data.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+    record
+        .data
+        .get(key)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
 }
 
 #[async_trait]

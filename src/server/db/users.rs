@@ -106,7 +106,11 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, AppErro
     .await
 }
 
-async fn fetch_one_user(db: &Db, sql: &'static str, key: &str) -> Result<Option<UserRecord>, AppError> {
+async fn fetch_one_user(
+    db: &Db,
+    sql: &'static str,
+    key: &str,
+) -> Result<Option<UserRecord>, AppError> {
     sqlx::query(sql)
         .bind(key)
         .fetch_optional(db)

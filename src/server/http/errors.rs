@@ -1,6 +1,8 @@
 //! Errors as HTTP responses: JSON `{error, message, request_id}` with the right status, and
 //! the right status for server functions too (their framework answers every error with 500).
 
+use super::request_id;
+use crate::domain::AppError;
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
@@ -8,12 +10,11 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use super::request_id;
-use crate::domain::AppError;
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = serde_json::to_value(&self).unwrap_or_default();
         if let (Some(obj), Some(id)) = (body.as_object_mut(), request_id::current()) {
             obj.insert("request_id".into(), id.into());
@@ -21,7 +22,8 @@ impl IntoResponse for AppError {
         let mut res = (status, axum::Json(body)).into_response();
         match &self {
             AppError::Unauthorized | AppError::InvalidCredentials => {
-                res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             AppError::RateLimited { retry_after } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
@@ -52,7 +54,9 @@ pub async fn server_fn_responses(req: Request, next: Next) -> Response {
         }
         return res;
     }
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -60,7 +64,8 @@ pub async fn server_fn_responses(req: Request, next: Next) -> Response {
         return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

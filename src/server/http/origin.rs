@@ -16,13 +16,22 @@ use crate::domain::AppError;
 #[derive(Clone)]
 pub struct SiteOrigin(pub String);
 
-pub async fn require_same_origin(State(SiteOrigin(ours)): State<SiteOrigin>, req: Request, next: Next) -> Response {
+pub async fn require_same_origin(
+    State(SiteOrigin(ours)): State<SiteOrigin>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let (origin, fetch_site) = {
         let headers = req.headers();
-        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         (get("origin"), get("sec-fetch-site"))
     };
     if origin.as_deref() == Some(ours.as_str()) || fetch_site.as_deref() == Some("same-origin") {

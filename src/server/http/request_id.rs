@@ -28,14 +28,20 @@ pub fn current() -> Option<String> {
 /// nothing else, so a client cannot inject text into our logs.
 pub fn is_well_formed(id: &str) -> bool {
     (1..=128).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
 }
 
 /// Whether to write one access-log line per request.
 #[derive(Clone, Copy)]
 pub struct AccessLog(pub bool);
 
-pub async fn middleware(State(AccessLog(access_log)): State<AccessLog>, mut req: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(AccessLog(access_log)): State<AccessLog>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let id = req
         .headers()
         .get(X_REQUEST_ID)

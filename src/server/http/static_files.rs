@@ -11,14 +11,24 @@ use axum::{
 use tower::ServiceBuilder;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-pub fn pkg_router<S: Clone + Send + Sync + 'static>(pkg_dir: &Path, hashed_names: bool) -> Router<S> {
+pub fn pkg_router<S: Clone + Send + Sync + 'static>(
+    pkg_dir: &Path,
+    hashed_names: bool,
+) -> Router<S> {
     let cache = if hashed_names {
         HeaderValue::from_static("public, max-age=31536000, immutable")
     } else {
         HeaderValue::from_static("no-cache")
     };
     let service = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, cache))
-        .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip());
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            cache,
+        ))
+        .service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     Router::new().nest_service("/pkg", service)
 }

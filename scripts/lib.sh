@@ -1,0 +1,77 @@
+# Shared by scripts/run, scripts/test and .ci/run: finds or installs the tools the build
+# needs, without downloading anything except from the package registries (crates.io, npm,
+# Debian apt). Source it; do not run it.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+CARGO_LEPTOS_VERSION="0.3.10"
+BINARYEN_NPM_VERSION="123.0.0"   # wasm-opt 123; Debian's binaryen 108 breaks hydration
+export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# The wasm-bindgen version pinned with `=` in Cargo.toml; the CLI must match it exactly.
+wasm_bindgen_version() {
+  sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml" | head -n 1
+}
+
+need_apt() {
+  # $1: command to look for, $2: Debian package
+  if ! command -v "$1" >/dev/null 2>&1; then
+    say "installing $2 (apt)"
+    if [ "$(id -u)" -eq 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2"
+    else
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2"
+    fi
+  fi
+}
+
+# Everything needed to build the app: the wasm target, cargo-leptos, wasm-bindgen-cli and a
+# recent wasm-opt. Each is skipped when the right version is already there.
+ensure_build_tools() {
+  command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 1; }
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once)"
+    cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
+  fi
+  local wbg
+  wbg="$(wasm_bindgen_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; then
+    say "installing wasm-bindgen-cli $wbg (must match Cargo.toml)"
+    cargo install wasm-bindgen-cli --version "$wbg" --force
+  fi
+  local opt
+  opt="$(wasm-opt --version 2>/dev/null | sed -n 's/.*version \([0-9]*\).*/\1/p' || true)"
+  if [ -z "$opt" ] || [ "$opt" -lt 116 ]; then
+    need_apt npm npm
+    say "installing wasm-opt (npm binaryen $BINARYEN_NPM_VERSION) under .tools/"
+    mkdir -p "$TOOLS/binaryen"
+    npm install --prefix "$TOOLS/binaryen" --no-audit --no-fund --silent "binaryen@$BINARYEN_NPM_VERSION"
+  fi
+}
+
+# What the browser tests need: Debian's Chromium and the pinned npm packages.
+ensure_test_tools() {
+  if [ ! -x /usr/bin/chromium ]; then
+    need_apt chromium chromium
+    [ -x /usr/bin/chromium ] || need_apt /usr/bin/chromium chromium
+  fi
+  need_apt npm npm
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+    say "installing Playwright (no browser download: it drives Debian's Chromium)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  fi
+}
+
+# The optimised server binary and the wasm/JS/CSS bundle (with .br/.gz next to them).
+build_release() {
+  say "building the release binary and the wasm bundle"
+  (cd "$ROOT" && cargo leptos build --release --precompress)
+}
