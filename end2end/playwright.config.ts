@@ -9,6 +9,10 @@ const port = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${port}`;
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'seamless-e2e-'));
 const binary = process.env.SEAMLESS_BIN ?? join(root, 'target', 'release', 'seamless');
+// The GitHub/Google stand-in (examples/oauth_standin.rs, built by `cargo test`).
+const standinPort = Number(process.env.E2E_STANDIN_PORT ?? 3108);
+const standin = `http://127.0.0.1:${standinPort}`;
+const standinBinary = process.env.STANDIN_BIN ?? join(root, 'target', 'debug', 'examples', 'oauth_standin');
 
 export default defineConfig({
   testDir: './tests',
@@ -36,21 +40,38 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `"${binary}"`,
-    cwd: root,
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
-      APP_DATA_DIR: dataDir,
-      DATABASE_URL: `sqlite:${join(dataDir, 'e2e.db')}`,
-      LOG_ACCESS: 'false',
-      RUST_LOG: 'warn',
+  webServer: [
+    {
+      command: `"${standinBinary}"`,
+      url: `${standin}/google/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      env: { STANDIN_ADDR: `127.0.0.1:${standinPort}` },
     },
-  },
+    {
+      command: `"${binary}"`,
+      cwd: root,
+      url: `${baseURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
+        APP_DATA_DIR: dataDir,
+        DATABASE_URL: `sqlite:${join(dataDir, 'e2e.db')}`,
+        LOG_ACCESS: 'false',
+        RUST_LOG: 'warn',
+        GITHUB_CLIENT_ID: 'seamless-test-client',
+        GITHUB_CLIENT_SECRET: 'stand-in-client-secret',
+        GITHUB_BASE_URL: standin,
+        GITHUB_API_URL: `${standin}/api`,
+        GOOGLE_CLIENT_ID: 'seamless-test-client',
+        GOOGLE_CLIENT_SECRET: 'stand-in-client-secret',
+        GOOGLE_ISSUER_URL: `${standin}/google`,
+      },
+    },
+  ],
 });

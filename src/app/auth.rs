@@ -9,13 +9,20 @@ use super::{
     SessionContext,
 };
 use crate::domain::{
-    AppError, CurrentUser, EMAIL_MAX_LEN, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+    AppError, CurrentUser, Provider, ProviderSignInError, EMAIL_MAX_LEN, NAME_MAX_CHARS,
+    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
 
 /// The signed-in user, or `None`.
 #[server(name = CurrentUserFn, prefix = "/rpc", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(crate::server::context::auth()?.user().map(|u| u.to_view()))
+}
+
+/// The identity providers configured on this server, in display order.
+#[server(prefix = "/rpc", endpoint = "auth_providers")]
+pub async fn auth_providers() -> Result<Vec<Provider>, AppError> {
+    Ok(crate::server::context::state()?.oauth.enabled())
 }
 
 /// Signs in with email and password, then goes to `next` (a path on this site) or `/todos`.
@@ -108,6 +115,7 @@ mod ssr {
                 email: &email,
                 name: &name,
                 password_hash: Some(password_hash),
+                email_verified: false,
             },
         )
         .await?;
@@ -156,6 +164,12 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = next_param();
     let expired = move || query.read().get("reason").as_deref() == Some("expired");
+    let provider_error = move || {
+        let q = query.read();
+        let reason = ProviderSignInError::from_code(&q.get("error")?)?;
+        let provider = q.get("provider").and_then(|p| Provider::from_slug(&p));
+        Some(reason.message(provider))
+    };
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     let pending = login.pending();
     let signup_href = move || match next.get() {
@@ -173,7 +187,18 @@ pub fn LoginPage() -> impl IntoView {
                     "Your session has expired. Please sign in again."
                 </p>
             </Show>
+            {move || {
+                provider_error()
+                    .map(|message| {
+                        view! {
+                            <p role="alert" class="alert alert--error">
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
             <FormError error />
+            <ProviderLinks next />
             <ActionForm action=login attr:class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
@@ -230,6 +255,7 @@ pub fn SignupPage() -> impl IntoView {
             <h1>"Create your account"</h1>
             <p class="muted">"It takes a few seconds. No credit card, no spam."</p>
             <FormError error />
+            <ProviderLinks next />
             <ActionForm action=signup attr:class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
@@ -280,6 +306,50 @@ pub fn SignupPage() -> impl IntoView {
             </ActionForm>
             <p class="auth__switch">"Already have an account? " <A href=login_href>"Sign in"</A></p>
         </section>
+    }
+}
+
+/// "Continue with GitHub" / "Continue with Google", for the providers configured. These are
+/// real navigations (`rel="external"`): the flow leaves the app for the provider's page.
+#[component]
+fn ProviderLinks(next: Signal<String>) -> impl IntoView {
+    let providers = Resource::new(|| (), |_| auth_providers());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                providers
+                    .get()
+                    .and_then(Result::ok)
+                    .filter(|list| !list.is_empty())
+                    .map(|list| {
+                        let links = list
+                            .into_iter()
+                            .map(|provider| {
+                                let href = move || match next.get() {
+                                    n if n.is_empty() => format!("/auth/{}", provider.slug()),
+                                    n => format!("/auth/{}?next={}", provider.slug(), urlencode(&n)),
+                                };
+                                view! {
+                                    <a
+                                        href=href
+                                        rel="external"
+                                        class=format!("btn btn--secondary btn--block btn--provider btn--{}", provider.slug())
+                                    >
+                                        <span class="provider-logo" aria-hidden="true"></span>
+                                        {format!("Continue with {}", provider.label())}
+                                    </a>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <div class="providers">{links}</div>
+                            <p class="divider">
+                                <span>"or with your email"</span>
+                            </p>
+                        }
+                    })
+            }}
+        </Suspense>
     }
 }
 

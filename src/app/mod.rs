@@ -12,7 +12,7 @@ use leptos_router::{
     path, SsrMode,
 };
 
-pub use auth::{current_user, CurrentUserFn, Login, Logout, Signup};
+pub use auth::{auth_providers, current_user, AuthProviders, CurrentUserFn, Login, Logout, Signup};
 pub use todos::{AddTodo, DeleteTodo, ListTodos, RenameTodo, ToggleTodo};
 
 use crate::domain::{AppError, CurrentUser};

@@ -74,6 +74,7 @@ pub struct Settings {
     pub session: SessionSettings,
     pub http: HttpSettings,
     pub auth: AuthSettings,
+    pub oauth: OAuthSettings,
     pub log: LogSettings,
 }
 
@@ -115,6 +116,32 @@ pub struct AuthSettings {
     pub hash_concurrency: usize,
 }
 
+/// A registered OAuth client: its id (config file or environment) and secret (environment only).
+#[derive(Debug, Clone)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuthSettings {
+    /// GitHub sign-in: `GITHUB_CLIENT_ID` (or `oauth.github_client_id`) with `GITHUB_CLIENT_SECRET`.
+    /// Unset: no "Continue with GitHub" and its routes answer 404.
+    pub github: Option<ClientCredentials>,
+    /// Authorize at `{base}/login/oauth/authorize`, token at `{base}/login/oauth/access_token`.
+    /// Env `GITHUB_BASE_URL`. Default `https://github.com` (or a GitHub Enterprise host).
+    pub github_base_url: Url,
+    /// `{api}/user` and `{api}/user/emails`. Env `GITHUB_API_URL`. Default `https://api.github.com`.
+    pub github_api_url: Url,
+    /// Google sign-in: `GOOGLE_CLIENT_ID` (or `oauth.google_client_id`) with `GOOGLE_CLIENT_SECRET`.
+    pub google: Option<ClientCredentials>,
+    /// OpenID issuer; endpoints and keys come from `{issuer}/.well-known/openid-configuration`.
+    /// Env `GOOGLE_ISSUER_URL`. Default `https://accounts.google.com`.
+    pub google_issuer_url: Url,
+    /// Timeout of each call to a provider. Env `OAUTH_HTTP_TIMEOUT`. Default `10s`.
+    pub http_timeout: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct LogSettings {
     /// `text` or `json`. Env `LOG_FORMAT`. Default `text`.
@@ -140,7 +167,20 @@ struct FileConfig {
     #[serde(default)]
     auth: FileAuth,
     #[serde(default)]
+    oauth: FileOAuth,
+    #[serde(default)]
     log: FileLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOAuth {
+    github_client_id: Option<String>,
+    github_base_url: Option<String>,
+    github_api_url: Option<String>,
+    google_client_id: Option<String>,
+    google_issuer_url: Option<String>,
+    http_timeout: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -371,6 +411,57 @@ impl Settings {
             Some(v) => parse_number("AUTH_HASH_CONCURRENCY", &v)?,
             None => file.auth.hash_concurrency.unwrap_or(0),
         };
+        let credentials = |id_key: &str, file_id: Option<String>, secret_key: &str| {
+            match (pick(id_key, file_id), env.var(secret_key)) {
+                (None, _) => Ok(None),
+                (Some(client_id), Some(secret)) => Ok(Some(ClientCredentials {
+                    client_id,
+                    client_secret: Secret::new(secret),
+                })),
+                (Some(_), None) => Err(ConfigError(format!(
+                    "{id_key} is set but {secret_key} is not: set both (the secret only in the environment), or neither"
+                ))),
+            }
+        };
+        let url = |key: &str, value: Option<String>, default: &str| -> Result<Url, ConfigError> {
+            let text = value.unwrap_or_else(|| default.to_owned());
+            Url::parse(text.trim_end_matches('/'))
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| ConfigError(format!("{key} must be an http(s) URL, not `{text}`")))
+        };
+        let oauth = OAuthSettings {
+            github: credentials(
+                "GITHUB_CLIENT_ID",
+                file.oauth.github_client_id,
+                "GITHUB_CLIENT_SECRET",
+            )?,
+            github_base_url: url(
+                "GITHUB_BASE_URL",
+                pick("GITHUB_BASE_URL", file.oauth.github_base_url),
+                "https://github.com",
+            )?,
+            github_api_url: url(
+                "GITHUB_API_URL",
+                pick("GITHUB_API_URL", file.oauth.github_api_url),
+                "https://api.github.com",
+            )?,
+            google: credentials(
+                "GOOGLE_CLIENT_ID",
+                file.oauth.google_client_id,
+                "GOOGLE_CLIENT_SECRET",
+            )?,
+            google_issuer_url: url(
+                "GOOGLE_ISSUER_URL",
+                pick("GOOGLE_ISSUER_URL", file.oauth.google_issuer_url),
+                "https://accounts.google.com",
+            )?,
+            http_timeout: duration(
+                "OAUTH_HTTP_TIMEOUT",
+                pick("OAUTH_HTTP_TIMEOUT", file.oauth.http_timeout),
+                "10s",
+            )?,
+        };
         let log = LogSettings {
             format: match pick("LOG_FORMAT", file.log.format).as_deref() {
                 None | Some("text") => LogFormat::Text,
@@ -407,6 +498,7 @@ impl Settings {
             session,
             http,
             auth: AuthSettings { hash_concurrency },
+            oauth,
             log,
         })
     }
@@ -539,6 +631,22 @@ mod tests {
         let s = Settings::from_toml("", &[("APP_SECRET", "hunter2hunter2hunter2hunter2hunter2")])
             .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_provider_is_enabled_by_its_client_id_and_needs_its_secret_from_the_environment() {
+        let none = Settings::from_toml("", &[("X", "y")]).unwrap();
+        assert!(none.oauth.github.is_none() && none.oauth.google.is_none());
+        let github = Settings::from_toml(
+            "[oauth]\ngithub_client_id = \"abc\"\n",
+            &[("GITHUB_CLIENT_SECRET", "s3cret")],
+        )
+        .unwrap();
+        let creds = github.oauth.github.expect("github on");
+        assert_eq!(creds.client_id, "abc");
+        assert!(!format!("{creds:?}").contains("s3cret"));
+        let err = Settings::from_toml("", &[("GOOGLE_CLIENT_ID", "id")]).unwrap_err();
+        assert!(err.to_string().contains("GOOGLE_CLIENT_SECRET"), "{err}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use tower_http::{
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
-    auth::{keys, password::PasswordHasher, session::authenticate},
+    auth::{keys, oauth, password::PasswordHasher, session::authenticate},
     config::{AppEnv, Settings},
     db::{self, sessions::DbSessionStore},
     http::{
@@ -40,6 +40,8 @@ pub enum StartupError {
     Secret(#[from] keys::SecretError),
     #[error(transparent)]
     Database(#[from] db::DbError),
+    #[error(transparent)]
+    OAuth(#[from] oauth::OAuthSetupError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -89,7 +91,9 @@ impl Application {
                 }
             }
         }
+        let oauth = oauth::OAuth::new(&settings)?;
         let state = AppState {
+            oauth,
             leptos_options,
             hasher: PasswordHasher::new(settings.hash_concurrency()),
             settings: Arc::new(settings),
@@ -177,6 +181,7 @@ fn router(state: AppState) -> Router {
     // Pages and server functions: cookie sessions, the same-origin check, no caching of
     // personal pages.
     let pages = Router::new()
+        .merge(oauth::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -6,7 +6,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    auth::password::PasswordHasher, config::Settings, db::sessions::DbSessionStore, db::Db,
+    auth::oauth::OAuth, auth::password::PasswordHasher, config::Settings,
+    db::sessions::DbSessionStore, db::Db,
 };
 
 #[derive(Clone)]
@@ -16,6 +17,7 @@ pub struct AppState {
     pub db: Db,
     pub hasher: PasswordHasher,
     pub sessions: DbSessionStore,
+    pub oauth: OAuth,
 }
 
 impl FromRef<AppState> for LeptosOptions {

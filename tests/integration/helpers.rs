@@ -62,6 +62,24 @@ impl TestApp {
         client
     }
 
+    /// Starts the app with environment given as owned pairs (e.g. from the OAuth stand-in).
+    pub async fn spawn_with_owned(env: &[(String, String)]) -> TestApp {
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Self::spawn_with(&pairs).await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select count(*) as n from {table}"
+        )))
+        .fetch_one(&self.db)
+        .await
+        .expect("count")
+        .try_get::<i64, _>("n")
+        .expect("n")
+    }
+
     pub async fn session_count(&self) -> i64 {
         use sqlx::Row;
         sqlx::query("select count(*) as n from sessions")

@@ -3,6 +3,9 @@
 
 mod auth;
 mod helpers;
+mod oauth;
+#[path = "../support/oauth_standin.rs"]
+mod oauth_standin;
 mod operations;
 mod security;
 mod todos;

@@ -1,5 +1,7 @@
-//! Authentication: password hashing, browser sessions, and the keys behind them.
+//! Authentication: password hashing, browser sessions, sign-in with GitHub and Google, and
+//! the keys behind them.
 
 pub mod keys;
+pub mod oauth;
 pub mod password;
 pub mod session;

@@ -1,6 +1,7 @@
 //! The database: one pool for SQLite or PostgreSQL (chosen by the URL), embedded migrations,
 //! and the queries, which are written once in portable SQL with `$n` placeholders.
 
+pub mod accounts;
 pub mod sessions;
 pub mod todos;
 pub mod users;
@@ -23,11 +24,18 @@ pub type Db = AnyPool;
 
 /// The migrations, embedded in the binary so it runs anywhere. A unit test checks that this
 /// list and the files in `migrations/` agree.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    20261122000001,
-    "users sessions todos",
-    include_str!("../../../migrations/20261122000001_users_sessions_todos.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        20261122000001,
+        "users sessions todos",
+        include_str!("../../../migrations/20261122000001_users_sessions_todos.sql"),
+    ),
+    (
+        20261122000002,
+        "accounts",
+        include_str!("../../../migrations/20261122000002_accounts.sql"),
+    ),
+];
 
 /// Which database a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -50,25 +50,32 @@ impl UserRecord {
     }
 }
 
-/// A new account with a password.
+/// A new account: with a password (sign-up), or without one (first sign-in with a provider
+/// that vouched for the email).
 pub struct NewUser<'a> {
     pub email: &'a Email,
     pub name: &'a UserName,
     pub password_hash: Option<String>,
+    pub email_verified: bool,
 }
 
 /// Creates a user. A taken email is a `Conflict` with a message for the person.
-pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRecord, AppError> {
+pub async fn insert<'e, E>(db: E, new: NewUser<'_>) -> Result<UserRecord, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let id = new_id();
     let now = now();
+    let verified_at = new.email_verified.then(|| now.clone());
     let result = sqlx::query(
         "insert into users (id, email, name, password_hash, email_verified_at, created_at, updated_at) \
-         values ($1, $2, $3, $4, null, $5, $5)",
+         values ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(&id)
     .bind(new.email.as_str())
     .bind(new.name.as_str())
     .bind(new.password_hash.as_deref())
+    .bind(verified_at.as_deref())
     .bind(&now)
     .execute(db)
     .await;
@@ -78,7 +85,7 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRecord, AppError> {
             email: new.email.as_str().to_owned(),
             name: new.name.as_str().to_owned(),
             password_hash: new.password_hash,
-            email_verified_at: None,
+            email_verified_at: verified_at,
             created_at: now,
         }),
         Err(err) if is_unique_violation(&err) => Err(AppError::conflict(

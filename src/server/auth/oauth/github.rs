@@ -1,0 +1,120 @@
+//! GitHub: OAuth 2 authorization code with PKCE, then the REST API for the user and their
+//! primary verified email.
+
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _, TokenUrl,
+};
+use serde::Deserialize;
+use url::Url;
+
+use super::{Identity, OAuthClient};
+use crate::{domain::Provider, server::config::ClientCredentials};
+
+pub struct GitHub {
+    client: OAuthClient,
+    api_url: String,
+}
+
+#[derive(Deserialize)]
+struct GitHubUser {
+    id: i64,
+    login: String,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GitHubEmail {
+    email: String,
+    primary: bool,
+    verified: bool,
+}
+
+impl GitHub {
+    pub fn new(
+        creds: &ClientCredentials,
+        base_url: &Url,
+        api_url: &Url,
+        callback: Url,
+    ) -> Result<GitHub, String> {
+        let base = base_url.as_str().trim_end_matches('/');
+        let client = oauth2::Client::new(ClientId::new(creds.client_id.clone()))
+            .set_client_secret(ClientSecret::new(creds.client_secret.expose().to_owned()))
+            .set_auth_uri(
+                AuthUrl::new(format!("{base}/login/oauth/authorize")).map_err(|e| e.to_string())?,
+            )
+            .set_token_uri(
+                TokenUrl::new(format!("{base}/login/oauth/access_token"))
+                    .map_err(|e| e.to_string())?,
+            )
+            .set_redirect_uri(RedirectUrl::from_url(callback));
+        Ok(GitHub {
+            client,
+            api_url: api_url.as_str().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub fn authorize_url(&self, state: CsrfToken, challenge: PkceCodeChallenge) -> Url {
+        self.client
+            .authorize_url(|| state)
+            .add_scope(Scope::new("read:user".into()))
+            .add_scope(Scope::new("user:email".into()))
+            .set_pkce_challenge(challenge)
+            .url()
+            .0
+    }
+
+    /// Exchanges the code (proving possession of the PKCE verifier) and reads who signed in.
+    pub async fn identity(
+        &self,
+        http: &reqwest::Client,
+        code: String,
+        verifier: String,
+    ) -> Result<Identity, String> {
+        let token = self
+            .client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(http)
+            .await
+            .map_err(|e| format!("token exchange failed: {e}"))?;
+        let access = token.access_token().secret();
+        let user: GitHubUser = get_json(http, &format!("{}/user", self.api_url), access).await?;
+        let emails: Vec<GitHubEmail> =
+            get_json(http, &format!("{}/user/emails", self.api_url), access).await?;
+        let email = emails
+            .iter()
+            .find(|e| e.primary && e.verified)
+            .or_else(|| emails.iter().find(|e| e.verified));
+        Ok(Identity {
+            provider: Provider::Github,
+            subject: user.id.to_string(),
+            email: email.map(|e| e.email.clone()),
+            email_verified: email.is_some(),
+            name: user
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .or(Some(user.login)),
+        })
+    }
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+) -> Result<T, String> {
+    let res = http
+        .get(url)
+        .bearer_auth(token)
+        .header(reqwest::header::ACCEPT, "application/vnd.github+json")
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    if !res.status().is_success() {
+        return Err(format!("GET {url}: status {}", res.status()));
+    }
+    res.json()
+        .await
+        .map_err(|e| format!("GET {url}: unreadable answer: {e}"))
+}

@@ -1,0 +1,252 @@
+//! Google: OpenID Connect. Endpoints and signing keys come from the issuer's discovery
+//! document (both cached); the `id_token` is verified here (RS256 signature against the
+//! issuer's keys, `iss`, `aud`, `exp`, and the `nonce` we sent) before anything in it is used.
+
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenUrl,
+};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::{Identity, OAuthClient};
+use crate::{
+    domain::Provider,
+    server::config::{ClientCredentials, Secret},
+};
+
+/// How long discovery documents and keys are trusted before they are fetched again.
+const CACHE_TTL: Duration = Duration::from_secs(3600);
+/// An unknown key id triggers a refetch of the keys at most this often.
+const KEY_REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(60);
+
+pub struct Google {
+    client_id: String,
+    client_secret: Secret,
+    issuer: String,
+    callback: Url,
+    cache: Mutex<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    discovery: Option<(Discovery, Instant)>,
+    keys: Option<(JwkSet, Instant)>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Discovery {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    jwks_uri: String,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+    email: Option<String>,
+    #[serde(default, deserialize_with = "bool_or_string")]
+    email_verified: bool,
+    name: Option<String>,
+    nonce: Option<String>,
+}
+
+/// Google has sent `email_verified` both as a boolean and as a string.
+fn bool_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Option::<B>::deserialize(d)? {
+        Some(B::Bool(b)) => b,
+        Some(B::Text(t)) => t.eq_ignore_ascii_case("true"),
+        None => false,
+    })
+}
+
+impl Google {
+    pub fn new(creds: &ClientCredentials, issuer: &Url, callback: Url) -> Google {
+        Google {
+            client_id: creds.client_id.clone(),
+            client_secret: creds.client_secret.clone(),
+            issuer: issuer.as_str().trim_end_matches('/').to_owned(),
+            callback,
+            cache: Mutex::new(Cache::default()),
+        }
+    }
+
+    async fn discovery(&self, http: &reqwest::Client) -> Result<Discovery, String> {
+        let mut cache = self.cache.lock().await;
+        if let Some((doc, at)) = &cache.discovery {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(doc.clone());
+            }
+        }
+        let url = format!("{}/.well-known/openid-configuration", self.issuer);
+        let doc: Discovery = fetch_json(http, &url).await?;
+        // OpenID Connect Discovery §4.3: the document must name the issuer we asked.
+        if doc.issuer.trim_end_matches('/') != self.issuer {
+            return Err(format!(
+                "discovery document names issuer {:?}, expected {:?}",
+                doc.issuer, self.issuer
+            ));
+        }
+        cache.discovery = Some((doc.clone(), Instant::now()));
+        Ok(doc)
+    }
+
+    fn client(&self, doc: &Discovery) -> Result<OAuthClient, String> {
+        Ok(oauth2::Client::new(ClientId::new(self.client_id.clone()))
+            .set_client_secret(ClientSecret::new(self.client_secret.expose().to_owned()))
+            .set_auth_uri(
+                AuthUrl::new(doc.authorization_endpoint.clone()).map_err(|e| e.to_string())?,
+            )
+            .set_token_uri(TokenUrl::new(doc.token_endpoint.clone()).map_err(|e| e.to_string())?)
+            .set_redirect_uri(RedirectUrl::from_url(self.callback.clone())))
+    }
+
+    pub async fn authorize_url(
+        &self,
+        http: &reqwest::Client,
+        state: CsrfToken,
+        challenge: PkceCodeChallenge,
+        nonce: &str,
+    ) -> Result<Url, String> {
+        let doc = self.discovery(http).await?;
+        Ok(self
+            .client(&doc)?
+            .authorize_url(|| state)
+            .add_scope(Scope::new("openid".into()))
+            .add_scope(Scope::new("email".into()))
+            .add_scope(Scope::new("profile".into()))
+            .add_extra_param("nonce", nonce)
+            .set_pkce_challenge(challenge)
+            .url()
+            .0)
+    }
+
+    pub async fn identity(
+        &self,
+        http: &reqwest::Client,
+        code: String,
+        verifier: String,
+        nonce: &str,
+    ) -> Result<Identity, String> {
+        let doc = self.discovery(http).await?;
+        let token = self
+            .client(&doc)?
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(http)
+            .await
+            .map_err(|e| format!("token exchange failed: {e}"))?;
+        let id_token = token
+            .extra_fields()
+            .id_token
+            .as_deref()
+            .ok_or("the token response has no id_token")?;
+        let claims = self.verify(http, &doc, id_token, nonce).await?;
+        Ok(Identity {
+            provider: Provider::Google,
+            subject: claims.sub,
+            email: claims.email,
+            email_verified: claims.email_verified,
+            name: claims.name,
+        })
+    }
+
+    /// Verifies an id_token: RS256 only (never the algorithm the token names for itself),
+    /// signed by one of the issuer's keys, for us (`aud`), from the issuer (`iss`), not
+    /// expired, and carrying the nonce of this sign-in.
+    async fn verify(
+        &self,
+        http: &reqwest::Client,
+        doc: &Discovery,
+        id_token: &str,
+        nonce: &str,
+    ) -> Result<Claims, String> {
+        let header = jsonwebtoken::decode_header(id_token)
+            .map_err(|e| format!("malformed id_token: {e}"))?;
+        if header.alg != Algorithm::RS256 {
+            return Err(format!(
+                "id_token signed with {:?}, only RS256 is accepted",
+                header.alg
+            ));
+        }
+        let kid = header.kid.ok_or("id_token has no key id")?;
+        let key = self.key(http, doc, &kid).await?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_audience(&[&self.client_id]);
+        let mut issuers = vec![doc.issuer.clone()];
+        if doc.issuer == "https://accounts.google.com" {
+            // Google documents both spellings of its issuer.
+            issuers.push("accounts.google.com".to_owned());
+        }
+        validation.set_issuer(&issuers);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 60;
+        let claims = jsonwebtoken::decode::<Claims>(id_token, &key, &validation)
+            .map_err(|e| format!("id_token rejected: {e}"))?
+            .claims;
+        if claims.nonce.as_deref() != Some(nonce) || nonce.is_empty() {
+            return Err("id_token nonce does not match this sign-in".into());
+        }
+        Ok(claims)
+    }
+
+    /// The issuer's key with this id, from the cache, or fetched when the cache is stale or
+    /// does not know it (keys rotate), but not more often than once a minute.
+    async fn key(
+        &self,
+        http: &reqwest::Client,
+        doc: &Discovery,
+        kid: &str,
+    ) -> Result<DecodingKey, String> {
+        let mut cache = self.cache.lock().await;
+        let fresh_enough = |at: &Instant, limit: Duration| at.elapsed() < limit;
+        let known = cache
+            .keys
+            .as_ref()
+            .filter(|(_, at)| fresh_enough(at, CACHE_TTL))
+            .and_then(|(set, _)| set.find(kid).cloned());
+        let jwk = match known {
+            Some(jwk) => jwk,
+            None => {
+                if let Some((_, at)) = &cache.keys {
+                    if fresh_enough(at, KEY_REFRESH_MIN_INTERVAL) {
+                        return Err(format!("unknown key id {kid:?}"));
+                    }
+                }
+                let set: JwkSet = fetch_json(http, &doc.jwks_uri).await?;
+                let found = set.find(kid).cloned();
+                cache.keys = Some((set, Instant::now()));
+                found.ok_or_else(|| format!("unknown key id {kid:?}"))?
+            }
+        };
+        DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable key {kid:?}: {e}"))
+    }
+}
+
+async fn fetch_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+) -> Result<T, String> {
+    let res = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    if !res.status().is_success() {
+        return Err(format!("GET {url}: status {}", res.status()));
+    }
+    res.json()
+        .await
+        .map_err(|e| format!("GET {url}: unreadable answer: {e}"))
+}

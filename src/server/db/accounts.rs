@@ -1,0 +1,70 @@
+//! Queries on `accounts`: which user a GitHub or Google identity belongs to.
+
+use sqlx::Row;
+
+use super::{internal, is_unique_violation, now, Db};
+use crate::domain::{AppError, Provider};
+
+/// The user an identity is linked to, if any.
+pub async fn find_user_id(
+    db: &Db,
+    provider: Provider,
+    subject: &str,
+) -> Result<Option<String>, AppError> {
+    let row =
+        sqlx::query("select user_id from accounts where provider = $1 and provider_user_id = $2")
+            .bind(provider.slug())
+            .bind(subject)
+            .fetch_optional(db)
+            .await
+            .map_err(internal)?;
+    row.map(|r| r.try_get("user_id").map_err(internal))
+        .transpose()
+}
+
+/// Links an identity to a user. A user already linked to another identity of the same
+/// provider, or an identity already linked elsewhere, is a conflict.
+pub async fn link<'e, E>(
+    db: E,
+    provider: Provider,
+    subject: &str,
+    user_id: &str,
+    email: Option<&str>,
+) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let result = sqlx::query(
+        "insert into accounts (provider, provider_user_id, user_id, email, created_at) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(provider.slug())
+    .bind(subject)
+    .bind(user_id)
+    .bind(email)
+    .bind(now())
+    .execute(db)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if is_unique_violation(&err) => Err(AppError::conflict(format!(
+            "This {} account is already linked.",
+            provider.label()
+        ))),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+/// The providers a user has linked.
+pub async fn providers_of(db: &Db, user_id: &str) -> Result<Vec<Provider>, AppError> {
+    let rows = sqlx::query("select provider from accounts where user_id = $1 order by provider")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
+        .map_err(internal)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get::<String, _>("provider").ok())
+        .filter_map(|slug| Provider::from_slug(&slug))
+        .collect())
+}

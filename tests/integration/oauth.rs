@@ -1,0 +1,424 @@
+//! Sign-in with GitHub and Google against the local stand-in, which speaks both providers'
+//! real protocols (authorize redirect, token endpoint with PKCE, APIs, OIDC, JWKS).
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::{
+    helpers::*,
+    oauth_standin::{Forgery, GitHubUser, StandIn},
+};
+
+async fn app_with_providers() -> (TestApp, StandIn) {
+    let standin = StandIn::start().await;
+    let mut env = standin.github_env();
+    env.extend(standin.google_env());
+    (TestApp::spawn_with_owned(&env).await, standin)
+}
+
+/// Where the app sends the browser to start, and the stand-in's answer (the redirect back).
+async fn authorize(browser: &TestClient, start: &str) -> (String, reqwest::Response) {
+    let res = browser.get(start).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "start redirects to the provider"
+    );
+    let to_provider = location(&res).expect("authorize URL");
+    let back = browser
+        .http
+        .get(&to_provider)
+        .send()
+        .await
+        .expect("provider answers");
+    (to_provider, back)
+}
+
+/// The whole round trip: start, provider, callback. Returns the callback's response.
+async fn sign_in_with(browser: &TestClient, start: &str) -> reqwest::Response {
+    let (_, back) = authorize(browser, start).await;
+    let callback = location(&back).expect("provider redirects back");
+    browser.http.get(&callback).send().await.expect("callback")
+}
+
+async fn me(browser: &TestClient) -> Value {
+    browser.rpc("current_user", &[]).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_authorize_request_carries_state_and_an_s256_pkce_challenge() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.client();
+
+    let (to_provider, _) = authorize(&browser, "/auth/github").await;
+
+    let url = reqwest::Url::parse(&to_provider).unwrap();
+    let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert!(q["code_challenge"].len() >= 43);
+    assert!(q["state"].len() >= 16);
+    assert_eq!(
+        q["redirect_uri"],
+        format!("{}/auth/github/callback", app.address)
+    );
+}
+
+#[tokio::test]
+async fn a_new_github_user_is_created_signed_in_and_named() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.client();
+
+    let res = sign_in_with(&browser, "/auth/github").await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    let me = me(&browser).await;
+    assert_eq!(me["name"], "The Octocat");
+    assert_eq!(me["email"], "octocat@example.com");
+    assert_eq!(me["email_verified"], true, "GitHub vouched for the email");
+    assert_eq!(app.count("accounts").await, 1);
+    let html = browser.get("/todos").await.text().await.unwrap();
+    assert!(html.contains("The Octocat"));
+}
+
+#[tokio::test]
+async fn a_returning_identity_signs_into_the_same_user() {
+    let (app, _standin) = app_with_providers().await;
+    let first = app.client();
+    sign_in_with(&first, "/auth/github").await;
+    let id = me(&first).await["id"].clone();
+    first.added("Made on the first visit").await;
+
+    let second = app.client();
+    sign_in_with(&second, "/auth/github").await;
+
+    assert_eq!(me(&second).await["id"], id);
+    assert_eq!(second.titles().await, ["Made on the first visit"]);
+    assert_eq!(app.count("users").await, 1);
+}
+
+#[tokio::test]
+async fn the_session_token_is_renewed_at_provider_sign_in() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.client();
+    let (_, back) = authorize(&browser, "/auth/github").await;
+    let before = browser
+        .session_cookie()
+        .expect("the pending sign-in lives in a session");
+
+    browser
+        .http
+        .get(location(&back).unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let after = browser.session_cookie().expect("signed-in session");
+    assert_ne!(before, after);
+    assert_eq!(
+        app.session_count().await,
+        1,
+        "the pre-sign-in session is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_verified_email_links_to_an_existing_user_whose_email_is_verified() {
+    let (app, standin) = app_with_providers().await;
+    let ada = app.signed_up_client("octocat@example.com").await;
+    sqlx::query("update users set email_verified_at = created_at")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let id = me(&ada).await["id"].clone();
+    ada.added("Existing task").await;
+
+    let browser = app.client();
+    let res = sign_in_with(&browser, "/auth/github").await;
+
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    assert_eq!(me(&browser).await["id"], id, "same person, same account");
+    assert_eq!(browser.titles().await, ["Existing task"]);
+    assert_eq!(standin.with(|c| c.exchanges), 1);
+}
+
+#[tokio::test]
+async fn an_existing_unverified_email_is_never_silently_merged() {
+    let (app, _standin) = app_with_providers().await;
+    let squatter = app.signed_up_client("octocat@example.com").await;
+    squatter.added("Squatter's task").await;
+    let browser = app.client();
+
+    let res = sign_in_with(&browser, "/auth/github").await;
+
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_link_required&provider=github")
+    );
+    assert_eq!(me(&browser).await, Value::Null, "not signed in");
+    assert_eq!(app.count("accounts").await, 0);
+    let page = browser
+        .get(&location(&res).unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Sign in with your password, then link GitHub"),
+        "the page explains"
+    );
+}
+
+#[tokio::test]
+async fn a_provider_without_a_verified_email_cannot_create_an_account() {
+    let (app, standin) = app_with_providers().await;
+    standin.with(|c| {
+        c.github_user = GitHubUser {
+            id: 7,
+            login: "unverified".into(),
+            name: None,
+            emails: vec![("someone@example.com".into(), true, false)],
+        }
+    });
+
+    let res = sign_in_with(&app.client(), "/auth/github").await;
+
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_unverified_email&provider=github")
+    );
+    assert_eq!(app.count("users").await, 0);
+}
+
+#[tokio::test]
+async fn a_callback_with_a_wrong_or_missing_state_ends_on_the_sign_in_page() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.client();
+    let (_, back) = authorize(&browser, "/auth/github").await;
+    let callback = location(&back).unwrap();
+    let forged = callback.replace("state=", "state=x");
+
+    let res = browser.http.get(&forged).send().await.unwrap();
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_state&provider=github")
+    );
+
+    // The state is single-use: even the genuine callback is refused after a failed attempt.
+    let again = browser.http.get(&callback).send().await.unwrap();
+    assert_eq!(
+        location(&again).as_deref(),
+        Some("/login?error=oauth_state&provider=github")
+    );
+
+    // A callback in a browser that never started a sign-in.
+    let stranger = app.client();
+    let res = stranger
+        .http
+        .get(format!(
+            "{}/auth/github/callback?code=abc&state=def",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_state&provider=github")
+    );
+    assert_eq!(app.count("users").await, 0);
+}
+
+#[tokio::test]
+async fn a_completed_callback_cannot_be_replayed() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.client();
+    let (_, back) = authorize(&browser, "/auth/github").await;
+    let callback = location(&back).unwrap();
+    browser.http.get(&callback).send().await.unwrap();
+
+    let attacker = app.client();
+    let res = attacker.http.get(&callback).send().await.unwrap();
+
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_state&provider=github")
+    );
+    assert_eq!(me(&attacker).await, Value::Null);
+}
+
+#[tokio::test]
+async fn a_stolen_code_is_useless_without_its_pkce_verifier() {
+    let (app, standin) = app_with_providers().await;
+    let victim = app.client();
+    let (_, victim_back) = authorize(&victim, "/auth/github").await;
+    let stolen_code = reqwest::Url::parse(&location(&victim_back).unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let attacker = app.client();
+    let (_, attacker_back) = authorize(&attacker, "/auth/github").await;
+    let attacker_callback = reqwest::Url::parse(&location(&attacker_back).unwrap()).unwrap();
+    let attacker_state = attacker_callback
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+
+    let res = attacker
+        .http
+        .get(format!(
+            "{}/auth/github/callback?code={stolen_code}&state={attacker_state}",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_failed&provider=github")
+    );
+    assert_eq!(
+        standin.with(|c| c.exchanges),
+        0,
+        "the provider refused the exchange"
+    );
+    assert_eq!(me(&attacker).await, Value::Null);
+}
+
+#[tokio::test]
+async fn declining_at_the_provider_says_the_sign_in_was_cancelled() {
+    let (app, standin) = app_with_providers().await;
+    standin.with(|c| c.deny = true);
+    let browser = app.client();
+
+    let res = sign_in_with(&browser, "/auth/google").await;
+
+    let to = location(&res).unwrap();
+    assert_eq!(to, "/login?error=oauth_cancelled&provider=google");
+    let page = browser.get(&to).await.text().await.unwrap();
+    assert!(page.contains("Sign-in with Google was cancelled."));
+}
+
+#[tokio::test]
+async fn a_new_google_user_is_created_from_a_verified_id_token() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.client();
+
+    let res = sign_in_with(&browser, "/auth/google").await;
+
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    let me = me(&browser).await;
+    assert_eq!(me["name"], "Gina Google");
+    assert_eq!(me["email"], "gina@example.com");
+    assert_eq!(me["email_verified"], true);
+}
+
+#[tokio::test]
+async fn forged_id_tokens_are_refused() {
+    let (app, standin) = app_with_providers().await;
+    for forgery in [
+        Forgery::BadSignature,
+        Forgery::WrongAudience,
+        Forgery::WrongIssuer,
+        Forgery::WrongNonce,
+        Forgery::Expired,
+        Forgery::AlgNone,
+    ] {
+        standin.with(|c| c.forgery = forgery);
+        let browser = app.client();
+
+        let res = sign_in_with(&browser, "/auth/google").await;
+
+        assert_eq!(
+            location(&res).as_deref(),
+            Some("/login?error=oauth_failed&provider=google"),
+            "{forgery:?}"
+        );
+        assert_eq!(me(&browser).await, Value::Null, "{forgery:?}");
+    }
+    assert_eq!(app.count("users").await, 0);
+}
+
+#[tokio::test]
+async fn the_provider_client_never_follows_redirects() {
+    let (app, standin) = app_with_providers().await;
+    standin.with(|c| c.token_redirect = true);
+
+    let res = sign_in_with(&app.client(), "/auth/google").await;
+
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_failed&provider=google")
+    );
+}
+
+#[tokio::test]
+async fn next_survives_the_round_trip_but_only_as_a_local_path() {
+    let (app, _standin) = app_with_providers().await;
+
+    let res = sign_in_with(&app.client(), "/auth/github?next=%2Ftodos%3Fedit%3Dabc").await;
+    assert_eq!(location(&res).as_deref(), Some("/todos?edit=abc"));
+
+    let res = sign_in_with(
+        &app.client(),
+        "/auth/github?next=https%3A%2F%2Fevil.example",
+    )
+    .await;
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+}
+
+#[tokio::test]
+async fn a_signed_in_user_can_link_another_provider_to_their_account() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    let id = me(&browser).await["id"].clone();
+
+    let res = sign_in_with(&browser, "/auth/github?next=%2Ftodos").await;
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    browser.logout().await;
+
+    let later = app.client();
+    sign_in_with(&later, "/auth/github").await;
+    assert_eq!(
+        me(&later).await["id"],
+        id,
+        "GitHub now signs into Ada's account"
+    );
+}
+
+#[tokio::test]
+async fn only_configured_providers_are_offered_and_routed() {
+    let standin = StandIn::start().await;
+    let app = TestApp::spawn_with_owned(&standin.github_env()).await;
+    let browser = app.client();
+
+    let login = browser.get("/login").await.text().await.unwrap();
+    let signup = browser.get("/signup").await.text().await.unwrap();
+
+    assert!(login.contains("Continue with GitHub") && signup.contains("Continue with GitHub"));
+    assert!(!login.contains("Continue with Google") && !signup.contains("Continue with Google"));
+    assert_eq!(
+        browser.get("/auth/google").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        browser
+            .get("/auth/google/callback?code=x&state=y")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        browser.get("/auth/twitter").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let plain = TestApp::spawn().await;
+    let html = plain.client().get("/login").await.text().await.unwrap();
+    assert!(!html.contains("Continue with"));
+}
