@@ -75,3 +75,25 @@ build_release() {
   say "building the release binary and the wasm bundle"
   (cd "$ROOT" && cargo leptos build --release --precompress)
 }
+
+# The PostgreSQL server the integration tests create their databases on: TEST_POSTGRES_URL, or
+# the local server (started if it is installed but stopped). Returns non-zero if there is none.
+postgres_available() {
+  if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+    return 0
+  fi
+  if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
+    return 0
+  fi
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    say "starting the local PostgreSQL server"
+    for version in $(ls /etc/postgresql); do
+      pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || true
+    done
+    for _ in $(seq 1 30); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+      sleep 1
+    done
+  fi
+  return 1
+}

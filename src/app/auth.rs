@@ -57,7 +57,7 @@ mod ssr {
         domain::{safe_next, AppError, Email, Password, UserName},
         server::{
             auth::{
-                password::{common_password_error, is_common},
+                password::{check_credentials, common_password_error, is_common},
                 session,
             },
             context,
@@ -72,23 +72,7 @@ mod ssr {
     ) -> Result<(), AppError> {
         let state = context::state()?;
         let email = Email::parse(&email)?;
-        // Unknown email, no password and wrong password all take one argon2 verification
-        // and give one answer.
-        let user = users::find_by_email(&state.db, &email).await?;
-        let verified = match Password::parse_attempt(password) {
-            Some(password) => {
-                let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-                state.hasher.verify(&password, stored).await?
-            }
-            None => false,
-        };
-        let user = match (user, verified) {
-            (Some(user), true) => user,
-            _ => {
-                tracing::info!("sign-in failed");
-                return Err(AppError::InvalidCredentials);
-            }
-        };
+        let user = check_credentials(&state.db, &state.hasher, &email, password).await?;
         sign_in(&user.id).await?;
         tracing::info!(user_id = %user.id, "signed in");
         leptos_axum::redirect(&safe_next(next.as_deref()));

@@ -61,6 +61,7 @@ impl From<TodoTitle> for String {
 
 /// A task as the pages and the API see it. Timestamps are RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Todo {
     pub id: String,
     pub title: String,

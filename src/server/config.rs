@@ -75,6 +75,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub auth: AuthSettings,
     pub oauth: OAuthSettings,
+    pub api: ApiSettings,
     pub log: LogSettings,
 }
 
@@ -88,6 +89,10 @@ pub struct DatabaseSettings {
     pub acquire_timeout: Duration,
     /// SQLite `synchronous` pragma: `full` (safest) or `normal`. Env `DATABASE_SQLITE_SYNCHRONOUS`. Default `full`.
     pub sqlite_synchronous: String,
+    /// How long start-up waits for the database before giving up. Env `DATABASE_CONNECT_TIMEOUT`. Default `10s`.
+    pub connect_timeout: Duration,
+    /// Longest a single statement may run (PostgreSQL `statement_timeout`). Env `DATABASE_STATEMENT_TIMEOUT`. Default `10s`.
+    pub statement_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +119,41 @@ pub struct AuthSettings {
     /// How many password hashes may run at once. Env `AUTH_HASH_CONCURRENCY`.
     /// Default 0, meaning one less than the number of cores (at least 1).
     pub hash_concurrency: usize,
+}
+
+/// How access tokens are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    /// Ed25519 signatures; public keys published at `/.well-known/jwks.json`.
+    EdDsa,
+    /// HMAC-SHA256 with a shared secret, for services that can only verify that.
+    Hs256,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// `EdDSA` (default) or `HS256`. Env `JWT_ALGORITHM`. Tokens are verified with this
+    /// algorithm only, whatever their header says.
+    pub algorithm: JwtAlgorithm,
+    /// Ed25519 signing key: base64 of a 32-byte seed. Env `JWT_SIGNING_KEY` (environment only).
+    /// Default: derived from `APP_SECRET`, so instances sharing the secret share the key.
+    pub signing_key: Option<Secret>,
+    /// Earlier Ed25519 keys (comma-separated, base64 seeds) still accepted and published while
+    /// tokens signed with them may be alive. Env `JWT_PREVIOUS_KEYS`.
+    pub previous_keys: Vec<Secret>,
+    /// Shared secret for HS256, 32+ characters. Env `JWT_HS256_SECRET` (environment only).
+    pub hs256_secret: Option<Secret>,
+    /// `iss` of access tokens. Env `JWT_ISSUER`. Default: the origin of `APP_URL`.
+    pub issuer: Option<String>,
+    /// `aud` of access tokens. Env `JWT_AUDIENCE`. Default `seamless-api`.
+    pub audience: String,
+    /// Access token lifetime. Env `JWT_ACCESS_TTL`. Default `15m`.
+    pub access_ttl: Duration,
+    /// Refresh token family lifetime (sign in again after it). Env `JWT_REFRESH_TTL`. Default `30d`.
+    pub refresh_ttl: Duration,
+    /// Origins allowed to call `/api/v1` from a browser (comma-separated, never `*`).
+    /// Env `CORS_ALLOWED_ORIGINS`. Default: none.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// A registered OAuth client: its id (config file or environment) and secret (environment only).
@@ -169,7 +209,20 @@ struct FileConfig {
     #[serde(default)]
     oauth: FileOAuth,
     #[serde(default)]
+    api: FileApi,
+    #[serde(default)]
     log: FileLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileApi {
+    jwt_algorithm: Option<String>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    access_ttl: Option<String>,
+    refresh_ttl: Option<String>,
+    cors_allowed_origins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -201,6 +254,8 @@ struct FileDatabase {
     max_connections: Option<u32>,
     acquire_timeout: Option<String>,
     sqlite_synchronous: Option<String>,
+    connect_timeout: Option<String>,
+    statement_timeout: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -360,6 +415,16 @@ impl Settings {
             pick("DATABASE_ACQUIRE_TIMEOUT", file.database.acquire_timeout),
             "5s",
         )?;
+        let connect_timeout = duration(
+            "DATABASE_CONNECT_TIMEOUT",
+            pick("DATABASE_CONNECT_TIMEOUT", file.database.connect_timeout),
+            "10s",
+        )?;
+        let statement_timeout = duration(
+            "DATABASE_STATEMENT_TIMEOUT",
+            pick("DATABASE_STATEMENT_TIMEOUT", file.database.statement_timeout),
+            "10s",
+        )?;
         let sqlite_synchronous = pick(
             "DATABASE_SQLITE_SYNCHRONOUS",
             file.database.sqlite_synchronous,
@@ -462,6 +527,7 @@ impl Settings {
                 "10s",
             )?,
         };
+        let api = resolve_api(file.api, env)?;
         let log = LogSettings {
             format: match pick("LOG_FORMAT", file.log.format).as_deref() {
                 None | Some("text") => LogFormat::Text,
@@ -494,11 +560,14 @@ impl Settings {
                 max_connections,
                 acquire_timeout,
                 sqlite_synchronous,
+                connect_timeout,
+                statement_timeout,
             },
             session,
             http,
             auth: AuthSettings { hash_concurrency },
             oauth,
+            api,
             log,
         })
     }
@@ -533,6 +602,56 @@ impl Settings {
             .unwrap_or(1);
         cores.saturating_sub(1).max(1)
     }
+}
+
+fn resolve_api(file: FileApi, env: &impl EnvSource) -> Result<ApiSettings, ConfigError> {
+    let algorithm = match env.var("JWT_ALGORITHM").or(file.jwt_algorithm).as_deref() {
+        None | Some("EdDSA") | Some("eddsa") => JwtAlgorithm::EdDsa,
+        Some("HS256") | Some("hs256") => JwtAlgorithm::Hs256,
+        Some(other) => {
+            return Err(ConfigError(format!("JWT_ALGORITHM must be `EdDSA` or `HS256`, not `{other}`")))
+        }
+    };
+    let hs256_secret = env.var("JWT_HS256_SECRET").map(Secret::new);
+    match (&hs256_secret, algorithm) {
+        (None, JwtAlgorithm::Hs256) => {
+            return Err(ConfigError(
+                "JWT_ALGORITHM is HS256 but JWT_HS256_SECRET is not set (32+ characters)".into(),
+            ))
+        }
+        (Some(s), JwtAlgorithm::Hs256) if s.expose().len() < 32 => {
+            return Err(ConfigError("JWT_HS256_SECRET must have at least 32 characters".into()))
+        }
+        _ => {}
+    }
+    let origins: Vec<String> = match env.var("CORS_ALLOWED_ORIGINS") {
+        Some(list) => list.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
+        None => file.cors_allowed_origins.unwrap_or_default(),
+    };
+    for origin in &origins {
+        let parsed = Url::parse(origin).ok();
+        let canonical = parsed.as_ref().map(|u| u.origin().ascii_serialization());
+        if origin == "*" || canonical.as_deref() != Some(origin.trim_end_matches('/')) {
+            return Err(ConfigError(format!(
+                "CORS_ALLOWED_ORIGINS must list origins like https://app.example.com (no `*`, no path), not `{origin}`"
+            )));
+        }
+    }
+    let pick = |key: &str, value: Option<String>| env.var(key).or(value);
+    Ok(ApiSettings {
+        algorithm,
+        signing_key: env.var("JWT_SIGNING_KEY").map(Secret::new),
+        previous_keys: env
+            .var("JWT_PREVIOUS_KEYS")
+            .map(|list| list.split(',').map(|k| Secret::new(k.trim().to_owned())).collect())
+            .unwrap_or_default(),
+        hs256_secret,
+        issuer: pick("JWT_ISSUER", file.jwt_issuer),
+        audience: pick("JWT_AUDIENCE", file.jwt_audience).unwrap_or_else(|| "seamless-api".into()),
+        access_ttl: duration("JWT_ACCESS_TTL", pick("JWT_ACCESS_TTL", file.access_ttl), "15m")?,
+        refresh_ttl: duration("JWT_REFRESH_TTL", pick("JWT_REFRESH_TTL", file.refresh_ttl), "30d")?,
+        cors_allowed_origins: origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
+    })
 }
 
 fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
@@ -647,6 +766,24 @@ mod tests {
         assert!(!format!("{creds:?}").contains("s3cret"));
         let err = Settings::from_toml("", &[("GOOGLE_CLIENT_ID", "id")]).unwrap_err();
         assert!(err.to_string().contains("GOOGLE_CLIENT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn cors_origins_must_be_explicit_origins() {
+        let ok = Settings::from_toml("", &[("CORS_ALLOWED_ORIGINS", "https://a.example, http://localhost:5173")]).unwrap();
+        assert_eq!(ok.api.cors_allowed_origins, ["https://a.example", "http://localhost:5173"]);
+        for bad in ["*", "https://a.example/path", "not a url"] {
+            assert!(Settings::from_toml("", &[("CORS_ALLOWED_ORIGINS", bad)]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hs256_needs_a_long_shared_secret() {
+        assert!(Settings::from_toml("", &[("JWT_ALGORITHM", "HS256")]).is_err());
+        assert!(Settings::from_toml("", &[("JWT_ALGORITHM", "HS256"), ("JWT_HS256_SECRET", "short")]).is_err());
+        let s = Settings::from_toml("", &[("JWT_ALGORITHM", "HS256"), ("JWT_HS256_SECRET", &"k".repeat(32))]).unwrap();
+        assert_eq!(s.api.algorithm, JwtAlgorithm::Hs256);
+        assert_eq!(s.api.access_ttl, Duration::from_secs(900));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: configuration, start-up, the database, auth,
 //! HTTP middleware and telemetry. None of it reaches the wasm bundle.
 
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -9,7 +9,7 @@ use axum::{
     Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::{
     compression::CompressionLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
@@ -17,6 +17,7 @@ use tower_http::{
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
+    api,
     auth::{keys, oauth, password::PasswordHasher, session::authenticate},
     config::{AppEnv, Settings},
     db::{self, sessions::DbSessionStore},
@@ -59,6 +60,20 @@ pub struct Application {
 impl Application {
     pub async fn build(mut settings: Settings) -> Result<Application, StartupError> {
         telemetry::init_executor();
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(|source| StartupError::Listen {
+                addr: settings.site_addr,
+                source,
+            })?;
+        if !settings.app_url_configured {
+            // Follow the address actually bound (port 0 picks a free one).
+            if let Ok(addr) = listener.local_addr() {
+                if let Ok(url) = url::Url::parse(&format!("http://{addr}")) {
+                    settings.app_url = url;
+                }
+            }
+        }
         let keys = keys::load(&settings)?;
         let db = db::connect(&settings.database).await?;
         let sessions = DbSessionStore::new(
@@ -77,25 +92,13 @@ impl Application {
             })
             .hash_files(settings.hash_files)
             .build();
-        let listener = TcpListener::bind(settings.site_addr)
-            .await
-            .map_err(|source| StartupError::Listen {
-                addr: settings.site_addr,
-                source,
-            })?;
-        if !settings.app_url_configured {
-            // Follow the address actually bound (port 0 picks a free one).
-            if let Ok(addr) = listener.local_addr() {
-                if let Ok(url) = url::Url::parse(&format!("http://{addr}")) {
-                    settings.app_url = url;
-                }
-            }
-        }
         let oauth = oauth::OAuth::new(&settings)?;
         let state = AppState {
             oauth,
             leptos_options,
             hasher: PasswordHasher::new(settings.hash_concurrency()),
+            jwt: Arc::new(keys.jwt),
+            refresh_key: Arc::new(keys.refresh),
             settings: Arc::new(settings),
             db,
             sessions,
@@ -182,7 +185,7 @@ fn router(state: AppState) -> Router {
     // personal pages.
     let pages = Router::new()
         .merge(oauth::routes())
-        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), app_shell)
+        .leptos_routes_with_context(&state, route_list(), context.clone(), app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -201,6 +204,7 @@ fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(api::router(&settings))
         .route("/readyz", get(health::readyz))
         .merge(pkg_router(
             &settings.site_root.join("pkg"),
@@ -215,6 +219,15 @@ fn router(state: AppState) -> Router {
             request_id::middleware,
         ))
         .with_state(state)
+}
+
+/// The app's routes, found by rendering it once in a special mode. Computed once per process:
+/// the routes never change, and Leptos must not run that special render while the same
+/// process is rendering pages for requests (it makes concurrent renders hang), which would
+/// happen whenever a second instance starts in a process that already serves (tests do).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Deletes expired sessions every hour (expired ones are already refused when loaded).

@@ -6,6 +6,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
+    auth::jwt::JwtKeys,
+    auth::keys::TokenKey,
     auth::oauth::OAuth, auth::password::PasswordHasher, config::Settings,
     db::sessions::DbSessionStore, db::Db,
 };
@@ -18,6 +20,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub sessions: DbSessionStore,
     pub oauth: OAuth,
+    /// Signs and verifies API access tokens.
+    pub jwt: Arc<JwtKeys>,
+    /// Hashes API refresh tokens.
+    pub refresh_key: Arc<TokenKey>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -8,13 +8,86 @@ use seamless::server::{config::Settings, db::Db, startup::Application};
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// A fixed Ed25519 seed for access tokens, so tests can forge tokens with our own key.
+pub const JWT_SEED: [u8; 32] = [42; 32];
+
 pub const PASSWORD: &str = "violet staple orbit canyon";
 
 pub struct TestApp {
     pub address: String,
     pub db: Db,
-    /// Keeps the data directory alive for the test's duration.
-    pub _dir: TempDir,
+    pub database_url: String,
+    /// Keeps the data directory (and, on PostgreSQL, the test's database) alive while any
+    /// instance sharing them runs.
+    resources: Arc<Resources>,
+}
+
+/// The runtime every test app runs on.
+pub fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime")
+    })
+}
+
+/// Which database the integration tests run on: SQLite unless `TEST_DATABASE=postgres`.
+pub fn postgres_selected() -> bool {
+    std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+struct Resources {
+    dir: TempDir,
+    /// Dropped (and with it the database) after the last instance using it.
+    _postgres: Option<PgDatabase>,
+}
+
+/// A database created for one test on the PostgreSQL server, dropped when the test ends.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    async fn create() -> (PgDatabase, String) {
+        use sqlx::{Connection, Executor};
+        let admin_url = postgres_admin_url();
+        let name = format!("seamless_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::postgres::PgConnection::connect(&admin_url)
+            .await
+            .expect("PostgreSQL is reachable (start it, or set TEST_POSTGRES_URL)");
+        conn.execute(sqlx::AssertSqlSafe(format!("create database \"{name}\""))).await.expect("create database");
+        let mut url = reqwest::Url::parse(&admin_url).expect("admin url");
+        url.set_path(&format!("/{name}"));
+        (PgDatabase { admin_url, name }, url.to_string())
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Async work cannot run in `drop`; a short-lived runtime on its own thread can.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                use sqlx::{Connection, Executor};
+                if let Ok(mut conn) = sqlx::postgres::PgConnection::connect(&admin_url).await {
+                    let _ = conn
+                        .execute(sqlx::AssertSqlSafe(format!("drop database if exists \"{name}\" with (force)")))
+                        .await;
+                }
+            })
+        })
+        .join();
+    }
 }
 
 impl TestApp {
@@ -22,15 +95,43 @@ impl TestApp {
         Self::spawn_with(&[]).await
     }
 
-    /// Starts the app with extra environment settings, e.g. `("SESSION_TOUCH_INTERVAL", "0s")`.
+    /// Starts the app with extra environment settings, e.g. `("SESSION_TOUCH_INTERVAL", "0s")`,
+    /// on a fresh database: SQLite, or PostgreSQL when `TEST_DATABASE=postgres`.
     pub async fn spawn_with(env: &[(&str, &str)]) -> TestApp {
+        Self::spawn_on(postgres_selected(), env).await
+    }
+
+    /// Starts the app on a fresh PostgreSQL database, whatever `TEST_DATABASE` says.
+    pub async fn spawn_postgres(env: &[(&str, &str)]) -> TestApp {
+        Self::spawn_on(true, env).await
+    }
+
+    async fn spawn_on(postgres: bool, env: &[(&str, &str)]) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
+        let (postgres, database_url) = if postgres {
+            let (db, url) = PgDatabase::create().await;
+            (Some(db), url)
+        } else {
+            (None, format!("sqlite:{}", dir.path().join("test.db").display()))
+        };
+        let resources = Arc::new(Resources {
+            dir,
+            _postgres: postgres,
+        });
+        Self::start(resources, database_url, env).await
+    }
+
+    /// A second instance on the same database and the same secret (hence the same keys), as
+    /// behind a load balancer.
+    pub async fn spawn_sharing(&self, env: &[(&str, &str)]) -> TestApp {
+        Self::start(self.resources.clone(), self.database_url.clone(), env).await
+    }
+
+    async fn start(resources: Arc<Resources>, database_url: String, env: &[(&str, &str)]) -> TestApp {
         let mut vars: HashMap<String, String> = HashMap::from([
             ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
-            (
-                "APP_DATA_DIR".into(),
-                dir.path().to_string_lossy().into_owned(),
-            ),
+            ("APP_DATA_DIR".into(), resources.dir.path().to_string_lossy().into_owned()),
+            ("DATABASE_URL".into(), database_url.clone()),
             ("LOG_ACCESS".into(), "false".into()),
             ("LEPTOS_HASH_FILES".into(), "false".into()),
         ]);
@@ -38,14 +139,24 @@ impl TestApp {
             vars.insert((*k).into(), (*v).into());
         }
         let settings = Settings::from_toml("", &vars).expect("settings");
-        let app = Application::build(settings).await.expect("app builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let db = app.state().db.clone();
-        tokio::spawn(app.run_until(std::future::pending()));
+        // The app runs on one multi-threaded runtime shared by all tests, as it does in
+        // production; each test's own runtime only drives its clients. (Rendering pages on many
+        // short-lived per-test runtimes at once can strand Leptos' spawned tasks.)
+        let (address, db) = server_runtime()
+            .spawn(async move {
+                let app = Application::build(settings).await.expect("app builds");
+                let address = format!("http://127.0.0.1:{}", app.port());
+                let db = app.state().db.clone();
+                tokio::spawn(app.run_until(std::future::pending()));
+                (address, db)
+            })
+            .await
+            .expect("app starts");
         TestApp {
             address,
             db,
-            _dir: dir,
+            database_url,
+            resources,
         }
     }
 
@@ -251,4 +362,97 @@ pub fn location(res: &Response) -> Option<String> {
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// A non-browser client of `/api/v1`: no cookies, bearer tokens.
+pub struct ApiClient {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+/// The tokens `/api/v1/auth/token` and `/refresh` hand out.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+impl ApiClient {
+    pub fn new(app: &TestApp) -> ApiClient {
+        ApiClient {
+            base: app.address.clone(),
+            http: reqwest::Client::builder().redirect(redirect::Policy::none()).build().expect("client"),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.post("/api/v1/auth/token", None, &serde_json::json!({ "email": email, "password": password })).await
+    }
+
+    /// Signs in and returns the tokens (the account must exist).
+    pub async fn tokens(&self, email: &str) -> Tokens {
+        let res = self.sign_in(email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "API sign-in");
+        Self::tokens_of(res).await
+    }
+
+    pub async fn tokens_of(res: Response) -> Tokens {
+        let body: Value = res.json().await.expect("json");
+        Tokens {
+            access: body["access_token"].as_str().expect("access_token").to_owned(),
+            refresh: body["refresh_token"].as_str().expect("refresh_token").to_owned(),
+        }
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post("/api/v1/auth/refresh", None, &serde_json::json!({ "refresh_token": refresh_token })).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.http.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.http.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("PATCH")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.http.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
+    }
+}
+
+/// Sends only the head of a POST announcing a body of `content_length` bytes, and returns the
+/// status the server answers with before any body is sent (as a server should for 413).
+pub async fn status_for_announced_body(base: &str, path: &str, content_length: usize, extra_headers: &[(&str, &str)]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {content_length}\r\n"
+    );
+    for (k, v) in extra_headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut buf = vec![0u8; 1024];
+    let n = stream.read(&mut buf).await.expect("read");
+    let line = String::from_utf8_lossy(&buf[..n]);
+    line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line")
 }

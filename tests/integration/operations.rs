@@ -184,3 +184,23 @@ fn a_config_file_named_on_the_command_line_is_used_and_checked() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("site_adr"));
 }
+
+#[tokio::test]
+async fn starting_more_instances_does_not_stall_pages_being_served() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    let more = tokio::spawn(async {
+        for _ in 0..5 {
+            let _other = TestApp::spawn().await;
+        }
+    });
+
+    for i in 0..60 {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            browser.get("/todos").await.text().await
+        })
+        .await;
+        assert!(matches!(page, Ok(Ok(ref html)) if html.contains("Your tasks")), "page {i} stalled");
+    }
+    more.await.unwrap();
+}

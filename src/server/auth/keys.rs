@@ -11,12 +11,14 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+use super::jwt::{JwtKeys, JwtSetupError};
 use crate::server::config::{AppEnv, Settings};
 
-/// The key that turns session tokens into the hashes stored in the database.
-pub struct SessionKey([u8; 32]);
+/// A key that turns bearer secrets (session tokens, refresh tokens) into the hashes stored in
+/// the database.
+pub struct TokenKey([u8; 32]);
 
-impl SessionKey {
+impl TokenKey {
     /// HMAC-SHA256 of a token, hex-encoded. Without the key, a copy of the sessions table
     /// gives no way to forge or even test a cookie value.
     pub fn hash_token(&self, token: &[u8]) -> String {
@@ -29,7 +31,12 @@ impl SessionKey {
 
 /// Keys derived from the application secret.
 pub struct Keys {
-    pub session: SessionKey,
+    /// Hashes session tokens.
+    pub session: TokenKey,
+    /// Hashes API refresh tokens.
+    pub refresh: TokenKey,
+    /// Signs and verifies API access tokens.
+    pub jwt: JwtKeys,
 }
 
 /// Why the secret could not be had.
@@ -49,6 +56,8 @@ pub enum SecretError {
         path: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Jwt(#[from] JwtSetupError),
 }
 
 /// Loads (or, in development, creates) the application secret and derives the keys.
@@ -60,7 +69,9 @@ pub fn load(settings: &Settings) -> Result<Keys, SecretError> {
         (None, AppEnv::Development) => development_secret(&settings.data_dir.join("secret.key"))?,
     };
     Ok(Keys {
-        session: SessionKey(derive(&secret, b"seamless/session-token/v1")),
+        session: TokenKey(derive(&secret, b"seamless/session-token/v1")),
+        refresh: TokenKey(derive(&secret, b"seamless/refresh-token/v1")),
+        jwt: JwtKeys::new(settings, &secret)?,
     })
 }
 
@@ -162,7 +173,7 @@ mod tests {
         let data = dir.path().to_str().unwrap();
         let settings =
             Settings::from_toml("", &[("APP_ENV", "production"), ("APP_DATA_DIR", data)]).unwrap();
-        let err = load(&settings).err().unwrap();
+        let err = load(&settings).err().expect("refused");
         assert!(err.to_string().contains("APP_SECRET"), "{err}");
         assert!(!dir.path().join("secret.key").exists());
     }

@@ -13,7 +13,13 @@ use argon2::{
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::domain::{AppError, Password};
+use crate::{
+    domain::{AppError, Email, Password},
+    server::db::{
+        users::{self, UserRecord},
+        Db,
+    },
+};
 
 /// Memory cost in KiB (OWASP Password Storage Cheat Sheet, argon2id option 2).
 pub const M_COST_KIB: u32 = 19_456;
@@ -103,6 +109,32 @@ impl PasswordHasher {
             tracing::error!(error = %e, "password hashing task failed");
             AppError::Internal
         })?
+    }
+}
+
+/// Signs in with an email and password, for pages and the API alike. Unknown email, account
+/// without a password, and wrong password all cost one argon2 verification and give the same
+/// `InvalidCredentials`.
+pub async fn check_credentials(
+    db: &Db,
+    hasher: &PasswordHasher,
+    email: &Email,
+    password: String,
+) -> Result<UserRecord, AppError> {
+    let user = users::find_by_email(db, email).await?;
+    let verified = match Password::parse_attempt(password) {
+        Some(password) => {
+            let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+            hasher.verify(&password, stored).await?
+        }
+        None => false,
+    };
+    match (user, verified) {
+        (Some(user), true) => Ok(user),
+        _ => {
+            tracing::info!("sign-in failed");
+            Err(AppError::InvalidCredentials)
+        }
     }
 }
 

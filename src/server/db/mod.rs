@@ -2,6 +2,7 @@
 //! and the queries, which are written once in portable SQL with `$n` placeholders.
 
 pub mod accounts;
+pub mod refresh;
 pub mod sessions;
 pub mod todos;
 pub mod users;
@@ -35,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../../../migrations/20261122000002_accounts.sql"),
     ),
+    (
+        20261122000003,
+        "refresh tokens",
+        include_str!("../../../migrations/20261122000003_refresh_tokens.sql"),
+    ),
 ];
 
 /// Which database a URL selects.
@@ -59,6 +65,8 @@ impl Backend {
 pub enum DbError {
     #[error("cannot open the database at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
+    #[error("the database at {url} did not answer within {seconds} s (DATABASE_CONNECT_TIMEOUT)")]
+    ConnectTimeout { url: String, seconds: u64 },
     #[error("cannot create the data directory {dir}: {source}")]
     DataDir { dir: String, source: std::io::Error },
     #[error("database migration failed: {0}")]
@@ -75,7 +83,8 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         prepare_sqlite_file(&url).await?;
     }
     let synchronous = settings.sqlite_synchronous.clone();
-    let pool = AnyPoolOptions::new()
+    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let options = AnyPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(1)
         .acquire_timeout(settings.acquire_timeout)
@@ -90,12 +99,20 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
                         _ => "pragma synchronous = full",
                     };
                     conn.execute(pragma).await?;
+                } else {
+                    // A runaway statement must not hold a connection forever.
+                    let set = format!("set statement_timeout = {statement_timeout_ms}");
+                    conn.execute(sqlx::AssertSqlSafe(set)).await?;
                 }
                 Ok(())
             })
-        })
-        .connect(&url)
+        });
+    let pool = tokio::time::timeout(settings.connect_timeout, options.connect(&url))
         .await
+        .map_err(|_| DbError::ConnectTimeout {
+            url: redacted.clone(),
+            seconds: settings.connect_timeout.as_secs(),
+        })?
         .map_err(|source| DbError::Connect {
             url: redacted.clone(),
             source,
@@ -208,17 +225,33 @@ pub fn new_id() -> String {
 }
 
 /// Logs a database failure with its detail and gives the client a detail-free error:
-/// 503 when the database is unreachable, 500 otherwise.
+/// 503 when the database is unreachable or busy (worth retrying), 500 otherwise.
 pub fn internal(err: sqlx::Error) -> AppError {
+    if is_unavailable(&err) {
+        tracing::error!(error = %err, "database unavailable");
+        AppError::Unavailable
+    } else {
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}
+
+/// Errors that mean "the database cannot be reached right now" rather than "this request is
+/// wrong": connection failures (including a server that hangs up during the TLS or protocol
+/// handshake), pool exhaustion, PostgreSQL's connection-exception and shutdown codes, and
+/// SQLite's busy/locked.
+fn is_unavailable(err: &sqlx::Error) -> bool {
     match err {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            tracing::error!(error = %err, "database unavailable");
-            AppError::Unavailable
-        }
-        other => {
-            tracing::error!(error = %other, "database error");
-            AppError::Internal
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P") || code == "5" || code == "6"),
+        _ => false,
     }
 }
 

@@ -15,7 +15,7 @@ use tower_sessions::{
 
 use super::{now, parse_timestamp, timestamp, Db};
 use crate::server::{
-    auth::keys::SessionKey,
+    auth::keys::TokenKey,
     auth::session::{SESSION_IP, SESSION_USER_AGENT, SESSION_USER_ID},
 };
 
@@ -23,7 +23,7 @@ use crate::server::{
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
-    key: Arc<SessionKey>,
+    key: Arc<TokenKey>,
     absolute_timeout: Duration,
 }
 
@@ -34,7 +34,7 @@ impl std::fmt::Debug for DbSessionStore {
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db, key: Arc<SessionKey>, absolute_timeout: Duration) -> Self {
+    pub fn new(db: Db, key: Arc<TokenKey>, absolute_timeout: Duration) -> Self {
         DbSessionStore {
             db,
             key,

@@ -36,6 +36,16 @@ impl IntoResponse for AppError {
     }
 }
 
+/// A JSON error response in the shape of `AppError`'s, for errors that are not `AppError`s
+/// (e.g. a malformed body), with the request id.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let mut body = serde_json::json!({ "error": code, "message": message });
+    if let Some(id) = request_id::current() {
+        body["request_id"] = id.into();
+    }
+    (status, axum::Json(body)).into_response()
+}
+
 /// Server functions answer every error with 500 and the serialised `AppError` as the body.
 /// This gives such responses the status that error stands for (422, 401, 404, …). Form posts
 /// without JavaScript are redirects, not errors: for them it only tidies the `Location`

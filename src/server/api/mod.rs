@@ -1,0 +1,58 @@
+//! The JSON API under `/api/v1`, for clients that are not the browser: a CLI, a mobile app,
+//! another service. Bearer access tokens only (cookies are ignored, so there is nothing for
+//! CSRF to abuse), rotating refresh tokens, CORS for an explicit list of origins, errors as
+//! `{error, message, request_id}`, and an OpenAPI document generated from this code.
+
+mod auth;
+mod cors;
+mod extract;
+mod openapi;
+mod todos;
+
+use std::sync::Arc;
+
+use axum::{
+    extract::State,
+    http::{header, HeaderValue},
+    middleware::from_fn_with_state,
+    response::IntoResponse,
+    routing::{get, post},
+    Json, Router,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::{config::Settings, state::AppState};
+use crate::domain::AppError;
+
+/// `/api/v1/*` and `/.well-known/jwks.json`.
+pub fn router(settings: &Settings) -> Router<AppState> {
+    let v1 = Router::new()
+        .route("/auth/token", post(auth::token))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/todos", get(todos::list).post(todos::create))
+        .route("/todos/{id}", get(todos::get).patch(todos::update).delete(todos::delete))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(|| async { AppError::NotFound })
+        // Token responses must not be cached (RFC 6749 §5.1); nothing here should be.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(from_fn_with_state(
+            cors::AllowedOrigins(Arc::new(settings.api.cors_allowed_origins.clone())),
+            cors::middleware,
+        ));
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/.well-known/jwks.json", get(jwks))
+}
+
+/// The public keys that verify our access tokens.
+async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(state.jwt.jwks().clone()),
+    )
+}

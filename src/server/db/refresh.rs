@@ -1,0 +1,154 @@
+//! Queries on refresh-token families and their tokens (see the migration for the model).
+
+use sqlx::Row;
+
+use super::{internal, new_id, now, Db};
+use crate::domain::AppError;
+
+/// What presenting a refresh token led to.
+pub enum Redeemed {
+    /// The token was current: it is now used, and `family_id` / `user_id` may get a new one.
+    Fresh { family_id: String, user_id: String },
+    /// The token was unknown, expired or revoked.
+    Invalid,
+    /// The token had been used before: the family is now revoked.
+    Reused,
+}
+
+/// Starts a family with its first token (whose keyed hash is `token_hash`).
+pub async fn create_family(
+    db: &Db,
+    user_id: &str,
+    token_hash: &str,
+    expires_at: &str,
+    user_agent: Option<&str>,
+    ip: Option<&str>,
+) -> Result<String, AppError> {
+    let family_id = new_id();
+    let now = now();
+    let mut tx = db.begin().await.map_err(internal)?;
+    sqlx::query(
+        "insert into refresh_families (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip) \
+         values ($1, $2, $3, $3, $4, null, $5, $6)",
+    )
+    .bind(&family_id)
+    .bind(user_id)
+    .bind(&now)
+    .bind(expires_at)
+    .bind(user_agent)
+    .bind(ip)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
+        .bind(token_hash)
+        .bind(&family_id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(family_id)
+}
+
+/// Uses a refresh token once and, if it was current, stores its successor in the same
+/// transaction. A token used twice (even by two concurrent requests) revokes its family.
+pub async fn rotate(db: &Db, token_hash: &str, successor_hash: &str) -> Result<Redeemed, AppError> {
+    let now = now();
+    let mut tx = db.begin().await.map_err(internal)?;
+    let row = sqlx::query(
+        "select t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at \
+         from refresh_tokens t join refresh_families f on f.id = t.family_id \
+         where t.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let Some(row) = row else {
+        return Ok(Redeemed::Invalid);
+    };
+    let family_id: String = row.try_get("family_id").map_err(internal)?;
+    let user_id: String = row.try_get("user_id").map_err(internal)?;
+    let used_at: Option<String> = row.try_get("used_at").map_err(internal)?;
+    let revoked_at: Option<String> = row.try_get("revoked_at").map_err(internal)?;
+    let expires_at: String = row.try_get("expires_at").map_err(internal)?;
+    if revoked_at.is_some() || expires_at <= now {
+        return Ok(Redeemed::Invalid);
+    }
+    // Claim the token: only one request can turn `used_at` from null to a time.
+    let claimed = sqlx::query("update refresh_tokens set used_at = $2 where token_hash = $1 and used_at is null")
+        .bind(token_hash)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected()
+        == 1;
+    if used_at.is_some() || !claimed {
+        sqlx::query("update refresh_families set revoked_at = $2 where id = $1 and revoked_at is null")
+            .bind(&family_id)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        return Ok(Redeemed::Reused);
+    }
+    sqlx::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
+        .bind(successor_hash)
+        .bind(&family_id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query("update refresh_families set last_used_at = $2 where id = $1")
+        .bind(&family_id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(Redeemed::Fresh { family_id, user_id })
+}
+
+/// Revokes the family a token belongs to (sign-out of an API client). Unknown tokens are
+/// ignored: the answer is the same either way.
+pub async fn revoke_by_token(db: &Db, token_hash: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "update refresh_families set revoked_at = $2 \
+         where revoked_at is null and id = (select family_id from refresh_tokens where token_hash = $1)",
+    )
+    .bind(token_hash)
+    .bind(now())
+    .execute(db)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Revokes one family of a user (from the sessions list). False when there was none.
+pub async fn revoke_family(db: &Db, user_id: &str, family_id: &str) -> Result<bool, AppError> {
+    let done = sqlx::query("update refresh_families set revoked_at = $3 where id = $1 and user_id = $2 and revoked_at is null")
+        .bind(family_id)
+        .bind(user_id)
+        .bind(now())
+        .execute(db)
+        .await
+        .map_err(internal)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every family of a user (sign out everywhere, password change or reset).
+pub async fn revoke_all_for_user<'e, E>(db: E, user_id: &str) -> Result<u64, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query("update refresh_families set revoked_at = $2 where user_id = $1 and revoked_at is null")
+        .bind(user_id)
+        .bind(now())
+        .execute(db)
+        .await
+        .map_err(internal)?;
+    Ok(done.rows_affected())
+}
