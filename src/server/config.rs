@@ -422,7 +422,10 @@ impl Settings {
         )?;
         let statement_timeout = duration(
             "DATABASE_STATEMENT_TIMEOUT",
-            pick("DATABASE_STATEMENT_TIMEOUT", file.database.statement_timeout),
+            pick(
+                "DATABASE_STATEMENT_TIMEOUT",
+                file.database.statement_timeout,
+            ),
             "10s",
         )?;
         let sqlite_synchronous = pick(
@@ -609,7 +612,9 @@ fn resolve_api(file: FileApi, env: &impl EnvSource) -> Result<ApiSettings, Confi
         None | Some("EdDSA") | Some("eddsa") => JwtAlgorithm::EdDsa,
         Some("HS256") | Some("hs256") => JwtAlgorithm::Hs256,
         Some(other) => {
-            return Err(ConfigError(format!("JWT_ALGORITHM must be `EdDSA` or `HS256`, not `{other}`")))
+            return Err(ConfigError(format!(
+                "JWT_ALGORITHM must be `EdDSA` or `HS256`, not `{other}`"
+            )))
         }
     };
     let hs256_secret = env.var("JWT_HS256_SECRET").map(Secret::new);
@@ -620,12 +625,18 @@ fn resolve_api(file: FileApi, env: &impl EnvSource) -> Result<ApiSettings, Confi
             ))
         }
         (Some(s), JwtAlgorithm::Hs256) if s.expose().len() < 32 => {
-            return Err(ConfigError("JWT_HS256_SECRET must have at least 32 characters".into()))
+            return Err(ConfigError(
+                "JWT_HS256_SECRET must have at least 32 characters".into(),
+            ))
         }
         _ => {}
     }
     let origins: Vec<String> = match env.var("CORS_ALLOWED_ORIGINS") {
-        Some(list) => list.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
+        Some(list) => list
+            .split(',')
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect(),
         None => file.cors_allowed_origins.unwrap_or_default(),
     };
     for origin in &origins {
@@ -643,14 +654,29 @@ fn resolve_api(file: FileApi, env: &impl EnvSource) -> Result<ApiSettings, Confi
         signing_key: env.var("JWT_SIGNING_KEY").map(Secret::new),
         previous_keys: env
             .var("JWT_PREVIOUS_KEYS")
-            .map(|list| list.split(',').map(|k| Secret::new(k.trim().to_owned())).collect())
+            .map(|list| {
+                list.split(',')
+                    .map(|k| Secret::new(k.trim().to_owned()))
+                    .collect()
+            })
             .unwrap_or_default(),
         hs256_secret,
         issuer: pick("JWT_ISSUER", file.jwt_issuer),
         audience: pick("JWT_AUDIENCE", file.jwt_audience).unwrap_or_else(|| "seamless-api".into()),
-        access_ttl: duration("JWT_ACCESS_TTL", pick("JWT_ACCESS_TTL", file.access_ttl), "15m")?,
-        refresh_ttl: duration("JWT_REFRESH_TTL", pick("JWT_REFRESH_TTL", file.refresh_ttl), "30d")?,
-        cors_allowed_origins: origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
+        access_ttl: duration(
+            "JWT_ACCESS_TTL",
+            pick("JWT_ACCESS_TTL", file.access_ttl),
+            "15m",
+        )?,
+        refresh_ttl: duration(
+            "JWT_REFRESH_TTL",
+            pick("JWT_REFRESH_TTL", file.refresh_ttl),
+            "30d",
+        )?,
+        cors_allowed_origins: origins
+            .into_iter()
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .collect(),
     })
 }
 
@@ -770,20 +796,52 @@ mod tests {
 
     #[test]
     fn cors_origins_must_be_explicit_origins() {
-        let ok = Settings::from_toml("", &[("CORS_ALLOWED_ORIGINS", "https://a.example, http://localhost:5173")]).unwrap();
-        assert_eq!(ok.api.cors_allowed_origins, ["https://a.example", "http://localhost:5173"]);
+        let ok = Settings::from_toml(
+            "",
+            &[(
+                "CORS_ALLOWED_ORIGINS",
+                "https://a.example, http://localhost:5173",
+            )],
+        )
+        .unwrap();
+        assert_eq!(
+            ok.api.cors_allowed_origins,
+            ["https://a.example", "http://localhost:5173"]
+        );
         for bad in ["*", "https://a.example/path", "not a url"] {
-            assert!(Settings::from_toml("", &[("CORS_ALLOWED_ORIGINS", bad)]).is_err(), "{bad}");
+            assert!(
+                Settings::from_toml("", &[("CORS_ALLOWED_ORIGINS", bad)]).is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn hs256_needs_a_long_shared_secret() {
         assert!(Settings::from_toml("", &[("JWT_ALGORITHM", "HS256")]).is_err());
-        assert!(Settings::from_toml("", &[("JWT_ALGORITHM", "HS256"), ("JWT_HS256_SECRET", "short")]).is_err());
-        let s = Settings::from_toml("", &[("JWT_ALGORITHM", "HS256"), ("JWT_HS256_SECRET", &"k".repeat(32))]).unwrap();
+        assert!(Settings::from_toml(
+            "",
+            &[("JWT_ALGORITHM", "HS256"), ("JWT_HS256_SECRET", "short")]
+        )
+        .is_err());
+        let s = Settings::from_toml(
+            "",
+            &[
+                ("JWT_ALGORITHM", "HS256"),
+                ("JWT_HS256_SECRET", &"k".repeat(32)),
+            ],
+        )
+        .unwrap();
         assert_eq!(s.api.algorithm, JwtAlgorithm::Hs256);
         assert_eq!(s.api.access_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn the_shipped_leptos_toml_is_valid_and_matches_the_defaults() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml");
+        let shipped = Settings::load(Some(Path::new(path)), &[("X", "y")]).unwrap();
+        let defaults = Settings::from_toml("", &[("X", "y")]).unwrap();
+        assert_eq!(format!("{shipped:?}"), format!("{defaults:?}"));
     }
 
     #[test]

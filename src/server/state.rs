@@ -6,10 +6,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    auth::jwt::JwtKeys,
-    auth::keys::TokenKey,
-    auth::oauth::OAuth, auth::password::PasswordHasher, config::Settings,
-    db::sessions::DbSessionStore, db::Db,
+    auth::jwt::JwtKeys, auth::keys::TokenKey, auth::oauth::OAuth, auth::password::PasswordHasher,
+    config::Settings, db::sessions::DbSessionStore, db::Db,
 };
 
 #[derive(Clone)]

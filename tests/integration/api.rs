@@ -27,7 +27,10 @@ async fn api_app(extra: &[(&str, &str)]) -> (TestApp, ApiClient) {
 
 /// Signs a token with our own key (tests know the seed), to forge claims.
 fn forge(claims: &Value) -> String {
-    let mut der = vec![0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
     der.extend_from_slice(&JWT_SEED);
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid());
@@ -36,8 +39,13 @@ fn forge(claims: &Value) -> String {
 
 fn kid() -> String {
     use sha2::{Digest, Sha256};
-    let public = ed25519_dalek::SigningKey::from_bytes(&JWT_SEED).verifying_key().to_bytes();
-    Sha256::digest(public)[..8].iter().map(|b| format!("{b:02x}")).collect()
+    let public = ed25519_dalek::SigningKey::from_bytes(&JWT_SEED)
+        .verifying_key()
+        .to_bytes();
+    Sha256::digest(public)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn now() -> i64 {
@@ -52,7 +60,12 @@ fn claims(sub: &str) -> Value {
 }
 
 async fn user_id(api: &ApiClient, token: &str) -> String {
-    let me: Value = api.get("/api/v1/me", Some(token)).await.json().await.unwrap();
+    let me: Value = api
+        .get("/api/v1/me", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
     me["id"].as_str().unwrap().to_owned()
 }
 
@@ -69,7 +82,12 @@ async fn signing_in_returns_bearer_tokens_that_reach_me() {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
     assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
-    let me: Value = api.get("/api/v1/me", body["access_token"].as_str()).await.json().await.unwrap();
+    let me: Value = api
+        .get("/api/v1/me", body["access_token"].as_str())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email"], "ada@example.com");
     assert_eq!(me["name"], "Test User");
     assert_eq!(me["email_verified"], false);
@@ -81,7 +99,10 @@ async fn bad_credentials_get_401_with_www_authenticate_and_a_json_error() {
     let (app, api) = api_app(&[]).await;
     app.signed_up_client("ada@example.com").await;
 
-    for (email, password) in [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD)] {
+    for (email, password) in [
+        ("ada@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+    ] {
         let res = api.sign_in(email, password).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(res.headers()[header::WWW_AUTHENTICATE], "Bearer");
@@ -99,7 +120,13 @@ async fn the_api_ignores_cookies() {
     let browser = app.signed_up_client("ada@example.com").await;
     let cookie = browser.cookies().unwrap();
 
-    let res = api.http.get(api.url("/api/v1/todos")).header(header::COOKIE, cookie).send().await.unwrap();
+    let res = api
+        .http
+        .get(api.url("/api/v1/todos"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(res.headers()[header::WWW_AUTHENTICATE], "Bearer");
@@ -111,39 +138,88 @@ async fn tasks_can_be_created_read_changed_and_deleted() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    let res = api.post("/api/v1/todos", Some(&t.access), &json!({ "title": "  From the CLI " })).await;
+    let res = api
+        .post(
+            "/api/v1/todos",
+            Some(&t.access),
+            &json!({ "title": "  From the CLI " }),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let todo: Value = res.json().await.unwrap();
     assert_eq!(todo["title"], "From the CLI");
     assert_eq!(todo["completed"], false);
     let id = todo["id"].as_str().unwrap().to_owned();
     for field in ["created_at", "updated_at"] {
-        assert!(time::OffsetDateTime::parse(todo[field].as_str().unwrap(), &time::format_description::well_known::Rfc3339).is_ok());
+        assert!(time::OffsetDateTime::parse(
+            todo[field].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339
+        )
+        .is_ok());
     }
 
-    let list: Vec<Value> = api.get("/api/v1/todos", Some(&t.access)).await.json().await.unwrap();
-    assert_eq!(list.len(), 1);
-    let one: Value = api.get(&format!("/api/v1/todos/{id}"), Some(&t.access)).await.json().await.unwrap();
-    assert_eq!(one, todo);
-
-    let res = api.patch(&format!("/api/v1/todos/{id}"), &t.access, &json!({ "completed": true })).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let patched: Value = res.json().await.unwrap();
-    assert_eq!((patched["completed"].clone(), patched["title"].clone()), (json!(true), json!("From the CLI")));
-    let renamed: Value = api
-        .patch(&format!("/api/v1/todos/{id}"), &t.access, &json!({ "title": "Renamed" }))
+    let list: Vec<Value> = api
+        .get("/api/v1/todos", Some(&t.access))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!((renamed["completed"].clone(), renamed["title"].clone()), (json!(true), json!("Renamed")));
+    assert_eq!(list.len(), 1);
+    let one: Value = api
+        .get(&format!("/api/v1/todos/{id}"), Some(&t.access))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one, todo);
 
-    assert_eq!(api.delete(&format!("/api/v1/todos/{id}"), &t.access).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(api.get(&format!("/api/v1/todos/{id}"), Some(&t.access)).await.status(), StatusCode::NOT_FOUND);
+    let res = api
+        .patch(
+            &format!("/api/v1/todos/{id}"),
+            &t.access,
+            &json!({ "completed": true }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let patched: Value = res.json().await.unwrap();
+    assert_eq!(
+        (patched["completed"].clone(), patched["title"].clone()),
+        (json!(true), json!("From the CLI"))
+    );
+    let renamed: Value = api
+        .patch(
+            &format!("/api/v1/todos/{id}"),
+            &t.access,
+            &json!({ "title": "Renamed" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed["completed"].clone(), renamed["title"].clone()),
+        (json!(true), json!("Renamed"))
+    );
+
+    assert_eq!(
+        api.delete(&format!("/api/v1/todos/{id}"), &t.access)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/todos/{id}"), Some(&t.access))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 
     let browser_view = app.client();
     browser_view.login("ada@example.com", PASSWORD).await;
-    assert!(browser_view.titles().await.is_empty(), "the browser sees the same data");
+    assert!(
+        browser_view.titles().await.is_empty(),
+        "the browser sees the same data"
+    );
 }
 
 #[tokio::test]
@@ -153,15 +229,45 @@ async fn another_users_task_is_404_on_every_endpoint() {
     app.signed_up_client("eve@example.com").await;
     let ada = api.tokens("ada@example.com").await;
     let eve = api.tokens("eve@example.com").await;
-    let todo: Value = api.post("/api/v1/todos", Some(&ada.access), &json!({ "title": "Ada's" })).await.json().await.unwrap();
+    let todo: Value = api
+        .post(
+            "/api/v1/todos",
+            Some(&ada.access),
+            &json!({ "title": "Ada's" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let path = format!("/api/v1/todos/{}", todo["id"].as_str().unwrap());
 
-    assert_eq!(api.get(&path, Some(&eve.access)).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(api.patch(&path, &eve.access, &json!({ "title": "pwned" })).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(api.delete(&path, &eve.access).await.status(), StatusCode::NOT_FOUND);
-    let eve_list: Vec<Value> = api.get("/api/v1/todos", Some(&eve.access)).await.json().await.unwrap();
+    assert_eq!(
+        api.get(&path, Some(&eve.access)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.patch(&path, &eve.access, &json!({ "title": "pwned" }))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.delete(&path, &eve.access).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let eve_list: Vec<Value> = api
+        .get("/api/v1/todos", Some(&eve.access))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(eve_list.is_empty());
-    let still: Value = api.get(&path, Some(&ada.access)).await.json().await.unwrap();
+    let still: Value = api
+        .get(&path, Some(&ada.access))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(still["title"], "Ada's");
 }
 
@@ -171,11 +277,20 @@ async fn bad_input_gets_a_4xx_that_says_what_is_wrong() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
     let id = {
-        let todo: Value = api.post("/api/v1/todos", Some(&t.access), &json!({ "title": "x" })).await.json().await.unwrap();
+        let todo: Value = api
+            .post("/api/v1/todos", Some(&t.access), &json!({ "title": "x" }))
+            .await
+            .json()
+            .await
+            .unwrap();
         todo["id"].as_str().unwrap().to_owned()
     };
     let send = |body: &'static str, content_type: Option<&'static str>| {
-        let mut req = api.http.post(api.url("/api/v1/todos")).bearer_auth(&t.access).body(body);
+        let mut req = api
+            .http
+            .post(api.url("/api/v1/todos"))
+            .bearer_auth(&t.access)
+            .body(body);
         if let Some(ct) = content_type {
             req = req.header(header::CONTENT_TYPE, ct);
         }
@@ -183,12 +298,47 @@ async fn bad_input_gets_a_4xx_that_says_what_is_wrong() {
     };
 
     let cases = [
-        (send(r#"{"title": ""}"#, Some("application/json")).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "title"),
-        (send(r#"{"title": 5}"#, Some("application/json")).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "invalid type"),
-        (send(r#"{"title": "a", "owner": "eve"}"#, Some("application/json")).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `owner`"),
-        (send(r#"{}"#, Some("application/json")).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "missing field `title`"),
-        (send(r#"{"title": "#, Some("application/json")).await.unwrap(), StatusCode::BAD_REQUEST, "not valid JSON"),
-        (send(r#"{"title": "a"}"#, None).await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type"),
+        (
+            send(r#"{"title": ""}"#, Some("application/json"))
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "title",
+        ),
+        (
+            send(r#"{"title": 5}"#, Some("application/json"))
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid type",
+        ),
+        (
+            send(
+                r#"{"title": "a", "owner": "eve"}"#,
+                Some("application/json"),
+            )
+            .await
+            .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown field `owner`",
+        ),
+        (
+            send(r#"{}"#, Some("application/json")).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing field `title`",
+        ),
+        (
+            send(r#"{"title": "#, Some("application/json"))
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            send(r#"{"title": "a"}"#, None).await.unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type",
+        ),
     ];
     for (res, status, needle) in cases {
         assert_eq!(res.status(), status);
@@ -197,12 +347,25 @@ async fn bad_input_gets_a_4xx_that_says_what_is_wrong() {
         assert!(text.contains(needle), "{needle}: {body}");
         assert!(body["request_id"].is_string());
     }
-    let empty_patch = api.patch(&format!("/api/v1/todos/{id}"), &t.access, &json!({})).await;
+    let empty_patch = api
+        .patch(&format!("/api/v1/todos/{id}"), &t.access, &json!({}))
+        .await;
     assert_eq!(empty_patch.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let bearer = format!("Bearer {}", t.access);
-    let huge = status_for_announced_body(&app.address, "/api/v1/todos", 100_000, &[("Authorization", &bearer)]).await;
+    let huge = status_for_announced_body(
+        &app.address,
+        "/api/v1/todos",
+        100_000,
+        &[("Authorization", &bearer)],
+    )
+    .await;
     assert_eq!(huge, 413);
-    assert_eq!(api.get("/api/v1/todos/not-a-uuid", Some(&t.access)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.get("/api/v1/todos/not-a-uuid", Some(&t.access))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     let unknown = api.get("/api/v1/nothing-here", Some(&t.access)).await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert_eq!(unknown.json::<Value>().await.unwrap()["error"], "not_found");
@@ -218,18 +381,27 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_its_family() {
     assert_eq!(res.status(), StatusCode::OK);
     let second = ApiClient::tokens_of(res).await;
     assert_ne!(second.refresh, first.refresh);
-    assert_eq!(api.get("/api/v1/me", Some(&second.access)).await.status(), StatusCode::OK);
+    assert_eq!(
+        api.get("/api/v1/me", Some(&second.access)).await.status(),
+        StatusCode::OK
+    );
 
     // The first token was copied by someone: presenting it again is refused, and the whole
     // family dies, including the legitimate client's newest token.
     let reuse = api.refresh(&first.refresh).await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(api.refresh(&second.refresh).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.refresh(&second.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     // Another sign-in is a different family and is unaffected.
     let other = api.tokens("ada@example.com").await;
     assert_eq!(api.refresh(&other.refresh).await.status(), StatusCode::OK);
-    assert_eq!(api.refresh("made-up-token").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.refresh("made-up-token").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -238,12 +410,31 @@ async fn logout_ends_the_refresh_family() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    let res = api.post("/api/v1/auth/logout", None, &json!({ "refresh_token": t.refresh })).await;
+    let res = api
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            &json!({ "refresh_token": t.refresh }),
+        )
+        .await;
 
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(api.refresh(&t.refresh).await.status(), StatusCode::UNAUTHORIZED);
-    let unknown = api.post("/api/v1/auth/logout", None, &json!({ "refresh_token": "nope" })).await;
-    assert_eq!(unknown.status(), StatusCode::NO_CONTENT, "same answer for unknown tokens");
+    assert_eq!(
+        api.refresh(&t.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let unknown = api
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            &json!({ "refresh_token": "nope" }),
+        )
+        .await;
+    assert_eq!(
+        unknown.status(),
+        StatusCode::NO_CONTENT,
+        "same answer for unknown tokens"
+    );
 }
 
 #[tokio::test]
@@ -252,9 +443,15 @@ async fn a_revoked_sign_in_cannot_refresh() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    sqlx::query("update refresh_families set revoked_at = created_at").execute(&app.db).await.unwrap();
+    sqlx::query("update refresh_families set revoked_at = created_at")
+        .execute(&app.db)
+        .await
+        .unwrap();
 
-    assert_eq!(api.refresh(&t.refresh).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.refresh(&t.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -264,7 +461,11 @@ async fn forged_and_tampered_access_tokens_are_refused() {
     let t = api.tokens("ada@example.com").await;
     let sub = user_id(&api, &t.access).await;
     let valid = forge(&claims(&sub));
-    assert_eq!(api.get("/api/v1/me", Some(&valid)).await.status(), StatusCode::OK, "the forging key is ours");
+    assert_eq!(
+        api.get("/api/v1/me", Some(&valid)).await.status(),
+        StatusCode::OK,
+        "the forging key is ours"
+    );
 
     let mut expired = claims(&sub);
     expired["iat"] = json!(now() - 3600);
@@ -281,18 +482,44 @@ async fn forged_and_tampered_access_tokens_are_refused() {
     no_exp.as_object_mut().unwrap().remove("exp");
 
     let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let alg_none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims(&sub)));
+    let alg_none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&claims(&sub))
+    );
     // HS/EdDSA confusion: an HMAC "signed" with our public key, which anyone can fetch.
-    let jwks: Value = api.get("/.well-known/jwks.json", None).await.json().await.unwrap();
+    let jwks: Value = api
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
     let public_x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     let mut hs_header = Header::new(Algorithm::HS256);
     hs_header.kid = Some(kid());
-    let confused = jsonwebtoken::encode(&hs_header, &claims(&sub), &EncodingKey::from_secret(public_x.as_bytes())).unwrap();
-    let public_bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&public_x).unwrap();
-    let confused_raw = jsonwebtoken::encode(&hs_header, &claims(&sub), &EncodingKey::from_secret(&public_bytes)).unwrap();
+    let confused = jsonwebtoken::encode(
+        &hs_header,
+        &claims(&sub),
+        &EncodingKey::from_secret(public_x.as_bytes()),
+    )
+    .unwrap();
+    let public_bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&public_x)
+        .unwrap();
+    let confused_raw = jsonwebtoken::encode(
+        &hs_header,
+        &claims(&sub),
+        &EncodingKey::from_secret(&public_bytes),
+    )
+    .unwrap();
     // A real token with its payload edited to another user.
     let parts: Vec<&str> = t.access.split('.').collect();
-    let mut payload: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let mut payload: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap(),
+    )
+    .unwrap();
     payload["sub"] = json!("someone-else");
     let tampered = format!("{}.{}.{}", parts[0], b64(&payload), parts[2]);
     let truncated = format!("{}.{}", parts[0], parts[1]);
@@ -322,19 +549,31 @@ async fn other_services_can_verify_our_tokens_with_the_jwks() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    let jwks: jsonwebtoken::jwk::JwkSet = api.get("/.well-known/jwks.json", None).await.json().await.unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet = api
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
     let header = jsonwebtoken::decode_header(&t.access).unwrap();
-    let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("the token's kid is published");
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("the token's kid is published");
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_audience(&["seamless-api"]);
     validation.set_issuer(&["http://seamless.test"]);
-    let data = jsonwebtoken::decode::<Value>(&t.access, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
+    let data =
+        jsonwebtoken::decode::<Value>(&t.access, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
+            .unwrap();
 
     assert_eq!(data.claims["sub"], user_id(&api, &t.access).await);
     for claim in ["sid", "jti", "iat", "exp", "nbf"] {
         assert!(data.claims.get(claim).is_some(), "{claim}");
     }
-    assert_eq!(data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap(), 900);
+    assert_eq!(
+        data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap(),
+        900
+    );
 }
 
 #[tokio::test]
@@ -346,59 +585,140 @@ async fn hs256_can_be_chosen_and_then_eddsa_tokens_are_refused() {
 
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&["seamless-api"]);
-    let data = jsonwebtoken::decode::<Value>(&t.access, &DecodingKey::from_secret(secret.as_bytes()), &validation);
-    assert!(data.is_ok(), "a service with the shared secret verifies our tokens");
-    let jwks: Value = api.get("/.well-known/jwks.json", None).await.json().await.unwrap();
-    assert_eq!(jwks["keys"], json!([]), "a shared secret is never published");
+    let data = jsonwebtoken::decode::<Value>(
+        &t.access,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    );
+    assert!(
+        data.is_ok(),
+        "a service with the shared secret verifies our tokens"
+    );
+    let jwks: Value = api
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        jwks["keys"],
+        json!([]),
+        "a shared secret is never published"
+    );
     let sub = user_id(&api, &t.access).await;
-    assert_eq!(api.get("/api/v1/me", Some(&forge(&claims(&sub)))).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.get("/api/v1/me", Some(&forge(&claims(&sub))))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn cors_allows_only_the_configured_origins_without_credentials() {
     let (_app, api) = api_app(&[]).await;
 
-    let allowed = api.http.get(api.url("/api/v1/todos")).header(header::ORIGIN, "https://app.example").send().await.unwrap();
-    assert_eq!(allowed.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example");
-    assert!(!allowed.headers().contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS));
+    let allowed = api
+        .http
+        .get(api.url("/api/v1/todos"))
+        .header(header::ORIGIN, "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://app.example"
+    );
+    assert!(!allowed
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS));
 
-    let refused = api.http.get(api.url("/api/v1/todos")).header(header::ORIGIN, "https://evil.example").send().await.unwrap();
-    assert!(!refused.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    let refused = api
+        .http
+        .get(api.url("/api/v1/todos"))
+        .header(header::ORIGIN, "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(!refused
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
 
     let preflight = |origin: &'static str| {
         api.http
             .request(reqwest::Method::OPTIONS, api.url("/api/v1/todos"))
             .header(header::ORIGIN, origin)
             .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "authorization, content-type")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization, content-type",
+            )
             .send()
     };
     let ok = preflight("https://app.example").await.unwrap();
     assert_eq!(ok.status(), StatusCode::NO_CONTENT);
-    assert_eq!(ok.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example");
-    assert!(ok.headers()[header::ACCESS_CONTROL_ALLOW_METHODS].to_str().unwrap().contains("POST"));
-    assert!(ok.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS].to_str().unwrap().contains("authorization"));
+    assert_eq!(
+        ok.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://app.example"
+    );
+    assert!(ok.headers()[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap()
+        .contains("POST"));
+    assert!(ok.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
     let bad = preflight("https://evil.example").await.unwrap();
-    assert!(!bad.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    assert!(!bad
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
 
-    let page = api.http.get(api.url("/login")).header(header::ORIGIN, "https://app.example").send().await.unwrap();
-    assert!(!page.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN), "CORS is for /api/v1 only");
+    let page = api
+        .http
+        .get(api.url("/login"))
+        .header(header::ORIGIN, "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !page
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        "CORS is for /api/v1 only"
+    );
 }
 
 #[tokio::test]
 async fn a_token_from_one_instance_works_on_another_sharing_the_database_and_keys() {
     let (first, api_a) = api_app(&[]).await;
     let seed = seed_b64();
-    let second = first.spawn_sharing(&[("JWT_SIGNING_KEY", seed.as_str()), ("JWT_ISSUER", "http://seamless.test")]).await;
+    let second = first
+        .spawn_sharing(&[
+            ("JWT_SIGNING_KEY", seed.as_str()),
+            ("JWT_ISSUER", "http://seamless.test"),
+        ])
+        .await;
     let api_b = ApiClient::new(&second);
     first.signed_up_client("ada@example.com").await;
 
     let t = api_a.tokens("ada@example.com").await;
-    assert_eq!(api_b.get("/api/v1/me", Some(&t.access)).await.status(), StatusCode::OK);
+    assert_eq!(
+        api_b.get("/api/v1/me", Some(&t.access)).await.status(),
+        StatusCode::OK
+    );
 
     let rotated = ApiClient::tokens_of(api_a.refresh(&t.refresh).await).await;
-    assert_eq!(api_b.refresh(&t.refresh).await.status(), StatusCode::UNAUTHORIZED, "reuse seen by B");
-    assert_eq!(api_a.refresh(&rotated.refresh).await.status(), StatusCode::UNAUTHORIZED, "revocation seen by A");
+    assert_eq!(
+        api_b.refresh(&t.refresh).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "reuse seen by B"
+    );
+    assert_eq!(
+        api_a.refresh(&rotated.refresh).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "revocation seen by A"
+    );
 }
 
 #[tokio::test]
@@ -417,22 +737,45 @@ async fn browser_sessions_hold_across_instances_too() {
             .send()
     };
 
-    assert_eq!(on_second("/todos").await.unwrap().status(), StatusCode::OK, "signed in on B");
+    assert_eq!(
+        on_second("/todos").await.unwrap().status(),
+        StatusCode::OK,
+        "signed in on B"
+    );
     browser.logout().await;
-    assert_eq!(on_second("/todos").await.unwrap().status(), StatusCode::SEE_OTHER, "signed out on B too");
+    assert_eq!(
+        on_second("/todos").await.unwrap().status(),
+        StatusCode::SEE_OTHER,
+        "signed out on B too"
+    );
 }
 
 #[tokio::test]
 async fn the_openapi_document_describes_the_api() {
     let (_app, api) = api_app(&[]).await;
 
-    let doc: Value = api.get("/api/v1/openapi.json", None).await.json().await.unwrap();
+    let doc: Value = api
+        .get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
 
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/todos", "/api/v1/todos/{id}"] {
+    for path in [
+        "/api/v1/auth/token",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/todos",
+        "/api/v1/todos/{id}",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path}");
     }
     assert!(doc["paths"]["/api/v1/todos/{id}"].get("patch").is_some());
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     assert!(doc["components"]["schemas"].get("Todo").is_some());
 }

@@ -41,7 +41,8 @@ pub fn postgres_selected() -> bool {
 
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 struct Resources {
@@ -64,7 +65,9 @@ impl PgDatabase {
         let mut conn = sqlx::postgres::PgConnection::connect(&admin_url)
             .await
             .expect("PostgreSQL is reachable (start it, or set TEST_POSTGRES_URL)");
-        conn.execute(sqlx::AssertSqlSafe(format!("create database \"{name}\""))).await.expect("create database");
+        conn.execute(sqlx::AssertSqlSafe(format!("create database \"{name}\"")))
+            .await
+            .expect("create database");
         let mut url = reqwest::Url::parse(&admin_url).expect("admin url");
         url.set_path(&format!("/{name}"));
         (PgDatabase { admin_url, name }, url.to_string())
@@ -76,12 +79,17 @@ impl Drop for PgDatabase {
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         // Async work cannot run in `drop`; a short-lived runtime on its own thread can.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
                 use sqlx::{Connection, Executor};
                 if let Ok(mut conn) = sqlx::postgres::PgConnection::connect(&admin_url).await {
                     let _ = conn
-                        .execute(sqlx::AssertSqlSafe(format!("drop database if exists \"{name}\" with (force)")))
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "drop database if exists \"{name}\" with (force)"
+                        )))
                         .await;
                 }
             })
@@ -112,7 +120,10 @@ impl TestApp {
             let (db, url) = PgDatabase::create().await;
             (Some(db), url)
         } else {
-            (None, format!("sqlite:{}", dir.path().join("test.db").display()))
+            (
+                None,
+                format!("sqlite:{}", dir.path().join("test.db").display()),
+            )
         };
         let resources = Arc::new(Resources {
             dir,
@@ -121,16 +132,38 @@ impl TestApp {
         Self::start(resources, database_url, env).await
     }
 
+    /// Two instances starting at the same moment on one fresh PostgreSQL database (both run the
+    /// migrations; the advisory lock must make that safe).
+    pub async fn spawn_two_postgres_at_once() -> (TestApp, TestApp) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db, url) = PgDatabase::create().await;
+        let resources = Arc::new(Resources {
+            dir,
+            _postgres: Some(db),
+        });
+        tokio::join!(
+            Self::start(resources.clone(), url.clone(), &[]),
+            Self::start(resources, url, &[])
+        )
+    }
+
     /// A second instance on the same database and the same secret (hence the same keys), as
     /// behind a load balancer.
     pub async fn spawn_sharing(&self, env: &[(&str, &str)]) -> TestApp {
         Self::start(self.resources.clone(), self.database_url.clone(), env).await
     }
 
-    async fn start(resources: Arc<Resources>, database_url: String, env: &[(&str, &str)]) -> TestApp {
+    async fn start(
+        resources: Arc<Resources>,
+        database_url: String,
+        env: &[(&str, &str)],
+    ) -> TestApp {
         let mut vars: HashMap<String, String> = HashMap::from([
             ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
-            ("APP_DATA_DIR".into(), resources.dir.path().to_string_lossy().into_owned()),
+            (
+                "APP_DATA_DIR".into(),
+                resources.dir.path().to_string_lossy().into_owned(),
+            ),
             ("DATABASE_URL".into(), database_url.clone()),
             ("LOG_ACCESS".into(), "false".into()),
             ("LEPTOS_HASH_FILES".into(), "false".into()),
@@ -381,7 +414,10 @@ impl ApiClient {
     pub fn new(app: &TestApp) -> ApiClient {
         ApiClient {
             base: app.address.clone(),
-            http: reqwest::Client::builder().redirect(redirect::Policy::none()).build().expect("client"),
+            http: reqwest::Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .expect("client"),
         }
     }
 
@@ -390,7 +426,12 @@ impl ApiClient {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        self.post("/api/v1/auth/token", None, &serde_json::json!({ "email": email, "password": password })).await
+        self.post(
+            "/api/v1/auth/token",
+            None,
+            &serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
     }
 
     /// Signs in and returns the tokens (the account must exist).
@@ -403,13 +444,24 @@ impl ApiClient {
     pub async fn tokens_of(res: Response) -> Tokens {
         let body: Value = res.json().await.expect("json");
         Tokens {
-            access: body["access_token"].as_str().expect("access_token").to_owned(),
-            refresh: body["refresh_token"].as_str().expect("refresh_token").to_owned(),
+            access: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
         }
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Response {
-        self.post("/api/v1/auth/refresh", None, &serde_json::json!({ "refresh_token": refresh_token })).await
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            &serde_json::json!({ "refresh_token": refresh_token }),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -429,17 +481,33 @@ impl ApiClient {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.http.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("PATCH")
+        self.http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
-        self.http.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
+        self.http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("DELETE")
     }
 }
 
 /// Sends only the head of a POST announcing a body of `content_length` bytes, and returns the
 /// status the server answers with before any body is sent (as a server should for 413).
-pub async fn status_for_announced_body(base: &str, path: &str, content_length: usize, extra_headers: &[(&str, &str)]) -> u16 {
+pub async fn status_for_announced_body(
+    base: &str,
+    path: &str,
+    content_length: usize,
+    extra_headers: &[(&str, &str)],
+) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
@@ -454,5 +522,8 @@ pub async fn status_for_announced_body(base: &str, path: &str, content_length: u
     let mut buf = vec![0u8; 1024];
     let n = stream.read(&mut buf).await.expect("read");
     let line = String::from_utf8_lossy(&buf[..n]);
-    line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line")
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line")
 }

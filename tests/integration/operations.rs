@@ -200,7 +200,10 @@ async fn starting_more_instances_does_not_stall_pages_being_served() {
             browser.get("/todos").await.text().await
         })
         .await;
-        assert!(matches!(page, Ok(Ok(ref html)) if html.contains("Your tasks")), "page {i} stalled");
+        assert!(
+            matches!(page, Ok(Ok(ref html)) if html.contains("Your tasks")),
+            "page {i} stalled"
+        );
     }
     more.await.unwrap();
 }

@@ -27,11 +27,20 @@ async fn start_up_fails_with_a_clear_message_when_the_database_is_unreachable() 
     )
     .unwrap();
 
-    let err = Application::build(settings).await.err().expect("start-up refuses");
+    let err = Application::build(settings)
+        .await
+        .err()
+        .expect("start-up refuses");
 
     let message = err.to_string();
-    assert!(message.contains("cannot open the database") || message.contains("did not answer"), "{message}");
-    assert!(message.contains("127.0.0.1:1") && !message.contains("secret"), "{message}");
+    assert!(
+        message.contains("cannot open the database") || message.contains("did not answer"),
+        "{message}"
+    );
+    assert!(
+        message.contains("127.0.0.1:1") && !message.contains("secret"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -42,7 +51,10 @@ async fn runaway_statements_are_stopped_by_the_statement_timeout() {
 
     let err = result.expect_err("cancelled");
     assert!(err.to_string().contains("statement timeout"), "{err}");
-    assert!(sqlx::query("select 1").execute(&app.db).await.is_ok(), "the pool still works");
+    assert!(
+        sqlx::query("select 1").execute(&app.db).await.is_ok(),
+        "the pool still works"
+    );
 }
 
 /// A TCP proxy between the app and PostgreSQL that can cut every connection and refuse new
@@ -62,7 +74,9 @@ impl Proxy {
         let (up2, cut2) = (up.clone(), cut.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
                 if !up2.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
@@ -70,7 +84,9 @@ impl Proxy {
                 let target = target.clone();
                 let cut = cut2.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
                         _ = cut.notified() => {}
@@ -101,7 +117,10 @@ async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
     url.set_port(Some(proxy.port)).unwrap();
     let url = url.to_string();
     let app = direct
-        .spawn_sharing(&[("DATABASE_URL", url.as_str()), ("DATABASE_ACQUIRE_TIMEOUT", "1s")])
+        .spawn_sharing(&[
+            ("DATABASE_URL", url.as_str()),
+            ("DATABASE_ACQUIRE_TIMEOUT", "1s"),
+        ])
         .await;
     let browser = app.signed_up_client("ada@example.com").await;
     browser.added("Before the outage").await;
@@ -110,16 +129,52 @@ async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
 
     proxy.go_down();
 
-    assert_eq!(browser.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        browser.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
     let res = api.get("/api/v1/todos", Some(&t.access)).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"], "unavailable");
-    assert_eq!(browser.list_todos().await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["error"],
+        "unavailable"
+    );
+    assert_eq!(
+        browser.list_todos().await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 
     proxy.come_back();
 
     assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
-    assert_eq!(browser.titles().await, ["Before the outage"], "no restart needed, nothing lost");
-    assert_eq!(api.get("/api/v1/todos", Some(&t.access)).await.status(), StatusCode::OK);
+    assert_eq!(
+        browser.titles().await,
+        ["Before the outage"],
+        "no restart needed, nothing lost"
+    );
+    assert_eq!(
+        api.get("/api/v1/todos", Some(&t.access)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once_and_share_everything() {
+    let (a, b) = TestApp::spawn_two_postgres_at_once().await;
+
+    let browser = a.signed_up_client("ada@example.com").await;
+    browser.added("Made on A").await;
+    let on_b = TestClient::new(&b.address);
+    on_b.login("ada@example.com", PASSWORD).await;
+
+    assert_eq!(on_b.titles().await, ["Made on A"]);
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .count() as i64;
+    assert_eq!(
+        a.count("_sqlx_migrations").await,
+        files,
+        "each migration applied exactly once"
+    );
 }

@@ -89,7 +89,11 @@ async fn oversized_request_bodies_get_413() {
     assert_eq!(status, 413);
     assert!(browser.titles().await.is_empty());
     let small = browser.add_todo("fits").await;
-    assert_eq!(small.status(), StatusCode::OK, "bodies under the limit still work");
+    assert_eq!(
+        small.status(),
+        StatusCode::OK,
+        "bodies under the limit still work"
+    );
 }
 
 #[tokio::test]

@@ -68,7 +68,12 @@ fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn tokens(state: &AppState, user_id: &str, family_id: &str, refresh_token: String) -> Result<Json<TokenResponse>, AppError> {
+fn tokens(
+    state: &AppState,
+    user_id: &str,
+    family_id: &str,
+    refresh_token: String,
+) -> Result<Json<TokenResponse>, AppError> {
     Ok(Json(TokenResponse {
         access_token: state.jwt.issue(user_id, family_id)?,
         token_type: "Bearer",
@@ -94,7 +99,9 @@ pub async fn token(
     let user = check_credentials(&state.db, &state.hasher, &email, req.password).await?;
     let refresh_token = new_refresh_token();
     let expires_at = timestamp(OffsetDateTime::now_utc() + state.settings.api.refresh_ttl);
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     let family_id = refresh::create_family(
         &state.db,
         &user.id,
@@ -127,7 +134,9 @@ pub async fn refresh(
     )
     .await?;
     match outcome {
-        refresh::Redeemed::Fresh { family_id, user_id } => tokens(&state, &user_id, &family_id, successor),
+        refresh::Redeemed::Fresh { family_id, user_id } => {
+            tokens(&state, &user_id, &family_id, successor)
+        }
         refresh::Redeemed::Reused => {
             tracing::warn!("a spent refresh token was presented again; its sign-in is revoked");
             Err(AppError::Unauthorized)
@@ -139,8 +148,15 @@ pub async fn refresh(
 /// Sign out: the refresh token's sign-in ends (its access tokens expire within minutes).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Signed out (also for unknown tokens)")))]
-pub async fn logout(State(state): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> Result<StatusCode, AppError> {
-    refresh::revoke_by_token(&state.db, &state.refresh_key.hash_token(req.refresh_token.as_bytes())).await?;
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> Result<StatusCode, AppError> {
+    refresh::revoke_by_token(
+        &state.db,
+        &state.refresh_key.hash_token(req.refresh_token.as_bytes()),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -151,7 +167,9 @@ pub async fn logout(State(state): State<AppState>, ApiJson(req): ApiJson<Refresh
         (status = 401, description = "Missing, invalid or expired token", body = super::openapi::ErrorBody),
     ))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
-    let user = users::find_by_id(&state.db, &caller.user_id).await?.ok_or(AppError::Unauthorized)?;
+    let user = users::find_by_id(&state.db, &caller.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     Ok(Json(Me {
         id: user.id,
         email: user.email,

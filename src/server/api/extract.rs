@@ -20,18 +20,25 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
                 let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then_some(token.trim())
             })
             .ok_or(AppError::Unauthorized)?;
         let claims = state.jwt.verify(token)?;
-        Ok(Caller { user_id: claims.sub })
+        Ok(Caller {
+            user_id: claims.sub,
+        })
     }
 }
 
@@ -55,20 +62,33 @@ fn reject(rejection: JsonRejection) -> Response {
         JsonRejection::JsonDataError(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
-            format!("The request body does not fit: {}", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ")),
+            format!(
+                "The request body does not fit: {}",
+                e.body_text().trim_start_matches(
+                    "Failed to deserialize the JSON body into the target type: "
+                )
+            ),
         ),
-        JsonRejection::JsonSyntaxError(_) => {
-            (StatusCode::BAD_REQUEST, "bad_request", "The request body is not valid JSON.".to_owned())
-        }
+        JsonRejection::JsonSyntaxError(_) => (
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The request body is not valid JSON.".to_owned(),
+        ),
         JsonRejection::MissingJsonContentType(_) => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as JSON, with Content-Type: application/json.".to_owned(),
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.".to_owned())
-        }
-        other => (other.status(), "bad_request", "The request body could not be read.".to_owned()),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is too large.".to_owned(),
+        ),
+        other => (
+            other.status(),
+            "bad_request",
+            "The request body could not be read.".to_owned(),
+        ),
     };
     crate::server::http::errors::error_response(status, code, &message)
 }

@@ -32,7 +32,10 @@ pub fn router(settings: &Settings) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/todos", get(todos::list).post(todos::create))
-        .route("/todos/{id}", get(todos::get).patch(todos::update).delete(todos::delete))
+        .route(
+            "/todos/{id}",
+            get(todos::get).patch(todos::update).delete(todos::delete),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
         // Token responses must not be cached (RFC 6749 §5.1); nothing here should be.

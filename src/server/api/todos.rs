@@ -34,7 +34,10 @@ pub struct TodoPatch {
 /// The caller's tasks, oldest first.
 #[utoipa::path(get, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])),
     responses((status = 200, body = [Todo]), (status = 401, body = super::openapi::ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Todo>>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Todo>>, AppError> {
     Ok(Json(todos::list(&state.db, &caller.user_id).await?))
 }
 
@@ -57,7 +60,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])),
     params(("id" = String, Path, description = "Task id")),
     responses((status = 200, body = Todo), (status = 404, body = super::openapi::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Todo>, AppError> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Todo>, AppError> {
     let id = parse_todo_id(&id)?;
     Ok(Json(todos::get(&state.db, &caller.user_id, id).await?))
 }
@@ -82,14 +89,31 @@ pub async fn update(
             message: "Send `title`, `completed` or both.".into(),
         });
     }
-    let title = patch.title.as_deref().map(|t| TodoTitle::parse(t, "title")).transpose()?;
-    Ok(Json(todos::update(&state.db, &caller.user_id, id, title.as_ref(), patch.completed).await?))
+    let title = patch
+        .title
+        .as_deref()
+        .map(|t| TodoTitle::parse(t, "title"))
+        .transpose()?;
+    Ok(Json(
+        todos::update(
+            &state.db,
+            &caller.user_id,
+            id,
+            title.as_ref(),
+            patch.completed,
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])),
     params(("id" = String, Path, description = "Task id")),
     responses((status = 204), (status = 404, body = super::openapi::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     let id = parse_todo_id(&id)?;
     todos::delete(&state.db, &caller.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -94,7 +94,11 @@ impl JwtKeys {
                     Some(key) => decode_seed(key)?,
                     None => derive_seed(app_secret),
                 };
-                let previous = api.previous_keys.iter().map(decode_seed).collect::<Result<Vec<_>, _>>()?;
+                let previous = api
+                    .previous_keys
+                    .iter()
+                    .map(decode_seed)
+                    .collect::<Result<Vec<_>, _>>()?;
                 let mut verification = Vec::new();
                 let mut jwks = Vec::new();
                 for seed in std::iter::once(&current).chain(previous.iter()) {
@@ -166,7 +170,10 @@ impl JwtKeys {
             return Err(AppError::Unauthorized);
         }
         let key = match (&header.kid, self.algorithm) {
-            (Some(kid), _) => self.verification.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())),
+            (Some(kid), _) => self
+                .verification
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid.as_str())),
             (None, Algorithm::HS256) => self.verification.first(),
             (None, _) => None,
         }
@@ -188,7 +195,10 @@ impl JwtKeys {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn derive_seed(app_secret: &[u8]) -> [u8; 32] {
@@ -202,10 +212,12 @@ fn decode_seed(key: &Secret) -> Result<[u8; 32], JwtSetupError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(key.expose().trim())
         .or_else(|_| URL_SAFE_NO_PAD.decode(key.expose().trim()))
-        .map_err(|_| JwtSetupError("JWT_SIGNING_KEY / JWT_PREVIOUS_KEYS must be base64 of 32 bytes".into()))?;
-    bytes
-        .try_into()
-        .map_err(|_| JwtSetupError("JWT_SIGNING_KEY / JWT_PREVIOUS_KEYS must be base64 of 32 bytes".into()))
+        .map_err(|_| {
+            JwtSetupError("JWT_SIGNING_KEY / JWT_PREVIOUS_KEYS must be base64 of 32 bytes".into())
+        })?;
+    bytes.try_into().map_err(|_| {
+        JwtSetupError("JWT_SIGNING_KEY / JWT_PREVIOUS_KEYS must be base64 of 32 bytes".into())
+    })
 }
 
 /// The key id: the first 16 hex digits of the SHA-256 of the public key.
@@ -220,8 +232,10 @@ mod tests {
     fn keys(env: &[(&str, &str)]) -> JwtKeys {
         let mut all = vec![("APP_URL", "https://tasks.example.com")];
         all.extend_from_slice(env);
-        let map: std::collections::HashMap<String, String> =
-            all.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let map: std::collections::HashMap<String, String> = all
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         let settings = Settings::from_toml("", &map).unwrap();
         JwtKeys::new(&settings, b"an application secret of some length").unwrap()
     }
@@ -231,7 +245,10 @@ mod tests {
         let k = keys(&[]);
         let token = k.issue("user-1", "family-1").unwrap();
         let claims = k.verify(&token).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("user-1", "family-1"));
+        assert_eq!(
+            (claims.sub.as_str(), claims.sid.as_str()),
+            ("user-1", "family-1")
+        );
         assert_eq!(claims.iss, "https://tasks.example.com");
         assert_eq!(claims.aud, "seamless-api");
         assert_eq!(claims.exp - claims.iat, 900);
@@ -243,8 +260,13 @@ mod tests {
         let k = keys(&[("JWT_PREVIOUS_KEYS", &old)]);
         let set = k.jwks()["keys"].as_array().unwrap().clone();
         assert_eq!(set.len(), 2);
-        assert!(set.iter().all(|j| j["kty"] == "OKP" && j["crv"] == "Ed25519" && j["kid"].is_string()));
-        assert!(set.iter().all(|j| j.get("d").is_none()), "never the private part");
+        assert!(set
+            .iter()
+            .all(|j| j["kty"] == "OKP" && j["crv"] == "Ed25519" && j["kid"].is_string()));
+        assert!(
+            set.iter().all(|j| j.get("d").is_none()),
+            "never the private part"
+        );
     }
 
     #[test]
@@ -253,7 +275,10 @@ mod tests {
         let new_seed = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
         let before = keys(&[("JWT_SIGNING_KEY", &old_seed)]);
         let token = before.issue("u", "f").unwrap();
-        let after = keys(&[("JWT_SIGNING_KEY", &new_seed), ("JWT_PREVIOUS_KEYS", &old_seed)]);
+        let after = keys(&[
+            ("JWT_SIGNING_KEY", &new_seed),
+            ("JWT_PREVIOUS_KEYS", &old_seed),
+        ]);
         assert!(after.verify(&token).is_ok());
         let forgotten = keys(&[("JWT_SIGNING_KEY", &new_seed)]);
         assert_eq!(forgotten.verify(&token), Err(AppError::Unauthorized));
@@ -266,7 +291,10 @@ mod tests {
         let token = k.issue("u", "f").unwrap();
         assert!(k.verify(&token).is_ok());
         assert_eq!(k.jwks()["keys"].as_array().unwrap().len(), 0);
-        let other = keys(&[("JWT_ALGORITHM", "HS256"), ("JWT_HS256_SECRET", &"t".repeat(40))]);
+        let other = keys(&[
+            ("JWT_ALGORITHM", "HS256"),
+            ("JWT_HS256_SECRET", &"t".repeat(40)),
+        ]);
         assert_eq!(other.verify(&token), Err(AppError::Unauthorized));
     }
 }

@@ -77,21 +77,25 @@ pub async fn rotate(db: &Db, token_hash: &str, successor_hash: &str) -> Result<R
         return Ok(Redeemed::Invalid);
     }
     // Claim the token: only one request can turn `used_at` from null to a time.
-    let claimed = sqlx::query("update refresh_tokens set used_at = $2 where token_hash = $1 and used_at is null")
-        .bind(token_hash)
+    let claimed = sqlx::query(
+        "update refresh_tokens set used_at = $2 where token_hash = $1 and used_at is null",
+    )
+    .bind(token_hash)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?
+    .rows_affected()
+        == 1;
+    if used_at.is_some() || !claimed {
+        sqlx::query(
+            "update refresh_families set revoked_at = $2 where id = $1 and revoked_at is null",
+        )
+        .bind(&family_id)
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(internal)?
-        .rows_affected()
-        == 1;
-    if used_at.is_some() || !claimed {
-        sqlx::query("update refresh_families set revoked_at = $2 where id = $1 and revoked_at is null")
-            .bind(&family_id)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         return Ok(Redeemed::Reused);
     }
@@ -144,11 +148,13 @@ pub async fn revoke_all_for_user<'e, E>(db: E, user_id: &str) -> Result<u64, App
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query("update refresh_families set revoked_at = $2 where user_id = $1 and revoked_at is null")
-        .bind(user_id)
-        .bind(now())
-        .execute(db)
-        .await
-        .map_err(internal)?;
+    let done = sqlx::query(
+        "update refresh_families set revoked_at = $2 where user_id = $1 and revoked_at is null",
+    )
+    .bind(user_id)
+    .bind(now())
+    .execute(db)
+    .await
+    .map_err(internal)?;
     Ok(done.rows_affected())
 }
