@@ -45,8 +45,12 @@ pub async fn signup(
 /// Signs out: the session is deleted on the server, then the start page.
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let session = crate::server::context::session()?;
-    crate::server::auth::session::end(&session).await?;
+    use crate::server::{auth::session, context, db::audit};
+    let state = context::state()?;
+    if let Some(user) = context::auth()?.user() {
+        audit::record(&state.db, Some(&user.id), "sign_out", None, &context::origin()?).await;
+    }
+    session::end(&context::session()?).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -54,26 +58,15 @@ pub async fn logout() -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::{
-        domain::{safe_next, AppError, Email, Password, UserName},
-        server::{
-            auth::{
-                password::{check_credentials, common_password_error, is_common},
-                session,
-            },
-            context,
-            db::users::{self, NewUser},
-        },
+        domain::{safe_next, AppError},
+        server::{account, auth::session, context, db::audit},
     };
 
-    pub async fn login(
-        email: String,
-        password: String,
-        next: Option<String>,
-    ) -> Result<(), AppError> {
+    pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
         let state = context::state()?;
-        let email = Email::parse(&email)?;
-        let user = check_credentials(&state.db, &state.hasher, &email, password).await?;
-        sign_in(&user.id).await?;
+        let origin = context::origin()?;
+        let user = account::sign_in(&state, &origin, &email, password).await?;
+        start_session(&user.id, &origin).await?;
         tracing::info!(user_id = %user.id, "signed in");
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(())
@@ -86,39 +79,21 @@ mod ssr {
         next: Option<String>,
     ) -> Result<(), AppError> {
         let state = context::state()?;
-        let name = UserName::parse(&name)?;
-        let email = Email::parse(&email)?;
-        let password = Password::parse_new(password, "password")?;
-        if is_common(password.expose()) {
-            return Err(common_password_error("password"));
-        }
-        let password_hash = state.hasher.hash(&password).await?;
-        let user = users::insert(
-            &state.db,
-            NewUser {
-                email: &email,
-                name: &name,
-                password_hash: Some(password_hash),
-                email_verified: false,
-            },
-        )
-        .await?;
-        sign_in(&user.id).await?;
+        let origin = context::origin()?;
+        let user = account::sign_up(&state, &origin, &name, &email, password).await?;
         tracing::info!(user_id = %user.id, "signed up");
+        if state.settings.auth.require_verified_email {
+            // No session until the address is proven; the link is on its way.
+            leptos_axum::redirect("/login?verify=1");
+            return Ok(());
+        }
+        start_session(&user.id, &origin).await?;
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(())
     }
 
-    async fn sign_in(user_id: &str) -> Result<(), AppError> {
-        let parts = context::parts()?;
-        let session = context::session()?;
-        session::start(
-            &session,
-            user_id,
-            session::user_agent(&parts).as_deref(),
-            session::client_ip(&parts).as_deref(),
-        )
-        .await
+    async fn start_session(user_id: &str, origin: &audit::Origin) -> Result<(), AppError> {
+        session::start(&context::session()?, user_id, origin.user_agent.as_deref(), origin.ip.as_deref()).await
     }
 }
 
@@ -148,6 +123,18 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = next_param();
     let expired = move || query.read().get("reason").as_deref() == Some("expired");
+    let notice = move || {
+        let q = query.read();
+        if q.get("reset").is_some() {
+            Some("Your password has been reset. Sign in with your new password.")
+        } else if q.get("verified").is_some() {
+            Some("Your email address is verified. You can sign in.")
+        } else if q.get("verify").is_some() {
+            Some("We sent you a link to verify your email address. Open it, then sign in.")
+        } else {
+            None
+        }
+    };
     let provider_error = move || {
         let q = query.read();
         let reason = ProviderSignInError::from_code(&q.get("error")?)?;
@@ -171,6 +158,7 @@ pub fn LoginPage() -> impl IntoView {
                     "Your session has expired. Please sign in again."
                 </p>
             </Show>
+            {move || notice().map(|text| view! { <p role="status" class="alert alert--info">{text}</p> })}
             {move || {
                 provider_error()
                     .map(|message| {
@@ -213,6 +201,9 @@ pub fn LoginPage() -> impl IntoView {
                     "Sign in"
                 </button>
             </ActionForm>
+            <p class="auth__switch auth__switch--first">
+                <A href="/forgot-password">"Forgot your password?"</A>
+            </p>
             <p class="auth__switch">"New to Seamless? " <A href=signup_href>"Create account"</A></p>
         </section>
     }

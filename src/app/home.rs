@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_query_map};
 
 use super::SessionContext;
 
@@ -12,8 +12,15 @@ pub fn HomePage() -> impl IntoView {
     // reached by client-side navigation, so it offers the way there instead of a sign-in.
     let session = expect_context::<SessionContext>();
     let signed_in = move || matches!(session.user.get(), Some(Ok(Some(_))));
+    let query = use_query_map();
+    let deleted = move || query.read().get("deleted").is_some();
     view! {
         <Title text="" />
+        <Show when=deleted>
+            <p role="status" class="alert alert--info hero__notice">
+                "Your account and everything in it have been deleted."
+            </p>
+        </Show>
         <section class="hero">
             <h1 class="hero__title">"Your tasks, in one place."</h1>
             <p class="hero__lead">

@@ -1,7 +1,9 @@
 //! Pages and components. This module compiles for the server (SSR) and for the browser (wasm).
 
+mod account;
 mod auth;
 mod home;
+mod recovery;
 mod todos;
 mod ui;
 
@@ -13,12 +15,19 @@ use leptos_router::{
 };
 
 pub use auth::{auth_providers, current_user, AuthProviders, CurrentUserFn, Login, Logout, Signup};
+pub use account::{
+    AccountOverviewFn, ChangePassword, DeleteAccount, ResendVerification, RevokeSession, SignOutEverywhere,
+    UnlinkProvider, UpdateProfile,
+};
+pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
 pub use todos::{AddTodo, DeleteTodo, ListTodos, RenameTodo, ToggleTodo};
 
 use crate::domain::{AppError, CurrentUser};
 
 /// The HTML document around the app (server only: it reads the bundle's file names).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::http::security_headers::page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -99,6 +108,10 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("login") view=auth::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("signup") view=auth::SignupPage ssr=SsrMode::Async />
                 <Route path=path!("todos") view=todos::TodosPage ssr=SsrMode::Async />
+                <Route path=path!("account") view=account::AccountPage ssr=SsrMode::Async />
+                <Route path=path!("forgot-password") view=recovery::ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("reset-password") view=recovery::ResetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("verify-email") view=recovery::VerifyEmailPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }
@@ -127,6 +140,7 @@ fn Header() -> impl IntoView {
                                         <span class="account-nav__user" title=user.email.clone()>
                                             {user.display_name().to_owned()}
                                         </span>
+                                        <account::AccountLink />
                                         <ActionForm action=session.logout>
                                             <button type="submit" class="btn btn--quiet">
                                                 "Sign out"

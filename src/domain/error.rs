@@ -14,6 +14,9 @@ pub enum AppError {
     /// Sign-in failed. One message for unknown email and wrong password alike.
     #[error("Invalid email or password.")]
     InvalidCredentials,
+    /// Sign-in is refused until the email address is verified (when the server requires it).
+    #[error("Please verify your email address first: we have sent you a link.")]
+    EmailNotVerified,
     /// The request came from somewhere we do not trust (e.g. another site).
     #[error("This request was refused.")]
     Forbidden,
@@ -72,6 +75,7 @@ impl AppError {
         match self {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::EmailNotVerified => "email_not_verified",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "validation",
@@ -87,7 +91,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::EmailNotVerified => 403,
             AppError::NotFound => 404,
             AppError::Validation { .. } => 422,
             AppError::Conflict { .. } => 409,
@@ -132,6 +136,7 @@ impl<'de> Deserialize<'de> for AppError {
         Ok(match wire.error.as_str() {
             "unauthorized" => AppError::Unauthorized,
             "invalid_credentials" => AppError::InvalidCredentials,
+            "email_not_verified" => AppError::EmailNotVerified,
             "forbidden" => AppError::Forbidden,
             "not_found" => AppError::NotFound,
             "validation" => AppError::Validation {
@@ -189,6 +194,7 @@ mod tests {
         for err in [
             AppError::Unauthorized,
             AppError::InvalidCredentials,
+            AppError::EmailNotVerified,
             AppError::Forbidden,
             AppError::NotFound,
             AppError::invalid("title", "Give the task a title."),

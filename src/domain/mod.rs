@@ -1,6 +1,7 @@
 //! Plain types shared by the server and the browser. Validation lives here, once: the same
 //! `parse` functions check input in server functions and in the JSON API.
 
+mod account;
 mod email;
 mod error;
 mod password;
@@ -9,6 +10,9 @@ mod redirect;
 mod todo;
 mod user;
 
+pub use account::{
+    describe_device, describe_event, AccountOverview, ActiveSession, Activity, ProviderLink, SessionKind,
+};
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::AppError;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};

@@ -76,6 +76,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub oauth: OAuthSettings,
     pub api: ApiSettings,
+    pub mail: MailSettings,
+    pub rate_limits: RateLimitSettings,
     pub log: LogSettings,
 }
 
@@ -112,6 +114,13 @@ pub struct HttpSettings {
     pub body_limit: usize,
     /// How long in-flight requests may run after SIGTERM / Ctrl-C. Env `HTTP_SHUTDOWN_TIMEOUT`. Default `20s`.
     pub shutdown_timeout: Duration,
+    /// The header a trusted reverse proxy puts the client's IP in (`x-forwarded-for`,
+    /// `x-real-ip`, `cf-connecting-ip`, …). Env `CLIENT_IP_HEADER`. Default: none, the peer
+    /// address is the client (a header anyone can send must not be trusted).
+    pub client_ip_header: Option<String>,
+    /// With `x-forwarded-for`: how many proxies of ours append to it; the client is that many
+    /// entries from the right. Env `TRUSTED_PROXY_HOPS`. Default 1.
+    pub trusted_proxy_hops: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +128,54 @@ pub struct AuthSettings {
     /// How many password hashes may run at once. Env `AUTH_HASH_CONCURRENCY`.
     /// Default 0, meaning one less than the number of cores (at least 1).
     pub hash_concurrency: usize,
+    /// Refuse sign-in until the email address is verified. Env `AUTH_REQUIRE_VERIFIED_EMAIL`. Default false.
+    pub require_verified_email: bool,
+    /// How long an email verification link works. Env `AUTH_VERIFICATION_TTL`. Default `24h`.
+    pub verification_ttl: Duration,
+    /// How long a password reset link works. Env `AUTH_RESET_TTL`. Default `1h`.
+    pub reset_ttl: Duration,
+    /// A sign-in at most this old counts as recent (an OAuth-only user may then set a password).
+    /// Env `AUTH_RECENT_SIGN_IN`. Default `10m`.
+    pub recent_sign_in: Duration,
+}
+
+/// Outgoing mail.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:25`, `smtp://…:587?tls=required` (STARTTLS) or `smtps://…:465`.
+    /// Env `SMTP_URL` (environment only: it holds the password). Unset: messages are written as
+    /// `.eml` files to `<data_dir>/outbox/`.
+    pub smtp_url: Option<Secret>,
+    /// Sender. Env `MAIL_FROM`. Default `Seamless <no-reply@HOST>` with the host of `APP_URL`.
+    pub from: String,
+}
+
+/// A limit: at most `count` attempts per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub count: u32,
+    pub window: Duration,
+}
+
+/// Rate limits, counted in the database so all instances share them.
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    /// Env `RATE_LIMITS_ENABLED`. Default true. (Turn off only to benchmark password hashing.)
+    pub enabled: bool,
+    /// Sign-ins (pages and `/api/v1/auth/token`) per account. Env `RATE_LIMIT_SIGN_IN_ACCOUNT`. Default `10/15m`.
+    pub sign_in_account: Limit,
+    /// Sign-ins per client IP. Env `RATE_LIMIT_SIGN_IN_IP`. Default `50/15m`.
+    pub sign_in_ip: Limit,
+    /// Sign-ups per client IP. Env `RATE_LIMIT_SIGN_UP_IP`. Default `20/1h`.
+    pub sign_up_ip: Limit,
+    /// Token refreshes per client IP. Env `RATE_LIMIT_REFRESH_IP`. Default `120/15m`.
+    pub refresh_ip: Limit,
+    /// Password reset requests per account. Env `RATE_LIMIT_RESET_ACCOUNT`. Default `3/1h`.
+    pub reset_account: Limit,
+    /// Password reset requests per client IP. Env `RATE_LIMIT_RESET_IP`. Default `20/1h`.
+    pub reset_ip: Limit,
+    /// Verification emails per account. Env `RATE_LIMIT_VERIFICATION_ACCOUNT`. Default `3/1h`.
+    pub verification_account: Limit,
 }
 
 /// How access tokens are signed.
@@ -211,6 +268,10 @@ struct FileConfig {
     #[serde(default)]
     api: FileApi,
     #[serde(default)]
+    mail: FileMail,
+    #[serde(default)]
+    rate_limits: FileRateLimits,
+    #[serde(default)]
     log: FileLog,
 }
 
@@ -271,12 +332,37 @@ struct FileSession {
 struct FileHttp {
     body_limit: Option<usize>,
     shutdown_timeout: Option<String>,
+    client_ip_header: Option<String>,
+    trusted_proxy_hops: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileAuth {
     hash_concurrency: Option<usize>,
+    require_verified_email: Option<bool>,
+    verification_ttl: Option<String>,
+    reset_ttl: Option<String>,
+    recent_sign_in: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMail {
+    from: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRateLimits {
+    enabled: Option<bool>,
+    sign_in_account: Option<String>,
+    sign_in_ip: Option<String>,
+    sign_up_ip: Option<String>,
+    refresh_ip: Option<String>,
+    reset_account: Option<String>,
+    reset_ip: Option<String>,
+    verification_account: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -474,6 +560,14 @@ impl Settings {
                 pick("HTTP_SHUTDOWN_TIMEOUT", file.http.shutdown_timeout),
                 "20s",
             )?,
+            client_ip_header: pick("CLIENT_IP_HEADER", file.http.client_ip_header)
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty() && h != "none"),
+            trusted_proxy_hops: match env.var("TRUSTED_PROXY_HOPS") {
+                Some(v) => parse_number("TRUSTED_PROXY_HOPS", &v)?,
+                None => file.http.trusted_proxy_hops.unwrap_or(1),
+            }
+            .max(1),
         };
         let hash_concurrency = match env.var("AUTH_HASH_CONCURRENCY") {
             Some(v) => parse_number("AUTH_HASH_CONCURRENCY", &v)?,
@@ -531,6 +625,50 @@ impl Settings {
             )?,
         };
         let api = resolve_api(file.api, env)?;
+        let auth = AuthSettings {
+            hash_concurrency,
+            require_verified_email: match env.var("AUTH_REQUIRE_VERIFIED_EMAIL") {
+                Some(v) => parse_bool("AUTH_REQUIRE_VERIFIED_EMAIL", &v)?,
+                None => file.auth.require_verified_email.unwrap_or(false),
+            },
+            verification_ttl: duration(
+                "AUTH_VERIFICATION_TTL",
+                pick("AUTH_VERIFICATION_TTL", file.auth.verification_ttl),
+                "24h",
+            )?,
+            reset_ttl: duration("AUTH_RESET_TTL", pick("AUTH_RESET_TTL", file.auth.reset_ttl), "1h")?,
+            recent_sign_in: duration(
+                "AUTH_RECENT_SIGN_IN",
+                pick("AUTH_RECENT_SIGN_IN", file.auth.recent_sign_in),
+                "10m",
+            )?,
+        };
+        let mail = MailSettings {
+            smtp_url: env.var("SMTP_URL").map(Secret::new),
+            from: pick("MAIL_FROM", file.mail.from).unwrap_or_else(|| {
+                format!("Seamless <no-reply@{}>", app_url.host_str().unwrap_or("localhost"))
+            }),
+        };
+        let rl = file.rate_limits;
+        let limit = |key: &str, value: Option<String>, default: &str| -> Result<Limit, ConfigError> {
+            let text = env.var(key).or(value).unwrap_or_else(|| default.to_owned());
+            parse_limit(&text).ok_or_else(|| {
+                ConfigError(format!("{key} must look like `10/15m` (attempts per window), not `{text}`"))
+            })
+        };
+        let rate_limits = RateLimitSettings {
+            enabled: match env.var("RATE_LIMITS_ENABLED") {
+                Some(v) => parse_bool("RATE_LIMITS_ENABLED", &v)?,
+                None => rl.enabled.unwrap_or(true),
+            },
+            sign_in_account: limit("RATE_LIMIT_SIGN_IN_ACCOUNT", rl.sign_in_account, "10/15m")?,
+            sign_in_ip: limit("RATE_LIMIT_SIGN_IN_IP", rl.sign_in_ip, "50/15m")?,
+            sign_up_ip: limit("RATE_LIMIT_SIGN_UP_IP", rl.sign_up_ip, "20/1h")?,
+            refresh_ip: limit("RATE_LIMIT_REFRESH_IP", rl.refresh_ip, "120/15m")?,
+            reset_account: limit("RATE_LIMIT_RESET_ACCOUNT", rl.reset_account, "3/1h")?,
+            reset_ip: limit("RATE_LIMIT_RESET_IP", rl.reset_ip, "20/1h")?,
+            verification_account: limit("RATE_LIMIT_VERIFICATION_ACCOUNT", rl.verification_account, "3/1h")?,
+        };
         let log = LogSettings {
             format: match pick("LOG_FORMAT", file.log.format).as_deref() {
                 None | Some("text") => LogFormat::Text,
@@ -568,9 +706,11 @@ impl Settings {
             },
             session,
             http,
-            auth: AuthSettings { hash_concurrency },
+            auth,
             oauth,
             api,
+            mail,
+            rate_limits,
             log,
         })
     }
@@ -704,6 +844,14 @@ fn duration(key: &str, value: Option<String>, default: &str) -> Result<Duration,
             "{key} must be a duration like `30s`, `15m`, `12h` or `7d`, not `{text}`"
         ))
     })
+}
+
+/// Parses `10/15m`: 10 attempts per 15 minutes.
+pub fn parse_limit(text: &str) -> Option<Limit> {
+    let (count, window) = text.split_once('/')?;
+    let count: u32 = count.trim().parse().ok()?;
+    let window = parse_duration(window)?;
+    (count > 0 && window.as_secs() > 0).then_some(Limit { count, window })
 }
 
 /// Parses `90`, `90s`, `15m`, `12h`, `7d` (and `500ms`).
@@ -842,6 +990,15 @@ mod tests {
         let shipped = Settings::load(Some(Path::new(path)), &[("X", "y")]).unwrap();
         let defaults = Settings::from_toml("", &[("X", "y")]).unwrap();
         assert_eq!(format!("{shipped:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
+    fn limits_read_as_attempts_per_window() {
+        assert_eq!(parse_limit("10/15m"), Some(Limit { count: 10, window: Duration::from_secs(900) }));
+        assert_eq!(parse_limit("0/1m"), None);
+        assert_eq!(parse_limit("ten/1m"), None);
+        let err = Settings::from_toml("", &[("RATE_LIMIT_SIGN_IN_IP", "lots")]).unwrap_err();
+        assert!(err.to_string().contains("RATE_LIMIT_SIGN_IN_IP"));
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub fn require_user() -> Result<Arc<UserRecord>, AppError> {
     auth()?.user().cloned().ok_or(AppError::Unauthorized)
 }
 
+/// Where the request came from (client IP per the proxy settings, user agent, request id).
+pub fn origin() -> Result<crate::server::db::audit::Origin, AppError> {
+    Ok(super::http::client::origin_of(&parts()?, &state()?.settings.http))
+}
+
 pub fn session() -> Result<Session, AppError> {
     parts()?
         .extensions

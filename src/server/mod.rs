@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: configuration, start-up, the database, auth,
 //! HTTP middleware and telemetry. None of it reaches the wasm bundle.
 
+pub mod account;
 pub mod api;
 pub mod auth;
 pub mod cli;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod http;
+pub mod mail;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

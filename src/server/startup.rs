@@ -21,6 +21,7 @@ use super::{
     auth::{keys, oauth, password::PasswordHasher, session::authenticate},
     config::{AppEnv, Settings},
     db::{self, sessions::DbSessionStore},
+    mail::{MailSetupError, Mailer},
     http::{
         errors::server_fn_responses,
         health,
@@ -43,6 +44,8 @@ pub enum StartupError {
     Database(#[from] db::DbError),
     #[error(transparent)]
     OAuth(#[from] oauth::OAuthSetupError),
+    #[error(transparent)]
+    Mail(#[from] MailSetupError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -78,9 +81,10 @@ impl Application {
         let db = db::connect(&settings.database).await?;
         let sessions = DbSessionStore::new(
             db.clone(),
-            Arc::new(keys.session),
+            keys.session.clone(),
             settings.session.absolute_timeout,
         );
+        let mailer = Arc::new(Mailer::new(&settings)?);
         let leptos_options = LeptosOptions::builder()
             .output_name(settings.output_name.clone())
             .site_root(settings.site_root.to_string_lossy().into_owned())
@@ -97,8 +101,8 @@ impl Application {
             oauth,
             leptos_options,
             hasher: PasswordHasher::new(settings.hash_concurrency()),
-            jwt: Arc::new(keys.jwt),
-            refresh_key: Arc::new(keys.refresh),
+            keys: Arc::new(keys),
+            mailer,
             settings: Arc::new(settings),
             db,
             sessions,
@@ -132,7 +136,7 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let grace = self.state.settings.http.shutdown_timeout;
-        spawn_session_cleanup(self.state.sessions.clone());
+        spawn_session_cleanup(self.state.sessions.clone(), self.state.db.clone());
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             self.listener,
@@ -213,7 +217,12 @@ fn router(state: AppState) -> Router {
         .merge(pages)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(settings.http.body_limit))
-        .layer(from_fn(security_headers::middleware))
+        .layer(from_fn_with_state(
+            security_headers::SecurityHeaders {
+                hsts: settings.is_https(),
+            },
+            security_headers::middleware,
+        ))
         .layer(from_fn_with_state(
             AccessLog(settings.log.access),
             request_id::middleware,
@@ -230,8 +239,9 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Deletes expired sessions every hour (expired ones are already refused when loaded).
-fn spawn_session_cleanup(store: DbSessionStore) {
+/// Deletes expired sessions and old rate-limit windows every hour (expired sessions are
+/// already refused when loaded).
+fn spawn_session_cleanup(store: DbSessionStore, db: db::Db) {
     use tower_sessions::session_store::ExpiredDeletion;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -239,6 +249,9 @@ fn spawn_session_cleanup(store: DbSessionStore) {
             tick.tick().await;
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+            if let Err(err) = db::rate_limits::prune(&db).await {
+                tracing::warn!(error = %err, "could not prune rate-limit windows");
             }
         }
     });

@@ -6,8 +6,10 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    auth::jwt::JwtKeys, auth::keys::TokenKey, auth::oauth::OAuth, auth::password::PasswordHasher,
-    config::Settings, db::sessions::DbSessionStore, db::Db,
+    auth::{keys::Keys, oauth::OAuth, password::PasswordHasher},
+    config::Settings,
+    db::{sessions::DbSessionStore, Db},
+    mail::Mailer,
 };
 
 #[derive(Clone)]
@@ -18,10 +20,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub sessions: DbSessionStore,
     pub oauth: OAuth,
-    /// Signs and verifies API access tokens.
-    pub jwt: Arc<JwtKeys>,
-    /// Hashes API refresh tokens.
-    pub refresh_key: Arc<TokenKey>,
+    /// Keys derived from the application secret (token hashing, JWT signing).
+    pub keys: Arc<Keys>,
+    /// Sends verification and password-reset emails.
+    pub mailer: Arc<Mailer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

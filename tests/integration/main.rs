@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, a fresh SQLite file per test, and
 //! cookie-keeping HTTP clients.
 
+mod account;
 mod api;
 mod auth;
 mod helpers;
@@ -10,4 +11,6 @@ mod oauth_standin;
 mod operations;
 mod postgres;
 mod security;
+#[path = "../support/smtp.rs"]
+mod smtp;
 mod todos;

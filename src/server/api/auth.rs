@@ -1,22 +1,21 @@
 //! Token endpoints: sign in with email and password, refresh (rotating), sign out; and `me`.
 
-use axum::{
-    extract::{ConnectInfo, State},
-    http::{header, HeaderMap, StatusCode},
-    Json,
-};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use rand::RngCore;
+use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::extract::{ApiJson, Caller};
 use crate::{
-    domain::{AppError, Email},
+    domain::AppError,
     server::{
-        auth::password::check_credentials,
-        db::{refresh, timestamp, users},
+        account,
+        auth::{
+            keys::TokenKey,
+            limits::{self, Action},
+        },
+        db::{audit, refresh, timestamp, users},
+        http::client::ClientOrigin,
         state::AppState,
     },
 };
@@ -61,13 +60,6 @@ pub struct Me {
     created_at: String,
 }
 
-/// A new opaque refresh token: 256 random bits, base64url.
-fn new_refresh_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn tokens(
     state: &AppState,
     user_id: &str,
@@ -75,9 +67,9 @@ fn tokens(
     refresh_token: String,
 ) -> Result<Json<TokenResponse>, AppError> {
     Ok(Json(TokenResponse {
-        access_token: state.jwt.issue(user_id, family_id)?,
+        access_token: state.keys.jwt.issue(user_id, family_id)?,
         token_type: "Bearer",
-        expires_in: state.jwt.ttl().as_secs(),
+        expires_in: state.keys.jwt.ttl().as_secs(),
         refresh_token,
     }))
 }
@@ -87,30 +79,28 @@ fn tokens(
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Invalid email or password", body = super::openapi::ErrorBody),
+        (status = 403, description = "Email not verified (when the server requires it)", body = super::openapi::ErrorBody),
         (status = 422, description = "Malformed request", body = super::openapi::ErrorBody),
+        (status = 429, description = "Too many attempts; see Retry-After", body = super::openapi::ErrorBody),
     ))]
 pub async fn token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
-    let email = Email::parse(&req.email)?;
-    let user = check_credentials(&state.db, &state.hasher, &email, req.password).await?;
-    let refresh_token = new_refresh_token();
+    let user = account::sign_in(&state, &origin, &req.email, req.password).await?;
+    let refresh_token = TokenKey::new_token();
     let expires_at = timestamp(OffsetDateTime::now_utc() + state.settings.api.refresh_ttl);
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
     let family_id = refresh::create_family(
         &state.db,
         &user.id,
-        &state.refresh_key.hash_token(refresh_token.as_bytes()),
+        &state.keys.refresh.hash_token(refresh_token.as_bytes()),
         &expires_at,
-        user_agent,
-        Some(&peer.ip().to_string()),
+        origin.user_agent.as_deref(),
+        origin.ip.as_deref(),
     )
     .await?;
+    audit::record(&state.db, Some(&user.id), "api_sign_in", None, &origin).await;
     tracing::info!(user_id = %user.id, family_id = %family_id, "API sign-in");
     tokens(&state, &user.id, &family_id, refresh_token)
 }
@@ -121,16 +111,19 @@ pub async fn token(
     responses(
         (status = 200, description = "New tokens (the old refresh token is now spent)", body = TokenResponse),
         (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = super::openapi::ErrorBody),
+        (status = 429, description = "Too many refreshes; see Retry-After", body = super::openapi::ErrorBody),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
-    let successor = new_refresh_token();
+    limits::check(&state, Action::Refresh, origin.ip.as_deref(), None).await?;
+    let successor = TokenKey::new_token();
     let outcome = refresh::rotate(
         &state.db,
-        &state.refresh_key.hash_token(req.refresh_token.as_bytes()),
-        &state.refresh_key.hash_token(successor.as_bytes()),
+        &state.keys.refresh.hash_token(req.refresh_token.as_bytes()),
+        &state.keys.refresh.hash_token(successor.as_bytes()),
     )
     .await?;
     match outcome {
@@ -154,7 +147,7 @@ pub async fn logout(
 ) -> Result<StatusCode, AppError> {
     refresh::revoke_by_token(
         &state.db,
-        &state.refresh_key.hash_token(req.refresh_token.as_bytes()),
+        &state.keys.refresh.hash_token(req.refresh_token.as_bytes()),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

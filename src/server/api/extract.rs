@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for Caller {
                     .then_some(token.trim())
             })
             .ok_or(AppError::Unauthorized)?;
-        let claims = state.jwt.verify(token)?;
+        let claims = state.keys.jwt.verify(token)?;
         Ok(Caller {
             user_id: claims.sub,
         })

@@ -56,6 +56,6 @@ pub fn router(settings: &Settings) -> Router<AppState> {
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(state.jwt.jwks().clone()),
+        Json(state.keys.jwt.jwks().clone()),
     )
 }

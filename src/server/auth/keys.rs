@@ -4,7 +4,7 @@
 //! development it is generated on first run and kept in `<data_dir>/secret.key` (mode 0600),
 //! so sessions survive restarts without any setup.
 
-use std::{fs, io::Write, path::Path};
+use std::{fs, io::Write, path::Path, sync::Arc};
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -21,6 +21,14 @@ pub struct TokenKey([u8; 32]);
 impl TokenKey {
     /// HMAC-SHA256 of a token, hex-encoded. Without the key, a copy of the sessions table
     /// gives no way to forge or even test a cookie value.
+    /// A new random secret for a link or a client: 256 bits, base64url.
+    pub fn new_token() -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
     pub fn hash_token(&self, token: &[u8]) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
@@ -29,12 +37,16 @@ impl TokenKey {
     }
 }
 
-/// Keys derived from the application secret.
+/// Keys derived from the application secret, one per purpose.
 pub struct Keys {
     /// Hashes session tokens.
-    pub session: TokenKey,
+    pub session: Arc<TokenKey>,
     /// Hashes API refresh tokens.
     pub refresh: TokenKey,
+    /// Hashes the tokens in email links.
+    pub one_time: TokenKey,
+    /// Turns emails into rate-limit bucket names (no addresses in that table).
+    pub buckets: TokenKey,
     /// Signs and verifies API access tokens.
     pub jwt: JwtKeys,
 }
@@ -69,8 +81,10 @@ pub fn load(settings: &Settings) -> Result<Keys, SecretError> {
         (None, AppEnv::Development) => development_secret(&settings.data_dir.join("secret.key"))?,
     };
     Ok(Keys {
-        session: TokenKey(derive(&secret, b"seamless/session-token/v1")),
+        session: Arc::new(TokenKey(derive(&secret, b"seamless/session-token/v1"))),
         refresh: TokenKey(derive(&secret, b"seamless/refresh-token/v1")),
+        one_time: TokenKey(derive(&secret, b"seamless/one-time-token/v1")),
+        buckets: TokenKey(derive(&secret, b"seamless/rate-limit-bucket/v1")),
         jwt: JwtKeys::new(settings, &secret)?,
     })
 }

@@ -3,6 +3,7 @@
 
 pub mod jwt;
 pub mod keys;
+pub mod limits;
 pub mod oauth;
 pub mod password;
 pub mod session;

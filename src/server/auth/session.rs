@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{header, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -22,6 +22,9 @@ use crate::{
 pub const SESSION_USER_ID: &str = "user_id";
 pub const SESSION_USER_AGENT: &str = "user_agent";
 pub const SESSION_IP: &str = "ip";
+/// Unix time (seconds) of the sign-in that started this session: "recent" sign-ins may do
+/// sensitive things without being asked for a password again.
+pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 /// Unix time in milliseconds of the last write-back of activity (see `touch`).
 pub const SESSION_LAST_SEEN: &str = "last_seen";
 
@@ -116,6 +119,10 @@ pub async fn start(
         .insert(SESSION_LAST_SEEN, unix_millis())
         .await
         .map_err(session_error)?;
+    session
+        .insert(SESSION_SIGNED_IN_AT, OffsetDateTime::now_utc().unix_timestamp())
+        .await
+        .map_err(session_error)?;
     if let Some(ua) = user_agent {
         let ua: String = ua.chars().take(512).collect();
         session
@@ -130,6 +137,13 @@ pub async fn start(
             .map_err(session_error)?;
     }
     Ok(())
+}
+
+/// True when this session signed in no longer than `within` ago.
+pub async fn signed_in_recently(session: &Session, within: std::time::Duration) -> Result<bool, AppError> {
+    let at: Option<i64> = session.get(SESSION_SIGNED_IN_AT).await.map_err(session_error)?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Ok(at.is_some_and(|at| now - at <= within.as_secs() as i64))
 }
 
 /// Signs out: deletes the session row (so the old cookie is worthless) and clears the cookie.
@@ -199,22 +213,4 @@ fn query_param(query: Option<&str>, key: &str) -> Option<String> {
 
 fn redirect_see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
-}
-
-/// The client's IP address as seen by this process. (Behind a proxy this is the proxy; which
-/// forwarded header to trust is a deployment setting added with the rate limits.)
-pub fn client_ip(parts: &axum::http::request::Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-}
-
-/// The User-Agent header, if any.
-pub fn user_agent(parts: &axum::http::request::Parts) -> Option<String> {
-    parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }

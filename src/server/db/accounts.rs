@@ -55,16 +55,30 @@ where
     }
 }
 
-/// The providers a user has linked.
-pub async fn providers_of(db: &Db, user_id: &str) -> Result<Vec<Provider>, AppError> {
-    let rows = sqlx::query("select provider from accounts where user_id = $1 order by provider")
+
+/// The identities linked to a user: (provider, email the provider gave).
+pub async fn list_for_user(db: &Db, user_id: &str) -> Result<Vec<(Provider, Option<String>)>, AppError> {
+    let rows = sqlx::query("select provider, email from accounts where user_id = $1 order by provider")
         .bind(user_id)
         .fetch_all(db)
         .await
         .map_err(internal)?;
     Ok(rows
         .iter()
-        .filter_map(|r| r.try_get::<String, _>("provider").ok())
-        .filter_map(|slug| Provider::from_slug(&slug))
+        .filter_map(|r| {
+            let slug: String = r.try_get("provider").ok()?;
+            Some((Provider::from_slug(&slug)?, r.try_get("email").ok()?))
+        })
         .collect())
+}
+
+/// Removes the user's identity at `provider`. False when there was none.
+pub async fn unlink(db: &Db, user_id: &str, provider: Provider) -> Result<bool, AppError> {
+    let done = sqlx::query("delete from accounts where user_id = $1 and provider = $2")
+        .bind(user_id)
+        .bind(provider.slug())
+        .execute(db)
+        .await
+        .map_err(internal)?;
+    Ok(done.rows_affected() == 1)
 }

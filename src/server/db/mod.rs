@@ -2,6 +2,9 @@
 //! and the queries, which are written once in portable SQL with `$n` placeholders.
 
 pub mod accounts;
+pub mod audit;
+pub mod one_time_tokens;
+pub mod rate_limits;
 pub mod refresh;
 pub mod sessions;
 pub mod todos;
@@ -40,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         20261122000003,
         "refresh tokens",
         include_str!("../../../migrations/20261122000003_refresh_tokens.sql"),
+    ),
+    (
+        20261122000004,
+        "account security",
+        include_str!("../../../migrations/20261122000004_account_security.sql"),
     ),
 ];
 

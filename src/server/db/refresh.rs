@@ -158,3 +158,36 @@ where
     .map_err(internal)?;
     Ok(done.rows_affected())
 }
+
+/// An API sign-in as the account page lists it.
+pub struct FamilyRow {
+    pub id: String,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// The user's live API sign-ins, most recently used first.
+pub async fn list_active_for_user(db: &Db, user_id: &str) -> Result<Vec<FamilyRow>, AppError> {
+    let rows = sqlx::query(
+        "select id, created_at, last_used_at, user_agent, ip from refresh_families \
+         where user_id = $1 and revoked_at is null and expires_at > $2 order by last_used_at desc",
+    )
+    .bind(user_id)
+    .bind(now())
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    rows.iter()
+        .map(|r| {
+            Ok(FamilyRow {
+                id: r.try_get("id").map_err(internal)?,
+                created_at: r.try_get("created_at").map_err(internal)?,
+                last_used_at: r.try_get("last_used_at").map_err(internal)?,
+                user_agent: r.try_get("user_agent").map_err(internal)?,
+                ip: r.try_get("ip").map_err(internal)?,
+            })
+        })
+        .collect()
+}

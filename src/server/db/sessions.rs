@@ -42,8 +42,53 @@ impl DbSessionStore {
         }
     }
 
-    fn hash(&self, id: &Id) -> String {
+    /// The stored form of a session id.
+    pub fn hash(&self, id: &Id) -> String {
         self.key.hash_token(&id.0.to_le_bytes())
+    }
+
+    /// The user's live sessions, most recently used first.
+    pub async fn list_for_user(&self, user_id: &str) -> Result<Vec<SessionRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "select id_hash, created_at, last_seen_at, user_agent, ip from sessions \
+             where user_id = $1 and expires_at > $2 and created_at > $3 order by last_seen_at desc",
+        )
+        .bind(user_id)
+        .bind(now())
+        .bind(self.absolute_cutoff())
+        .fetch_all(&self.db)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SessionRow {
+                    id_hash: r.try_get("id_hash")?,
+                    created_at: r.try_get("created_at")?,
+                    last_seen_at: r.try_get("last_seen_at")?,
+                    user_agent: r.try_get("user_agent")?,
+                    ip: r.try_get("ip")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes one session of a user (revoke). False when there was none.
+    pub async fn delete_for_user(&self, user_id: &str, id_hash: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("delete from sessions where id_hash = $1 and user_id = $2")
+            .bind(id_hash)
+            .bind(user_id)
+            .execute(&self.db)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes every session of a user but one (after a password change on this device).
+    pub async fn delete_others_for_user(&self, user_id: &str, keep_hash: &str) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
+            .bind(user_id)
+            .bind(keep_hash)
+            .execute(&self.db)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Deletes every session of a user (sign out everywhere, password reset, account deletion).
@@ -59,6 +104,15 @@ impl DbSessionStore {
     fn absolute_cutoff(&self) -> String {
         timestamp(OffsetDateTime::now_utc() - self.absolute_timeout)
     }
+}
+
+/// A browser session as the account page lists it.
+pub struct SessionRow {
+    pub id_hash: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
 }
 
 fn backend(err: impl std::fmt::Display) -> session_store::Error {

@@ -126,3 +126,58 @@ async fn fetch_one_user(
         .map(|row| UserRecord::from_row(&row).map_err(internal))
         .transpose()
 }
+
+pub async fn set_name(db: &Db, id: &str, name: &UserName) -> Result<(), AppError> {
+    sqlx::query("update users set name = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(name.as_str())
+        .bind(now())
+        .execute(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+pub async fn set_password_hash<'e, E>(db: E, id: &str, password_hash: &str) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(password_hash)
+        .bind(now())
+        .execute(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// Marks the user's email verified, if it is still `email` (the address the proof was for).
+pub async fn mark_email_verified<'e, E>(db: E, id: &str, email: &str) -> Result<bool, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let now = now();
+    let done = sqlx::query(
+        "update users set email_verified_at = coalesce(email_verified_at, $3), updated_at = $3 \
+         where id = $1 and email = $2",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(&now)
+    .execute(db)
+    .await
+    .map_err(internal)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes the user; their tasks, sessions, tokens, linked accounts and audit trail go with
+/// them (foreign keys cascade).
+pub async fn delete(db: &Db, id: &str) -> Result<(), AppError> {
+    sqlx::query("delete from users where id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}

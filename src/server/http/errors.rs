@@ -76,6 +76,11 @@ pub async fn server_fn_responses(req: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::RateLimited { retry_after } = err {
+            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                parts.headers.insert(header::RETRY_AFTER, v);
+            }
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

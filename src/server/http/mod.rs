@@ -1,6 +1,7 @@
 //! HTTP plumbing around the app: request ids and logs, the same-origin check, security
 //! headers, error responses, health checks and static files.
 
+pub mod client;
 pub mod errors;
 pub mod health;
 pub mod origin;

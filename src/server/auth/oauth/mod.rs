@@ -9,8 +9,8 @@ mod google;
 use std::sync::Arc;
 
 use axum::{
-    extract::{ConnectInfo, Path, Query, State},
-    http::{header, HeaderMap, StatusCode},
+    extract::{Path, Query, State},
+    http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::get,
     Extension, Router,
@@ -36,10 +36,11 @@ use crate::{
     server::{
         config::Settings,
         db::{
-            accounts,
+            accounts, audit,
             users::{self, NewUser, UserRecord},
             Db,
         },
+        http::client::ClientOrigin,
         state::AppState,
     },
 };
@@ -248,8 +249,7 @@ async fn callback(
     Path(slug): Path<String>,
     Query(query): Query<CallbackQuery>,
     Extension(auth): Extension<Auth>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
+    ClientOrigin(origin): ClientOrigin,
     session: Session,
 ) -> Response {
     let Some(provider) = Provider::from_slug(&slug).filter(|p| state.oauth.is_enabled(*p)) else {
@@ -325,6 +325,7 @@ async fn callback(
         }
     };
 
+    let linking = auth.user().is_some();
     let outcome = match auth.user() {
         Some(current) => link_to_current(&state.db, &identity, current).await,
         None => resolve(&state.db, &identity).await,
@@ -344,13 +345,18 @@ async fn callback(
             return failure(provider, ProviderSignInError::Failed, &next);
         }
     };
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let ip = peer.ip().to_string();
-    if let Err(err) = browser_session::start(&session, &user.id, user_agent, Some(&ip)).await {
+    if let Err(err) = browser_session::start(
+        &session,
+        &user.id,
+        origin.user_agent.as_deref(),
+        origin.ip.as_deref(),
+    )
+    .await
+    {
         return err.into_response();
     }
+    let event = if linking { "provider_linked" } else { "sign_in_provider" };
+    audit::record(&state.db, Some(&user.id), event, Some(provider.slug()), &origin).await;
     tracing::info!(provider = provider.slug(), user_id = %user.id, "signed in with provider");
     (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response()
 }

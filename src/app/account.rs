@@ -1,0 +1,464 @@
+//! `/account`: profile, sign-in methods, password, active sessions, recent activity, and
+//! deleting the account. Every form is a plain POST that works without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+
+use super::{
+    ui::{field_error, FormError},
+    SessionContext,
+};
+use crate::domain::{AccountOverview, ActiveSession, AppError, Provider, SessionKind, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+
+#[server(name = AccountOverviewFn, prefix = "/rpc", endpoint = "account_overview")]
+pub async fn account_overview() -> Result<AccountOverview, AppError> {
+    let (state, user) = ssr::caller()?;
+    crate::server::account::overview(&state, &user, &crate::server::context::session()?).await
+}
+
+#[server(prefix = "/rpc", endpoint = "update_profile")]
+pub async fn update_profile(name: String) -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    crate::server::account::update_name(&state, &crate::server::context::origin()?, &user, &name).await
+}
+
+#[server(prefix = "/rpc", endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    crate::server::account::resend_verification(&state, &user).await
+}
+
+/// Changes the password (or sets one, for accounts that only sign in with a provider).
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(current_password: Option<String>, new_password: String) -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    let session = crate::server::context::session()?;
+    crate::server::account::change_password(
+        &state,
+        &crate::server::context::origin()?,
+        &user,
+        &session,
+        current_password.filter(|p| !p.is_empty()),
+        new_password,
+    )
+    .await
+}
+
+/// Ends one session. Ending this browser's own session signs it out.
+#[server(prefix = "/rpc", endpoint = "revoke_session")]
+pub async fn revoke_session(id: String) -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    let session = crate::server::context::session()?;
+    let own = crate::server::account::revoke_session(&state, &crate::server::context::origin()?, &user, &session, &id).await?;
+    if own {
+        crate::server::auth::session::end(&session).await?;
+        leptos_axum::redirect("/login");
+    }
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    let session = crate::server::context::session()?;
+    crate::server::account::sign_out_everywhere(&state, &crate::server::context::origin()?, &user).await?;
+    crate::server::auth::session::end(&session).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "unlink_provider")]
+pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    let provider = Provider::from_slug(&provider).ok_or(AppError::NotFound)?;
+    crate::server::account::unlink_provider(&state, &crate::server::context::origin()?, &user, provider).await
+}
+
+/// Deletes the account and everything in it; the person confirms by typing their email.
+#[server(prefix = "/rpc", endpoint = "delete_account")]
+pub async fn delete_account(confirm_email: String) -> Result<(), AppError> {
+    let (state, user) = ssr::caller()?;
+    crate::server::account::delete_account(&state, &user, &confirm_email).await?;
+    crate::server::auth::session::end(&crate::server::context::session()?).await?;
+    leptos_axum::redirect("/?deleted=1");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::sync::Arc;
+
+    use crate::{
+        domain::AppError,
+        server::{context, db::users::UserRecord, state::AppState},
+    };
+
+    pub fn caller() -> Result<(AppState, Arc<UserRecord>), AppError> {
+        Ok((context::state()?, context::require_user()?))
+    }
+}
+
+/// A short, readable form of a stored timestamp: "2026-11-22 15:04 UTC".
+fn when(ts: &str) -> String {
+    let date = ts.get(..10).unwrap_or(ts);
+    let time = ts.get(11..16).unwrap_or("");
+    format!("{date} {time} UTC")
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    let update = ServerAction::<UpdateProfile>::new();
+    let resend = ServerAction::<ResendVerification>::new();
+    let change = ServerAction::<ChangePassword>::new();
+    let revoke = ServerAction::<RevokeSession>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let unlink = ServerAction::<UnlinkProvider>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let overview = Resource::new(
+        move || {
+            (
+                update.version().get(),
+                resend.version().get(),
+                change.version().get(),
+                revoke.version().get(),
+                unlink.version().get(),
+            )
+        },
+        |_| account_overview(),
+    );
+    // Whoever changes their name sees it in the header at once.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = update.value().get() {
+            session.refresh();
+        }
+    });
+    // A session that ended elsewhere: back to sign-in.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if matches!(overview.get(), Some(Err(AppError::Unauthorized))) {
+            session.refresh();
+            navigate("/login?next=%2Faccount&reason=expired", NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
+    let query = use_query_map();
+    let verified_now = move || query.read().get("verified").is_some();
+
+    view! {
+        <Title text="Your account" />
+        <div class="account">
+            <h1>"Your account"</h1>
+            <Show when=verified_now>
+                <p role="status" class="alert alert--info">"Your email address is verified. Thank you."</p>
+            </Show>
+            <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
+                {move || {
+                    overview
+                        .get()
+                        .map(|result| match result {
+                            Ok(account) => {
+                                view! {
+                                    <Profile account=account.clone() update resend />
+                                    <SignInMethods account=account.clone() unlink />
+                                    <PasswordForm has_password=account.has_password change />
+                                    <Sessions sessions=account.sessions.clone() revoke everywhere />
+                                    <RecentActivity account=account.clone() />
+                                    <DeleteAccountForm delete />
+                                }
+                                    .into_any()
+                            }
+                            Err(AppError::Unauthorized) => ().into_any(),
+                            Err(err) => {
+                                view! {
+                                    <p role="alert" class="alert alert--error">
+                                        {err.to_string()}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </div>
+    }
+}
+
+fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+fn succeeded<S>(action: ServerAction<S>) -> impl Fn() -> bool + Copy + Send + Sync
+where
+    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    move || matches!(action.value().get(), Some(Ok(())))
+}
+
+#[component]
+fn Profile(account: AccountOverview, update: ServerAction<UpdateProfile>, resend: ServerAction<ResendVerification>) -> impl IntoView {
+    let error = error_of(update);
+    let name_invalid = field_error(error, "name");
+    let resend_error = error_of(resend);
+    view! {
+        <section class="card account__section" aria-labelledby="profile-title">
+            <h2 id="profile-title">"Profile"</h2>
+            <FormError error />
+            <Show when=succeeded(update)>
+                <p role="status" class="alert alert--info">"Your name is saved."</p>
+            </Show>
+            <ActionForm action=update attr:class="form form--inline">
+                <div class="field">
+                    <label for="profile-name">"Name"</label>
+                    <input
+                        id="profile-name"
+                        type="text"
+                        name="name"
+                        value=account.name.clone()
+                        autocomplete="name"
+                        maxlength=NAME_MAX_CHARS
+                        required
+                        aria-invalid=move || name_invalid().to_string()
+                    />
+                </div>
+                <button type="submit" class="btn btn--secondary">"Save name"</button>
+            </ActionForm>
+            <div class="account__email">
+                <span class="muted">"Email"</span>
+                <strong>{account.email.clone()}</strong>
+                {if account.email_verified {
+                    view! { <span class="badge badge--ok">"Verified"</span> }.into_any()
+                } else {
+                    view! {
+                        <span class="badge badge--warn">"Not verified"</span>
+                        <ActionForm action=resend attr:class="inline-form">
+                            <button type="submit" class="btn btn--quiet btn--small">"Resend verification email"</button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                }}
+            </div>
+            <FormError error=resend_error />
+            <Show when=succeeded(resend)>
+                <p role="status" class="alert alert--info">"We sent you a new verification link."</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn SignInMethods(account: AccountOverview, unlink: ServerAction<UnlinkProvider>) -> impl IntoView {
+    let error = error_of(unlink);
+    let rows = account
+        .providers
+        .iter()
+        .map(|link| {
+            let provider = link.provider;
+            let label = provider.label();
+            let detail = if link.linked {
+                link.email.clone().map(|e| format!("Linked as {e}")).unwrap_or_else(|| "Linked".into())
+            } else {
+                "Not linked".into()
+            };
+            let action = if link.linked {
+                view! {
+                    <ActionForm action=unlink attr:class="inline-form">
+                        <input type="hidden" name="provider" value=provider.slug() />
+                        <button type="submit" class="btn btn--quiet btn--small">{format!("Unlink {label}")}</button>
+                    </ActionForm>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <a href=format!("/auth/{}?next=%2Faccount", provider.slug()) rel="external" class="btn btn--secondary btn--small">
+                        {format!("Link {label}")}
+                    </a>
+                }
+                    .into_any()
+            };
+            view! {
+                <li class="row">
+                    <span class=format!("provider-logo provider-logo--{}", provider.slug()) aria-hidden="true"></span>
+                    <span class="row__main">
+                        <strong>{label}</strong>
+                        <span class="muted">{detail}</span>
+                    </span>
+                    {action}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card account__section" aria-labelledby="methods-title">
+            <h2 id="methods-title">"Sign-in methods"</h2>
+            <FormError error />
+            <ul class="rows">
+                <li class="row">
+                    <span class="row__main">
+                        <strong>"Password"</strong>
+                        <span class="muted">{if account.has_password { "Set" } else { "Not set" }}</span>
+                    </span>
+                </li>
+                {rows}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn PasswordForm(has_password: bool, change: ServerAction<ChangePassword>) -> impl IntoView {
+    let error = error_of(change);
+    let current_invalid = field_error(error, "current_password");
+    let new_invalid = field_error(error, "new_password");
+    let (title, button) = if has_password { ("Change password", "Change password") } else { ("Set a password", "Set password") };
+    view! {
+        <section class="card account__section" aria-labelledby="password-title">
+            <h2 id="password-title">{title}</h2>
+            <p class="muted">"Changing your password signs you out on every other device and API client."</p>
+            <FormError error />
+            <Show when=succeeded(change)>
+                <p role="status" class="alert alert--info">"Your password is changed. Other sessions were signed out."</p>
+            </Show>
+            <ActionForm action=change attr:class="form">
+                {has_password.then(|| view! {
+                    <div class="field">
+                        <label for="current-password">"Current password"</label>
+                        <input
+                            id="current-password"
+                            type="password"
+                            name="current_password"
+                            autocomplete="current-password"
+                            maxlength=PASSWORD_MAX_CHARS
+                            required
+                            aria-invalid=move || current_invalid().to_string()
+                        />
+                    </div>
+                })}
+                <div class="field">
+                    <label for="new-password">"New password"</label>
+                    <input
+                        id="new-password"
+                        type="password"
+                        name="new_password"
+                        autocomplete="new-password"
+                        minlength=PASSWORD_MIN_CHARS
+                        maxlength=PASSWORD_MAX_CHARS
+                        required
+                        aria-invalid=move || new_invalid().to_string()
+                    />
+                </div>
+                <button type="submit" class="btn btn--primary">{button}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Sessions(sessions: Vec<ActiveSession>, revoke: ServerAction<RevokeSession>, everywhere: ServerAction<SignOutEverywhere>) -> impl IntoView {
+    let error = error_of(revoke);
+    let rows = sessions
+        .into_iter()
+        .map(|s| {
+            let kind = match s.kind {
+                SessionKind::Browser => "Browser",
+                SessionKind::Api => "API client",
+            };
+            let described = format!("session-{}", s.id.replace(':', "-"));
+            let described_by = described.clone();
+            view! {
+                <li class="row" aria-describedby=described_by>
+                    <span class="row__main" id=described>
+                        <strong>
+                            {s.device.clone()}
+                            {s.current.then(|| view! { <span class="badge badge--ok">"This device"</span> })}
+                        </strong>
+                        <span class="muted">
+                            {format!(
+                                "{kind} · {} · signed in {} · last active {}",
+                                s.ip.clone().unwrap_or_else(|| "unknown IP".into()),
+                                when(&s.created_at),
+                                when(&s.last_seen_at),
+                            )}
+                        </span>
+                    </span>
+                    <ActionForm action=revoke attr:class="inline-form">
+                        <input type="hidden" name="id" value=s.id.clone() />
+                        <button type="submit" class="btn btn--quiet btn--small">"Revoke"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card account__section" aria-labelledby="sessions-title">
+            <h2 id="sessions-title">"Active sessions"</h2>
+            <FormError error />
+            <Show when=succeeded(revoke)>
+                <p role="status" class="alert alert--info">"The session is revoked."</p>
+            </Show>
+            <ul class="rows" aria-label="Active sessions">{rows}</ul>
+            <ActionForm action=everywhere attr:class="form--end">
+                <button type="submit" class="btn btn--danger">"Sign out everywhere"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn RecentActivity(account: AccountOverview) -> impl IntoView {
+    let rows = account
+        .activity
+        .into_iter()
+        .map(|a| {
+            view! {
+                <li class="row">
+                    <span class="row__main">
+                        <strong>{a.what}</strong>
+                        <span class="muted">
+                            {format!("{} · {} · {}", when(&a.at), a.device, a.ip.unwrap_or_else(|| "unknown IP".into()))}
+                        </span>
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card account__section" aria-labelledby="activity-title">
+            <h2 id="activity-title">"Recent activity"</h2>
+            <ul class="rows">{rows}</ul>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteAccountForm(delete: ServerAction<DeleteAccount>) -> impl IntoView {
+    let error = error_of(delete);
+    view! {
+        <section class="card account__section account__danger" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete account"</h2>
+            <p class="muted">"This deletes your tasks, sessions, tokens and linked accounts. It cannot be undone."</p>
+            <FormError error />
+            <ActionForm action=delete attr:class="form form--inline">
+                <div class="field">
+                    <label for="confirm-email">"Confirm your email"</label>
+                    <input id="confirm-email" type="email" name="confirm_email" autocomplete="off" required />
+                </div>
+                <button type="submit" class="btn btn--danger">"Delete account"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The way to the account page from the header.
+#[component]
+pub fn AccountLink() -> impl IntoView {
+    view! { <A href="/account" attr:class="account-nav__link">"Account"</A> }
+}

@@ -1,0 +1,200 @@
+//! Email links: verifying an address, and resetting a forgotten password. The pages that
+//! receive a token send `Referrer-Policy: no-referrer`, so the token never leaks to another
+//! site, and they change nothing on GET: the person confirms with a button (a form POST).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use super::ui::{field_error, FormError};
+use crate::domain::{AppError, EMAIL_MAX_LEN, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+
+/// Asks for a reset link. The answer is the same whether or not the address has an account.
+#[server(prefix = "/rpc", endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::server::{account, context};
+    account::request_password_reset(&context::state()?, &context::origin()?, &email).await?;
+    leptos_axum::redirect("/forgot-password?sent=1");
+    Ok(())
+}
+
+/// Sets a new password from a reset link, then sends the person to sign in with it.
+#[server(prefix = "/rpc", endpoint = "reset_password")]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    use crate::server::{account, context};
+    let outcome = account::reset_password(&context::state()?, &context::origin()?, &token, new_password).await;
+    match outcome {
+        Ok(()) => {
+            leptos_axum::redirect("/login?reset=1");
+            Ok(())
+        }
+        Err(err) => Err(ssr::back_without_referrer::<ResetPassword>(&format!("/reset-password?token={}", ssr::encode(&token)), err)),
+    }
+}
+
+/// Confirms an email address from its verification link.
+#[server(prefix = "/rpc", endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::{account, context};
+    let state = context::state()?;
+    match account::verify_email(&state, &context::origin()?, &token).await {
+        Ok(user_id) => {
+            let signed_in_as_them = context::auth()?.user().is_some_and(|u| u.id == user_id);
+            leptos_axum::redirect(if signed_in_as_them { "/account?verified=1" } else { "/login?verified=1" });
+            Ok(())
+        }
+        Err(err) => Err(ssr::back_without_referrer::<VerifyEmail>(&format!("/verify-email?token={}", ssr::encode(&token)), err)),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::server_fn::{error::ServerFnUrlError, ServerFn};
+
+    use crate::{domain::AppError, server::context};
+
+    pub fn encode(value: &str) -> String {
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    }
+
+    /// Pages with `Referrer-Policy: no-referrer` post forms without a `Referer`, so a form post
+    /// without JavaScript would not find its way back to show an error. This sends it back to
+    /// `path` with the error in the URL, the way Leptos does when it has a `Referer`.
+    pub fn back_without_referrer<S: ServerFn>(path: &str, err: AppError) -> AppError {
+        let plain_form = context::parts().ok().is_some_and(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if plain_form {
+            if let Ok(state) = context::state() {
+                if let Ok(base) = state.settings.app_url.join(path) {
+                    if let Ok(url) = ServerFnUrlError::new(S::PATH, err.clone()).to_url(base.as_str()) {
+                        let local = url[url::Position::BeforePath..].to_owned();
+                        leptos_axum::redirect(&local);
+                    }
+                }
+            }
+        }
+        err
+    }
+}
+
+/// Token pages must not leak their URL (with the token) through the Referer header.
+fn no_referrer() {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            axum::http::header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("no-referrer"),
+        );
+    }
+}
+
+fn token_param() -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get("token").unwrap_or_default())
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let request = ServerAction::<RequestPasswordReset>::new();
+    let query = use_query_map();
+    let sent = move || query.read().get("sent").is_some();
+    let error = Signal::derive(move || request.value().get().and_then(Result::err));
+    let email_invalid = field_error(error, "email");
+    view! {
+        <Title text="Reset your password" />
+        <section class="card card--narrow auth">
+            <h1>"Reset your password"</h1>
+            <p class="muted">"Enter the email address of your account and we will send you a link to choose a new password."</p>
+            <Show when=sent>
+                <p role="status" class="alert alert--info">
+                    "If an account exists for that address, we have sent it a link to reset the password. The link works for one hour. Check your inbox (and your spam folder)."
+                </p>
+            </Show>
+            <FormError error />
+            <ActionForm action=request attr:class="form">
+                <div class="field">
+                    <label for="forgot-email">"Email"</label>
+                    <input
+                        id="forgot-email"
+                        type="email"
+                        name="email"
+                        autocomplete="username"
+                        inputmode="email"
+                        maxlength=EMAIL_MAX_LEN
+                        required
+                        aria-invalid=move || email_invalid().to_string()
+                    />
+                </div>
+                <button type="submit" class="btn btn--primary btn--block">"Send reset link"</button>
+            </ActionForm>
+            <p class="auth__switch">
+                "Remembered it? " <A href="/login">"Back to sign in"</A>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    no_referrer();
+    let reset = ServerAction::<ResetPassword>::new();
+    let token = token_param();
+    let error = Signal::derive(move || reset.value().get().and_then(Result::err));
+    let password_invalid = field_error(error, "new_password");
+    let token_invalid = field_error(error, "token");
+    view! {
+        <Title text="Choose a new password" />
+        <section class="card card--narrow auth">
+            <h1>"Choose a new password"</h1>
+            <p class="muted">"After this, you are signed out everywhere and sign in with the new password."</p>
+            <FormError error />
+            <Show when=token_invalid>
+                <p class="auth__switch">
+                    <A href="/forgot-password">"Ask for a new link"</A>
+                </p>
+            </Show>
+            <ActionForm action=reset attr:class="form">
+                <input type="hidden" name="token" value=token />
+                <div class="field">
+                    <label for="reset-password">"New password"</label>
+                    <input
+                        id="reset-password"
+                        type="password"
+                        name="new_password"
+                        autocomplete="new-password"
+                        minlength=PASSWORD_MIN_CHARS
+                        maxlength=PASSWORD_MAX_CHARS
+                        required
+                        aria-invalid=move || password_invalid().to_string()
+                    />
+                </div>
+                <button type="submit" class="btn btn--primary btn--block">"Reset password"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    no_referrer();
+    let verify = ServerAction::<VerifyEmail>::new();
+    let token = token_param();
+    let error = Signal::derive(move || verify.value().get().and_then(Result::err));
+    view! {
+        <Title text="Verify your email address" />
+        <section class="card card--narrow auth">
+            <h1>"Verify your email address"</h1>
+            <p class="muted">"Confirm that this address is yours to finish setting up your account."</p>
+            <FormError error />
+            <ActionForm action=verify attr:class="form">
+                <input type="hidden" name="token" value=token />
+                <button type="submit" class="btn btn--primary btn--block">"Verify email"</button>
+            </ActionForm>
+        </section>
+    }
+}

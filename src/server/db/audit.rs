@@ -1,0 +1,67 @@
+//! The audit trail: security-relevant events per account, with where they came from.
+
+use sqlx::Row;
+
+use super::{internal, new_id, now, Db};
+use crate::domain::AppError;
+
+/// Where a request came from, for the audit trail and the sessions list.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// An event as stored.
+pub struct Event {
+    pub event: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: String,
+}
+
+/// Records an event. A failure to record is logged, not passed on: the audit trail must not
+/// turn a successful sign-in into an error.
+pub async fn record(db: &Db, user_id: Option<&str>, event: &str, detail: Option<&str>, origin: &Origin) {
+    let result = sqlx::query(
+        "insert into audit_events (id, user_id, event, detail, ip, user_agent, request_id, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id())
+    .bind(user_id)
+    .bind(event)
+    .bind(detail)
+    .bind(origin.ip.as_deref())
+    .bind(origin.user_agent.as_deref().map(|ua| ua.chars().take(512).collect::<String>()))
+    .bind(origin.request_id.as_deref())
+    .bind(now())
+    .execute(db)
+    .await;
+    if let Err(err) = result {
+        tracing::error!(error = %err, event, "could not record an audit event");
+    }
+}
+
+/// The user's latest events, newest first.
+pub async fn recent(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Event>, AppError> {
+    let rows = sqlx::query(
+        "select event, ip, user_agent, created_at from audit_events \
+         where user_id = $1 order by created_at desc, id desc limit $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                event: r.try_get("event").map_err(internal)?,
+                ip: r.try_get("ip").map_err(internal)?,
+                user_agent: r.try_get("user_agent").map_err(internal)?,
+                created_at: r.try_get("created_at").map_err(internal)?,
+            })
+        })
+        .collect()
+}

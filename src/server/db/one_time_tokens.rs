@@ -1,0 +1,93 @@
+//! Queries on `one_time_tokens`: the secrets in email links.
+
+use std::time::Duration;
+
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::{internal, now, timestamp, Db};
+use crate::domain::AppError;
+
+/// What a token is for; a token for one purpose never works for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// Stores a new token (its keyed hash) and retires the user's earlier unused tokens for the same
+/// purpose: only the newest link works.
+pub async fn issue(
+    db: &Db,
+    purpose: Purpose,
+    user_id: &str,
+    token_hash: &str,
+    email: Option<&str>,
+    ttl: Duration,
+) -> Result<(), AppError> {
+    let now = now();
+    let mut tx = db.begin().await.map_err(internal)?;
+    sqlx::query("update one_time_tokens set used_at = $3 where user_id = $1 and purpose = $2 and used_at is null")
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query(
+        "insert into one_time_tokens (token_hash, purpose, user_id, email, created_at, expires_at, used_at) \
+         values ($1, $2, $3, $4, $5, $6, null)",
+    )
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(user_id)
+    .bind(email)
+    .bind(&now)
+    .bind(timestamp(OffsetDateTime::now_utc() + ttl))
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)
+}
+
+/// A redeemed token: whose it is, and (for verification) which address it proves.
+pub struct Redeemed {
+    pub user_id: String,
+    pub email: Option<String>,
+}
+
+/// Uses a token once: only a known, unused, unexpired token for this purpose redeems, and only
+/// one request can redeem it.
+pub async fn redeem<'e, E>(db: E, purpose: Purpose, token_hash: &str) -> Result<Option<Redeemed>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let now = now();
+    let row = sqlx::query(
+        "update one_time_tokens set used_at = $3 \
+         where token_hash = $1 and purpose = $2 and used_at is null and expires_at > $3 \
+         returning user_id, email",
+    )
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(&now)
+    .fetch_optional(db)
+    .await
+    .map_err(internal)?;
+    row.map(|r| {
+        Ok(Redeemed {
+            user_id: r.try_get("user_id").map_err(internal)?,
+            email: r.try_get("email").map_err(internal)?,
+        })
+    })
+    .transpose()
+}

@@ -1,0 +1,96 @@
+//! Who is on the other end of a request: the client's IP (from the peer address, or from the
+//! header a trusted proxy sets, if configured), user agent and request id.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{header, request::Parts},
+};
+
+use super::request_id::X_REQUEST_ID;
+use crate::server::{config::HttpSettings, db::audit::Origin, state::AppState};
+
+/// The client's IP. Behind a proxy, the peer is the proxy: then only the configured header is
+/// believed (`CLIENT_IP_HEADER`), and for `x-forwarded-for` only the entry our own proxies
+/// added (`TRUSTED_PROXY_HOPS` from the right), since clients can put anything in front.
+pub fn client_ip(parts: &Parts, http: &HttpSettings) -> Option<String> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let Some(name) = http.client_ip_header.as_deref() else {
+        return peer;
+    };
+    let value = parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let from_header = value.and_then(|v| {
+        let candidate = if name == "x-forwarded-for" {
+            let entries: Vec<&str> = v.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
+            entries.len().checked_sub(http.trusted_proxy_hops).and_then(|i| entries.get(i)).copied()
+        } else {
+            Some(v.trim())
+        };
+        candidate.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).map(|ip| ip.to_string())
+    });
+    from_header.or(peer)
+}
+
+/// Where a request came from, for the audit trail and the session list.
+pub fn origin_of(parts: &Parts, http: &HttpSettings) -> Origin {
+    Origin {
+        ip: client_ip(parts, http),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request_id: parts
+            .headers
+            .get(X_REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// Extractor for axum handlers.
+pub struct ClientOrigin(pub Origin);
+
+impl FromRequestParts<AppState> for ClientOrigin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientOrigin(origin_of(parts, &state.settings.http)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::Settings;
+
+    fn parts(peer: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut req = axum::http::Request::builder();
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let (mut parts, _) = req.body(()).unwrap().into_parts();
+        parts.extensions.insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        parts
+    }
+
+    #[test]
+    fn without_a_trusted_header_the_peer_is_the_client_whatever_headers_say() {
+        let s = Settings::from_toml("", &[("X", "y")]).unwrap();
+        let p = parts("203.0.113.9:5000", &[("x-forwarded-for", "1.2.3.4")]);
+        assert_eq!(client_ip(&p, &s.http).as_deref(), Some("203.0.113.9"));
+    }
+
+    #[test]
+    fn behind_one_proxy_the_rightmost_forwarded_entry_is_the_client() {
+        let s = Settings::from_toml("", &[("CLIENT_IP_HEADER", "X-Forwarded-For")]).unwrap();
+        let spoofed = parts("10.0.0.2:1", &[("x-forwarded-for", "6.6.6.6, 198.51.100.7")]);
+        assert_eq!(client_ip(&spoofed, &s.http).as_deref(), Some("198.51.100.7"));
+        let garbage = parts("10.0.0.2:1", &[("x-forwarded-for", "not-an-ip")]);
+        assert_eq!(client_ip(&garbage, &s.http).as_deref(), Some("10.0.0.2"));
+    }
+}

@@ -1,0 +1,465 @@
+//! Account security: email verification and password reset through a real SMTP listener,
+//! rate limits, the sessions list, password change, unlinking, deletion, the audit trail, and
+//! the headers that protect pages.
+
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+use crate::{helpers::*, smtp::SmtpServer};
+
+async fn app_with_mail(extra: &[(&str, &str)]) -> (TestApp, SmtpServer) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let mut env = vec![("SMTP_URL", url.as_str())];
+    env.extend_from_slice(extra);
+    (TestApp::spawn_with(&env).await, smtp)
+}
+
+async fn me(browser: &TestClient) -> Value {
+    browser.rpc("current_user", &[]).await.json().await.unwrap()
+}
+
+async fn overview(browser: &TestClient) -> Value {
+    let res = browser.rpc("account_overview", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_sign_up_sends_a_link_that_verifies_the_address_once() {
+    let (app, smtp) = app_with_mail(&[]).await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    assert_eq!(me(&browser).await["email_verified"], false);
+
+    let mail = smtp.wait_for("ada@example.com", 1).await;
+    let link = mail.link("/verify-email").expect("a verification link");
+    assert!(link.starts_with(&format!("{}/verify-email?token=", app.address)), "{link}");
+    let token = mail.token("/verify-email").unwrap();
+
+    // Opening the link shows a confirmation button and changes nothing by itself.
+    let page = browser.get(link.trim_start_matches(&app.address)).await;
+    assert_eq!(page.headers()[header::REFERRER_POLICY], "no-referrer");
+    assert!(page.text().await.unwrap().contains("Verify email"));
+    assert_eq!(me(&browser).await["email_verified"], false);
+
+    let res = browser.rpc("verify_email", &[("token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(location(&res).as_deref(), Some("/account?verified=1"));
+    assert_eq!(me(&browser).await["email_verified"], true);
+
+    let again = browser.rpc("verify_email", &[("token", &token)]).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a link works once");
+}
+
+#[tokio::test]
+async fn expired_verification_links_are_refused_and_a_resend_replaces_the_old_link() {
+    let (app, smtp) = app_with_mail(&[]).await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    let first = smtp.wait_for("ada@example.com", 1).await.token("/verify-email").unwrap();
+
+    assert_eq!(browser.rpc("resend_verification", &[]).await.status(), StatusCode::OK);
+    let second = smtp.wait_for("ada@example.com", 2).await.token("/verify-email").unwrap();
+    assert_ne!(first, second);
+    assert_eq!(
+        browser.rpc("verify_email", &[("token", &first)]).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only the newest link works"
+    );
+
+    sqlx::query("update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = error_of(browser.rpc("verify_email", &[("token", &second)]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
+    assert_eq!(me(&browser).await["email_verified"], false);
+}
+
+#[tokio::test]
+async fn a_password_reset_sets_the_new_password_and_ends_every_session_and_api_sign_in() {
+    let (app, smtp) = app_with_mail(&[]).await;
+    let laptop = app.signed_up_client("ada@example.com").await;
+    laptop.added("Still here after the reset").await;
+    let api = ApiClient::new(&app);
+    let tokens = api.tokens("ada@example.com").await;
+
+    let phone = app.client();
+    let res = phone.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(location(&res).as_deref(), Some("/forgot-password?sent=1"));
+    let mail = smtp.wait_for("ada@example.com", 2).await;
+    assert!(mail.data.contains("Reset your Seamless password"));
+    let link = mail.link("/reset-password").expect("reset link");
+    let token = mail.token("/reset-password").unwrap();
+
+    let page = phone.get(link.trim_start_matches(&app.address)).await;
+    assert_eq!(page.headers()[header::REFERRER_POLICY], "no-referrer");
+    assert!(page.text().await.unwrap().contains("New password"));
+
+    let res = phone.rpc("reset_password", &[("token", &token), ("new_password", "a brand new passphrase")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(location(&res).as_deref(), Some("/login?reset=1"));
+
+    assert_eq!(laptop.list_todos().await.status(), StatusCode::UNAUTHORIZED, "the other session ended");
+    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED, "the API sign-in ended");
+    assert_eq!(app.client().login("ada@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    let fresh = app.client();
+    assert_eq!(fresh.login("ada@example.com", "a brand new passphrase").await.status(), StatusCode::OK);
+    assert_eq!(fresh.titles().await, ["Still here after the reset"]);
+    assert_eq!(me(&fresh).await["email_verified"], true, "the link proved the address");
+
+    let reused = phone.rpc("reset_password", &[("token", &token), ("new_password", "yet another passphrase")]).await;
+    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a reset link works once");
+}
+
+#[tokio::test]
+async fn reset_links_expire_and_a_bad_new_password_does_not_spend_the_link() {
+    let (app, smtp) = app_with_mail(&[]).await;
+    app.signed_up_client("ada@example.com").await;
+    let browser = app.client();
+    browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
+    let token = smtp.wait_for("ada@example.com", 2).await.token("/reset-password").unwrap();
+
+    let (status, body) = error_of(browser.rpc("reset_password", &[("token", &token), ("new_password", "password123")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "new_password");
+
+    sqlx::query("update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z' where purpose = 'reset_password'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = error_of(browser.rpc("reset_password", &[("token", &token), ("new_password", "a good long passphrase")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "token");
+    assert_eq!(app.client().login("ada@example.com", PASSWORD).await.status(), StatusCode::OK, "unchanged");
+}
+
+#[tokio::test]
+async fn without_javascript_a_reset_error_comes_back_to_the_reset_page() {
+    let (app, smtp) = app_with_mail(&[]).await;
+    app.signed_up_client("ada@example.com").await;
+    let browser = app.client();
+    browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
+    let token = smtp.wait_for("ada@example.com", 2).await.token("/reset-password").unwrap();
+
+    // A no-referrer page: the form post carries no Referer.
+    let res = browser
+        .http
+        .post(browser.url("/rpc/reset_password"))
+        .header(header::ORIGIN, &app.address)
+        .header(header::ACCEPT, "text/html")
+        .form(&[("token", token.as_str()), ("new_password", "short")])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = location(&res).unwrap();
+    assert!(back.starts_with("/reset-password?token="), "{back}");
+    let page = browser.get(&back).await.text().await.unwrap();
+    assert!(page.contains("Use at least 8 characters"), "the error shows on the page");
+}
+
+#[tokio::test]
+async fn forgot_password_answers_the_same_whether_or_not_the_account_exists() {
+    let (app, smtp) = app_with_mail(&[]).await;
+    app.signed_up_client("ada@example.com").await;
+    smtp.wait_for("ada@example.com", 1).await;
+    let browser = app.client();
+
+    let known = browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
+    let unknown = browser.rpc("request_password_reset", &[("email", "nobody@example.com")]).await;
+
+    assert_eq!(known.status(), unknown.status());
+    assert_eq!(location(&known), location(&unknown));
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+    smtp.wait_for("ada@example.com", 2).await;
+    assert!(smtp.messages_to("nobody@example.com").is_empty());
+}
+
+#[tokio::test]
+async fn too_many_sign_ins_get_429_with_retry_after_until_the_window_passes() {
+    let app = TestApp::spawn_with(&[("RATE_LIMIT_SIGN_IN_ACCOUNT", "3/15m")]).await;
+    app.signed_up_client("ada@example.com").await;
+    let browser = app.client();
+    for _ in 0..3 {
+        assert_eq!(browser.login("ada@example.com", "wrong password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let res = browser.login("ada@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    let retry: u64 = res.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    let body: Value = res.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().starts_with("Too many attempts"));
+    let api = ApiClient::new(&app);
+    assert_eq!(api.sign_in("ada@example.com", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS, "the API shares the budget");
+    assert_eq!(app.client().login("other@example.com", "whatever it is").await.status(), StatusCode::UNAUTHORIZED, "other accounts are not affected");
+
+    // The window passes.
+    sqlx::query("update rate_limits set window_start = window_start - 100000").execute(&app.db).await.unwrap();
+    assert_eq!(browser.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn rate_limits_are_shared_by_instances_on_one_database() {
+    let first = TestApp::spawn_with(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")]).await;
+    let second = first.spawn_sharing(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")]).await;
+
+    assert_eq!(first.client().signup("A", "a@example.com", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(TestClient::new(&second.address).signup("B", "b@example.com", PASSWORD).await.status(), StatusCode::OK);
+    let third = TestClient::new(&second.address).signup("C", "c@example.com", PASSWORD).await;
+
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(first.count("users").await, 2);
+}
+
+#[tokio::test]
+async fn password_reset_requests_are_limited_per_account() {
+    let (app, smtp) = app_with_mail(&[("RATE_LIMIT_RESET_ACCOUNT", "2/1h")]).await;
+    app.signed_up_client("ada@example.com").await;
+    let browser = app.client();
+    for _ in 0..2 {
+        assert_eq!(browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await.status(), StatusCode::OK);
+    }
+    let res = browser.rpc("request_password_reset", &[("email", "Ada@Example.com")]).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    smtp.wait_for("ada@example.com", 3).await;
+    assert_eq!(smtp.messages_to("ada@example.com").len(), 3, "1 verification + 2 resets");
+}
+
+#[tokio::test]
+async fn the_sessions_list_shows_every_sign_in_and_revoking_one_signs_it_out() {
+    let app = TestApp::spawn().await;
+    let laptop = app.signed_up_client("ada@example.com").await;
+    let phone = app.client();
+    phone.login("ada@example.com", PASSWORD).await;
+    let api = ApiClient::new(&app);
+    let tokens = api.tokens("ada@example.com").await;
+
+    let account = overview(&laptop).await;
+    let sessions = account["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 3, "two browsers and one API client: {sessions:?}");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert!(sessions.iter().all(|s| s["ip"] == "127.0.0.1"));
+    let phone_id = sessions.iter().find(|s| s["kind"] == "Browser" && s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+    let api_id = sessions.iter().find(|s| s["kind"] == "Api").unwrap()["id"].as_str().unwrap().to_owned();
+
+    assert_eq!(laptop.rpc("revoke_session", &[("id", &phone_id)]).await.status(), StatusCode::OK);
+    let page = phone.get("/todos").await;
+    assert_eq!(location(&page).as_deref(), Some("/login?next=%2Ftodos&reason=expired"), "the phone is signed out");
+
+    assert_eq!(laptop.rpc("revoke_session", &[("id", &api_id)]).await.status(), StatusCode::OK);
+    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED, "the API sign-in is dead");
+    assert_eq!(overview(&laptop).await["sessions"].as_array().unwrap().len(), 1);
+
+    let eve = app.signed_up_client("eve@example.com").await;
+    let laptop_id = overview(&laptop).await["sessions"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(eve.rpc("revoke_session", &[("id", &laptop_id)]).await.status(), StatusCode::NOT_FOUND, "not Eve's to revoke");
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_browser_and_api_sign_in() {
+    let app = TestApp::spawn().await;
+    let laptop = app.signed_up_client("ada@example.com").await;
+    let phone = app.client();
+    phone.login("ada@example.com", PASSWORD).await;
+    let api = ApiClient::new(&app);
+    let tokens = api.tokens("ada@example.com").await;
+
+    let res = laptop.rpc("sign_out_everywhere", &[]).await;
+
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    for browser in [&laptop, &phone] {
+        assert_eq!(browser.list_todos().await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_count().await, 0);
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
+    let app = TestApp::spawn().await;
+    let laptop = app.signed_up_client("ada@example.com").await;
+    let phone = app.client();
+    phone.login("ada@example.com", PASSWORD).await;
+    let api = ApiClient::new(&app);
+    let tokens = api.tokens("ada@example.com").await;
+
+    let (status, body) = error_of(
+        laptop
+            .rpc("change_password", &[("current_password", "not it at all"), ("new_password", "a new passphrase here")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "current_password");
+
+    let res = laptop
+        .rpc("change_password", &[("current_password", PASSWORD), ("new_password", "a new passphrase here")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(laptop.list_todos().await.status(), StatusCode::OK, "this device stays signed in");
+    assert_eq!(phone.list_todos().await.status(), StatusCode::UNAUTHORIZED, "the other one does not");
+    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.client().login("ada@example.com", "a new passphrase here").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn passwords_are_checked_exactly_as_typed() {
+    let app = TestApp::spawn().await;
+    let spaced = "  spaces around me  ";
+    assert_eq!(app.client().signup("Ada", "ada@example.com", spaced).await.status(), StatusCode::OK);
+
+    assert_eq!(app.client().login("ada@example.com", spaced).await.status(), StatusCode::OK);
+    assert_eq!(app.client().login("ada@example.com", spaced.trim()).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.client().login("ada@example.com", &spaced.to_uppercase()).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_last_way_to_sign_in_cannot_be_unlinked() {
+    use crate::oauth_standin::StandIn;
+    let standin = StandIn::start().await;
+    let app = TestApp::spawn_with_owned(&standin.github_env()).await;
+    let browser = app.client();
+    let (_, back) = {
+        let res = browser.get("/auth/github").await;
+        let to = location(&res).unwrap();
+        ((), browser.http.get(&to).send().await.unwrap())
+    };
+    browser.http.get(location(&back).unwrap()).send().await.unwrap();
+    assert_eq!(overview(&browser).await["has_password"], false);
+
+    let (status, body) = error_of(browser.rpc("unlink_provider", &[("provider", "github")]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body["message"].as_str().unwrap().contains("only way to sign in"), "{body}");
+
+    // Just signed in with GitHub: setting a password needs no current one.
+    let res = browser.rpc("change_password", &[("new_password", "my first real password")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(browser.rpc("unlink_provider", &[("provider", "github")]).await.status(), StatusCode::OK);
+    let account = overview(&browser).await;
+    assert_eq!(account["has_password"], true);
+    assert_eq!(account["providers"][0]["linked"], false);
+}
+
+#[tokio::test]
+async fn setting_a_first_password_needs_a_recent_sign_in() {
+    use crate::oauth_standin::StandIn;
+    let standin = StandIn::start().await;
+    let app = TestApp::spawn_with_owned(&standin.github_env()).await;
+    let browser = app.client();
+    let to = location(&browser.get("/auth/github").await).unwrap();
+    let back = browser.http.get(&to).send().await.unwrap();
+    browser.http.get(location(&back).unwrap()).send().await.unwrap();
+    // The sign-in was two hours ago.
+    use sqlx::Row;
+    let row = sqlx::query("select id_hash, data from sessions").fetch_one(&app.db).await.unwrap();
+    let mut data: Value = serde_json::from_str(&row.try_get::<String, _>("data").unwrap()).unwrap();
+    data["signed_in_at"] = Value::from(data["signed_in_at"].as_i64().unwrap() - 7200);
+    sqlx::query("update sessions set data = $1 where id_hash = $2")
+        .bind(data.to_string())
+        .bind(row.try_get::<String, _>("id_hash").unwrap())
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let (status, body) = error_of(browser.rpc("change_password", &[("new_password", "my first real password")]).await).await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().unwrap().contains("sign in again"), "{body}");
+}
+
+#[tokio::test]
+async fn deleting_the_account_removes_everything_in_it() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    browser.added("Gone with the account").await;
+    let api = ApiClient::new(&app);
+    let tokens = api.tokens("ada@example.com").await;
+    let cookie = browser.cookies().unwrap();
+
+    let (status, body) = error_of(browser.rpc("delete_account", &[("confirm_email", "someone@else.com")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "confirm_email");
+    assert_eq!(app.count("users").await, 1);
+
+    let res = browser.rpc("delete_account", &[("confirm_email", "ADA@example.com")]).await;
+
+    assert_eq!(location(&res).as_deref(), Some("/?deleted=1"));
+    for table in ["users", "todos", "sessions", "refresh_families", "refresh_tokens", "accounts", "audit_events"] {
+        assert_eq!(app.count(table).await, 0, "{table}");
+    }
+    let replay = app.client().http.get(format!("{}/todos", app.address)).header(header::COOKIE, cookie).send().await.unwrap();
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.client().login("ada@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_audit_trail_records_who_did_what_from_where() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    app.client().login("ada@example.com", "not my password").await;
+    app.client().login("ada@example.com", PASSWORD).await;
+    browser
+        .rpc("change_password", &[("current_password", PASSWORD), ("new_password", "a new passphrase here")])
+        .await;
+
+    let activity = overview(&browser).await["activity"].as_array().unwrap().clone();
+    let what: Vec<&str> = activity.iter().map(|a| a["what"].as_str().unwrap()).collect();
+
+    assert_eq!(what, ["Password changed", "Signed in", "Failed sign-in attempt", "Account created"]);
+    assert!(activity.iter().all(|a| a["ip"] == "127.0.0.1"));
+    use sqlx::Row;
+    let rows = sqlx::query("select request_id from audit_events").fetch_all(&app.db).await.unwrap();
+    assert!(rows.iter().all(|r| r.try_get::<Option<String>, _>("request_id").unwrap().is_some()));
+}
+
+#[tokio::test]
+async fn verification_can_be_required_before_sign_in() {
+    let (app, smtp) = app_with_mail(&[("AUTH_REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    let browser = app.client();
+    let res = browser.signup("Ada", "ada@example.com", PASSWORD).await;
+    assert_eq!(location(&res).as_deref(), Some("/login?verify=1"));
+    assert_eq!(app.session_count().await, 0, "no session before the address is proven");
+
+    let (status, body) = error_of(browser.login("ada@example.com", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "email_not_verified");
+    let token = smtp.wait_for("ada@example.com", 2).await.token("/verify-email").unwrap();
+    assert_eq!(location(&browser.rpc("verify_email", &[("token", &token)]).await).as_deref(), Some("/login?verified=1"));
+
+    assert_eq!(browser.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_carry_a_csp_whose_nonce_matches_the_hydration_script() {
+    let app = TestApp::spawn().await;
+
+    let res = app.client().get("/login").await;
+
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce").to_owned();
+    assert!(nonce.len() >= 16);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)), "the hydration script carries it");
+    assert!(!html.contains("<script>"), "no script without the nonce");
+    let other = app.client().get("/login").await.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert_ne!(other, csp, "a new nonce for every response");
+    let api = app.client().get("/api/v1/openapi.json").await;
+    assert!(api.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'none'"));
+}
+
+#[tokio::test]
+async fn https_sites_send_hsts() {
+    let app = TestApp::spawn_with(&[("APP_URL", "https://tasks.example.com")]).await;
+
+    let res = app.client().get("/healthz").await;
+
+    assert!(res.headers()[header::STRICT_TRANSPORT_SECURITY].to_str().unwrap().starts_with("max-age="));
+    let plain = TestApp::spawn().await;
+    assert!(!plain.client().get("/healthz").await.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
+}
