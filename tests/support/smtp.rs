@@ -156,7 +156,7 @@ pub fn decode_quoted_printable(data: &str) -> String {
     if !data.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
         return data.to_owned();
     }
-    let joined = data.replace("=\n", "");
+    let joined = data.replace("\r\n", "\n").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
