@@ -7,7 +7,10 @@ import { join, resolve } from 'node:path';
 const root = resolve(__dirname, '..');
 const port = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${port}`;
-const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'seamless-e2e-'));
+// Set once in the runner process, so the workers (which load this file again) see the same
+// directory: tests read the mail outbox there.
+process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'seamless-e2e-'));
+const dataDir = process.env.E2E_DATA_DIR;
 const binary = process.env.SEAMLESS_BIN ?? join(root, 'target', 'release', 'seamless');
 // The GitHub/Google stand-in (examples/oauth_standin.rs, built by `cargo test`).
 const standinPort = Number(process.env.E2E_STANDIN_PORT ?? 3108);
@@ -64,6 +67,9 @@ export default defineConfig({
         DATABASE_URL: `sqlite:${join(dataDir, 'e2e.db')}`,
         LOG_ACCESS: 'false',
         RUST_LOG: 'warn',
+        // Every test signs up from 127.0.0.1 within minutes: more than a person would.
+        RATE_LIMIT_SIGN_UP_IP: '500/1h',
+        RATE_LIMIT_SIGN_IN_IP: '500/15m',
         GITHUB_CLIENT_ID: 'seamless-test-client',
         GITHUB_CLIENT_SECRET: 'stand-in-client-secret',
         GITHUB_BASE_URL: standin,

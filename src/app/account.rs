@@ -13,7 +13,10 @@ use super::{
     ui::{field_error, FormError},
     SessionContext,
 };
-use crate::domain::{AccountOverview, ActiveSession, AppError, Provider, SessionKind, NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+use crate::domain::{
+    AccountOverview, ActiveSession, AppError, SessionKind, NAME_MAX_CHARS, PASSWORD_MAX_CHARS,
+    PASSWORD_MIN_CHARS,
+};
 
 #[server(name = AccountOverviewFn, prefix = "/rpc", endpoint = "account_overview")]
 pub async fn account_overview() -> Result<AccountOverview, AppError> {
@@ -24,7 +27,8 @@ pub async fn account_overview() -> Result<AccountOverview, AppError> {
 #[server(prefix = "/rpc", endpoint = "update_profile")]
 pub async fn update_profile(name: String) -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
-    crate::server::account::update_name(&state, &crate::server::context::origin()?, &user, &name).await
+    crate::server::account::update_name(&state, &crate::server::context::origin()?, &user, &name)
+        .await
 }
 
 #[server(prefix = "/rpc", endpoint = "resend_verification")]
@@ -35,7 +39,10 @@ pub async fn resend_verification() -> Result<(), AppError> {
 
 /// Changes the password (or sets one, for accounts that only sign in with a provider).
 #[server(prefix = "/rpc", endpoint = "change_password")]
-pub async fn change_password(current_password: Option<String>, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: Option<String>,
+    new_password: String,
+) -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
     let session = crate::server::context::session()?;
     crate::server::account::change_password(
@@ -54,7 +61,14 @@ pub async fn change_password(current_password: Option<String>, new_password: Str
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
     let session = crate::server::context::session()?;
-    let own = crate::server::account::revoke_session(&state, &crate::server::context::origin()?, &user, &session, &id).await?;
+    let own = crate::server::account::revoke_session(
+        &state,
+        &crate::server::context::origin()?,
+        &user,
+        &session,
+        &id,
+    )
+    .await?;
     if own {
         crate::server::auth::session::end(&session).await?;
         leptos_axum::redirect("/login");
@@ -66,7 +80,8 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
     let session = crate::server::context::session()?;
-    crate::server::account::sign_out_everywhere(&state, &crate::server::context::origin()?, &user).await?;
+    crate::server::account::sign_out_everywhere(&state, &crate::server::context::origin()?, &user)
+        .await?;
     crate::server::auth::session::end(&session).await?;
     leptos_axum::redirect("/login");
     Ok(())
@@ -75,8 +90,14 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "unlink_provider")]
 pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
-    let provider = Provider::from_slug(&provider).ok_or(AppError::NotFound)?;
-    crate::server::account::unlink_provider(&state, &crate::server::context::origin()?, &user, provider).await
+    let provider = crate::domain::Provider::from_slug(&provider).ok_or(AppError::NotFound)?;
+    crate::server::account::unlink_provider(
+        &state,
+        &crate::server::context::origin()?,
+        &user,
+        provider,
+    )
+    .await
 }
 
 /// Deletes the account and everything in it; the person confirms by typing their email.
@@ -143,7 +164,13 @@ pub fn AccountPage() -> impl IntoView {
     Effect::new(move |_| {
         if matches!(overview.get(), Some(Err(AppError::Unauthorized))) {
             session.refresh();
-            navigate("/login?next=%2Faccount&reason=expired", NavigateOptions { replace: true, ..Default::default() });
+            navigate(
+                "/login?next=%2Faccount&reason=expired",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
         }
     });
     let query = use_query_map();
@@ -204,7 +231,11 @@ where
 }
 
 #[component]
-fn Profile(account: AccountOverview, update: ServerAction<UpdateProfile>, resend: ServerAction<ResendVerification>) -> impl IntoView {
+fn Profile(
+    account: AccountOverview,
+    update: ServerAction<UpdateProfile>,
+    resend: ServerAction<ResendVerification>,
+) -> impl IntoView {
     let error = error_of(update);
     let name_invalid = field_error(error, "name");
     let resend_error = error_of(resend);
@@ -318,7 +349,11 @@ fn PasswordForm(has_password: bool, change: ServerAction<ChangePassword>) -> imp
     let error = error_of(change);
     let current_invalid = field_error(error, "current_password");
     let new_invalid = field_error(error, "new_password");
-    let (title, button) = if has_password { ("Change password", "Change password") } else { ("Set a password", "Set password") };
+    let (title, button) = if has_password {
+        ("Change password", "Change password")
+    } else {
+        ("Set a password", "Set password")
+    };
     view! {
         <section class="card account__section" aria-labelledby="password-title">
             <h2 id="password-title">{title}</h2>
@@ -362,7 +397,11 @@ fn PasswordForm(has_password: bool, change: ServerAction<ChangePassword>) -> imp
 }
 
 #[component]
-fn Sessions(sessions: Vec<ActiveSession>, revoke: ServerAction<RevokeSession>, everywhere: ServerAction<SignOutEverywhere>) -> impl IntoView {
+fn Sessions(
+    sessions: Vec<ActiveSession>,
+    revoke: ServerAction<RevokeSession>,
+    everywhere: ServerAction<SignOutEverywhere>,
+) -> impl IntoView {
     let error = error_of(revoke);
     let rows = sessions
         .into_iter()

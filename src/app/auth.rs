@@ -48,7 +48,14 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::server::{auth::session, context, db::audit};
     let state = context::state()?;
     if let Some(user) = context::auth()?.user() {
-        audit::record(&state.db, Some(&user.id), "sign_out", None, &context::origin()?).await;
+        audit::record(
+            &state.db,
+            Some(&user.id),
+            "sign_out",
+            None,
+            &context::origin()?,
+        )
+        .await;
     }
     session::end(&context::session()?).await?;
     leptos_axum::redirect("/");
@@ -62,7 +69,11 @@ mod ssr {
         server::{account, auth::session, context, db::audit},
     };
 
-    pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    pub async fn login(
+        email: String,
+        password: String,
+        next: Option<String>,
+    ) -> Result<(), AppError> {
         let state = context::state()?;
         let origin = context::origin()?;
         let user = account::sign_in(&state, &origin, &email, password).await?;
@@ -93,7 +104,13 @@ mod ssr {
     }
 
     async fn start_session(user_id: &str, origin: &audit::Origin) -> Result<(), AppError> {
-        session::start(&context::session()?, user_id, origin.user_agent.as_deref(), origin.ip.as_deref()).await
+        session::start(
+            &context::session()?,
+            user_id,
+            origin.user_agent.as_deref(),
+            origin.ip.as_deref(),
+        )
+        .await
     }
 }
 

@@ -14,11 +14,11 @@ use leptos_router::{
     path, SsrMode,
 };
 
-pub use auth::{auth_providers, current_user, AuthProviders, CurrentUserFn, Login, Logout, Signup};
 pub use account::{
-    AccountOverviewFn, ChangePassword, DeleteAccount, ResendVerification, RevokeSession, SignOutEverywhere,
-    UnlinkProvider, UpdateProfile,
+    AccountOverviewFn, ChangePassword, DeleteAccount, ResendVerification, RevokeSession,
+    SignOutEverywhere, UnlinkProvider, UpdateProfile,
 };
+pub use auth::{auth_providers, current_user, AuthProviders, CurrentUserFn, Login, Logout, Signup};
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
 pub use todos::{AddTodo, DeleteTodo, ListTodos, RenameTodo, ToggleTodo};
 

@@ -22,13 +22,22 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
     use crate::server::{account, context};
-    let outcome = account::reset_password(&context::state()?, &context::origin()?, &token, new_password).await;
+    let outcome = account::reset_password(
+        &context::state()?,
+        &context::origin()?,
+        &token,
+        new_password,
+    )
+    .await;
     match outcome {
         Ok(()) => {
             leptos_axum::redirect("/login?reset=1");
             Ok(())
         }
-        Err(err) => Err(ssr::back_without_referrer::<ResetPassword>(&format!("/reset-password?token={}", ssr::encode(&token)), err)),
+        Err(err) => Err(ssr::back_without_referrer::<ResetPassword>(
+            &format!("/reset-password?token={}", ssr::encode(&token)),
+            err,
+        )),
     }
 }
 
@@ -40,10 +49,17 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     match account::verify_email(&state, &context::origin()?, &token).await {
         Ok(user_id) => {
             let signed_in_as_them = context::auth()?.user().is_some_and(|u| u.id == user_id);
-            leptos_axum::redirect(if signed_in_as_them { "/account?verified=1" } else { "/login?verified=1" });
+            leptos_axum::redirect(if signed_in_as_them {
+                "/account?verified=1"
+            } else {
+                "/login?verified=1"
+            });
             Ok(())
         }
-        Err(err) => Err(ssr::back_without_referrer::<VerifyEmail>(&format!("/verify-email?token={}", ssr::encode(&token)), err)),
+        Err(err) => Err(ssr::back_without_referrer::<VerifyEmail>(
+            &format!("/verify-email?token={}", ssr::encode(&token)),
+            err,
+        )),
     }
 }
 
@@ -71,7 +87,9 @@ mod ssr {
         if plain_form {
             if let Ok(state) = context::state() {
                 if let Ok(base) = state.settings.app_url.join(path) {
-                    if let Ok(url) = ServerFnUrlError::new(S::PATH, err.clone()).to_url(base.as_str()) {
+                    if let Ok(url) =
+                        ServerFnUrlError::new(S::PATH, err.clone()).to_url(base.as_str())
+                    {
                         let local = url[url::Position::BeforePath..].to_owned();
                         leptos_axum::redirect(&local);
                     }

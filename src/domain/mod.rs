@@ -11,7 +11,8 @@ mod todo;
 mod user;
 
 pub use account::{
-    describe_device, describe_event, AccountOverview, ActiveSession, Activity, ProviderLink, SessionKind,
+    describe_device, describe_event, AccountOverview, ActiveSession, Activity, ProviderLink,
+    SessionKind,
 };
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::AppError;

@@ -22,16 +22,27 @@ use super::{
     state::AppState,
 };
 use crate::domain::{
-    describe_device, describe_event, AccountOverview, ActiveSession, Activity, AppError, Email, Password,
-    Provider, ProviderLink, SessionKind, UserName,
+    describe_device, describe_event, AccountOverview, ActiveSession, Activity, AppError, Email,
+    Password, Provider, ProviderLink, SessionKind, UserName,
 };
 
 /// Email and password sign-in: rate limited per IP and per account, one argon2 verification
 /// whatever happens, audited either way. With `AUTH_REQUIRE_VERIFIED_EMAIL`, an unverified
 /// account gets a new link instead of a session.
-pub async fn sign_in(state: &AppState, origin: &Origin, email: &str, password: String) -> Result<UserRecord, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    origin: &Origin,
+    email: &str,
+    password: String,
+) -> Result<UserRecord, AppError> {
     let email = Email::parse(email)?;
-    limits::check(state, Action::SignIn, origin.ip.as_deref(), Some(email.as_str())).await?;
+    limits::check(
+        state,
+        Action::SignIn,
+        origin.ip.as_deref(),
+        Some(email.as_str()),
+    )
+    .await?;
     match check_credentials(&state.db, &state.hasher, &email, password).await {
         Ok(user) => {
             if state.settings.auth.require_verified_email && user.email_verified_at.is_none() {
@@ -44,7 +55,14 @@ pub async fn sign_in(state: &AppState, origin: &Origin, email: &str, password: S
         Err(AppError::InvalidCredentials) => {
             let user = users::find_by_email(&state.db, &email).await?;
             let detail = user.is_none().then(|| email.as_str().to_owned());
-            audit::record(&state.db, user.as_ref().map(|u| u.id.as_str()), "sign_in_failed", detail.as_deref(), origin).await;
+            audit::record(
+                &state.db,
+                user.as_ref().map(|u| u.id.as_str()),
+                "sign_in_failed",
+                detail.as_deref(),
+                origin,
+            )
+            .await;
             Err(AppError::InvalidCredentials)
         }
         Err(other) => Err(other),
@@ -129,31 +147,60 @@ pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<()
 /// "Resend" on the account page: rate limited per account.
 pub async fn resend_verification(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
     if user.email_verified_at.is_some() {
-        return Err(AppError::conflict("Your email address is already verified."));
+        return Err(AppError::conflict(
+            "Your email address is already verified.",
+        ));
     }
     limits::check(state, Action::Verification, None, Some(&user.id)).await?;
     send_verification(state, user).await
 }
 
 /// Redeems a verification link. Returns the user whose address is now verified.
-pub async fn verify_email(state: &AppState, origin: &Origin, token: &str) -> Result<String, AppError> {
-    let invalid = || AppError::invalid("token", "This verification link is invalid, used or expired. Ask for a new one from your account page.");
-    let redeemed = one_time_tokens::redeem(&state.db, Purpose::VerifyEmail, &state.keys.one_time.hash_token(token.as_bytes()))
-        .await?
-        .ok_or_else(invalid)?;
+pub async fn verify_email(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+) -> Result<String, AppError> {
+    let invalid = || {
+        AppError::invalid("token", "This verification link is invalid, used or expired. Ask for a new one from your account page.")
+    };
+    let redeemed = one_time_tokens::redeem(
+        &state.db,
+        Purpose::VerifyEmail,
+        &state.keys.one_time.hash_token(token.as_bytes()),
+    )
+    .await?
+    .ok_or_else(invalid)?;
     let email = redeemed.email.ok_or_else(invalid)?;
     if !users::mark_email_verified(&state.db, &redeemed.user_id, &email).await? {
         return Err(invalid());
     }
-    audit::record(&state.db, Some(&redeemed.user_id), "email_verified", None, origin).await;
+    audit::record(
+        &state.db,
+        Some(&redeemed.user_id),
+        "email_verified",
+        None,
+        origin,
+    )
+    .await;
     Ok(redeemed.user_id)
 }
 
 /// "Forgot password": always the same answer, in the same time (the email goes out in the
 /// background), whether or not the address has an account.
-pub async fn request_password_reset(state: &AppState, origin: &Origin, email: &str) -> Result<(), AppError> {
+pub async fn request_password_reset(
+    state: &AppState,
+    origin: &Origin,
+    email: &str,
+) -> Result<(), AppError> {
     let email = Email::parse(email)?;
-    limits::check(state, Action::PasswordReset, origin.ip.as_deref(), Some(email.as_str())).await?;
+    limits::check(
+        state,
+        Action::PasswordReset,
+        origin.ip.as_deref(),
+        Some(email.as_str()),
+    )
+    .await?;
     let Some(user) = users::find_by_email(&state.db, &email).await? else {
         return Ok(());
     };
@@ -168,7 +215,14 @@ pub async fn request_password_reset(state: &AppState, origin: &Origin, email: &s
         ttl,
     )
     .await?;
-    audit::record(&state.db, Some(&user.id), "password_reset_requested", None, origin).await;
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        "password_reset_requested",
+        None,
+        origin,
+    )
+    .await;
     state.mailer.send_later(mail::password_reset(
         &user.email,
         &user.name,
@@ -180,13 +234,27 @@ pub async fn request_password_reset(state: &AppState, origin: &Origin, email: &s
 
 /// Sets a new password from a reset link, then ends every session and API sign-in of the user
 /// (whoever knew the old password is out). Receiving the link also proves the email address.
-pub async fn reset_password(state: &AppState, origin: &Origin, token: &str, new: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+    new: String,
+) -> Result<(), AppError> {
     let password = new_password(new, "new_password")?;
     let hash = state.hasher.hash(&password).await?;
     let mut tx = state.db.begin().await.map_err(super::db::internal)?;
-    let redeemed = one_time_tokens::redeem(&mut *tx, Purpose::ResetPassword, &state.keys.one_time.hash_token(token.as_bytes()))
-        .await?
-        .ok_or_else(|| AppError::invalid("token", "This reset link is invalid, used or expired. Ask for a new one."))?;
+    let redeemed = one_time_tokens::redeem(
+        &mut *tx,
+        Purpose::ResetPassword,
+        &state.keys.one_time.hash_token(token.as_bytes()),
+    )
+    .await?
+    .ok_or_else(|| {
+        AppError::invalid(
+            "token",
+            "This reset link is invalid, used or expired. Ask for a new one.",
+        )
+    })?;
     users::set_password_hash(&mut *tx, &redeemed.user_id, &hash).await?;
     refresh::revoke_all_for_user(&mut *tx, &redeemed.user_id).await?;
     tx.commit().await.map_err(super::db::internal)?;
@@ -198,7 +266,14 @@ pub async fn reset_password(state: &AppState, origin: &Origin, token: &str, new:
         .delete_all_for_user(&redeemed.user_id)
         .await
         .map_err(super::db::internal)?;
-    audit::record(&state.db, Some(&redeemed.user_id), "password_reset", None, origin).await;
+    audit::record(
+        &state.db,
+        Some(&redeemed.user_id),
+        "password_reset",
+        None,
+        origin,
+    )
+    .await;
     Ok(())
 }
 
@@ -221,11 +296,16 @@ pub async fn change_password(
                 None => false,
             };
             if !ok {
-                return Err(AppError::invalid("current_password", "Your current password is not correct."));
+                return Err(AppError::invalid(
+                    "current_password",
+                    "Your current password is not correct.",
+                ));
             }
         }
         None => {
-            if !browser_session::signed_in_recently(session, state.settings.auth.recent_sign_in).await? {
+            if !browser_session::signed_in_recently(session, state.settings.auth.recent_sign_in)
+                .await?
+            {
                 return Err(AppError::invalid(
                     "current_password",
                     "For your security, sign out and sign in again, then set your password within 10 minutes.",
@@ -237,15 +317,28 @@ pub async fn change_password(
     let hash = state.hasher.hash(&password).await?;
     users::set_password_hash(&state.db, &user.id, &hash).await?;
     end_other_sessions(state, &user.id, session).await?;
-    let event = if user.password_hash.is_some() { "password_changed" } else { "password_set" };
+    let event = if user.password_hash.is_some() {
+        "password_changed"
+    } else {
+        "password_set"
+    };
     audit::record(&state.db, Some(&user.id), event, None, origin).await;
     Ok(())
 }
 
 /// Ends every session of the user except this browser's, and every API sign-in.
-async fn end_other_sessions(state: &AppState, user_id: &str, session: &Session) -> Result<(), AppError> {
+async fn end_other_sessions(
+    state: &AppState,
+    user_id: &str,
+    session: &Session,
+) -> Result<(), AppError> {
     match session.id() {
-        Some(id) => state.sessions.delete_others_for_user(user_id, &state.sessions.hash(&id)).await,
+        Some(id) => {
+            state
+                .sessions
+                .delete_others_for_user(user_id, &state.sessions.hash(&id))
+                .await
+        }
         None => state.sessions.delete_all_for_user(user_id).await,
     }
     .map_err(super::db::internal)?;
@@ -254,7 +347,11 @@ async fn end_other_sessions(state: &AppState, user_id: &str, session: &Session) 
 }
 
 /// Everything the account page shows.
-pub async fn overview(state: &AppState, user: &UserRecord, session: &Session) -> Result<AccountOverview, AppError> {
+pub async fn overview(
+    state: &AppState,
+    user: &UserRecord,
+    session: &Session,
+) -> Result<AccountOverview, AppError> {
     let current = session.id().map(|id| state.sessions.hash(&id));
     let linked = accounts::list_for_user(&state.db, &user.id).await?;
     let providers = state
@@ -278,7 +375,11 @@ pub async fn overview(state: &AppState, user: &UserRecord, session: &Session) ->
             }
         })
         .collect();
-    let browser = state.sessions.list_for_user(&user.id).await.map_err(super::db::internal)?;
+    let browser = state
+        .sessions
+        .list_for_user(&user.id)
+        .await
+        .map_err(super::db::internal)?;
     let api = refresh::list_active_for_user(&state.db, &user.id).await?;
     let mut sessions: Vec<ActiveSession> = browser
         .into_iter()
@@ -301,7 +402,11 @@ pub async fn overview(state: &AppState, user: &UserRecord, session: &Session) ->
             current: false,
         }))
         .collect();
-    sessions.sort_by(|a, b| b.current.cmp(&a.current).then(b.last_seen_at.cmp(&a.last_seen_at)));
+    sessions.sort_by(|a, b| {
+        b.current
+            .cmp(&a.current)
+            .then(b.last_seen_at.cmp(&a.last_seen_at))
+    });
     let activity = audit::recent(&state.db, &user.id, 20)
         .await?
         .into_iter()
@@ -327,10 +432,20 @@ pub async fn overview(state: &AppState, user: &UserRecord, session: &Session) ->
 
 /// Revokes one session: a browser session is deleted (its next request is signed out); an API
 /// sign-in's refresh tokens stop working. Returns true when it was this browser's own session.
-pub async fn revoke_session(state: &AppState, origin: &Origin, user: &UserRecord, session: &Session, id: &str) -> Result<bool, AppError> {
+pub async fn revoke_session(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    session: &Session,
+    id: &str,
+) -> Result<bool, AppError> {
     let found = if let Some(hash) = id.strip_prefix("browser:") {
         let own = session.id().map(|sid| state.sessions.hash(&sid)).as_deref() == Some(hash);
-        let deleted = state.sessions.delete_for_user(&user.id, hash).await.map_err(super::db::internal)?;
+        let deleted = state
+            .sessions
+            .delete_for_user(&user.id, hash)
+            .await
+            .map_err(super::db::internal)?;
         if deleted {
             audit::record(&state.db, Some(&user.id), "session_revoked", None, origin).await;
             return Ok(own);
@@ -349,15 +464,35 @@ pub async fn revoke_session(state: &AppState, origin: &Origin, user: &UserRecord
 }
 
 /// Ends every session and API sign-in of the user, this one included.
-pub async fn sign_out_everywhere(state: &AppState, origin: &Origin, user: &UserRecord) -> Result<(), AppError> {
-    audit::record(&state.db, Some(&user.id), "signed_out_everywhere", None, origin).await;
-    state.sessions.delete_all_for_user(&user.id).await.map_err(super::db::internal)?;
+pub async fn sign_out_everywhere(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+) -> Result<(), AppError> {
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        "signed_out_everywhere",
+        None,
+        origin,
+    )
+    .await;
+    state
+        .sessions
+        .delete_all_for_user(&user.id)
+        .await
+        .map_err(super::db::internal)?;
     refresh::revoke_all_for_user(&state.db, &user.id).await?;
     Ok(())
 }
 
 /// Unlinks a provider, unless it is the last way to sign in.
-pub async fn unlink_provider(state: &AppState, origin: &Origin, user: &UserRecord, provider: Provider) -> Result<(), AppError> {
+pub async fn unlink_provider(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    provider: Provider,
+) -> Result<(), AppError> {
     let linked = accounts::list_for_user(&state.db, &user.id).await?;
     if !linked.iter().any(|(p, _)| *p == provider) {
         return Err(AppError::NotFound);
@@ -369,12 +504,24 @@ pub async fn unlink_provider(state: &AppState, origin: &Origin, user: &UserRecor
         )));
     }
     accounts::unlink(&state.db, &user.id, provider).await?;
-    audit::record(&state.db, Some(&user.id), "provider_unlinked", Some(provider.slug()), origin).await;
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        "provider_unlinked",
+        Some(provider.slug()),
+        origin,
+    )
+    .await;
     Ok(())
 }
 
 /// Updates the display name.
-pub async fn update_name(state: &AppState, origin: &Origin, user: &UserRecord, name: &str) -> Result<(), AppError> {
+pub async fn update_name(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    name: &str,
+) -> Result<(), AppError> {
     let name = UserName::parse(name)?;
     users::set_name(&state.db, &user.id, &name).await?;
     audit::record(&state.db, Some(&user.id), "profile_updated", None, origin).await;
@@ -382,7 +529,11 @@ pub async fn update_name(state: &AppState, origin: &Origin, user: &UserRecord, n
 }
 
 /// Deletes the account and everything in it, after the person typed their email to confirm.
-pub async fn delete_account(state: &AppState, user: &UserRecord, confirmation: &str) -> Result<(), AppError> {
+pub async fn delete_account(
+    state: &AppState,
+    user: &UserRecord,
+    confirmation: &str,
+) -> Result<(), AppError> {
     if !confirmation.trim().eq_ignore_ascii_case(&user.email) {
         return Err(AppError::invalid(
             "confirm_email",

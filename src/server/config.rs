@@ -636,7 +636,11 @@ impl Settings {
                 pick("AUTH_VERIFICATION_TTL", file.auth.verification_ttl),
                 "24h",
             )?,
-            reset_ttl: duration("AUTH_RESET_TTL", pick("AUTH_RESET_TTL", file.auth.reset_ttl), "1h")?,
+            reset_ttl: duration(
+                "AUTH_RESET_TTL",
+                pick("AUTH_RESET_TTL", file.auth.reset_ttl),
+                "1h",
+            )?,
             recent_sign_in: duration(
                 "AUTH_RECENT_SIGN_IN",
                 pick("AUTH_RECENT_SIGN_IN", file.auth.recent_sign_in),
@@ -646,16 +650,22 @@ impl Settings {
         let mail = MailSettings {
             smtp_url: env.var("SMTP_URL").map(Secret::new),
             from: pick("MAIL_FROM", file.mail.from).unwrap_or_else(|| {
-                format!("Seamless <no-reply@{}>", app_url.host_str().unwrap_or("localhost"))
+                format!(
+                    "Seamless <no-reply@{}>",
+                    app_url.host_str().unwrap_or("localhost")
+                )
             }),
         };
         let rl = file.rate_limits;
-        let limit = |key: &str, value: Option<String>, default: &str| -> Result<Limit, ConfigError> {
-            let text = env.var(key).or(value).unwrap_or_else(|| default.to_owned());
-            parse_limit(&text).ok_or_else(|| {
-                ConfigError(format!("{key} must look like `10/15m` (attempts per window), not `{text}`"))
-            })
-        };
+        let limit =
+            |key: &str, value: Option<String>, default: &str| -> Result<Limit, ConfigError> {
+                let text = env.var(key).or(value).unwrap_or_else(|| default.to_owned());
+                parse_limit(&text).ok_or_else(|| {
+                    ConfigError(format!(
+                        "{key} must look like `10/15m` (attempts per window), not `{text}`"
+                    ))
+                })
+            };
         let rate_limits = RateLimitSettings {
             enabled: match env.var("RATE_LIMITS_ENABLED") {
                 Some(v) => parse_bool("RATE_LIMITS_ENABLED", &v)?,
@@ -667,7 +677,11 @@ impl Settings {
             refresh_ip: limit("RATE_LIMIT_REFRESH_IP", rl.refresh_ip, "120/15m")?,
             reset_account: limit("RATE_LIMIT_RESET_ACCOUNT", rl.reset_account, "3/1h")?,
             reset_ip: limit("RATE_LIMIT_RESET_IP", rl.reset_ip, "20/1h")?,
-            verification_account: limit("RATE_LIMIT_VERIFICATION_ACCOUNT", rl.verification_account, "3/1h")?,
+            verification_account: limit(
+                "RATE_LIMIT_VERIFICATION_ACCOUNT",
+                rl.verification_account,
+                "3/1h",
+            )?,
         };
         let log = LogSettings {
             format: match pick("LOG_FORMAT", file.log.format).as_deref() {
@@ -994,7 +1008,13 @@ mod tests {
 
     #[test]
     fn limits_read_as_attempts_per_window() {
-        assert_eq!(parse_limit("10/15m"), Some(Limit { count: 10, window: Duration::from_secs(900) }));
+        assert_eq!(
+            parse_limit("10/15m"),
+            Some(Limit {
+                count: 10,
+                window: Duration::from_secs(900)
+            })
+        );
         assert_eq!(parse_limit("0/1m"), None);
         assert_eq!(parse_limit("ten/1m"), None);
         let err = Settings::from_toml("", &[("RATE_LIMIT_SIGN_IN_IP", "lots")]).unwrap_err();

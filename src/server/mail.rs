@@ -36,11 +36,12 @@ pub struct Mail {
 
 impl Mailer {
     pub fn new(settings: &Settings) -> Result<Mailer, MailSetupError> {
-        let from: Mailbox = settings
-            .mail
-            .from
-            .parse()
-            .map_err(|e| MailSetupError(format!("MAIL_FROM `{}` is not an address: {e}", settings.mail.from)))?;
+        let from: Mailbox = settings.mail.from.parse().map_err(|e| {
+            MailSetupError(format!(
+                "MAIL_FROM `{}` is not an address: {e}",
+                settings.mail.from
+            ))
+        })?;
         let transport = match &settings.mail.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
@@ -74,7 +75,10 @@ impl Mailer {
                 tracing::info!(subject = %mail.subject, "sent an email");
             }
             Transport::Outbox(files, dir) => {
-                let id = files.send(message).await.map_err(|e| format!("outbox: {e}"))?;
+                let id = files
+                    .send(message)
+                    .await
+                    .map_err(|e| format!("outbox: {e}"))?;
                 tracing::info!(subject = %mail.subject, file = %dir.join(format!("{id}.eml")).display(), "wrote an email to the outbox (no SMTP_URL)");
             }
         }

@@ -21,7 +21,6 @@ use super::{
     auth::{keys, oauth, password::PasswordHasher, session::authenticate},
     config::{AppEnv, Settings},
     db::{self, sessions::DbSessionStore},
-    mail::{MailSetupError, Mailer},
     http::{
         errors::server_fn_responses,
         health,
@@ -30,6 +29,7 @@ use super::{
         security_headers,
         static_files::pkg_router,
     },
+    mail::{MailSetupError, Mailer},
     state::AppState,
     telemetry,
 };

@@ -33,7 +33,10 @@ async fn a_sign_up_sends_a_link_that_verifies_the_address_once() {
 
     let mail = smtp.wait_for("ada@example.com", 1).await;
     let link = mail.link("/verify-email").expect("a verification link");
-    assert!(link.starts_with(&format!("{}/verify-email?token=", app.address)), "{link}");
+    assert!(
+        link.starts_with(&format!("{}/verify-email?token=", app.address)),
+        "{link}"
+    );
     let token = mail.token("/verify-email").unwrap();
 
     // Opening the link shows a confirmation button and changes nothing by itself.
@@ -48,20 +51,38 @@ async fn a_sign_up_sends_a_link_that_verifies_the_address_once() {
     assert_eq!(me(&browser).await["email_verified"], true);
 
     let again = browser.rpc("verify_email", &[("token", &token)]).await;
-    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a link works once");
+    assert_eq!(
+        again.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a link works once"
+    );
 }
 
 #[tokio::test]
 async fn expired_verification_links_are_refused_and_a_resend_replaces_the_old_link() {
     let (app, smtp) = app_with_mail(&[]).await;
     let browser = app.signed_up_client("ada@example.com").await;
-    let first = smtp.wait_for("ada@example.com", 1).await.token("/verify-email").unwrap();
+    let first = smtp
+        .wait_for("ada@example.com", 1)
+        .await
+        .token("/verify-email")
+        .unwrap();
 
-    assert_eq!(browser.rpc("resend_verification", &[]).await.status(), StatusCode::OK);
-    let second = smtp.wait_for("ada@example.com", 2).await.token("/verify-email").unwrap();
+    assert_eq!(
+        browser.rpc("resend_verification", &[]).await.status(),
+        StatusCode::OK
+    );
+    let second = smtp
+        .wait_for("ada@example.com", 2)
+        .await
+        .token("/verify-email")
+        .unwrap();
     assert_ne!(first, second);
     assert_eq!(
-        browser.rpc("verify_email", &[("token", &first)]).await.status(),
+        browser
+            .rpc("verify_email", &[("token", &first)])
+            .await
+            .status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "only the newest link works"
     );
@@ -72,7 +93,10 @@ async fn expired_verification_links_are_refused_and_a_resend_replaces_the_old_li
         .unwrap();
     let (status, body) = error_of(browser.rpc("verify_email", &[("token", &second)]).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
     assert_eq!(me(&browser).await["email_verified"], false);
 }
 
@@ -85,7 +109,9 @@ async fn a_password_reset_sets_the_new_password_and_ends_every_session_and_api_s
     let tokens = api.tokens("ada@example.com").await;
 
     let phone = app.client();
-    let res = phone.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
+    let res = phone
+        .rpc("request_password_reset", &[("email", "ada@example.com")])
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(location(&res).as_deref(), Some("/forgot-password?sent=1"));
     let mail = smtp.wait_for("ada@example.com", 2).await;
@@ -97,20 +123,64 @@ async fn a_password_reset_sets_the_new_password_and_ends_every_session_and_api_s
     assert_eq!(page.headers()[header::REFERRER_POLICY], "no-referrer");
     assert!(page.text().await.unwrap().contains("New password"));
 
-    let res = phone.rpc("reset_password", &[("token", &token), ("new_password", "a brand new passphrase")]).await;
+    let res = phone
+        .rpc(
+            "reset_password",
+            &[
+                ("token", &token),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(location(&res).as_deref(), Some("/login?reset=1"));
 
-    assert_eq!(laptop.list_todos().await.status(), StatusCode::UNAUTHORIZED, "the other session ended");
-    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED, "the API sign-in ended");
-    assert_eq!(app.client().login("ada@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        laptop.list_todos().await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the other session ended"
+    );
+    assert_eq!(
+        api.refresh(&tokens.refresh).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the API sign-in ended"
+    );
+    assert_eq!(
+        app.client()
+            .login("ada@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     let fresh = app.client();
-    assert_eq!(fresh.login("ada@example.com", "a brand new passphrase").await.status(), StatusCode::OK);
+    assert_eq!(
+        fresh
+            .login("ada@example.com", "a brand new passphrase")
+            .await
+            .status(),
+        StatusCode::OK
+    );
     assert_eq!(fresh.titles().await, ["Still here after the reset"]);
-    assert_eq!(me(&fresh).await["email_verified"], true, "the link proved the address");
+    assert_eq!(
+        me(&fresh).await["email_verified"],
+        true,
+        "the link proved the address"
+    );
 
-    let reused = phone.rpc("reset_password", &[("token", &token), ("new_password", "yet another passphrase")]).await;
-    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a reset link works once");
+    let reused = phone
+        .rpc(
+            "reset_password",
+            &[
+                ("token", &token),
+                ("new_password", "yet another passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reused.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reset link works once"
+    );
 }
 
 #[tokio::test]
@@ -118,10 +188,24 @@ async fn reset_links_expire_and_a_bad_new_password_does_not_spend_the_link() {
     let (app, smtp) = app_with_mail(&[]).await;
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
-    browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
-    let token = smtp.wait_for("ada@example.com", 2).await.token("/reset-password").unwrap();
+    browser
+        .rpc("request_password_reset", &[("email", "ada@example.com")])
+        .await;
+    let token = smtp
+        .wait_for("ada@example.com", 2)
+        .await
+        .token("/reset-password")
+        .unwrap();
 
-    let (status, body) = error_of(browser.rpc("reset_password", &[("token", &token), ("new_password", "password123")]).await).await;
+    let (status, body) = error_of(
+        browser
+            .rpc(
+                "reset_password",
+                &[("token", &token), ("new_password", "password123")],
+            )
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["field"], "new_password");
 
@@ -129,10 +213,28 @@ async fn reset_links_expire_and_a_bad_new_password_does_not_spend_the_link() {
         .execute(&app.db)
         .await
         .unwrap();
-    let (status, body) = error_of(browser.rpc("reset_password", &[("token", &token), ("new_password", "a good long passphrase")]).await).await;
+    let (status, body) = error_of(
+        browser
+            .rpc(
+                "reset_password",
+                &[
+                    ("token", &token),
+                    ("new_password", "a good long passphrase"),
+                ],
+            )
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["field"], "token");
-    assert_eq!(app.client().login("ada@example.com", PASSWORD).await.status(), StatusCode::OK, "unchanged");
+    assert_eq!(
+        app.client()
+            .login("ada@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK,
+        "unchanged"
+    );
 }
 
 #[tokio::test]
@@ -140,8 +242,14 @@ async fn without_javascript_a_reset_error_comes_back_to_the_reset_page() {
     let (app, smtp) = app_with_mail(&[]).await;
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
-    browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
-    let token = smtp.wait_for("ada@example.com", 2).await.token("/reset-password").unwrap();
+    browser
+        .rpc("request_password_reset", &[("email", "ada@example.com")])
+        .await;
+    let token = smtp
+        .wait_for("ada@example.com", 2)
+        .await
+        .token("/reset-password")
+        .unwrap();
 
     // A no-referrer page: the form post carries no Referer.
     let res = browser
@@ -158,7 +266,10 @@ async fn without_javascript_a_reset_error_comes_back_to_the_reset_page() {
     let back = location(&res).unwrap();
     assert!(back.starts_with("/reset-password?token="), "{back}");
     let page = browser.get(&back).await.text().await.unwrap();
-    assert!(page.contains("Use at least 8 characters"), "the error shows on the page");
+    assert!(
+        page.contains("Use at least 8 characters"),
+        "the error shows on the page"
+    );
 }
 
 #[tokio::test]
@@ -168,8 +279,12 @@ async fn forgot_password_answers_the_same_whether_or_not_the_account_exists() {
     smtp.wait_for("ada@example.com", 1).await;
     let browser = app.client();
 
-    let known = browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await;
-    let unknown = browser.rpc("request_password_reset", &[("email", "nobody@example.com")]).await;
+    let known = browser
+        .rpc("request_password_reset", &[("email", "ada@example.com")])
+        .await;
+    let unknown = browser
+        .rpc("request_password_reset", &[("email", "nobody@example.com")])
+        .await;
 
     assert_eq!(known.status(), unknown.status());
     assert_eq!(location(&known), location(&unknown));
@@ -184,32 +299,83 @@ async fn too_many_sign_ins_get_429_with_retry_after_until_the_window_passes() {
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
     for _ in 0..3 {
-        assert_eq!(browser.login("ada@example.com", "wrong password").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            browser
+                .login("ada@example.com", "wrong password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
 
     let res = browser.login("ada@example.com", PASSWORD).await;
-    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
-    let retry: u64 = res.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: u64 = res.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
     let body: Value = res.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().starts_with("Too many attempts"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Too many attempts"));
     let api = ApiClient::new(&app);
-    assert_eq!(api.sign_in("ada@example.com", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS, "the API shares the budget");
-    assert_eq!(app.client().login("other@example.com", "whatever it is").await.status(), StatusCode::UNAUTHORIZED, "other accounts are not affected");
+    assert_eq!(
+        api.sign_in("ada@example.com", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the API shares the budget"
+    );
+    assert_eq!(
+        app.client()
+            .login("other@example.com", "whatever it is")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "other accounts are not affected"
+    );
 
     // The window passes.
-    sqlx::query("update rate_limits set window_start = window_start - 100000").execute(&app.db).await.unwrap();
-    assert_eq!(browser.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+    sqlx::query("update rate_limits set window_start = window_start - 100000")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.login("ada@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn rate_limits_are_shared_by_instances_on_one_database() {
     let first = TestApp::spawn_with(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")]).await;
-    let second = first.spawn_sharing(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")]).await;
+    let second = first
+        .spawn_sharing(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")])
+        .await;
 
-    assert_eq!(first.client().signup("A", "a@example.com", PASSWORD).await.status(), StatusCode::OK);
-    assert_eq!(TestClient::new(&second.address).signup("B", "b@example.com", PASSWORD).await.status(), StatusCode::OK);
-    let third = TestClient::new(&second.address).signup("C", "c@example.com", PASSWORD).await;
+    assert_eq!(
+        first
+            .client()
+            .signup("A", "a@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        TestClient::new(&second.address)
+            .signup("B", "b@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let third = TestClient::new(&second.address)
+        .signup("C", "c@example.com", PASSWORD)
+        .await;
 
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(first.count("users").await, 2);
@@ -221,12 +387,24 @@ async fn password_reset_requests_are_limited_per_account() {
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
     for _ in 0..2 {
-        assert_eq!(browser.rpc("request_password_reset", &[("email", "ada@example.com")]).await.status(), StatusCode::OK);
+        assert_eq!(
+            browser
+                .rpc("request_password_reset", &[("email", "ada@example.com")])
+                .await
+                .status(),
+            StatusCode::OK
+        );
     }
-    let res = browser.rpc("request_password_reset", &[("email", "Ada@Example.com")]).await;
+    let res = browser
+        .rpc("request_password_reset", &[("email", "Ada@Example.com")])
+        .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     smtp.wait_for("ada@example.com", 3).await;
-    assert_eq!(smtp.messages_to("ada@example.com").len(), 3, "1 verification + 2 resets");
+    assert_eq!(
+        smtp.messages_to("ada@example.com").len(),
+        3,
+        "1 verification + 2 resets"
+    );
 }
 
 #[tokio::test]
@@ -240,23 +418,71 @@ async fn the_sessions_list_shows_every_sign_in_and_revoking_one_signs_it_out() {
 
     let account = overview(&laptop).await;
     let sessions = account["sessions"].as_array().unwrap();
-    assert_eq!(sessions.len(), 3, "two browsers and one API client: {sessions:?}");
+    assert_eq!(
+        sessions.len(),
+        3,
+        "two browsers and one API client: {sessions:?}"
+    );
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
     assert!(sessions.iter().all(|s| s["ip"] == "127.0.0.1"));
-    let phone_id = sessions.iter().find(|s| s["kind"] == "Browser" && s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
-    let api_id = sessions.iter().find(|s| s["kind"] == "Api").unwrap()["id"].as_str().unwrap().to_owned();
+    let phone_id = sessions
+        .iter()
+        .find(|s| s["kind"] == "Browser" && s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let api_id = sessions.iter().find(|s| s["kind"] == "Api").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    assert_eq!(laptop.rpc("revoke_session", &[("id", &phone_id)]).await.status(), StatusCode::OK);
+    assert_eq!(
+        laptop
+            .rpc("revoke_session", &[("id", &phone_id)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let page = phone.get("/todos").await;
-    assert_eq!(location(&page).as_deref(), Some("/login?next=%2Ftodos&reason=expired"), "the phone is signed out");
+    assert_eq!(
+        location(&page).as_deref(),
+        Some("/login?next=%2Ftodos&reason=expired"),
+        "the phone is signed out"
+    );
 
-    assert_eq!(laptop.rpc("revoke_session", &[("id", &api_id)]).await.status(), StatusCode::OK);
-    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED, "the API sign-in is dead");
-    assert_eq!(overview(&laptop).await["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        laptop
+            .rpc("revoke_session", &[("id", &api_id)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.refresh(&tokens.refresh).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the API sign-in is dead"
+    );
+    assert_eq!(
+        overview(&laptop).await["sessions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let eve = app.signed_up_client("eve@example.com").await;
-    let laptop_id = overview(&laptop).await["sessions"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(eve.rpc("revoke_session", &[("id", &laptop_id)]).await.status(), StatusCode::NOT_FOUND, "not Eve's to revoke");
+    let laptop_id = overview(&laptop).await["sessions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        eve.rpc("revoke_session", &[("id", &laptop_id)])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "not Eve's to revoke"
+    );
 }
 
 #[tokio::test]
@@ -272,9 +498,15 @@ async fn sign_out_everywhere_ends_every_browser_and_api_sign_in() {
 
     assert_eq!(location(&res).as_deref(), Some("/login"));
     for browser in [&laptop, &phone] {
-        assert_eq!(browser.list_todos().await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            browser.list_todos().await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.refresh(&tokens.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.session_count().await, 0);
 }
 
@@ -289,7 +521,13 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
 
     let (status, body) = error_of(
         laptop
-            .rpc("change_password", &[("current_password", "not it at all"), ("new_password", "a new passphrase here")])
+            .rpc(
+                "change_password",
+                &[
+                    ("current_password", "not it at all"),
+                    ("new_password", "a new passphrase here"),
+                ],
+            )
             .await,
     )
     .await;
@@ -297,24 +535,68 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
     assert_eq!(body["field"], "current_password");
 
     let res = laptop
-        .rpc("change_password", &[("current_password", PASSWORD), ("new_password", "a new passphrase here")])
+        .rpc(
+            "change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a new passphrase here"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(laptop.list_todos().await.status(), StatusCode::OK, "this device stays signed in");
-    assert_eq!(phone.list_todos().await.status(), StatusCode::UNAUTHORIZED, "the other one does not");
-    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.client().login("ada@example.com", "a new passphrase here").await.status(), StatusCode::OK);
+    assert_eq!(
+        laptop.list_todos().await.status(),
+        StatusCode::OK,
+        "this device stays signed in"
+    );
+    assert_eq!(
+        phone.list_todos().await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the other one does not"
+    );
+    assert_eq!(
+        api.refresh(&tokens.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.client()
+            .login("ada@example.com", "a new passphrase here")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn passwords_are_checked_exactly_as_typed() {
     let app = TestApp::spawn().await;
     let spaced = "  spaces around me  ";
-    assert_eq!(app.client().signup("Ada", "ada@example.com", spaced).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.client()
+            .signup("Ada", "ada@example.com", spaced)
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
-    assert_eq!(app.client().login("ada@example.com", spaced).await.status(), StatusCode::OK);
-    assert_eq!(app.client().login("ada@example.com", spaced.trim()).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.client().login("ada@example.com", &spaced.to_uppercase()).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.client().login("ada@example.com", spaced).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.client()
+            .login("ada@example.com", spaced.trim())
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.client()
+            .login("ada@example.com", &spaced.to_uppercase())
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -328,17 +610,44 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
         let to = location(&res).unwrap();
         ((), browser.http.get(&to).send().await.unwrap())
     };
-    browser.http.get(location(&back).unwrap()).send().await.unwrap();
+    browser
+        .http
+        .get(location(&back).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(overview(&browser).await["has_password"], false);
 
-    let (status, body) = error_of(browser.rpc("unlink_provider", &[("provider", "github")]).await).await;
+    let (status, body) = error_of(
+        browser
+            .rpc("unlink_provider", &[("provider", "github")])
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(body["message"].as_str().unwrap().contains("only way to sign in"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("only way to sign in"),
+        "{body}"
+    );
 
     // Just signed in with GitHub: setting a password needs no current one.
-    let res = browser.rpc("change_password", &[("new_password", "my first real password")]).await;
+    let res = browser
+        .rpc(
+            "change_password",
+            &[("new_password", "my first real password")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(browser.rpc("unlink_provider", &[("provider", "github")]).await.status(), StatusCode::OK);
+    assert_eq!(
+        browser
+            .rpc("unlink_provider", &[("provider", "github")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let account = overview(&browser).await;
     assert_eq!(account["has_password"], true);
     assert_eq!(account["providers"][0]["linked"], false);
@@ -352,10 +661,18 @@ async fn setting_a_first_password_needs_a_recent_sign_in() {
     let browser = app.client();
     let to = location(&browser.get("/auth/github").await).unwrap();
     let back = browser.http.get(&to).send().await.unwrap();
-    browser.http.get(location(&back).unwrap()).send().await.unwrap();
+    browser
+        .http
+        .get(location(&back).unwrap())
+        .send()
+        .await
+        .unwrap();
     // The sign-in was two hours ago.
     use sqlx::Row;
-    let row = sqlx::query("select id_hash, data from sessions").fetch_one(&app.db).await.unwrap();
+    let row = sqlx::query("select id_hash, data from sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     let mut data: Value = serde_json::from_str(&row.try_get::<String, _>("data").unwrap()).unwrap();
     data["signed_in_at"] = Value::from(data["signed_in_at"].as_i64().unwrap() - 7200);
     sqlx::query("update sessions set data = $1 where id_hash = $2")
@@ -365,10 +682,21 @@ async fn setting_a_first_password_needs_a_recent_sign_in() {
         .await
         .unwrap();
 
-    let (status, body) = error_of(browser.rpc("change_password", &[("new_password", "my first real password")]).await).await;
+    let (status, body) = error_of(
+        browser
+            .rpc(
+                "change_password",
+                &[("new_password", "my first real password")],
+            )
+            .await,
+    )
+    .await;
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["message"].as_str().unwrap().contains("sign in again"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("sign in again"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -380,41 +708,100 @@ async fn deleting_the_account_removes_everything_in_it() {
     let tokens = api.tokens("ada@example.com").await;
     let cookie = browser.cookies().unwrap();
 
-    let (status, body) = error_of(browser.rpc("delete_account", &[("confirm_email", "someone@else.com")]).await).await;
+    let (status, body) = error_of(
+        browser
+            .rpc("delete_account", &[("confirm_email", "someone@else.com")])
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["field"], "confirm_email");
     assert_eq!(app.count("users").await, 1);
 
-    let res = browser.rpc("delete_account", &[("confirm_email", "ADA@example.com")]).await;
+    let res = browser
+        .rpc("delete_account", &[("confirm_email", "ADA@example.com")])
+        .await;
 
     assert_eq!(location(&res).as_deref(), Some("/?deleted=1"));
-    for table in ["users", "todos", "sessions", "refresh_families", "refresh_tokens", "accounts", "audit_events"] {
+    for table in [
+        "users",
+        "todos",
+        "sessions",
+        "refresh_families",
+        "refresh_tokens",
+        "accounts",
+        "audit_events",
+    ] {
         assert_eq!(app.count(table).await, 0, "{table}");
     }
-    let replay = app.client().http.get(format!("{}/todos", app.address)).header(header::COOKIE, cookie).send().await.unwrap();
+    let replay = app
+        .client()
+        .http
+        .get(format!("{}/todos", app.address))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.status(), StatusCode::SEE_OTHER);
-    assert_eq!(api.refresh(&tokens.refresh).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.client().login("ada@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.refresh(&tokens.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.client()
+            .login("ada@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn the_audit_trail_records_who_did_what_from_where() {
     let app = TestApp::spawn().await;
     let browser = app.signed_up_client("ada@example.com").await;
-    app.client().login("ada@example.com", "not my password").await;
+    app.client()
+        .login("ada@example.com", "not my password")
+        .await;
     app.client().login("ada@example.com", PASSWORD).await;
     browser
-        .rpc("change_password", &[("current_password", PASSWORD), ("new_password", "a new passphrase here")])
+        .rpc(
+            "change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a new passphrase here"),
+            ],
+        )
         .await;
 
-    let activity = overview(&browser).await["activity"].as_array().unwrap().clone();
-    let what: Vec<&str> = activity.iter().map(|a| a["what"].as_str().unwrap()).collect();
+    let activity = overview(&browser).await["activity"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let what: Vec<&str> = activity
+        .iter()
+        .map(|a| a["what"].as_str().unwrap())
+        .collect();
 
-    assert_eq!(what, ["Password changed", "Signed in", "Failed sign-in attempt", "Account created"]);
+    assert_eq!(
+        what,
+        [
+            "Password changed",
+            "Signed in",
+            "Failed sign-in attempt",
+            "Account created"
+        ]
+    );
     assert!(activity.iter().all(|a| a["ip"] == "127.0.0.1"));
     use sqlx::Row;
-    let rows = sqlx::query("select request_id from audit_events").fetch_all(&app.db).await.unwrap();
-    assert!(rows.iter().all(|r| r.try_get::<Option<String>, _>("request_id").unwrap().is_some()));
+    let rows = sqlx::query("select request_id from audit_events")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| r
+        .try_get::<Option<String>, _>("request_id")
+        .unwrap()
+        .is_some()));
 }
 
 #[tokio::test]
@@ -423,15 +810,29 @@ async fn verification_can_be_required_before_sign_in() {
     let browser = app.client();
     let res = browser.signup("Ada", "ada@example.com", PASSWORD).await;
     assert_eq!(location(&res).as_deref(), Some("/login?verify=1"));
-    assert_eq!(app.session_count().await, 0, "no session before the address is proven");
+    assert_eq!(
+        app.session_count().await,
+        0,
+        "no session before the address is proven"
+    );
 
     let (status, body) = error_of(browser.login("ada@example.com", PASSWORD).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], "email_not_verified");
-    let token = smtp.wait_for("ada@example.com", 2).await.token("/verify-email").unwrap();
-    assert_eq!(location(&browser.rpc("verify_email", &[("token", &token)]).await).as_deref(), Some("/login?verified=1"));
+    let token = smtp
+        .wait_for("ada@example.com", 2)
+        .await
+        .token("/verify-email")
+        .unwrap();
+    assert_eq!(
+        location(&browser.rpc("verify_email", &[("token", &token)]).await).as_deref(),
+        Some("/login?verified=1")
+    );
 
-    assert_eq!(browser.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        browser.login("ada@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -440,17 +841,34 @@ async fn pages_carry_a_csp_whose_nonce_matches_the_hydration_script() {
 
     let res = app.client().get("/login").await;
 
-    let csp = res.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(!csp.contains("unsafe-inline"), "{csp}");
-    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce").to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce")
+        .to_owned();
     assert!(nonce.len() >= 16);
     let html = res.text().await.unwrap();
-    assert!(html.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)), "the hydration script carries it");
+    assert!(
+        html.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)),
+        "the hydration script carries it"
+    );
     assert!(!html.contains("<script>"), "no script without the nonce");
-    let other = app.client().get("/login").await.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    let other = app.client().get("/login").await.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(other, csp, "a new nonce for every response");
     let api = app.client().get("/api/v1/openapi.json").await;
-    assert!(api.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'none'"));
+    assert!(api.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .starts_with("default-src 'none'"));
 }
 
 #[tokio::test]
@@ -459,7 +877,15 @@ async fn https_sites_send_hsts() {
 
     let res = app.client().get("/healthz").await;
 
-    assert!(res.headers()[header::STRICT_TRANSPORT_SECURITY].to_str().unwrap().starts_with("max-age="));
+    assert!(res.headers()[header::STRICT_TRANSPORT_SECURITY]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
     let plain = TestApp::spawn().await;
-    assert!(!plain.client().get("/healthz").await.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
+    assert!(!plain
+        .client()
+        .get("/healthz")
+        .await
+        .headers()
+        .contains_key(header::STRICT_TRANSPORT_SECURITY));
 }

@@ -132,11 +132,18 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
     let all = lines.join("\n");
     assert!(!all.contains(PASSWORD), "a password reached the logs");
     // The verification links went to the outbox, and their tokens nowhere else.
-    let outbox: Vec<_> = std::fs::read_dir(dir.path().join("outbox")).expect("outbox").map(|e| e.unwrap().path()).collect();
+    let outbox: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+        .expect("outbox")
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(outbox.len(), 3, "one verification email per sign-up");
     for file in outbox {
         let mail = crate::smtp::decode_quoted_printable(&std::fs::read_to_string(file).unwrap());
-        let token = mail.split("token=").nth(1).and_then(|t| t.split_whitespace().next()).expect("a link with a token");
+        let token = mail
+            .split("token=")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .expect("a link with a token");
         assert!(token.len() >= 40);
         assert!(!all.contains(token), "an email token reached the logs");
     }

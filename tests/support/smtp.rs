@@ -34,7 +34,9 @@ impl Received {
     pub fn token(&self, path: &str) -> Option<String> {
         let link = self.link(path)?;
         let url = reqwest::Url::parse(&link).ok()?;
-        url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned())
+        url.query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
     }
 }
 
@@ -107,7 +109,10 @@ impl SmtpServer {
             let upper = line.to_ascii_uppercase();
             let reply: &[u8] = if upper.starts_with("EHLO") {
                 b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
-            } else if upper.starts_with("HELO") || upper.starts_with("RSET") || upper.starts_with("NOOP") {
+            } else if upper.starts_with("HELO")
+                || upper.starts_with("RSET")
+                || upper.starts_with("NOOP")
+            {
                 b"250 OK\r\n"
             } else if upper.starts_with("MAIL FROM:") {
                 from = address(&line["MAIL FROM:".len()..]);
@@ -117,7 +122,9 @@ impl SmtpServer {
                 to.push(address(&line["RCPT TO:".len()..]));
                 b"250 OK\r\n"
             } else if upper.starts_with("DATA") {
-                let _ = write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await;
+                let _ = write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await;
                 let mut data = String::new();
                 while let Ok(Some(l)) = lines.next_line().await {
                     if l == "." {
@@ -148,12 +155,20 @@ impl SmtpServer {
 }
 
 fn address(arg: &str) -> String {
-    arg.trim().trim_start_matches('<').split('>').next().unwrap_or_default().to_owned()
+    arg.trim()
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Undoes quoted-printable soft line breaks and `=XX` escapes (only if the message says so).
 pub fn decode_quoted_printable(data: &str) -> String {
-    if !data.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
+    if !data
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable")
+    {
         return data.to_owned();
     }
     let joined = data.replace("\r\n", "\n").replace("=\n", "");

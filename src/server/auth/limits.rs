@@ -19,7 +19,12 @@ pub enum Action {
 
 /// Counts one attempt of `action` from `ip` on `account` (a normalised email or a user id)
 /// against each limit that applies; the first one exceeded answers `RateLimited`.
-pub async fn check(state: &AppState, action: Action, ip: Option<&str>, account: Option<&str>) -> Result<(), AppError> {
+pub async fn check(
+    state: &AppState,
+    action: Action,
+    ip: Option<&str>,
+    account: Option<&str>,
+) -> Result<(), AppError> {
     let rl = &state.settings.rate_limits;
     if !rl.enabled {
         return Ok(());

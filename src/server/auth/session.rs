@@ -120,7 +120,10 @@ pub async fn start(
         .await
         .map_err(session_error)?;
     session
-        .insert(SESSION_SIGNED_IN_AT, OffsetDateTime::now_utc().unix_timestamp())
+        .insert(
+            SESSION_SIGNED_IN_AT,
+            OffsetDateTime::now_utc().unix_timestamp(),
+        )
         .await
         .map_err(session_error)?;
     if let Some(ua) = user_agent {
@@ -140,8 +143,14 @@ pub async fn start(
 }
 
 /// True when this session signed in no longer than `within` ago.
-pub async fn signed_in_recently(session: &Session, within: std::time::Duration) -> Result<bool, AppError> {
-    let at: Option<i64> = session.get(SESSION_SIGNED_IN_AT).await.map_err(session_error)?;
+pub async fn signed_in_recently(
+    session: &Session,
+    within: std::time::Duration,
+) -> Result<bool, AppError> {
+    let at: Option<i64> = session
+        .get(SESSION_SIGNED_IN_AT)
+        .await
+        .map_err(session_error)?;
     let now = OffsetDateTime::now_utc().unix_timestamp();
     Ok(at.is_some_and(|at| now - at <= within.as_secs() as i64))
 }

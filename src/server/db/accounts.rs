@@ -55,14 +55,17 @@ where
     }
 }
 
-
 /// The identities linked to a user: (provider, email the provider gave).
-pub async fn list_for_user(db: &Db, user_id: &str) -> Result<Vec<(Provider, Option<String>)>, AppError> {
-    let rows = sqlx::query("select provider, email from accounts where user_id = $1 order by provider")
-        .bind(user_id)
-        .fetch_all(db)
-        .await
-        .map_err(internal)?;
+pub async fn list_for_user(
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<(Provider, Option<String>)>, AppError> {
+    let rows =
+        sqlx::query("select provider, email from accounts where user_id = $1 order by provider")
+            .bind(user_id)
+            .fetch_all(db)
+            .await
+            .map_err(internal)?;
     Ok(rows
         .iter()
         .filter_map(|r| {

@@ -23,7 +23,13 @@ pub struct Event {
 
 /// Records an event. A failure to record is logged, not passed on: the audit trail must not
 /// turn a successful sign-in into an error.
-pub async fn record(db: &Db, user_id: Option<&str>, event: &str, detail: Option<&str>, origin: &Origin) {
+pub async fn record(
+    db: &Db,
+    user_id: Option<&str>,
+    event: &str,
+    detail: Option<&str>,
+    origin: &Origin,
+) {
     let result = sqlx::query(
         "insert into audit_events (id, user_id, event, detail, ip, user_agent, request_id, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",

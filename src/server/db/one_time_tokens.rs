@@ -67,7 +67,11 @@ pub struct Redeemed {
 
 /// Uses a token once: only a known, unused, unexpired token for this purpose redeems, and only
 /// one request can redeem it.
-pub async fn redeem<'e, E>(db: E, purpose: Purpose, token_hash: &str) -> Result<Option<Redeemed>, AppError>
+pub async fn redeem<'e, E>(
+    db: E,
+    purpose: Purpose,
+    token_hash: &str,
+) -> Result<Option<Redeemed>, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {

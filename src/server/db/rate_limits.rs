@@ -10,7 +10,10 @@ use crate::{domain::AppError, server::config::Limit};
 /// Counts one attempt in `bucket`. Over the limit: `RateLimited` with the seconds until the
 /// window ends.
 pub async fn hit(db: &Db, bucket: &str, limit: Limit) -> Result<(), AppError> {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64;
     let window = limit.window.as_secs().max(1) as i64;
     let window_start = now - now.rem_euclid(window);
     // One statement, atomic on both databases: a new window starts at 1, the current one counts up.
@@ -38,7 +41,14 @@ pub async fn hit(db: &Db, bucket: &str, limit: Limit) -> Result<(), AppError> {
 
 /// Forgets windows that ended long ago.
 pub async fn prune(db: &Db) -> Result<(), sqlx::Error> {
-    let day_ago = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64 - 86_400;
-    sqlx::query("delete from rate_limits where window_start < $1").bind(day_ago).execute(db).await?;
+    let day_ago = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64
+        - 86_400;
+    sqlx::query("delete from rate_limits where window_start < $1")
+        .bind(day_ago)
+        .execute(db)
+        .await?;
     Ok(())
 }

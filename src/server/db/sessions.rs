@@ -82,7 +82,11 @@ impl DbSessionStore {
     }
 
     /// Deletes every session of a user but one (after a password change on this device).
-    pub async fn delete_others_for_user(&self, user_id: &str, keep_hash: &str) -> Result<u64, sqlx::Error> {
+    pub async fn delete_others_for_user(
+        &self,
+        user_id: &str,
+        keep_hash: &str,
+    ) -> Result<u64, sqlx::Error> {
         let done = sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
             .bind(user_id)
             .bind(keep_hash)

@@ -25,12 +25,22 @@ pub fn client_ip(parts: &Parts, http: &HttpSettings) -> Option<String> {
     let value = parts.headers.get(name).and_then(|v| v.to_str().ok());
     let from_header = value.and_then(|v| {
         let candidate = if name == "x-forwarded-for" {
-            let entries: Vec<&str> = v.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
-            entries.len().checked_sub(http.trusted_proxy_hops).and_then(|i| entries.get(i)).copied()
+            let entries: Vec<&str> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .collect();
+            entries
+                .len()
+                .checked_sub(http.trusted_proxy_hops)
+                .and_then(|i| entries.get(i))
+                .copied()
         } else {
             Some(v.trim())
         };
-        candidate.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).map(|ip| ip.to_string())
+        candidate
+            .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+            .map(|ip| ip.to_string())
     });
     from_header.or(peer)
 }
@@ -58,7 +68,10 @@ pub struct ClientOrigin(pub Origin);
 impl FromRequestParts<AppState> for ClientOrigin {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientOrigin(origin_of(parts, &state.settings.http)))
     }
 }
@@ -74,7 +87,9 @@ mod tests {
             req = req.header(*k, *v);
         }
         let (mut parts, _) = req.body(()).unwrap().into_parts();
-        parts.extensions.insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        parts
+            .extensions
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
         parts
     }
 
@@ -88,8 +103,14 @@ mod tests {
     #[test]
     fn behind_one_proxy_the_rightmost_forwarded_entry_is_the_client() {
         let s = Settings::from_toml("", &[("CLIENT_IP_HEADER", "X-Forwarded-For")]).unwrap();
-        let spoofed = parts("10.0.0.2:1", &[("x-forwarded-for", "6.6.6.6, 198.51.100.7")]);
-        assert_eq!(client_ip(&spoofed, &s.http).as_deref(), Some("198.51.100.7"));
+        let spoofed = parts(
+            "10.0.0.2:1",
+            &[("x-forwarded-for", "6.6.6.6, 198.51.100.7")],
+        );
+        assert_eq!(
+            client_ip(&spoofed, &s.http).as_deref(),
+            Some("198.51.100.7")
+        );
         let garbage = parts("10.0.0.2:1", &[("x-forwarded-for", "not-an-ip")]);
         assert_eq!(client_ip(&garbage, &s.http).as_deref(), Some("10.0.0.2"));
     }

@@ -10,7 +10,8 @@ use axum::{
 };
 
 /// For responses that are not pages (JSON, files): nothing may run, load or frame them.
-const LOCKED_DOWN: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const LOCKED_DOWN: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The policy for a page whose scripts carry `nonce`: scripts only with the nonce (plus our
 /// own module files, which the nonce'd loader imports), wasm compilation, styles and images
@@ -38,7 +39,10 @@ pub fn page_policy() {
     ) else {
         return;
     };
-    let csp = page_csp(&nonce.to_string(), std::env::var_os("LEPTOS_WATCH").is_some());
+    let csp = page_csp(
+        &nonce.to_string(),
+        std::env::var_os("LEPTOS_WATCH").is_some(),
+    );
     if let Ok(value) = HeaderValue::from_str(&csp) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -51,10 +55,17 @@ pub struct SecurityHeaders {
     pub hsts: bool,
 }
 
-pub async fn middleware(State(config): State<SecurityHeaders>, req: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(config): State<SecurityHeaders>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers
         .entry(header::REFERRER_POLICY)
@@ -62,7 +73,10 @@ pub async fn middleware(State(config): State<SecurityHeaders>, req: Request, nex
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(LOCKED_DOWN));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if config.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

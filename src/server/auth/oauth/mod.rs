@@ -355,8 +355,19 @@ async fn callback(
     {
         return err.into_response();
     }
-    let event = if linking { "provider_linked" } else { "sign_in_provider" };
-    audit::record(&state.db, Some(&user.id), event, Some(provider.slug()), &origin).await;
+    let event = if linking {
+        "provider_linked"
+    } else {
+        "sign_in_provider"
+    };
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        event,
+        Some(provider.slug()),
+        &origin,
+    )
+    .await;
     tracing::info!(provider = provider.slug(), user_id = %user.id, "signed in with provider");
     (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response()
 }
