@@ -8,7 +8,7 @@ use super::{
     auth::{
         keys::TokenKey,
         limits::{self, Action},
-        password::{check_credentials, common_password_error, is_common},
+        password::{check_credentials, common_password_error, contains_context_word, context_password_error, is_common},
         session as browser_session,
     },
     db::{
@@ -80,7 +80,7 @@ pub async fn sign_up(
     limits::check(state, Action::SignUp, origin.ip.as_deref(), None).await?;
     let name = UserName::parse(name)?;
     let email = Email::parse(email)?;
-    let password = new_password(password, "password")?;
+    let password = new_password(password, "password", Some(name.as_str()), Some(email.as_str()))?;
     let password_hash = state.hasher.hash(&password).await?;
     let user = users::insert(
         &state.db,
@@ -98,10 +98,15 @@ pub async fn sign_up(
 }
 
 /// A new password that satisfies the rules and is not a common one.
-fn new_password(input: String, field: &str) -> Result<Password, AppError> {
+/// A new password that satisfies the rules, is not a common one, and is not built on the
+/// site's name or the person's own name or email.
+fn new_password(input: String, field: &str, name: Option<&str>, email: Option<&str>) -> Result<Password, AppError> {
     let password = Password::parse_new(input, field)?;
     if is_common(password.expose()) {
         return Err(common_password_error(field));
+    }
+    if contains_context_word(password.expose(), name, email) {
+        return Err(context_password_error(field));
     }
     Ok(password)
 }
@@ -240,7 +245,7 @@ pub async fn reset_password(
     token: &str,
     new: String,
 ) -> Result<(), AppError> {
-    let password = new_password(new, "new_password")?;
+    let password = new_password(new, "new_password", None, None)?;
     let hash = state.hasher.hash(&password).await?;
     let mut tx = state.db.begin().await.map_err(super::db::internal)?;
     let redeemed = one_time_tokens::redeem(
@@ -313,7 +318,7 @@ pub async fn change_password(
             }
         }
     }
-    let password = new_password(new, "new_password")?;
+    let password = new_password(new, "new_password", Some(&user.name), Some(&user.email))?;
     let hash = state.hasher.hash(&password).await?;
     users::set_password_hash(&state.db, &user.id, &hash).await?;
     end_other_sessions(state, &user.id, session).await?;
