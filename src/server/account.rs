@@ -8,7 +8,10 @@ use super::{
     auth::{
         keys::TokenKey,
         limits::{self, Action},
-        password::{check_credentials, common_password_error, contains_context_word, context_password_error, is_common},
+        password::{
+            check_credentials, common_password_error, contains_context_word,
+            context_password_error, is_common,
+        },
         session as browser_session,
     },
     db::{
@@ -80,7 +83,12 @@ pub async fn sign_up(
     limits::check(state, Action::SignUp, origin.ip.as_deref(), None).await?;
     let name = UserName::parse(name)?;
     let email = Email::parse(email)?;
-    let password = new_password(password, "password", Some(name.as_str()), Some(email.as_str()))?;
+    let password = new_password(
+        password,
+        "password",
+        Some(name.as_str()),
+        Some(email.as_str()),
+    )?;
     let password_hash = state.hasher.hash(&password).await?;
     let user = users::insert(
         &state.db,
@@ -100,7 +108,12 @@ pub async fn sign_up(
 /// A new password that satisfies the rules and is not a common one.
 /// A new password that satisfies the rules, is not a common one, and is not built on the
 /// site's name or the person's own name or email.
-fn new_password(input: String, field: &str, name: Option<&str>, email: Option<&str>) -> Result<Password, AppError> {
+fn new_password(
+    input: String,
+    field: &str,
+    name: Option<&str>,
+    email: Option<&str>,
+) -> Result<Password, AppError> {
     let password = Password::parse_new(input, field)?;
     if is_common(password.expose()) {
         return Err(common_password_error(field));

@@ -902,7 +902,13 @@ async fn passwords_built_on_the_site_or_the_person_are_refused() {
     ] {
         let (status, body) = error_of(browser.signup(name, email, password).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
-        assert!(body["message"].as_str().unwrap().contains("does not contain your name"), "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("does not contain your name"),
+            "{body}"
+        );
     }
     assert_eq!(app.count("users").await, 0);
 }
@@ -915,10 +921,15 @@ async fn password_fields_are_masked_and_open_to_password_managers() {
     let signup = browser.get("/signup").await.text().await.unwrap();
     let login = browser.get("/login").await.text().await.unwrap();
 
-    assert!(signup.contains(r#"type="password" name="password" autocomplete="new-password""#), "{signup}");
+    assert!(
+        signup.contains(r#"type="password" name="password" autocomplete="new-password""#),
+        "{signup}"
+    );
     assert!(login.contains(r#"type="password" name="password" autocomplete="current-password""#));
     for html in [&signup, &login] {
-        assert!(!html.contains("onpaste") && !html.contains("autocomplete=\"off\" type=\"password\""));
+        assert!(
+            !html.contains("onpaste") && !html.contains("autocomplete=\"off\" type=\"password\"")
+        );
     }
     assert_eq!(app.count("users").await, 0, "no default accounts exist");
 }

@@ -160,7 +160,12 @@ pub const CONTEXT_WORDS: &[&str] = &["seamless"];
 /// email's local part, or that whole local part (each at least 4 characters), ignoring case,
 /// spaces and punctuation.
 pub fn contains_context_word(password: &str, name: Option<&str>, email: Option<&str>) -> bool {
-    let squash = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect() };
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
     let password = squash(password);
     let local = email.and_then(|e| e.split('@').next());
     // Each word of the name and of the email's local part, and the local part as a whole.
@@ -240,9 +245,21 @@ mod tests {
     #[test]
     fn passwords_built_on_the_site_or_the_person_are_recognised() {
         assert!(contains_context_word("My Seamless pass", None, None));
-        assert!(contains_context_word("lovelace-2026!", Some("Ada Lovelace"), None));
-        assert!(contains_context_word("x-ada.king-x", None, Some("ada.king@example.com")));
-        assert!(!contains_context_word("violet staple orbit canyon", Some("Ada"), Some("ada@example.com")));
+        assert!(contains_context_word(
+            "lovelace-2026!",
+            Some("Ada Lovelace"),
+            None
+        ));
+        assert!(contains_context_word(
+            "x-ada.king-x",
+            None,
+            Some("ada.king@example.com")
+        ));
+        assert!(!contains_context_word(
+            "violet staple orbit canyon",
+            Some("Ada"),
+            Some("ada@example.com")
+        ));
     }
 
     #[test]
