@@ -100,7 +100,7 @@ test('pages hydrate under the Content-Security-Policy without a single violation
 });
 
 test('changing the password from the account page keeps this browser signed in', async ({ page }) => {
-  const email = uniqueEmail('change');
+  const email = uniqueEmail('pwswap');
   await signUp(page, 'Changer', email);
   await page.goto('/account');
   await hydrated(page);

@@ -179,7 +179,7 @@ pub fn contains_context_word(password: &str, name: Option<&str>, email: Option<&
         .iter()
         .map(|w| (*w).to_owned())
         .chain(words)
-        .filter(|w| w.chars().count() >= 4)
+        .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
         .any(|w| password.contains(&w))
 }
 
