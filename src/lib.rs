@@ -12,6 +12,9 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Readable panics in the browser console while developing; release builds abort on panic
+    // and leave the hook (and its formatting code) out of the bundle.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
     // Lets tests (and curious people) tell a hydrated page from server-rendered HTML alone.

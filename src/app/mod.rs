@@ -20,7 +20,7 @@ pub use account::{
 };
 pub use auth::{auth_providers, current_user, AuthProviders, CurrentUserFn, Login, Logout, Signup};
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
-pub use todos::{AddTodo, DeleteTodo, ListTodos, RenameTodo, ToggleTodo};
+pub use todos::{AddTodo, CompleteTodo, DeleteTodo, ListTodos, RenameTodo, ReopenTodo};
 
 use crate::domain::{AppError, CurrentUser};
 

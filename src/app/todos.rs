@@ -26,12 +26,16 @@ pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     crate::server::db::todos::insert(&state.db, &user.id, &title).await
 }
 
-/// Marks a task done or not done (the form says which, so a double submit is harmless).
-#[server(prefix = "/rpc", endpoint = "toggle_todo")]
-pub async fn toggle_todo(id: String, completed: bool) -> Result<Todo, AppError> {
-    let (state, user) = ssr::caller()?;
-    let id = crate::domain::parse_todo_id(&id)?;
-    crate::server::db::todos::update(&state.db, &user.id, id, None, Some(completed)).await
+/// Marks a task done. (Done and not-done are two functions, so a double submit is harmless.)
+#[server(prefix = "/rpc", endpoint = "complete_todo")]
+pub async fn complete_todo(id: String) -> Result<Todo, AppError> {
+    ssr::set_completed(&id, true).await
+}
+
+/// Marks a done task as not done.
+#[server(prefix = "/rpc", endpoint = "reopen_todo")]
+pub async fn reopen_todo(id: String) -> Result<Todo, AppError> {
+    ssr::set_completed(&id, false).await
 }
 
 /// Renames a task, then leaves edit mode (`/todos`).
@@ -66,20 +70,35 @@ mod ssr {
     pub fn caller() -> Result<(AppState, Arc<UserRecord>), AppError> {
         Ok((context::state()?, context::require_user()?))
     }
+
+    pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {
+        let (state, user) = caller()?;
+        let id = crate::domain::parse_todo_id(id)?;
+        crate::server::db::todos::update(&state.db, &user.id, id, None, Some(completed)).await
+    }
 }
+
+/// The ids of the page's shared forms. Each task's buttons submit one of them (`form=…`) with
+/// their own `name="id" value=…`, so a long list needs no form per task.
+const COMPLETE_FORM: &str = "complete-form";
+const REOPEN_FORM: &str = "reopen-form";
+const DELETE_FORM: &str = "delete-form";
+const EDIT_FORM: &str = "edit-form";
 
 #[component]
 pub fn TodosPage() -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let add = ServerAction::<AddTodo>::new();
-    let toggle = ServerAction::<ToggleTodo>::new();
+    let complete = ServerAction::<CompleteTodo>::new();
+    let reopen = ServerAction::<ReopenTodo>::new();
     let rename = ServerAction::<RenameTodo>::new();
     let delete = ServerAction::<DeleteTodo>::new();
     let todos = Resource::new(
         move || {
             (
                 add.version().get(),
-                toggle.version().get(),
+                complete.version().get(),
+                reopen.version().get(),
                 rename.version().get(),
                 delete.version().get(),
             )
@@ -96,20 +115,23 @@ pub fn TodosPage() -> impl IntoView {
     }
     let last_error = Signal::derive(move || {
         err_of(add.value().get())
-            .or_else(|| err_of(toggle.value().get()))
+            .or_else(|| err_of(complete.value().get()))
+            .or_else(|| err_of(reopen.value().get()))
             .or_else(|| err_of(rename.value().get()))
             .or_else(|| err_of(delete.value().get()))
     });
     Effect::new(move |_| {
         let pending = [
             add.pending().get(),
-            toggle.pending().get(),
+            complete.pending().get(),
+            reopen.pending().get(),
             rename.pending().get(),
             delete.pending().get(),
         ];
-        let clear: [&dyn Fn(); 4] = [
+        let clear: [&dyn Fn(); 5] = [
             &|| add.clear(),
-            &|| toggle.clear(),
+            &|| complete.clear(),
+            &|| reopen.clear(),
             &|| rename.clear(),
             &|| delete.clear(),
         ];
@@ -195,6 +217,19 @@ pub fn TodosPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <FormError error=visible_error />
+            // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
+            <ActionForm action=complete attr:id=COMPLETE_FORM attr:class="shared-form">
+                {()}
+            </ActionForm>
+            <ActionForm action=reopen attr:id=REOPEN_FORM attr:class="shared-form">
+                {()}
+            </ActionForm>
+            <ActionForm action=delete attr:id=DELETE_FORM attr:class="shared-form">
+                {()}
+            </ActionForm>
+            <Form method="GET" action="/todos" attr:id=EDIT_FORM attr:class="shared-form">
+                {()}
+            </Form>
             <Transition fallback=|| view! { <p class="muted">"Loading your tasks…"</p> }>
                 {move || {
                     todos
@@ -217,7 +252,7 @@ pub fn TodosPage() -> impl IntoView {
                                             key=|t| (t.id.clone(), t.title.clone(), t.completed)
                                             let:todo
                                         >
-                                            <TodoItem todo editing toggle rename delete />
+                                            <TodoItem todo editing rename />
                                         </For>
                                     </ul>
                                 }
@@ -239,13 +274,13 @@ pub fn TodosPage() -> impl IntoView {
     }
 }
 
+/// One task: its check button, title, and edit and delete buttons, all submitting the page's
+/// shared forms; or, while it is being edited, the rename form.
 #[component]
 fn TodoItem(
     todo: Todo,
     editing: Memo<Option<String>>,
-    toggle: ServerAction<ToggleTodo>,
     rename: ServerAction<RenameTodo>,
-    delete: ServerAction<DeleteTodo>,
 ) -> impl IntoView {
     let Todo {
         id,
@@ -266,24 +301,17 @@ fn TodoItem(
     let view_mode = {
         let (id, title) = (id.clone(), title.clone());
         move || {
-            let (id, title) = (id.clone(), title.clone());
-            let edit_id = id.clone();
+            let (edit_id, delete_id) = (id.clone(), id.clone());
             let edit_label = format!("Edit {title}");
             let delete_label = format!("Delete {title}");
             view! {
-                <span class="todo__title">{title}</span>
-                <Form method="GET" action="/todos" attr:class="todo__action">
-                    <input type="hidden" name="edit" value=edit_id />
-                    <button type="submit" class="btn btn--quiet btn--small" aria-label=edit_label>
-                        "Edit"
-                    </button>
-                </Form>
-                <ActionForm action=delete attr:class="todo__action">
-                    <input type="hidden" name="id" value=id />
-                    <button type="submit" class="btn btn--danger btn--small" aria-label=delete_label>
-                        "Delete"
-                    </button>
-                </ActionForm>
+                <span class="todo__title">{title.clone()}</span>
+                <button type="submit" form=EDIT_FORM name="edit" value=edit_id class="btn btn--quiet btn--small" aria-label=edit_label>
+                    "Edit"
+                </button>
+                <button type="submit" form=DELETE_FORM name="id" value=delete_id class="btn btn--danger btn--small" aria-label=delete_label>
+                    "Delete"
+                </button>
             }
         }
     };
@@ -294,7 +322,7 @@ fn TodoItem(
             let field = format!("edit-{id}");
             view! {
                 <ActionForm action=rename attr:class="todo__edit">
-                    <input type="hidden" name="id" value=id.clone() />
+                    <input type="hidden" name="id" value=id />
                     <label for=field.clone() class="visually-hidden">
                         "Edit task"
                     </label>
@@ -303,7 +331,7 @@ fn TodoItem(
                         node_ref=edit_input
                         type="text"
                         name="title"
-                        value=title.clone()
+                        value=title
                         maxlength=TITLE_MAX_CHARS
                         required
                         autofocus
@@ -320,21 +348,20 @@ fn TodoItem(
     };
     view! {
         <li class="todo" class:todo--done=completed>
-            <ActionForm action=toggle attr:class="todo__toggle">
-                <input type="hidden" name="id" value=id />
-                <input type="hidden" name="completed" value=(!completed).to_string() />
-                <button
-                    type="submit"
-                    role="checkbox"
-                    class="check"
-                    aria-checked=completed.to_string()
-                    aria-label=title
-                >
-                    <svg viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-                        <path d="M3.5 8.5l3 3 6-7" />
-                    </svg>
-                </button>
-            </ActionForm>
+            <button
+                type="submit"
+                form=if completed { REOPEN_FORM } else { COMPLETE_FORM }
+                name="id"
+                value=id
+                role="checkbox"
+                class="check"
+                aria-checked=completed.to_string()
+                aria-label=title
+            >
+                <svg viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+                    <path d="M3.5 8.5l3 3 6-7" />
+                </svg>
+            </button>
             <Show when=is_editing fallback=view_mode>
                 {edit_mode.clone()}
             </Show>

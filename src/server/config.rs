@@ -208,6 +208,10 @@ pub struct ApiSettings {
     pub access_ttl: Duration,
     /// Refresh token family lifetime (sign in again after it). Env `JWT_REFRESH_TTL`. Default `30d`.
     pub refresh_ttl: Duration,
+    /// Benchmarks only: `GET /api/bench/todos?user_id=…` lists a user's tasks without any
+    /// authentication, to measure what authentication costs. Env `BENCH_UNAUTH_ENDPOINT`.
+    /// Default false; refused with `APP_ENV=production`.
+    pub bench_unauth_endpoint: bool,
     /// Origins allowed to call `/api/v1` from a browser (comma-separated, never `*`).
     /// Env `CORS_ALLOWED_ORIGINS`. Default: none.
     pub cors_allowed_origins: Vec<String>,
@@ -625,6 +629,11 @@ impl Settings {
             )?,
         };
         let api = resolve_api(file.api, env)?;
+        if api.bench_unauth_endpoint && app_env == AppEnv::Production {
+            return Err(ConfigError(
+                "BENCH_UNAUTH_ENDPOINT opens an unauthenticated route for benchmarks; it is refused with APP_ENV=production".into(),
+            ));
+        }
         let auth = AuthSettings {
             hash_concurrency,
             require_verified_email: match env.var("AUTH_REQUIRE_VERIFIED_EMAIL") {
@@ -827,6 +836,10 @@ fn resolve_api(file: FileApi, env: &impl EnvSource) -> Result<ApiSettings, Confi
             pick("JWT_REFRESH_TTL", file.refresh_ttl),
             "30d",
         )?,
+        bench_unauth_endpoint: match env.var("BENCH_UNAUTH_ENDPOINT") {
+            Some(v) => parse_bool("BENCH_UNAUTH_ENDPOINT", &v)?,
+            None => false,
+        },
         cors_allowed_origins: origins
             .into_iter()
             .map(|o| o.trim_end_matches('/').to_owned())

@@ -779,3 +779,29 @@ async fn the_openapi_document_describes_the_api() {
     );
     assert!(doc["components"]["schemas"].get("Todo").is_some());
 }
+
+#[tokio::test]
+async fn the_benchmark_route_exists_only_when_asked_for_and_never_in_production() {
+    let (app, api) = api_app(&[]).await;
+    assert_eq!(
+        api.get("/api/bench/todos?user_id=x", None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    drop(app);
+
+    let bench = TestApp::spawn_with(&[("BENCH_UNAUTH_ENDPOINT", "1")]).await;
+    let api = ApiClient::new(&bench);
+    assert_eq!(
+        api.get("/api/bench/todos?user_id=x", None).await.status(),
+        StatusCode::OK
+    );
+
+    let refused = seamless::server::config::Settings::from_toml(
+        "",
+        &[("BENCH_UNAUTH_ENDPOINT", "1"), ("APP_ENV", "production")],
+    );
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("BENCH_UNAUTH_ENDPOINT"));
+}

@@ -343,14 +343,12 @@ impl TestClient {
     }
 
     pub async fn toggle_todo(&self, id: &str, completed: bool) -> Response {
-        self.rpc(
-            "toggle_todo",
-            &[
-                ("id", id),
-                ("completed", if completed { "true" } else { "false" }),
-            ],
-        )
-        .await
+        let function = if completed {
+            "complete_todo"
+        } else {
+            "reopen_todo"
+        };
+        self.rpc(function, &[("id", id)]).await
     }
 
     pub async fn rename_todo(&self, id: &str, title: &str) -> Response {

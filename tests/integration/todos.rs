@@ -208,9 +208,7 @@ async fn task_forms_work_without_javascript() {
         list[0]["id"].as_str().unwrap().to_owned()
     };
 
-    let res = browser
-        .post_form("toggle_todo", &[("id", &id), ("completed", "true")])
-        .await;
+    let res = browser.post_form("complete_todo", &[("id", &id)]).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let res = browser
         .post_form("rename_todo", &[("id", &id), ("title", "Still plain")])

@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(AppError::Unauthorized)?;
         let claims = state.keys.jwt.verify(token)?;
         Ok(Caller {
-            user_id: claims.sub,
+            user_id: claims.sub.clone(),
         })
     }
 }

@@ -47,9 +47,28 @@ pub fn router(settings: &Settings) -> Router<AppState> {
             cors::AllowedOrigins(Arc::new(settings.api.cors_allowed_origins.clone())),
             cors::middleware,
         ));
-    Router::new()
+    let router = Router::new()
         .nest("/api/v1", v1)
-        .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/jwks.json", get(jwks));
+    if settings.api.bench_unauth_endpoint {
+        tracing::warn!("BENCH_UNAUTH_ENDPOINT is on: /api/bench/todos lists any user's tasks without authentication");
+        router.route("/api/bench/todos", get(bench_todos))
+    } else {
+        router
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct BenchQuery {
+    user_id: String,
+}
+
+/// Benchmarks only: the same read as `GET /api/v1/todos`, without authentication.
+async fn bench_todos(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<BenchQuery>,
+) -> Result<Json<Vec<crate::domain::Todo>>, AppError> {
+    Ok(Json(super::db::todos::list(&state.db, &q.user_id).await?))
 }
 
 /// The public keys that verify our access tokens.

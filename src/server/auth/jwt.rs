@@ -3,7 +3,11 @@
 //! services that can only do that, HS256 with a shared secret. The accepted algorithm is
 //! fixed by configuration and never taken from the token's header.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use ed25519_dalek::SigningKey;
@@ -50,7 +54,13 @@ pub struct JwtKeys {
     issuer: String,
     audience: String,
     ttl: Duration,
+    /// Tokens verified recently, by SHA-256 of the token: a client sends the same token for up
+    /// to 15 minutes, and an Ed25519 verification costs far more than a hash and a lookup.
+    verified: RwLock<HashMap<[u8; 32], Arc<AccessClaims>>>,
 }
+
+/// Most tokens remembered at once (about 2 MB); beyond it, expired ones are dropped first.
+const VERIFIED_CACHE_MAX: usize = 10_000;
 
 /// Why the keys could not be built from the settings.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +97,7 @@ impl JwtKeys {
                     issuer,
                     audience: api.audience.clone(),
                     ttl: api.access_ttl,
+                    verified: RwLock::default(),
                 })
             }
             JwtAlgorithm::EdDsa => {
@@ -126,6 +137,7 @@ impl JwtKeys {
                     issuer,
                     audience: api.audience.clone(),
                     ttl: api.access_ttl,
+                    verified: RwLock::default(),
                 })
             }
         }
@@ -163,8 +175,43 @@ impl JwtKeys {
     }
 
     /// Checks a token: signature with the configured algorithm only, `iss`, `aud`, `exp`,
-    /// `nbf` and `iat` (with a small leeway). Anything wrong is `Unauthorized`.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, AppError> {
+    /// `nbf` and `iat` (with a small leeway). Anything wrong is `Unauthorized`. A token already
+    /// verified is recognised by its hash; only its expiry is checked again.
+    pub fn verify(&self, token: &str) -> Result<Arc<AccessClaims>, AppError> {
+        self.verify_at(token, unix_now())
+    }
+
+    fn verify_at(&self, token: &str, now: u64) -> Result<Arc<AccessClaims>, AppError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let cached = self
+            .verified
+            .read()
+            .ok()
+            .and_then(|m| m.get(&digest).cloned());
+        if let Some(claims) = cached {
+            return if now <= claims.exp + LEEWAY_SECS {
+                Ok(claims)
+            } else {
+                if let Ok(mut m) = self.verified.write() {
+                    m.remove(&digest);
+                }
+                Err(AppError::Unauthorized)
+            };
+        }
+        let claims = Arc::new(self.verify_signature(token)?);
+        if let Ok(mut m) = self.verified.write() {
+            if m.len() >= VERIFIED_CACHE_MAX {
+                m.retain(|_, c| now <= c.exp + LEEWAY_SECS);
+                if m.len() >= VERIFIED_CACHE_MAX {
+                    m.clear();
+                }
+            }
+            m.insert(digest, claims.clone());
+        }
+        Ok(claims)
+    }
+
+    fn verify_signature(&self, token: &str) -> Result<AccessClaims, AppError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::Unauthorized)?;
         if header.alg != self.algorithm {
             return Err(AppError::Unauthorized);
@@ -282,6 +329,25 @@ mod tests {
         assert!(after.verify(&token).is_ok());
         let forgotten = keys(&[("JWT_SIGNING_KEY", &new_seed)]);
         assert_eq!(forgotten.verify(&token), Err(AppError::Unauthorized));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let k = keys(&[]);
+        let token = k.issue("u", "f").unwrap();
+        let claims = k.verify(&token).unwrap();
+        assert!(k.verify(&token).is_ok(), "second time from the cache");
+        assert_eq!(
+            k.verify_at(&token, claims.exp + LEEWAY_SECS + 1),
+            Err(AppError::Unauthorized)
+        );
+        let mut forged = token.clone();
+        forged.push('x');
+        assert_eq!(
+            k.verify(&forged),
+            Err(AppError::Unauthorized),
+            "a different token is verified afresh"
+        );
     }
 
     #[test]
