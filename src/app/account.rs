@@ -141,14 +141,24 @@ pub fn AccountPage() -> impl IntoView {
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let unlink = ServerAction::<UnlinkProvider>::new();
     let delete = ServerAction::<DeleteAccount>::new();
+    // Reloaded after each change that went through. Not after a refused one: that would render
+    // the forms again and wipe what the person typed (a new password, say) under the message
+    // telling them what to correct.
+    let (updated, resent, changed, revoked, unlinked) = (
+        successes(update),
+        successes(resend),
+        successes(change),
+        successes(revoke),
+        successes(unlink),
+    );
     let overview = Resource::new(
         move || {
             (
-                update.version().get(),
-                resend.version().get(),
-                change.version().get(),
-                revoke.version().get(),
-                unlink.version().get(),
+                updated.get(),
+                resent.get(),
+                changed.get(),
+                revoked.get(),
+                unlinked.get(),
             )
         },
         |_| account_overview(),
@@ -163,7 +173,7 @@ pub fn AccountPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if matches!(overview.get(), Some(Err(AppError::Unauthorized))) {
-            session.refresh();
+            session.ended();
             navigate(
                 "/login?next=%2Faccount&reason=expired",
                 NavigateOptions {
@@ -221,6 +231,21 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// How many times `action` has succeeded on this page.
+fn successes<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    Memo::new(move |before: Option<&usize>| {
+        let before = before.copied().unwrap_or(0);
+        if succeeded(action)() {
+            before + 1
+        } else {
+            before
+        }
+    })
 }
 
 fn succeeded<S>(action: ServerAction<S>) -> impl Fn() -> bool + Copy + Send + Sync

@@ -56,6 +56,9 @@ pub struct SessionContext {
     pub logout: ServerAction<Logout>,
     /// Bumped after a sign-in or sign-up, and when a request finds the session gone.
     pub changed: RwSignal<usize>,
+    /// Set when a request found the session gone: the header drops the signed-in state at once
+    /// instead of showing it until `user` has been fetched again.
+    pub signed_out: RwSignal<bool>,
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
@@ -63,6 +66,7 @@ impl SessionContext {
     fn new() -> Self {
         let logout = ServerAction::<Logout>::new();
         let changed = RwSignal::new(0);
+        let signed_out = RwSignal::new(false);
         let user = Resource::new(
             move || (logout.version().get(), changed.get()),
             |_| current_user(),
@@ -70,12 +74,20 @@ impl SessionContext {
         SessionContext {
             logout,
             changed,
+            signed_out,
             user,
         }
     }
 
     /// Tells the header that who is signed in has changed.
     pub fn refresh(&self) {
+        self.signed_out.set(false);
+        self.changed.update(|n| *n += 1);
+    }
+
+    /// Tells the header that the session has ended (a request came back `Unauthorized`).
+    pub fn ended(&self) {
+        self.signed_out.set(true);
         self.changed.update(|n| *n += 1);
     }
 }
@@ -134,6 +146,7 @@ fn Header() -> impl IntoView {
                             .get()
                             .and_then(Result::ok)
                             .flatten()
+                            .filter(|_| !session.signed_out.get())
                             .map(|user| {
                                 view! {
                                     <nav class="account-nav" aria-label="Account">

@@ -149,7 +149,7 @@ pub fn TodosPage() -> impl IntoView {
     Effect::new(move |_| {
         let list_unauthorized = matches!(todos.get(), Some(Err(AppError::Unauthorized)));
         if list_unauthorized || last_error.get() == Some(AppError::Unauthorized) {
-            session.refresh();
+            session.ended();
             navigate(
                 "/login?next=%2Ftodos&reason=expired",
                 NavigateOptions {
@@ -219,16 +219,16 @@ pub fn TodosPage() -> impl IntoView {
             <FormError error=visible_error />
             // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
             <ActionForm action=complete attr:id=COMPLETE_FORM attr:class="shared-form">
-                {()}
+                ""
             </ActionForm>
             <ActionForm action=reopen attr:id=REOPEN_FORM attr:class="shared-form">
-                {()}
+                ""
             </ActionForm>
             <ActionForm action=delete attr:id=DELETE_FORM attr:class="shared-form">
-                {()}
+                ""
             </ActionForm>
             <Form method="GET" action="/todos" attr:id=EDIT_FORM attr:class="shared-form">
-                {()}
+                ""
             </Form>
             <Transition fallback=|| view! { <p class="muted">"Loading your tasks…"</p> }>
                 {move || {
