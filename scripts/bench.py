@@ -396,7 +396,7 @@ def budgets(run, sizes):
     checks = [
         ("GET /api/v1/todos >= 40% of /healthz throughput", res["api_list"]["rps"] / h, 0.40, f"{100 * res['api_list']['rps'] / h:.0f}%", ">="),
         ("SSR /todos >= 25% of /healthz throughput", res["ssr"]["rps"] / h, 0.25, f"{100 * res['ssr']['rps'] / h:.0f}%", ">="),
-        ("JWT verification < 20 us CPU per request (Bearer read minus unauthenticated read)", auth_us, 20.0, f"{auth_us:.1f} us", "<"),
+        ("JWT verification < 20 us CPU per request (Bearer read minus unauthenticated read)", auth_us, 20.0, f"{auth_us:.1f} us" if auth_us >= 0 else f"{auth_us:.1f} us (below the noise: about 0)", "<"),
         ("p99 of the todo list during a sign-in flood < 10 ms", res["mixed"]["p99_ms"], 10.0, f"{res['mixed']['p99_ms']:.2f} ms", "<"),
         ("peak RSS over the whole benchmark < 100 MB", run["peak_rss_mb"], 100.0, f"{run['peak_rss_mb']:.1f} MB", "<"),
         ("brotli wasm + JS for /todos < 200 KB", wasm_js_br / 1024.0, 200.0, f"{wasm_js_br / 1024.0:.1f} KB", "<"),

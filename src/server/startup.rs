@@ -46,6 +46,8 @@ pub enum StartupError {
     OAuth(#[from] oauth::OAuthSetupError),
     #[error(transparent)]
     Mail(#[from] MailSetupError),
+    #[error("cannot start the password hashing threads: {0}")]
+    Threads(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -100,7 +102,8 @@ impl Application {
         let state = AppState {
             oauth,
             leptos_options,
-            hasher: PasswordHasher::new(settings.hash_concurrency()),
+            hasher: PasswordHasher::new(settings.hash_concurrency())
+                .map_err(StartupError::Threads)?,
             keys: Arc::new(keys),
             mailer,
             settings: Arc::new(settings),
