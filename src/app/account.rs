@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 use super::{
-    ui::{field_error, FormError},
+    ui::{error_of, field_error, FormError},
     SessionContext,
 };
 use crate::domain::{
@@ -223,14 +223,6 @@ pub fn AccountPage() -> impl IntoView {
             </Transition>
         </div>
     }
-}
-
-fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
 /// How many times `action` has succeeded on this page.

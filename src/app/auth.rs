@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
-    ui::{field_error, FormError},
+    ui::{error_of, field_error, FormError},
     SessionContext,
 };
 use crate::domain::{
@@ -158,7 +158,7 @@ pub fn LoginPage() -> impl IntoView {
         let provider = q.get("provider").and_then(|p| Provider::from_slug(&p));
         Some(reason.message(provider))
     };
-    let error = Signal::derive(move || login.value().get().and_then(Result::err));
+    let error = error_of(login);
     let pending = login.pending();
     let signup_href = move || match next.get() {
         n if n.is_empty() => "/signup".to_owned(),
@@ -232,7 +232,7 @@ pub fn SignupPage() -> impl IntoView {
     let signup = ServerAction::<Signup>::new();
     refresh_on_success(session, signup);
     let next = next_param();
-    let error = Signal::derive(move || signup.value().get().and_then(Result::err));
+    let error = error_of(signup);
     let pending = signup.pending();
     let login_href = move || match next.get() {
         n if n.is_empty() => "/login".to_owned(),

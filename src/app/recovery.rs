@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::ui::{field_error, FormError};
+use super::ui::{error_of, field_error, FormError};
 use crate::domain::{AppError, EMAIL_MAX_LEN, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 
 /// Asks for a reset link. The answer is the same whether or not the address has an account.
@@ -121,7 +121,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let request = ServerAction::<RequestPasswordReset>::new();
     let query = use_query_map();
     let sent = move || query.read().get("sent").is_some();
-    let error = Signal::derive(move || request.value().get().and_then(Result::err));
+    let error = error_of(request);
     let email_invalid = field_error(error, "email");
     view! {
         <Title text="Reset your password" />
@@ -162,7 +162,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     no_referrer();
     let reset = ServerAction::<ResetPassword>::new();
     let token = token_param();
-    let error = Signal::derive(move || reset.value().get().and_then(Result::err));
+    let error = error_of(reset);
     let password_invalid = field_error(error, "new_password");
     let token_invalid = field_error(error, "token");
     view! {
@@ -202,7 +202,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     no_referrer();
     let verify = ServerAction::<VerifyEmail>::new();
     let token = token_param();
-    let error = Signal::derive(move || verify.value().get().and_then(Result::err));
+    let error = error_of(verify);
     view! {
         <Title text="Verify your email address" />
         <section class="card card--narrow auth">

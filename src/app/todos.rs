@@ -9,7 +9,10 @@ use leptos_router::{
     NavigateOptions,
 };
 
-use super::{ui::FormError, SessionContext};
+use super::{
+    ui::{error_of, FormError},
+    SessionContext,
+};
 use crate::domain::{AppError, Todo, TITLE_MAX_CHARS};
 
 /// The signed-in user's tasks, oldest first.
@@ -110,16 +113,14 @@ pub fn TodosPage() -> impl IntoView {
 
     // The error of the latest action on this page, for the alert. Starting an action clears
     // the others' results, so an old error never lingers next to a newer success.
-    fn err_of<T>(value: Option<Result<T, AppError>>) -> Option<AppError> {
-        value.and_then(Result::err)
-    }
-    let last_error = Signal::derive(move || {
-        err_of(add.value().get())
-            .or_else(|| err_of(complete.value().get()))
-            .or_else(|| err_of(reopen.value().get()))
-            .or_else(|| err_of(rename.value().get()))
-            .or_else(|| err_of(delete.value().get()))
-    });
+    let errors = [
+        error_of(add),
+        error_of(complete),
+        error_of(reopen),
+        error_of(rename),
+        error_of(delete),
+    ];
+    let last_error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     Effect::new(move |_| {
         let pending = [
             add.pending().get(),

@@ -21,6 +21,15 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// The error of an action's last run, if it failed.
+pub fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
 /// The message for one field, if the error is about that field.
 pub fn field_error(
     error: Signal<Option<AppError>>,

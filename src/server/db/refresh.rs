@@ -40,15 +40,26 @@ pub async fn create_family(
     .execute(&mut *tx)
     .await
     .map_err(internal)?;
-    sqlx::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
-        .bind(token_hash)
-        .bind(&family_id)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    insert_token(&mut tx, token_hash, &family_id, &now).await?;
     tx.commit().await.map_err(internal)?;
     Ok(family_id)
+}
+
+/// Stores a family's new, unused token.
+async fn insert_token(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    token_hash: &str,
+    family_id: &str,
+    now: &str,
+) -> Result<(), AppError> {
+    sqlx::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
+        .bind(token_hash)
+        .bind(family_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(())
 }
 
 /// Uses a refresh token once and, if it was current, stores its successor in the same
@@ -99,13 +110,7 @@ pub async fn rotate(db: &Db, token_hash: &str, successor_hash: &str) -> Result<R
         tx.commit().await.map_err(internal)?;
         return Ok(Redeemed::Reused);
     }
-    sqlx::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
-        .bind(successor_hash)
-        .bind(&family_id)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    insert_token(&mut tx, successor_hash, &family_id, &now).await?;
     sqlx::query("update refresh_families set last_used_at = $2 where id = $1")
         .bind(&family_id)
         .bind(&now)
