@@ -91,7 +91,7 @@ pub async fn sign_up(
     )?;
     let password_hash = state.hasher.hash(&password).await?;
     let user = users::insert(
-        &state.db,
+        state.db.write(),
         NewUser {
             email: &email,
             name: &name,
@@ -183,14 +183,14 @@ pub async fn verify_email(
         AppError::invalid("token", "This verification link is invalid, used or expired. Ask for a new one from your account page.")
     };
     let redeemed = one_time_tokens::redeem(
-        &state.db,
+        state.db.write(),
         Purpose::VerifyEmail,
         &state.keys.one_time.hash_token(token.as_bytes()),
     )
     .await?
     .ok_or_else(invalid)?;
     let email = redeemed.email.ok_or_else(invalid)?;
-    if !users::mark_email_verified(&state.db, &redeemed.user_id, &email).await? {
+    if !users::mark_email_verified(state.db.write(), &redeemed.user_id, &email).await? {
         return Err(invalid());
     }
     audit::record(
@@ -277,7 +277,7 @@ pub async fn reset_password(
     refresh::revoke_all_for_user(&mut *tx, &redeemed.user_id).await?;
     tx.commit().await.map_err(super::db::internal)?;
     if let Some(user) = users::find_by_id(&state.db, &redeemed.user_id).await? {
-        users::mark_email_verified(&state.db, &user.id, &user.email).await?;
+        users::mark_email_verified(state.db.write(), &user.id, &user.email).await?;
     }
     state
         .sessions
@@ -333,7 +333,7 @@ pub async fn change_password(
     }
     let password = new_password(new, "new_password", Some(&user.name), Some(&user.email))?;
     let hash = state.hasher.hash(&password).await?;
-    users::set_password_hash(&state.db, &user.id, &hash).await?;
+    users::set_password_hash(state.db.write(), &user.id, &hash).await?;
     end_other_sessions(state, &user.id, session).await?;
     let event = if user.password_hash.is_some() {
         "password_changed"
@@ -360,7 +360,7 @@ async fn end_other_sessions(
         None => state.sessions.delete_all_for_user(user_id).await,
     }
     .map_err(super::db::internal)?;
-    refresh::revoke_all_for_user(&state.db, user_id).await?;
+    refresh::revoke_all_for_user(state.db.write(), user_id).await?;
     Ok(())
 }
 
@@ -500,7 +500,7 @@ pub async fn sign_out_everywhere(
         .delete_all_for_user(&user.id)
         .await
         .map_err(super::db::internal)?;
-    refresh::revoke_all_for_user(&state.db, &user.id).await?;
+    refresh::revoke_all_for_user(state.db.write(), &user.id).await?;
     Ok(())
 }
 

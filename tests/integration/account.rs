@@ -88,7 +88,7 @@ async fn expired_verification_links_are_refused_and_a_resend_replaces_the_old_li
     );
 
     sqlx::query("update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z'")
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
     let (status, body) = error_of(browser.rpc("verify_email", &[("token", &second)]).await).await;
@@ -210,7 +210,7 @@ async fn reset_links_expire_and_a_bad_new_password_does_not_spend_the_link() {
     assert_eq!(body["field"], "new_password");
 
     sqlx::query("update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z' where purpose = 'reset_password'")
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
     let (status, body) = error_of(
@@ -342,7 +342,7 @@ async fn too_many_sign_ins_get_429_with_retry_after_until_the_window_passes() {
 
     // The window passes.
     sqlx::query("update rate_limits set window_start = window_start - 100000")
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
     assert_eq!(
@@ -670,7 +670,7 @@ async fn setting_a_first_password_needs_a_recent_sign_in() {
     // The sign-in was two hours ago.
     use sqlx::Row;
     let row = sqlx::query("select id_hash, data from sessions")
-        .fetch_one(&app.db)
+        .fetch_one(app.db.write())
         .await
         .unwrap();
     let mut data: Value = serde_json::from_str(&row.try_get::<String, _>("data").unwrap()).unwrap();
@@ -678,7 +678,7 @@ async fn setting_a_first_password_needs_a_recent_sign_in() {
     sqlx::query("update sessions set data = $1 where id_hash = $2")
         .bind(data.to_string())
         .bind(row.try_get::<String, _>("id_hash").unwrap())
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
 
@@ -795,7 +795,7 @@ async fn the_audit_trail_records_who_did_what_from_where() {
     assert!(activity.iter().all(|a| a["ip"] == "127.0.0.1"));
     use sqlx::Row;
     let rows = sqlx::query("select request_id from audit_events")
-        .fetch_all(&app.db)
+        .fetch_all(app.db.write())
         .await
         .unwrap();
     assert!(rows.iter().all(|r| r

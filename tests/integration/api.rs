@@ -444,7 +444,7 @@ async fn a_revoked_sign_in_cannot_refresh() {
     let t = api.tokens("ada@example.com").await;
 
     sqlx::query("update refresh_families set revoked_at = created_at")
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
 

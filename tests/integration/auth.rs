@@ -265,7 +265,7 @@ async fn the_database_stores_a_keyed_hash_of_the_token_never_the_token() {
     let token = cookie.trim_start_matches("seamless_session=");
 
     let rows = sqlx::query("select id_hash, data from sessions")
-        .fetch_all(&app.db)
+        .fetch_all(app.db.write())
         .await
         .unwrap();
 
@@ -376,7 +376,7 @@ async fn an_idle_session_expires_and_the_next_visit_says_so() {
     let app = TestApp::spawn().await;
     let browser = app.signed_up_client("ada@example.com").await;
     sqlx::query("update sessions set expires_at = '2000-01-01T00:00:00.000000Z'")
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
 
@@ -404,7 +404,7 @@ async fn a_session_ends_at_its_absolute_lifetime_however_busy() {
     let app = TestApp::spawn().await;
     let browser = app.signed_up_client("ada@example.com").await;
     sqlx::query("update sessions set created_at = '2000-01-01T00:00:00.000000Z'")
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
 
@@ -423,7 +423,7 @@ async fn activity_pushes_the_idle_expiry_forward() {
         seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     sqlx::query("update sessions set expires_at = $1")
         .bind(&soon)
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
 
@@ -431,7 +431,7 @@ async fn activity_pushes_the_idle_expiry_forward() {
 
     assert_eq!(res.status(), StatusCode::OK);
     let row = sqlx::query("select expires_at from sessions")
-        .fetch_one(&app.db)
+        .fetch_one(app.db.write())
         .await
         .unwrap();
     let expires_at: String = row.try_get("expires_at").unwrap();

@@ -217,7 +217,7 @@ impl TestApp {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from {table}"
         )))
-        .fetch_one(&self.db)
+        .fetch_one(self.db.write())
         .await
         .expect("count")
         .try_get::<i64, _>("n")
@@ -227,7 +227,7 @@ impl TestApp {
     pub async fn session_count(&self) -> i64 {
         use sqlx::Row;
         sqlx::query("select count(*) as n from sessions")
-            .fetch_one(&self.db)
+            .fetch_one(self.db.write())
             .await
             .expect("count sessions")
             .try_get::<i64, _>("n")

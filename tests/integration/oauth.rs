@@ -127,7 +127,7 @@ async fn a_verified_email_links_to_an_existing_user_whose_email_is_verified() {
     let (app, standin) = app_with_providers().await;
     let ada = app.signed_up_client("octocat@example.com").await;
     sqlx::query("update users set email_verified_at = created_at")
-        .execute(&app.db)
+        .execute(app.db.write())
         .await
         .unwrap();
     let id = me(&ada).await["id"].clone();

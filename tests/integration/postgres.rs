@@ -47,12 +47,17 @@ async fn start_up_fails_with_a_clear_message_when_the_database_is_unreachable() 
 async fn runaway_statements_are_stopped_by_the_statement_timeout() {
     let app = TestApp::spawn_postgres(&[("DATABASE_STATEMENT_TIMEOUT", "200ms")]).await;
 
-    let result = sqlx::query("select pg_sleep(2)").execute(&app.db).await;
+    let result = sqlx::query("select pg_sleep(2)")
+        .execute(app.db.write())
+        .await;
 
     let err = result.expect_err("cancelled");
     assert!(err.to_string().contains("statement timeout"), "{err}");
     assert!(
-        sqlx::query("select 1").execute(&app.db).await.is_ok(),
+        sqlx::query("select 1")
+            .execute(app.db.write())
+            .await
+            .is_ok(),
         "the pool still works"
     );
 }

@@ -15,7 +15,7 @@ pub async fn find_user_id(
         sqlx::query("select user_id from accounts where provider = $1 and provider_user_id = $2")
             .bind(provider.slug())
             .bind(subject)
-            .fetch_optional(db)
+            .fetch_optional(db.read())
             .await
             .map_err(internal)?;
     row.map(|r| r.try_get("user_id").map_err(internal))
@@ -63,7 +63,7 @@ pub async fn list_for_user(
     let rows =
         sqlx::query("select provider, email from accounts where user_id = $1 order by provider")
             .bind(user_id)
-            .fetch_all(db)
+            .fetch_all(db.read())
             .await
             .map_err(internal)?;
     Ok(rows
@@ -80,7 +80,7 @@ pub async fn unlink(db: &Db, user_id: &str, provider: Provider) -> Result<bool, 
     let done = sqlx::query("delete from accounts where user_id = $1 and provider = $2")
         .bind(user_id)
         .bind(provider.slug())
-        .execute(db)
+        .execute(db.write())
         .await
         .map_err(internal)?;
     Ok(done.rows_affected() == 1)

@@ -42,7 +42,7 @@ pub async fn record(
     .bind(origin.user_agent.as_deref().map(|ua| ua.chars().take(512).collect::<String>()))
     .bind(origin.request_id.as_deref())
     .bind(now())
-    .execute(db)
+    .execute(db.write())
     .await;
     if let Err(err) = result {
         tracing::error!(error = %err, event, "could not record an audit event");
@@ -57,7 +57,7 @@ pub async fn recent(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Event>, Ap
     )
     .bind(user_id)
     .bind(limit)
-    .fetch_all(db)
+    .fetch_all(db.read())
     .await
     .map_err(internal)?;
     rows.iter()

@@ -26,7 +26,7 @@ pub async fn hit(db: &Db, bucket: &str, limit: Limit) -> Result<(), AppError> {
     )
     .bind(bucket)
     .bind(window_start)
-    .fetch_one(db)
+    .fetch_one(db.write())
     .await
     .map_err(internal)?;
     let hits: i64 = row.try_get("hits").map_err(internal)?;
@@ -48,7 +48,7 @@ pub async fn prune(db: &Db) -> Result<(), sqlx::Error> {
         - 86_400;
     sqlx::query("delete from rate_limits where window_start < $1")
         .bind(day_ago)
-        .execute(db)
+        .execute(db.write())
         .await?;
     Ok(())
 }

@@ -130,7 +130,7 @@ pub async fn revoke_by_token(db: &Db, token_hash: &str) -> Result<(), AppError> 
     )
     .bind(token_hash)
     .bind(now())
-    .execute(db)
+    .execute(db.write())
     .await
     .map_err(internal)?;
     Ok(())
@@ -142,7 +142,7 @@ pub async fn revoke_family(db: &Db, user_id: &str, family_id: &str) -> Result<bo
         .bind(family_id)
         .bind(user_id)
         .bind(now())
-        .execute(db)
+        .execute(db.write())
         .await
         .map_err(internal)?;
     Ok(done.rows_affected() == 1)
@@ -181,7 +181,7 @@ pub async fn list_active_for_user(db: &Db, user_id: &str) -> Result<Vec<FamilyRo
     )
     .bind(user_id)
     .bind(now())
-    .fetch_all(db)
+    .fetch_all(db.read())
     .await
     .map_err(internal)?;
     rows.iter()

@@ -56,7 +56,7 @@ impl DbSessionStore {
         .bind(user_id)
         .bind(now())
         .bind(self.absolute_cutoff())
-        .fetch_all(&self.db)
+        .fetch_all(self.db.read())
         .await?;
         rows.iter()
             .map(|r| {
@@ -76,7 +76,7 @@ impl DbSessionStore {
         let done = sqlx::query("delete from sessions where id_hash = $1 and user_id = $2")
             .bind(id_hash)
             .bind(user_id)
-            .execute(&self.db)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -90,7 +90,7 @@ impl DbSessionStore {
         let done = sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
             .bind(user_id)
             .bind(keep_hash)
-            .execute(&self.db)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected())
     }
@@ -99,7 +99,7 @@ impl DbSessionStore {
     pub async fn delete_all_for_user(&self, user_id: &str) -> Result<u64, sqlx::Error> {
         let done = sqlx::query("delete from sessions where user_id = $1")
             .bind(user_id)
-            .execute(&self.db)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected())
     }
@@ -148,7 +148,7 @@ impl SessionStore for DbSessionStore {
             .bind(timestamp(record.expiry_date))
             .bind(text(record, SESSION_USER_AGENT))
             .bind(text(record, SESSION_IP))
-            .execute(&self.db)
+            .execute(self.db.write())
             .await
             .map_err(backend)?;
             if done.rows_affected() == 1 {
@@ -174,7 +174,7 @@ impl SessionStore for DbSessionStore {
         .bind(timestamp(record.expiry_date))
         .bind(text(record, SESSION_USER_AGENT))
         .bind(text(record, SESSION_IP))
-        .execute(&self.db)
+        .execute(self.db.write())
         .await
         .map_err(backend)?;
         Ok(())
@@ -188,7 +188,7 @@ impl SessionStore for DbSessionStore {
         .bind(self.hash(id))
         .bind(now())
         .bind(self.absolute_cutoff())
-        .fetch_optional(&self.db)
+        .fetch_optional(self.db.read())
         .await
         .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
@@ -206,7 +206,7 @@ impl SessionStore for DbSessionStore {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         sqlx::query("delete from sessions where id_hash = $1")
             .bind(self.hash(id))
-            .execute(&self.db)
+            .execute(self.db.write())
             .await
             .map_err(backend)?;
         Ok(())
@@ -219,7 +219,7 @@ impl ExpiredDeletion for DbSessionStore {
         sqlx::query("delete from sessions where expires_at <= $1 or created_at <= $2")
             .bind(now())
             .bind(self.absolute_cutoff())
-            .execute(&self.db)
+            .execute(self.db.write())
             .await
             .map_err(backend)?;
         Ok(())

@@ -29,7 +29,7 @@ pub async fn list(db: &Db, user_id: &str) -> Result<Vec<Todo>, AppError> {
          where user_id = $1 order by id",
     )
     .bind(user_id)
-    .fetch_all(db)
+    .fetch_all(db.read())
     .await
     .map_err(internal)?;
     rows.iter().map(|r| from_row(r).map_err(internal)).collect()
@@ -42,7 +42,7 @@ pub async fn get(db: &Db, user_id: &str, id: &str) -> Result<Todo, AppError> {
     )
     .bind(id)
     .bind(user_id)
-    .fetch_optional(db)
+    .fetch_optional(db.read())
     .await
     .map_err(internal)?;
     one(row)
@@ -64,7 +64,7 @@ pub async fn insert(db: &Db, user_id: &str, title: &TodoTitle) -> Result<Todo, A
     .bind(user_id)
     .bind(&todo.title)
     .bind(&todo.created_at)
-    .execute(db)
+    .execute(db.write())
     .await
     .map_err(internal)?;
     Ok(Todo {
@@ -99,7 +99,7 @@ pub async fn update(
     .bind(title.map(TodoTitle::as_str))
     .bind(completed_flag)
     .bind(&now)
-    .fetch_optional(db)
+    .fetch_optional(db.write())
     .await
     .map_err(internal)?;
     one(row)
@@ -109,7 +109,7 @@ pub async fn delete(db: &Db, user_id: &str, id: &str) -> Result<(), AppError> {
     let done = sqlx::query("delete from todos where id = $1 and user_id = $2")
         .bind(id)
         .bind(user_id)
-        .execute(db)
+        .execute(db.write())
         .await
         .map_err(internal)?;
     if done.rows_affected() == 0 {

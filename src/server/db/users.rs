@@ -120,7 +120,7 @@ async fn fetch_one_user(
 ) -> Result<Option<UserRecord>, AppError> {
     sqlx::query(sql)
         .bind(key)
-        .fetch_optional(db)
+        .fetch_optional(db.read())
         .await
         .map_err(internal)?
         .map(|row| UserRecord::from_row(&row).map_err(internal))
@@ -132,7 +132,7 @@ pub async fn set_name(db: &Db, id: &str, name: &UserName) -> Result<(), AppError
         .bind(id)
         .bind(name.as_str())
         .bind(now())
-        .execute(db)
+        .execute(db.write())
         .await
         .map_err(internal)?;
     Ok(())
@@ -176,7 +176,7 @@ where
 pub async fn delete(db: &Db, id: &str) -> Result<(), AppError> {
     sqlx::query("delete from users where id = $1")
         .bind(id)
-        .execute(db)
+        .execute(db.write())
         .await
         .map_err(internal)?;
     Ok(())

@@ -422,7 +422,7 @@ async fn resolve(db: &Db, identity: &Identity) -> Result<UserRecord, Refusal> {
             return Err(Refusal::SignIn(ProviderSignInError::LinkRequired));
         }
         accounts::link(
-            db,
+            db.write(),
             identity.provider,
             &identity.subject,
             &existing.id,
@@ -474,7 +474,7 @@ async fn link_to_current(
         ))),
         None => {
             accounts::link(
-                db,
+                db.write(),
                 identity.provider,
                 &identity.subject,
                 &current.id,
