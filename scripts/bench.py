@@ -43,6 +43,26 @@ def cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000.0 / TICKS
 
 
+def thread_switches(pid: int) -> dict:
+    """Voluntary context switches of each of the process's threads, by thread id: how often
+    each went to sleep waiting for something (another thread, the network, the disk)."""
+    counts = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    counts[(pid, task.name)] = int(line.split()[1])
+        except OSError:
+            pass
+    return counts
+
+
+def switches_between(before: dict, after: dict) -> int:
+    """Switches made between two readings by the threads alive at the second (a thread that
+    exited in between takes its count with it, so this can undercount, never go negative)."""
+    return sum(n - before.get(tid, 0) for tid, n in after.items())
+
+
 def peak_rss_mb(pids) -> float:
     total = 0
     for pid in pids:
@@ -156,11 +176,14 @@ def wrk(url, duration, connections, script=None, headers=None):
 
 def run_case(server_pids, case, duration, connections):
     before = sum(cpu_ms(p) for p in server_pids)
+    switches_before = {k: v for p in server_pids for k, v in thread_switches(p).items()}
     r = wrk(case["url"], duration, case.get("connections", connections), case.get("script"), case.get("headers"))
     after = sum(cpu_ms(p) for p in server_pids)
+    switches_after = {k: v for p in server_pids for k, v in thread_switches(p).items()}
     expected = case.get("expect", "2xx")
     r["errors"] = r["socket_errors"] + (r["non_2xx"] if expected == "2xx" else r["requests"] - r["non_2xx"])
     r["cpu_ms_per_req"] = (after - before) / r["requests"] if r["requests"] else float("nan")
+    r["switches_per_req"] = switches_between(switches_before, switches_after) / r["requests"] if r["requests"] else float("nan")
     return r
 
 
@@ -258,20 +281,20 @@ def mixed_case(server, users, duration, flood_connections, sign_in_path, sign_in
     return reader
 
 
-def bundle_sizes(html_bytes):
-    hashes = {}
-    hash_file = ROOT / "target" / "release" / "hash.txt"
-    for line in hash_file.read_text().splitlines():
-        k, _, v = line.partition(":")
-        hashes[k.strip()] = v.strip()
+def bundle_sizes(html):
+    """The wasm and JS the /todos page loads: every /pkg/ file its HTML references (the main
+    bundle, and with `--split` the page's own wasm chunks and the loader that fetches them),
+    raw and as the precompressed .br files the server sends."""
     pkg = ROOT / "target" / "site" / "pkg"
-    out = {}
-    for kind, ext in (("wasm", "wasm"), ("js", "js")):
-        f = pkg / f"seamless.{hashes[kind]}.{ext}"
-        br = pkg / (f.name + ".br")
-        out[f"{kind}_raw"] = f.stat().st_size
-        out[f"{kind}_br"] = br.stat().st_size if br.exists() else None
-    out["html_todos_50"] = html_bytes
+    names = sorted(set(re.findall(r'/pkg/([A-Za-z0-9_.\-]+\.(?:wasm|js))\b', html.decode())))
+    out = {"wasm_raw": 0, "wasm_br": 0, "js_raw": 0, "js_br": 0, "files": names}
+    for name in names:
+        kind = "wasm" if name.endswith(".wasm") else "js"
+        f = pkg / name
+        br = pkg / (name + ".br")
+        out[f"{kind}_raw"] += f.stat().st_size
+        out[f"{kind}_br"] += br.stat().st_size if br.exists() else f.stat().st_size
+    out["html_todos_50"] = len(html)
     return out
 
 
@@ -282,9 +305,9 @@ def fmt(v, digits=1):
 
 
 def table(rows, title):
-    lines = [f"### {title}", "", "| case | req/s | p50 ms | p99 ms | errors | server CPU ms/req |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [f"### {title}", "", "| case | req/s | p50 ms | p99 ms | errors | server CPU ms/req | thread switches/req |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name, r in rows:
-        lines.append(f"| {name} | {fmt(r['rps'], 0)} | {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {int(r['errors'])} | {fmt(r['cpu_ms_per_req'], 3)} |")
+        lines.append(f"| {name} | {fmt(r['rps'], 0)} | {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {int(r['errors'])} | {fmt(r['cpu_ms_per_req'], 3)} | {fmt(r.get('switches_per_req'), 2)} |")
     return "\n".join(lines)
 
 
@@ -315,7 +338,7 @@ def bench_seamless(args, extra_env=None, label="Seamless"):
             "results": results,
             "startup_ready_s": server.ready_s,
             "peak_rss_mb": peak_rss_mb(server.pids()),
-            "html_todos_bytes": len(html),
+            "html_todos": html,
         }
     finally:
         server.stop()
@@ -426,13 +449,15 @@ def main():
 
     print(f"Seamless benchmark: {args.rounds} rounds x {args.duration} s per case, {args.connections} connections, loopback, {os.cpu_count()} cores", file=sys.stderr)
     run = bench_seamless(args)
-    sizes = bundle_sizes(run["html_todos_bytes"])
+    sizes = bundle_sizes(run.pop("html_todos"))
     checks = budgets(run, sizes)
     report = {"settings": vars(args), "cores": os.cpu_count(), "seamless": run, "sizes": sizes, "budgets": checks}
 
     md = [table([(r["name"], r) for r in run["results"].values()], "Seamless (release build, SQLite)"), ""]
     md.append(f"Start to `/readyz` 200: {run['startup_ready_s'] * 1000:.0f} ms. Peak RSS: {run['peak_rss_mb']:.1f} MB. "
               f"Flood throughput during the mixed case: {run['results']['mixed']['flood_rps']:.1f} sign-ins/s.")
+    md.append("")
+    md.append(f"The wasm and JS files `/todos` loads (from its HTML): {', '.join(sizes['files'])}.")
     md.append("")
     md.append("| size | raw | brotli |\n|---|---:|---:|")
     md.append(f"| wasm | {sizes['wasm_raw'] / 1024:.1f} KB | {(sizes['wasm_br'] or 0) / 1024:.1f} KB |")

@@ -36,7 +36,6 @@ use crate::domain::AppError;
 pub struct Db {
     read: AnyPool,
     write: AnyPool,
-    backend: Backend,
 }
 
 impl Db {
@@ -54,10 +53,6 @@ impl Db {
     /// itself: on SQLite, waiting for the write pool while holding it would wait forever.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         self.write.begin().await
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// Closes every connection (shutdown; tests that take the database away).
@@ -137,11 +132,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         Backend::Sqlite => open_pool(settings, &url, &redacted, 1).await?,
         Backend::Postgres => read.clone(),
     };
-    Ok(Db {
-        read,
-        write,
-        backend,
-    })
+    Ok(Db { read, write })
 }
 
 /// Opens a pool of at most `max_connections`, with the per-connection settings.
