@@ -255,6 +255,9 @@ def seamless_cases(server, users, duration):
     return [
         {"name": "GET /healthz", "key": "healthz", "url": server.base + "/healthz"},
         {"name": "GET /todos (SSR page, session cookie)", "key": "ssr", "url": server.base + "/todos", "headers": {"Cookie": r["cookie"]}},
+        # The same page for a person with no tasks (the writer, before the write case adds some):
+        # what a page costs apart from its rows.
+        {"name": "GET /todos (SSR page, no tasks)", "key": "ssr_empty", "url": server.base + "/todos", "headers": {"Cookie": w["cookie"]}},
         {"name": "POST /rpc/list_todos (server function)", "key": "rpc", "url": server.base + "/rpc/list_todos",
          "script": lua_script("POST", "", {"Cookie": r["cookie"], "Origin": server.base, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"})},
         {"name": "GET /api/v1/todos (Bearer)", "key": "api_list", "url": server.base + "/api/v1/todos", "headers": bearer},
