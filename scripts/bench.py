@@ -43,17 +43,18 @@ def cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000.0 / TICKS
 
 
-def thread_switches(pid: int) -> dict:
-    """Voluntary context switches of each of the process's threads, by thread id: how often
-    each went to sleep waiting for something (another thread, the network, the disk)."""
+def thread_switches(pids) -> dict:
+    """Voluntary context switches of each thread of the processes, by (pid, thread id): how
+    often each went to sleep waiting for something (another thread, the network, the disk)."""
     counts = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            for line in (task / "status").read_text().splitlines():
-                if line.startswith("voluntary_ctxt_switches:"):
-                    counts[(pid, task.name)] = int(line.split()[1])
-        except OSError:
-            pass
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                for line in (task / "status").read_text().splitlines():
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        counts[(pid, task.name)] = int(line.split()[1])
+            except OSError:
+                pass
     return counts
 
 
@@ -176,10 +177,10 @@ def wrk(url, duration, connections, script=None, headers=None):
 
 def run_case(server_pids, case, duration, connections):
     before = sum(cpu_ms(p) for p in server_pids)
-    switches_before = {k: v for p in server_pids for k, v in thread_switches(p).items()}
+    switches_before = thread_switches(server_pids)
     r = wrk(case["url"], duration, case.get("connections", connections), case.get("script"), case.get("headers"))
     after = sum(cpu_ms(p) for p in server_pids)
-    switches_after = {k: v for p in server_pids for k, v in thread_switches(p).items()}
+    switches_after = thread_switches(server_pids)
     expected = case.get("expect", "2xx")
     r["errors"] = r["socket_errors"] + (r["non_2xx"] if expected == "2xx" else r["requests"] - r["non_2xx"])
     r["cpu_ms_per_req"] = (after - before) / r["requests"] if r["requests"] else float("nan")
