@@ -70,6 +70,7 @@ export default defineConfig({
         // Every test signs up from 127.0.0.1 within minutes: more than a person would.
         RATE_LIMIT_SIGN_UP_IP: '500/1h',
         RATE_LIMIT_SIGN_IN_IP: '500/15m',
+        RATE_LIMIT_PROVIDER_START_IP: '500/15m',
         GITHUB_CLIENT_ID: 'seamless-test-client',
         GITHUB_CLIENT_SECRET: 'stand-in-client-secret',
         GITHUB_BASE_URL: standin,

@@ -1,34 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { hydrated, PASSWORD, signIn, signUp, uniqueEmail } from './helpers';
-
-/** The newest email to `to` in the app's outbox (no SMTP_URL: messages are .eml files). */
-function newestMailTo(to: string): string | undefined {
-  const dir = join(process.env.E2E_DATA_DIR!, 'outbox');
-  const files = readdirSync(dir)
-    .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  for (const file of files) {
-    const raw = readFileSync(file, 'utf8');
-    if (raw.includes(`To: ${to}`)) {
-      // Quoted-printable: join soft line breaks, decode "=3D".
-      return raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-    }
-  }
-  return undefined;
-}
-
-async function linkFromMail(to: string, path: string): Promise<string> {
-  let link: string | undefined;
-  await expect
-    .poll(() => {
-      link = newestMailTo(to)?.match(new RegExp(`https?://\\S+${path}\\?token=[\\w-]+`))?.[0];
-      return link;
-    })
-    .toBeTruthy();
-  return new URL(link!).pathname + new URL(link!).search;
-}
+import { hydrated, linkFromMail, PASSWORD, signIn, signUp, uniqueEmail } from './helpers';
 
 test('forgot password: the emailed link sets a new password that then signs in', async ({ page }) => {
   const email = uniqueEmail('reset');
@@ -114,4 +85,24 @@ test('changing the password from the account page keeps this browser signed in',
   await expect(page.getByRole('status')).toContainText('Your password is changed');
   await page.goto('/todos');
   await expect(page).toHaveURL(/\/todos$/);
+});
+
+test('providers can be linked from the account page only once the email is verified', async ({ page }) => {
+  const email = uniqueEmail('link');
+  await signUp(page, 'Link Later', email);
+  await page.goto('/account');
+  await hydrated(page);
+  const methods = page.getByRole('region', { name: 'Sign-in methods' });
+  await expect(methods).toContainText('Verify your email address to link GitHub or Google');
+  await expect(methods.getByRole('button', { name: 'Resend', exact: true })).toBeVisible();
+  await expect(methods.getByRole('link', { name: 'Link GitHub' })).toHaveCount(0);
+
+  await methods.getByRole('button', { name: 'Resend', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('We sent you a new verification link.');
+  await page.goto(await linkFromMail(email, '/verify-email'));
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Verify email' }).click();
+  await expect(page).toHaveURL(/\/account\?verified=1$/);
+  await expect(methods.getByRole('link', { name: 'Link GitHub' })).toBeVisible();
+  await expect(methods.getByRole('button', { name: 'Resend', exact: true })).toHaveCount(0);
 });

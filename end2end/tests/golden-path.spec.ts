@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addTask, hydrated, PASSWORD, signIn, signUp, uniqueEmail } from './helpers';
+import { addTask, hydrated, newestMailTo, PASSWORD, signIn, signUp, uniqueEmail } from './helpers';
 
 test('sign up, manage tasks, sign out and back in: the remaining tasks are there', async ({ page }) => {
   const email = uniqueEmail('golden');
@@ -76,7 +76,7 @@ test('a session that ends while the page is open leads to sign-in with a message
   await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
 });
 
-test('signing up with a taken email explains what to do', async ({ page, browser }) => {
+test('signing up with a taken email tells only the owner, by mail', async ({ page, browser }) => {
   const email = uniqueEmail('taken');
   await signUp(page, 'First', email);
 
@@ -85,8 +85,16 @@ test('signing up with a taken email explains what to do', async ({ page, browser
   await hydrated(other);
   await other.getByRole('textbox', { name: 'Name' }).fill('Second');
   await other.getByRole('textbox', { name: 'Email' }).fill(email);
-  await other.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await other.getByLabel('Password', { exact: true }).fill('another fine phrase');
   await other.getByRole('button', { name: 'Create account' }).click();
-  await expect(other.getByRole('alert')).toContainText('already exists');
+
+  // The page says nothing about the address; the second browser is simply not signed in.
+  await expect(other).toHaveURL(/\/login/);
+  await expect(other.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+  await expect(other.getByText('already exists')).toHaveCount(0);
+  await expect.poll(() => newestMailTo(email) ?? '').toContain('Someone tried to create a Seamless account');
   await other.close();
+  // The owner's account is as it was.
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 });

@@ -1,4 +1,6 @@
 import { expect, type Page } from '@playwright/test';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const PASSWORD = 'violet staple orbit canyon';
 
@@ -35,4 +37,31 @@ export async function addTask(page: Page, title: string): Promise<void> {
   await page.getByRole('textbox', { name: 'New task' }).fill(title);
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(page.getByRole('checkbox', { name: title, exact: true })).toBeVisible();
+}
+
+/** The newest email to `to` in the app's outbox (no SMTP_URL: messages are .eml files). */
+export function newestMailTo(to: string): string | undefined {
+  const dir = join(process.env.E2E_DATA_DIR!, 'outbox');
+  const files = readdirSync(dir)
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const file of files) {
+    const raw = readFileSync(file, 'utf8');
+    if (raw.includes(`To: ${to}`)) {
+      // Quoted-printable: join soft line breaks, decode "=3D".
+      return raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    }
+  }
+  return undefined;
+}
+
+export async function linkFromMail(to: string, path: string): Promise<string> {
+  let link: string | undefined;
+  await expect
+    .poll(() => {
+      link = newestMailTo(to)?.match(new RegExp(`https?://\\S+${path}\\?token=[\\w-]+`))?.[0];
+      return link;
+    })
+    .toBeTruthy();
+  return new URL(link!).pathname + new URL(link!).search;
 }

@@ -14,8 +14,8 @@ use super::{
     SessionContext,
 };
 use crate::domain::{
-    AccountOverview, ActiveSession, AppError, SessionKind, NAME_MAX_CHARS, PASSWORD_MAX_CHARS,
-    PASSWORD_MIN_CHARS,
+    AccountOverview, ActiveSession, AppError, Provider, ProviderSignInError, SessionKind,
+    NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
 
 #[server(name = AccountOverviewFn, prefix = "/rpc", endpoint = "account_overview")]
@@ -43,17 +43,20 @@ pub async fn change_password(
     current_password: Option<String>,
     new_password: String,
 ) -> Result<(), AppError> {
+    use crate::server::context;
     let (state, user) = ssr::caller()?;
-    let session = crate::server::context::session()?;
-    crate::server::account::change_password(
+    let session = context::session()?;
+    let changed = crate::server::account::change_password(
         &state,
-        &crate::server::context::origin()?,
+        &context::origin()?,
         &user,
         &session,
         current_password.filter(|p| !p.is_empty()),
         new_password,
     )
-    .await
+    .await?;
+    // The change voided this browser's device cookie with the others: renew it.
+    context::remember_device(&context::known_devices()?, &changed)
 }
 
 /// Ends one session. Ending this browser's own session signs it out.
@@ -185,6 +188,13 @@ pub fn AccountPage() -> impl IntoView {
     });
     let query = use_query_map();
     let verified_now = move || query.read().get("verified").is_some();
+    // A provider link that did not go through comes back here with a known code.
+    let link_error = move || {
+        let q = query.read();
+        let reason = ProviderSignInError::from_code(&q.get("error")?)?;
+        let provider = q.get("provider").and_then(|p| Provider::from_slug(&p));
+        Some(reason.message(provider))
+    };
 
     view! {
         <Title text="Your account" />
@@ -193,6 +203,7 @@ pub fn AccountPage() -> impl IntoView {
             <Show when=verified_now>
                 <p role="status" class="alert alert--info">"Your email address is verified. Thank you."</p>
             </Show>
+            {move || link_error().map(|message| view! { <p role="alert" class="alert alert--error">{message}</p> })}
             <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
                 {move || {
                     overview
@@ -201,7 +212,7 @@ pub fn AccountPage() -> impl IntoView {
                             Ok(account) => {
                                 view! {
                                     <Profile account=account.clone() update resend />
-                                    <SignInMethods account=account.clone() unlink />
+                                    <SignInMethods account=account.clone() unlink resend />
                                     <PasswordForm has_password=account.has_password change />
                                     <Sessions sessions=account.sessions.clone() revoke everywhere />
                                     <RecentActivity account=account.clone() />
@@ -303,8 +314,13 @@ fn Profile(
 }
 
 #[component]
-fn SignInMethods(account: AccountOverview, unlink: ServerAction<UnlinkProvider>) -> impl IntoView {
+fn SignInMethods(
+    account: AccountOverview,
+    unlink: ServerAction<UnlinkProvider>,
+    resend: ServerAction<ResendVerification>,
+) -> impl IntoView {
     let error = error_of(unlink);
+    let verified = account.email_verified;
     let rows = account
         .providers
         .iter()
@@ -324,13 +340,16 @@ fn SignInMethods(account: AccountOverview, unlink: ServerAction<UnlinkProvider>)
                     </ActionForm>
                 }
                     .into_any()
-            } else {
+            } else if verified {
                 view! {
                     <a href=format!("/auth/{}?next=%2Faccount", provider.slug()) rel="external" class="btn btn--secondary btn--small">
                         {format!("Link {label}")}
                     </a>
                 }
                     .into_any()
+            } else {
+                // Until the address is proven, the account may be someone else's: no links.
+                view! { <span class="muted row__note">"After you verify your email"</span> }.into_any()
             };
             view! {
                 <li class="row">
@@ -348,6 +367,14 @@ fn SignInMethods(account: AccountOverview, unlink: ServerAction<UnlinkProvider>)
         <section class="card account__section" aria-labelledby="methods-title">
             <h2 id="methods-title">"Sign-in methods"</h2>
             <FormError error />
+            {(!verified && !account.providers.iter().all(|p| p.linked)).then(|| view! {
+                <div class="notice">
+                    <p>"Verify your email address to link GitHub or Google: open the link we sent you."</p>
+                    <ActionForm action=resend attr:class="inline-form">
+                        <button type="submit" class="btn btn--secondary btn--small">"Resend"</button>
+                    </ActionForm>
+                </div>
+            })}
             <ul class="rows">
                 <li class="row">
                     <span class="row__main">

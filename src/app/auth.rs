@@ -9,8 +9,8 @@ use super::{
     SessionContext,
 };
 use crate::domain::{
-    AppError, CurrentUser, Provider, ProviderSignInError, EMAIL_MAX_LEN, NAME_MAX_CHARS,
-    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+    AppError, CurrentUser, PendingLink, Provider, ProviderSignInError, EMAIL_MAX_LEN,
+    NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
 
 /// The signed-in user, or `None`.
@@ -31,7 +31,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     ssr::login(email, password, next).await
 }
 
-/// Creates an account, signs it in, and goes to `next` or `/todos`.
+/// Creates an account, signs it in, and goes to `next` or `/todos`. An address that has an
+/// account already gets the same answer (without a session); its owner is told by mail.
 #[server(prefix = "/rpc", endpoint = "signup")]
 pub async fn signup(
     name: String,
@@ -40,6 +41,22 @@ pub async fn signup(
     next: Option<String>,
 ) -> Result<(), AppError> {
     ssr::signup(name, email, password, next).await
+}
+
+/// The provider sign-in waiting in this browser for an existing account's password.
+#[server(name = PendingLinkFn, prefix = "/rpc", endpoint = "pending_link")]
+pub async fn pending_link() -> Result<Option<PendingLink>, AppError> {
+    use crate::server::{auth::oauth, context};
+    let state = context::state()?;
+    Ok(oauth::pending_link(&state, &context::parts()?.headers)
+        .map(|(provider, email)| PendingLink { provider, email }))
+}
+
+/// Links the waiting provider identity to its account with that account's password, signs
+/// in, and goes on to where the person was going.
+#[server(prefix = "/rpc", endpoint = "link_account")]
+pub async fn link_account(password: String) -> Result<(), AppError> {
+    ssr::link_account(password).await
 }
 
 /// Signs out: the session is deleted on the server, then the start page.
@@ -66,7 +83,12 @@ pub async fn logout() -> Result<(), AppError> {
 mod ssr {
     use crate::{
         domain::{safe_next, AppError},
-        server::{account, auth::session, context, db::audit},
+        server::{
+            account::{self, SignedUp},
+            auth::{oauth, session},
+            context,
+            db::{audit, users::UserRecord},
+        },
     };
 
     pub async fn login(
@@ -76,8 +98,10 @@ mod ssr {
     ) -> Result<(), AppError> {
         let state = context::state()?;
         let origin = context::origin()?;
-        let user = account::sign_in(&state, &origin, &email, password).await?;
-        start_session(&user.id, &origin).await?;
+        let devices = context::known_devices()?;
+        let user = account::sign_in(&state, &origin, &email, password, &devices).await?;
+        start_session(&user, &origin).await?;
+        context::remember_device(&devices, &user)?;
         tracing::info!(user_id = %user.id, "signed in");
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(())
@@ -91,22 +115,50 @@ mod ssr {
     ) -> Result<(), AppError> {
         let state = context::state()?;
         let origin = context::origin()?;
-        let user = account::sign_up(&state, &origin, &name, &email, password).await?;
-        tracing::info!(user_id = %user.id, "signed up");
-        if state.settings.auth.require_verified_email {
-            // No session until the address is proven; the link is on its way.
-            leptos_axum::redirect("/login?verify=1");
-            return Ok(());
+        let outcome = account::sign_up(&state, &origin, &name, &email, password).await?;
+        // Without a session until the address is proven, the answer is the same either way.
+        let to = if state.settings.auth.require_verified_email {
+            "/login?verify=1".to_owned()
+        } else {
+            safe_next(next.as_deref())
+        };
+        if let SignedUp::Created(user) = outcome {
+            tracing::info!(user_id = %user.id, "signed up");
+            if !state.settings.auth.require_verified_email {
+                start_session(&user, &origin).await?;
+                context::remember_device(&context::known_devices()?, &user)?;
+            }
         }
-        start_session(&user.id, &origin).await?;
-        leptos_axum::redirect(&safe_next(next.as_deref()));
+        leptos_axum::redirect(&to);
         Ok(())
     }
 
-    async fn start_session(user_id: &str, origin: &audit::Origin) -> Result<(), AppError> {
+    pub async fn link_account(password: String) -> Result<(), AppError> {
+        let state = context::state()?;
+        let origin = context::origin()?;
+        let devices = context::known_devices()?;
+        let (user, next, removal) = oauth::finish_link(
+            &state,
+            &origin,
+            &context::parts()?.headers,
+            password,
+            &devices,
+        )
+        .await?;
+        start_session(&user, &origin).await?;
+        context::remember_device(&devices, &user)?;
+        if let Some(removal) = removal {
+            context::set_cookie(removal);
+        }
+        tracing::info!(user_id = %user.id, "linked a provider with the account's password");
+        leptos_axum::redirect(&safe_next(Some(&next)));
+        Ok(())
+    }
+
+    pub async fn start_session(user: &UserRecord, origin: &audit::Origin) -> Result<(), AppError> {
         session::start(
             &context::session()?,
-            user_id,
+            user,
             origin.user_agent.as_deref(),
             origin.ip.as_deref(),
         )
@@ -297,6 +349,81 @@ pub fn SignupPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <p class="auth__switch">"Already have an account? " <A href=login_href>"Sign in"</A></p>
+        </section>
+    }
+}
+
+/// `/login/link`: a provider vouched for the address of an account that has a password; its
+/// password is asked for once before the provider is linked (or the person resets it).
+#[component]
+pub fn LinkPage() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    let link = ServerAction::<LinkAccount>::new();
+    refresh_on_success(session, link);
+    let waiting = Resource::new(|| (), |_| pending_link());
+    let error = error_of(link);
+    let pending = link.pending();
+    view! {
+        <Title text="Link your account" />
+        <section class="card card--narrow auth">
+            <Suspense fallback=|| ()>
+                {move || {
+                    waiting
+                        .get()
+                        .map(|found| match found {
+                            Ok(Some(PendingLink { provider, email })) => {
+                                let label = provider.label();
+                                view! {
+                                    <h1>{format!("Link {label} to your account")}</h1>
+                                    <p class="muted">
+                                        "An account with " <strong>{email.clone()}</strong>
+                                        {format!(" already exists. Enter its password once to link {label} to it; after that, {label} signs you in directly.")}
+                                    </p>
+                                    <FormError error />
+                                    <ActionForm action=link attr:class="form">
+                                        <input type="hidden" name="username" autocomplete="username" value=email />
+                                        <div class="field">
+                                            <label for="link-password">"Password"</label>
+                                            <input
+                                                id="link-password"
+                                                type="password"
+                                                name="password"
+                                                autocomplete="current-password"
+                                                maxlength=PASSWORD_MAX_CHARS
+                                                required
+                                            />
+                                        </div>
+                                        <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
+                                            "Link and sign in"
+                                        </button>
+                                    </ActionForm>
+                                    <p class="auth__switch">
+                                        "Not your password, or forgotten it? " <A href="/forgot-password">"Reset the password"</A>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(None) => {
+                                view! {
+                                    <h1>"Link your account"</h1>
+                                    <p role="alert" class="alert alert--error">
+                                        {crate::domain::Message::LinkExpired.to_string()}
+                                    </p>
+                                    <p class="auth__switch">
+                                        <A href="/login">"Back to sign in"</A>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(err) => {
+                                view! {
+                                    <p role="alert" class="alert alert--error">{err.to_string()}</p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
         </section>
     }
 }

@@ -18,16 +18,19 @@ pub use account::{
     AccountOverviewFn, ChangePassword, DeleteAccount, ResendVerification, RevokeSession,
     SignOutEverywhere, UnlinkProvider, UpdateProfile,
 };
-pub use auth::{auth_providers, current_user, AuthProviders, CurrentUserFn, Login, Logout, Signup};
+pub use auth::{
+    auth_providers, current_user, AuthProviders, CurrentUserFn, LinkAccount, Login, Logout,
+    PendingLinkFn, Signup,
+};
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
 pub use todos::{AddTodo, CompleteTodo, DeleteTodo, ListTodos, RenameTodo, ReopenTodo};
 
 use crate::domain::{AppError, CurrentUser};
 
-/// The HTML document around the app (server only: it reads the bundle's file names).
+/// The HTML document around the app (server only: it reads the bundle's file names). Its
+/// scripts carry the nonce of this request's Content-Security-Policy, which the server's
+/// security-headers middleware makes and sets.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::server::http::security_headers::page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -118,6 +121,7 @@ fn Layout() -> impl IntoView {
             <Routes fallback=ui::NotFound>
                 <Route path=path!("") view=home::HomePage ssr=SsrMode::Async />
                 <Route path=path!("login") view=auth::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("login/link") view=auth::LinkPage ssr=SsrMode::Async />
                 <Route path=path!("signup") view=auth::SignupPage ssr=SsrMode::Async />
                 <Route path=path!("todos") view=todos::TodosPage ssr=SsrMode::Async />
                 <Route path=path!("account") view=account::AccountPage ssr=SsrMode::Async />

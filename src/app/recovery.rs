@@ -1,6 +1,7 @@
 //! Email links: verifying an address, and resetting a forgotten password. The pages that
-//! receive a token send `Referrer-Policy: no-referrer`, so the token never leaks to another
-//! site, and they change nothing on GET: the person confirms with a button (a form POST).
+//! receive a token are sent with `Referrer-Policy: no-referrer` (the server's security-headers
+//! middleware knows them by path), so the token never leaks to another site, and they change
+//! nothing on GET: the person confirms with a button (a form POST).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,7 +19,8 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Sets a new password from a reset link, then sends the person to sign in with it.
+/// Sets a new password from a reset link, then sends the person to sign in with it. The
+/// browser that reset is one the account knows from then on (its device cookie).
 #[server(prefix = "/rpc", endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
     use crate::server::{account, context};
@@ -30,7 +32,8 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
     )
     .await;
     match outcome {
-        Ok(()) => {
+        Ok(user) => {
+            context::remember_device(&context::known_devices()?, &user)?;
             leptos_axum::redirect("/login?reset=1");
             Ok(())
         }
@@ -46,9 +49,12 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::server::{account, context};
     let state = context::state()?;
-    match account::verify_email(&state, &context::origin()?, &token).await {
+    let auth = context::auth()?;
+    let session = context::session()?;
+    let current = auth.user().map(|user| (user.as_ref(), &session));
+    match account::verify_email(&state, &context::origin()?, &token, current).await {
         Ok(user_id) => {
-            let signed_in_as_them = context::auth()?.user().is_some_and(|u| u.id == user_id);
+            let signed_in_as_them = auth.user().is_some_and(|u| u.id == user_id);
             leptos_axum::redirect(if signed_in_as_them {
                 "/account?verified=1"
             } else {
@@ -100,17 +106,6 @@ mod ssr {
     }
 }
 
-/// Token pages must not leak their URL (with the token) through the Referer header.
-fn no_referrer() {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.insert_header(
-            axum::http::header::REFERRER_POLICY,
-            axum::http::HeaderValue::from_static("no-referrer"),
-        );
-    }
-}
-
 fn token_param() -> Signal<String> {
     let query = use_query_map();
     Signal::derive(move || query.read().get("token").unwrap_or_default())
@@ -159,7 +154,6 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    no_referrer();
     let reset = ServerAction::<ResetPassword>::new();
     let token = token_param();
     let error = error_of(reset);
@@ -199,7 +193,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    no_referrer();
     let verify = ServerAction::<VerifyEmail>::new();
     let token = token_param();
     let error = error_of(verify);

@@ -38,12 +38,10 @@ pub fn field_error(
     move || error.with(|e| e.as_ref().and_then(AppError::field) == Some(field))
 }
 
+/// What an unknown address shows. (The server answers it with 404: every path that is not a
+/// route reaches the router's fallback, which sets the status itself.)
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
     view! {
         <Title text="Page not found" />
         <section class="card card--narrow">

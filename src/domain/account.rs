@@ -74,6 +74,11 @@ pub fn describe_event(code: &str) -> &'static str {
         "email_verified" => "Email address verified",
         "provider_linked" => "Sign-in provider linked",
         "provider_unlinked" => "Sign-in provider unlinked",
+        "provider_unlinked_on_proof" => {
+            "Sign-in provider unlinked: it was linked before your email was verified"
+        }
+        "sign_ins_ended_on_proof" => "Other sessions signed out: your email was verified",
+        "sign_up_attempted" => "Someone tried to create an account with your email",
         "session_revoked" => "Session revoked",
         "signed_out_everywhere" => "Signed out everywhere",
         "profile_updated" => "Profile updated",

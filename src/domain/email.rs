@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::AppError;
+use super::{AppError, Message};
 
 /// Longest address we accept (RFC 5321 path limit minus the angle brackets).
 pub const EMAIL_MAX_LEN: usize = 254;
@@ -21,20 +21,12 @@ impl Email {
     /// of dot-separated labels (letters, digits, hyphens) ending in a top-level label.
     pub fn parse(input: &str) -> Result<Self, AppError> {
         let email = input.trim().to_lowercase();
-        let invalid = || {
-            AppError::invalid(
-                "email",
-                "Enter a valid email address, like name@example.com.",
-            )
-        };
+        let invalid = || AppError::invalid("email", Message::EmailInvalid);
         if email.is_empty() {
-            return Err(AppError::invalid("email", "Enter your email address."));
+            return Err(AppError::invalid("email", Message::EmailEmpty));
         }
         if email.chars().count() > EMAIL_MAX_LEN {
-            return Err(AppError::invalid(
-                "email",
-                "That email address is too long.",
-            ));
+            return Err(AppError::invalid("email", Message::EmailTooLong));
         }
         let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
         let local_ok = !local.is_empty()

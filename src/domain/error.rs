@@ -1,7 +1,14 @@
 //! The one error type of the app. It travels through server functions as a typed value (JSON),
 //! so the browser can show the person a precise message, and the server maps it to an HTTP status.
+//! Messages are a closed set ([`Message`]): what reads an error back takes its key, never its
+//! text, so an error put in a URL by someone else can only show one of our own messages.
 
 use serde::{Deserialize, Serialize};
+
+use super::Message;
+
+/// Longest wait a client is told about: a number from a URL cannot promise a day-long wait.
+const MAX_RETRY_AFTER: u64 = 86_400;
 
 /// Everything that can go wrong in a request, phrased for the person who made it.
 ///
@@ -27,14 +34,18 @@ pub enum AppError {
     #[error("{message}")]
     Validation {
         field: Option<String>,
-        message: String,
+        message: Message,
     },
-    /// The request clashes with existing data (e.g. an email already registered).
+    /// The request clashes with existing data (e.g. a provider account linked elsewhere).
     #[error("{message}")]
-    Conflict { message: String },
+    Conflict { message: Message },
     /// Too many attempts; the client may retry after `retry_after` seconds.
     #[error("Too many attempts. Please try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
+    /// Too much work is waiting (password hashing); the client may retry after `retry_after`
+    /// seconds. Refused at once rather than queued without bound.
+    #[error("We are very busy right now. Please try again in {retry_after} seconds.")]
+    Busy { retry_after: u64 },
     /// The database is unreachable for now.
     #[error("The service is temporarily unavailable. Please try again shortly.")]
     Unavailable,
@@ -43,22 +54,40 @@ pub enum AppError {
     Internal,
     /// The request never reached the server, or its answer could not be read.
     #[error("{message}")]
-    Transport { message: String },
+    Transport { message: Message },
 }
 
 impl AppError {
     /// A validation error attached to one form field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, message: Message) -> Self {
         AppError::Validation {
             field: Some(field.to_owned()),
-            message: message.into(),
+            message,
         }
     }
 
     /// A conflict with a message for the person.
-    pub fn conflict(message: impl Into<String>) -> Self {
-        AppError::Conflict {
-            message: message.into(),
+    pub fn conflict(message: Message) -> Self {
+        AppError::Conflict { message }
+    }
+
+    /// The catalogued message this error carries, if it carries one.
+    pub fn message(&self) -> Option<Message> {
+        match self {
+            AppError::Validation { message, .. }
+            | AppError::Conflict { message }
+            | AppError::Transport { message } => Some(*message),
+            _ => None,
+        }
+    }
+
+    /// Seconds the client should wait before trying again, for errors that say so.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after } | AppError::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
         }
     }
 
@@ -81,6 +110,7 @@ impl AppError {
             AppError::Validation { .. } => "validation",
             AppError::Conflict { .. } => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
             AppError::Unavailable => "unavailable",
             AppError::Internal => "internal",
             AppError::Transport { .. } => "bad_request",
@@ -96,7 +126,7 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::Conflict { .. } => 409,
             AppError::RateLimited { .. } => 429,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::Busy { .. } => 503,
             AppError::Internal => 500,
             AppError::Transport { .. } => 400,
         }
@@ -104,11 +134,15 @@ impl AppError {
 }
 
 /// The one JSON shape of an error, for server functions and the JSON API alike:
-/// `{"error": "validation", "message": "Give the task a title.", "field": "title"}`.
+/// `{"error": "validation", "key": "title_empty", "message": "Give the task a title.", "field": "title"}`.
+/// `message` is for people reading the JSON; what reads an error back uses `key`.
 #[derive(Serialize, Deserialize)]
 struct WireError {
     error: String,
+    #[serde(default)]
     message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,19 +154,24 @@ impl Serialize for AppError {
         WireError {
             error: self.code().to_owned(),
             message: self.to_string(),
+            key: self.message().map(|m| m.key().to_owned()),
             field: self.field().map(str::to_owned),
-            retry_after: match self {
-                AppError::RateLimited { retry_after } => Some(*retry_after),
-                _ => None,
-            },
+            retry_after: self.retry_after(),
         }
         .serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for AppError {
+    /// Reads the kind, the message key, the field and the wait; never the text (see
+    /// [`Message`]). Unknown kinds and keys become generic errors with our own words.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let wire = WireError::deserialize(deserializer)?;
+        let known = wire.key.as_deref().and_then(Message::from_key);
+        let field = wire
+            .field
+            .filter(|f| f.len() <= 64 && f.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        let retry_after = wire.retry_after.unwrap_or(60).clamp(1, MAX_RETRY_AFTER);
         Ok(match wire.error.as_str() {
             "unauthorized" => AppError::Unauthorized,
             "invalid_credentials" => AppError::InvalidCredentials,
@@ -140,19 +179,18 @@ impl<'de> Deserialize<'de> for AppError {
             "forbidden" => AppError::Forbidden,
             "not_found" => AppError::NotFound,
             "validation" => AppError::Validation {
-                field: wire.field,
-                message: wire.message,
+                field,
+                message: known.unwrap_or(Message::InvalidInput),
             },
             "conflict" => AppError::Conflict {
-                message: wire.message,
+                message: known.unwrap_or(Message::NotPossibleNow),
             },
-            "rate_limited" => AppError::RateLimited {
-                retry_after: wire.retry_after.unwrap_or(60),
-            },
+            "rate_limited" => AppError::RateLimited { retry_after },
+            "busy" => AppError::Busy { retry_after },
             "unavailable" => AppError::Unavailable,
             "internal" => AppError::Internal,
             _ => AppError::Transport {
-                message: wire.message,
+                message: known.unwrap_or(Message::Unreadable),
             },
         })
     }
@@ -164,15 +202,11 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         let message = match value {
-            E::Request(_) | E::Response(_) => {
-                "Could not reach the server. Check your connection and try again."
-            }
-            E::Args(_) | E::MissingArg(_) => "Some fields of the form are missing or invalid.",
-            _ => "The server's answer could not be understood. Please reload the page.",
+            E::Request(_) | E::Response(_) => Message::Offline,
+            E::Args(_) | E::MissingArg(_) => Message::FormIncomplete,
+            _ => Message::Unreadable,
         };
-        AppError::Transport {
-            message: message.to_owned(),
-        }
+        AppError::Transport { message }
     }
 }
 
@@ -182,10 +216,13 @@ mod tests {
 
     #[test]
     fn errors_round_trip_through_json_with_their_message() {
-        let err = AppError::invalid("email", "Enter a valid email address.");
+        let err = AppError::invalid("email", Message::EmailInvalid);
         let json = serde_json_roundtrip(&err);
         assert_eq!(json, err);
-        assert_eq!(json.to_string(), "Enter a valid email address.");
+        assert_eq!(
+            json.to_string(),
+            "Enter a valid email address, like name@example.com."
+        );
         assert_eq!(json.field(), Some("email"));
     }
 
@@ -197,13 +234,14 @@ mod tests {
             AppError::EmailNotVerified,
             AppError::Forbidden,
             AppError::NotFound,
-            AppError::invalid("title", "Give the task a title."),
-            AppError::conflict("Taken."),
+            AppError::invalid("title", Message::TitleEmpty),
+            AppError::conflict(Message::ProviderAlreadyLinked),
             AppError::RateLimited { retry_after: 42 },
+            AppError::Busy { retry_after: 2 },
             AppError::Unavailable,
             AppError::Internal,
             AppError::Transport {
-                message: "Offline.".into(),
+                message: Message::Offline,
             },
         ] {
             assert_eq!(serde_json_roundtrip(&err), err);
@@ -229,6 +267,27 @@ mod tests {
         assert_eq!(AppError::InvalidCredentials.status(), 401);
         assert_eq!(AppError::RateLimited { retry_after: 3 }.status(), 429);
         assert_eq!(AppError::Internal.status(), 500);
+    }
+
+    #[test]
+    fn text_on_the_wire_is_never_shown_only_our_messages_are() {
+        use leptos::server_fn::error::FromServerFnError;
+        let forged =
+            |json: &str| AppError::de(leptos::server_fn::Bytes::copy_from_slice(json.as_bytes()));
+        let err = forged(
+            r#"{"error":"validation","message":"Your account is suspended: call +1 555 0100","field":"email"}"#,
+        );
+        assert_eq!(err, AppError::invalid("email", Message::InvalidInput));
+        let err = forged(
+            r#"{"error":"conflict","key":"email_invalid","message":"Visit evil.example to continue"}"#,
+        );
+        assert_eq!(err.to_string(), Message::EmailInvalid.to_string());
+        let err = forged(r#"{"error":"made_up","message":"Visit evil.example"}"#);
+        assert_eq!(err.to_string(), Message::Unreadable.to_string());
+        let err = forged(r#"{"error":"validation","field":"<b>x</b>","key":"title_empty"}"#);
+        assert_eq!(err.field(), None, "only plain field names are kept");
+        let err = forged(r#"{"error":"rate_limited","retry_after":99999999999}"#);
+        assert_eq!(err.retry_after(), Some(86_400));
     }
 
     fn serde_json_roundtrip(err: &AppError) -> AppError {

@@ -4,6 +4,7 @@
 mod account;
 mod email;
 mod error;
+mod message;
 mod password;
 mod provider;
 mod redirect;
@@ -16,8 +17,9 @@ pub use account::{
 };
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::AppError;
+pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
-pub use provider::{Provider, ProviderSignInError};
+pub use provider::{PendingLink, Provider, ProviderSignInError};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN};
 pub use todo::{parse_todo_id, Todo, TodoTitle, TITLE_MAX_CHARS};
 pub use user::{CurrentUser, UserName, NAME_MAX_CHARS};

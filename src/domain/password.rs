@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::AppError;
+use super::{AppError, Message};
 
 /// Shortest password we accept, in characters.
 pub const PASSWORD_MIN_CHARS: usize = 8;
@@ -20,16 +20,10 @@ impl Password {
     pub fn parse_new(input: String, field: &str) -> Result<Self, AppError> {
         let chars = input.chars().count();
         if chars < PASSWORD_MIN_CHARS {
-            return Err(AppError::invalid(
-                field,
-                format!("Use at least {PASSWORD_MIN_CHARS} characters for your password."),
-            ));
+            return Err(AppError::invalid(field, Message::PasswordTooShort));
         }
         if chars > PASSWORD_MAX_CHARS {
-            return Err(AppError::invalid(
-                field,
-                format!("Use at most {PASSWORD_MAX_CHARS} characters for your password."),
-            ));
+            return Err(AppError::invalid(field, Message::PasswordTooLong));
         }
         Ok(Password(input))
     }

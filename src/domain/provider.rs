@@ -35,6 +35,14 @@ impl Provider {
     }
 }
 
+/// A provider identity waiting for the password of the account its email belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLink {
+    pub provider: Provider,
+    /// The account's address.
+    pub email: String,
+}
+
 /// Why a sign-in through a provider did not end signed in. Travels as `?error=<code>` to
 /// `/login`, which shows `message`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +57,12 @@ pub enum ProviderSignInError {
     UnverifiedEmail,
     /// An account with this email exists and cannot be linked automatically.
     LinkRequired,
+    /// Linking from the account page before the account's own email is verified.
+    VerifyEmailFirst,
+    /// The identity at the provider already belongs to another user.
+    LinkedElsewhere,
+    /// Too many sign-ins started from this network.
+    TooManyAttempts,
 }
 
 impl ProviderSignInError {
@@ -59,6 +73,9 @@ impl ProviderSignInError {
             ProviderSignInError::Failed => "oauth_failed",
             ProviderSignInError::UnverifiedEmail => "oauth_unverified_email",
             ProviderSignInError::LinkRequired => "oauth_link_required",
+            ProviderSignInError::VerifyEmailFirst => "oauth_verify_email_first",
+            ProviderSignInError::LinkedElsewhere => "oauth_linked_elsewhere",
+            ProviderSignInError::TooManyAttempts => "oauth_rate_limited",
         }
     }
 
@@ -69,6 +86,9 @@ impl ProviderSignInError {
             ProviderSignInError::Failed,
             ProviderSignInError::UnverifiedEmail,
             ProviderSignInError::LinkRequired,
+            ProviderSignInError::VerifyEmailFirst,
+            ProviderSignInError::LinkedElsewhere,
+            ProviderSignInError::TooManyAttempts,
         ]
         .into_iter()
         .find(|e| e.code() == code)
@@ -90,6 +110,15 @@ impl ProviderSignInError {
             ProviderSignInError::LinkRequired => format!(
                 "An account with this email already exists. Sign in with your password, then link {name} from your account page."
             ),
+            ProviderSignInError::VerifyEmailFirst => format!(
+                "Verify your email address before you link {name}: open the link we sent you, or use Resend to get a new one."
+            ),
+            ProviderSignInError::LinkedElsewhere => {
+                format!("This {name} account is already linked to another Seamless account.")
+            }
+            ProviderSignInError::TooManyAttempts => {
+                "Too many sign-in attempts from your network. Please wait a few minutes and try again.".to_owned()
+            }
         }
     }
 }

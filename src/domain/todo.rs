@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::AppError;
+use super::{AppError, Message};
 
 /// Longest title, in characters, after trimming.
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -18,19 +18,13 @@ impl TodoTitle {
     pub fn parse(input: &str, field: &str) -> Result<Self, AppError> {
         let title = input.trim();
         if title.is_empty() {
-            return Err(AppError::invalid(field, "Give the task a title."));
+            return Err(AppError::invalid(field, Message::TitleEmpty));
         }
         if title.chars().count() > TITLE_MAX_CHARS {
-            return Err(AppError::invalid(
-                field,
-                format!("Keep the title under {} characters.", TITLE_MAX_CHARS + 1),
-            ));
+            return Err(AppError::invalid(field, Message::TitleTooLong));
         }
         if title.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                field,
-                "The title cannot contain line breaks or control characters.",
-            ));
+            return Err(AppError::invalid(field, Message::TitleControl));
         }
         Ok(TodoTitle(title.to_owned()))
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::AppError;
+use super::{AppError, Message};
 
 /// Longest display name, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
@@ -15,19 +15,13 @@ impl UserName {
     pub fn parse(input: &str) -> Result<Self, AppError> {
         let name = input.trim();
         if name.is_empty() {
-            return Err(AppError::invalid("name", "Enter your name."));
+            return Err(AppError::invalid("name", Message::NameEmpty));
         }
         if name.chars().count() > NAME_MAX_CHARS {
-            return Err(AppError::invalid(
-                "name",
-                format!("Keep your name under {} characters.", NAME_MAX_CHARS + 1),
-            ));
+            return Err(AppError::invalid("name", Message::NameTooLong));
         }
         if name.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                "name",
-                "Your name cannot contain control characters.",
-            ));
+            return Err(AppError::invalid("name", Message::NameControl));
         }
         Ok(UserName(name.to_owned()))
     }

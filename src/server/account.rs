@@ -6,17 +6,19 @@ use tower_sessions::Session;
 
 use super::{
     auth::{
+        devices::KnownDevices,
         keys::TokenKey,
         limits::{self, Action},
         password::{
-            check_credentials, common_password_error, contains_context_word,
-            context_password_error, is_common,
+            check_sign_in, common_password_error, contains_context_word, context_password_error,
+            is_common,
         },
         session as browser_session,
     },
     db::{
         accounts, audit,
         audit::Origin,
+        credentials,
         one_time_tokens::{self, Purpose},
         refresh,
         users::{self, NewUser, UserRecord},
@@ -26,28 +28,25 @@ use super::{
 };
 use crate::domain::{
     describe_device, describe_event, AccountOverview, ActiveSession, Activity, AppError, Email,
-    Password, Provider, ProviderLink, SessionKind, UserName,
+    Message, Password, Provider, ProviderLink, SessionKind, UserName,
 };
 
-/// Email and password sign-in: rate limited per IP and per account, one argon2 verification
-/// whatever happens, audited either way. With `AUTH_REQUIRE_VERIFIED_EMAIL`, an unverified
-/// account gets a new link instead of a session.
+/// Email and password sign-in, for the pages and the API: throttled (failures only; see
+/// `auth::limits`), one argon2 verification whatever happens, audited either way. With
+/// `AUTH_REQUIRE_VERIFIED_EMAIL`, an unverified account gets a new link instead of a session.
 pub async fn sign_in(
     state: &AppState,
     origin: &Origin,
     email: &str,
     password: String,
+    devices: &KnownDevices,
 ) -> Result<UserRecord, AppError> {
     let email = Email::parse(email)?;
-    limits::check(
-        state,
-        Action::SignIn,
-        origin.ip.as_deref(),
-        Some(email.as_str()),
-    )
-    .await?;
-    match check_credentials(&state.db, &state.hasher, &email, password).await {
-        Ok(user) => {
+    let user = users::find_by_email(&state.db, &email).await?;
+    let ip = origin.ip.as_deref();
+    let verified = check_sign_in(state, &email, user.as_ref(), password, ip, devices).await?;
+    match user {
+        Some(user) if verified => {
             if state.settings.auth.require_verified_email && user.email_verified_at.is_none() {
                 send_verification(state, &user).await?;
                 return Err(AppError::EmailNotVerified);
@@ -55,8 +54,7 @@ pub async fn sign_in(
             audit::record(&state.db, Some(&user.id), "sign_in", None, origin).await;
             Ok(user)
         }
-        Err(AppError::InvalidCredentials) => {
-            let user = users::find_by_email(&state.db, &email).await?;
+        user => {
             let detail = user.is_none().then(|| email.as_str().to_owned());
             audit::record(
                 &state.db,
@@ -68,18 +66,28 @@ pub async fn sign_in(
             .await;
             Err(AppError::InvalidCredentials)
         }
-        Err(other) => Err(other),
     }
 }
 
-/// Creates an account with a password and sends the verification email.
+/// How a sign-up went. Both answer the person the same way: whether an address has an
+/// account is told only to the address itself, by mail.
+pub enum SignedUp {
+    /// A new account (its verification link is on its way).
+    Created(UserRecord),
+    /// The address has an account already: its owner got a mail saying someone tried.
+    Existing,
+}
+
+/// Creates an account with a password and sends the verification email. For an address
+/// that has an account, the work is the same (the password is hashed all the same), and the
+/// owner is told by mail instead.
 pub async fn sign_up(
     state: &AppState,
     origin: &Origin,
     name: &str,
     email: &str,
     password: String,
-) -> Result<UserRecord, AppError> {
+) -> Result<SignedUp, AppError> {
     limits::check(state, Action::SignUp, origin.ip.as_deref(), None).await?;
     let name = UserName::parse(name)?;
     let email = Email::parse(email)?;
@@ -90,7 +98,7 @@ pub async fn sign_up(
         Some(email.as_str()),
     )?;
     let password_hash = state.hasher.hash(&password).await?;
-    let user = users::insert(
+    let inserted = users::insert(
         state.db.write(),
         NewUser {
             email: &email,
@@ -99,13 +107,79 @@ pub async fn sign_up(
             email_verified: false,
         },
     )
-    .await?;
-    audit::record(&state.db, Some(&user.id), "sign_up", None, origin).await;
-    send_verification(state, &user).await?;
-    Ok(user)
+    .await;
+    match inserted {
+        Ok(user) => {
+            audit::record(&state.db, Some(&user.id), "sign_up", None, origin).await;
+            in_background(state, origin, "verification email", {
+                let user = user.clone();
+                move |state, _| async move { send_verification(&state, &user).await }
+            });
+            Ok(SignedUp::Created(user))
+        }
+        Err(AppError::Conflict {
+            message: Message::EmailTaken,
+        }) => {
+            in_background(
+                state,
+                origin,
+                "sign-up notice",
+                move |state, origin| async move { tell_owner_of_sign_up(&state, &origin, &email).await },
+            );
+            Ok(SignedUp::Existing)
+        }
+        Err(other) => Err(other),
+    }
 }
 
-/// A new password that satisfies the rules and is not a common one.
+/// Runs `work` after the answer has gone out (mail, and writes whose timing must not tell
+/// whether an address has an account); a failure is logged.
+fn in_background<F, Fut>(state: &AppState, origin: &Origin, what: &'static str, work: F)
+where
+    F: FnOnce(AppState, Origin) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+{
+    let (background, state, origin) = (state.background.clone(), state.clone(), origin.clone());
+    background.spawn(async move {
+        if let Err(err) = work(state, origin).await {
+            tracing::error!(error = ?err, what, "background work failed");
+        }
+    });
+}
+
+/// "Someone tried to create an account with your address": to the owner, at most as often as
+/// verification emails (the sign-up itself answers the same whatever this does).
+async fn tell_owner_of_sign_up(
+    state: &AppState,
+    origin: &Origin,
+    email: &Email,
+) -> Result<(), AppError> {
+    let Some(owner) = users::find_by_email(&state.db, email).await? else {
+        return Ok(());
+    };
+    audit::record(
+        &state.db,
+        Some(&owner.id),
+        "sign_up_attempted",
+        None,
+        origin,
+    )
+    .await;
+    if limits::check(state, Action::SignUpNotice, None, Some(&owner.id))
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
+    state.mailer.send_later(mail::sign_up_attempt(
+        &owner.email,
+        &owner.name,
+        &page_link(state, "/login"),
+        &page_link(state, "/forgot-password"),
+    ));
+    Ok(())
+}
+
 /// A new password that satisfies the rules, is not a common one, and is not built on the
 /// site's name or the person's own name or email.
 fn new_password(
@@ -122,6 +196,12 @@ fn new_password(
         return Err(context_password_error(field));
     }
     Ok(password)
+}
+
+fn page_link(state: &AppState, path: &str) -> String {
+    let mut url = state.settings.app_url.clone();
+    url.set_path(path);
+    url.to_string()
 }
 
 fn link(state: &AppState, path: &str, token: &str) -> String {
@@ -165,47 +245,62 @@ pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<()
 /// "Resend" on the account page: rate limited per account.
 pub async fn resend_verification(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
     if user.email_verified_at.is_some() {
-        return Err(AppError::conflict(
-            "Your email address is already verified.",
-        ));
+        return Err(AppError::conflict(Message::AlreadyVerified));
     }
     limits::check(state, Action::Verification, None, Some(&user.id)).await?;
     send_verification(state, user).await
 }
 
-/// Redeems a verification link. Returns the user whose address is now verified.
+/// This browser's session, as the sessions table stores its id (to keep it when the others
+/// end).
+fn stored_id(state: &AppState, session: &Session) -> Option<String> {
+    session.id().map(|id| state.sessions.hash(&id))
+}
+
+/// Redeems a verification link. Returns the user whose address is now verified. The first
+/// proof of an address ends every other sign-in of the account and removes the provider links
+/// made before it (someone may have registered the address before its owner); the browser
+/// that follows the link stays signed in if it is signed in to this account.
 pub async fn verify_email(
     state: &AppState,
     origin: &Origin,
     token: &str,
+    current: Option<(&UserRecord, &Session)>,
 ) -> Result<String, AppError> {
-    let invalid = || {
-        AppError::invalid("token", "This verification link is invalid, used or expired. Ask for a new one from your account page.")
-    };
+    let invalid = || AppError::invalid("token", Message::VerificationLinkInvalid);
+    let mut tx = state.db.begin().await.map_err(super::db::internal)?;
     let redeemed = one_time_tokens::redeem(
-        state.db.write(),
+        &mut *tx,
         Purpose::VerifyEmail,
         &state.keys.one_time.hash_token(token.as_bytes()),
     )
     .await?
     .ok_or_else(invalid)?;
     let email = redeemed.email.ok_or_else(invalid)?;
-    if !users::mark_email_verified(state.db.write(), &redeemed.user_id, &email).await? {
+    let user_id = redeemed.user_id;
+    let own_session = current
+        .filter(|(user, _)| user.id == user_id)
+        .map(|(_, session)| session);
+    let keep = own_session.and_then(|s| stored_id(state, s));
+    let (proof, first) =
+        credentials::prove_email(&mut tx, &user_id, &email, keep.as_deref()).await?;
+    if proof == users::Proof::NotTheirs {
         return Err(invalid());
     }
-    audit::record(
-        &state.db,
-        Some(&redeemed.user_id),
-        "email_verified",
-        None,
-        origin,
-    )
-    .await;
-    Ok(redeemed.user_id)
+    tx.commit().await.map_err(super::db::internal)?;
+    if let Some(first) = &first {
+        if let Some(session) = own_session {
+            browser_session::keep_credential_version(session, first.credential_version).await?;
+        }
+        credentials::record_first_proof(&state.db, &user_id, first, origin).await;
+    }
+    audit::record(&state.db, Some(&user_id), "email_verified", None, origin).await;
+    Ok(user_id)
 }
 
-/// "Forgot password": always the same answer, in the same time (the email goes out in the
-/// background), whether or not the address has an account.
+/// "Forgot password": always the same answer, in the same time, whether or not the address
+/// has an account: after the rate limits (which count known and unknown addresses alike),
+/// the lookup, the link and the mail happen in the background.
 pub async fn request_password_reset(
     state: &AppState,
     origin: &Origin,
@@ -219,7 +314,17 @@ pub async fn request_password_reset(
         Some(email.as_str()),
     )
     .await?;
-    let Some(user) = users::find_by_email(&state.db, &email).await? else {
+    in_background(
+        state,
+        origin,
+        "password reset email",
+        move |state, origin| async move { send_reset_link(&state, &origin, &email).await },
+    );
+    Ok(())
+}
+
+async fn send_reset_link(state: &AppState, origin: &Origin, email: &Email) -> Result<(), AppError> {
+    let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
     };
     let token = TokenKey::new_token();
@@ -229,7 +334,7 @@ pub async fn request_password_reset(
         Purpose::ResetPassword,
         &user.id,
         &state.keys.one_time.hash_token(token.as_bytes()),
-        None,
+        Some(&user.email),
         ttl,
     )
     .await?;
@@ -250,54 +355,55 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-/// Sets a new password from a reset link, then ends every session and API sign-in of the user
+/// Sets a new password from a reset link, and ends every session and API sign-in of the user
 /// (whoever knew the old password is out). Receiving the link also proves the email address.
+/// The link is looked up (a read) before any hashing, so made-up links cost nothing; the
+/// password, the link, the sign-ins and the proof then change in one transaction. Returns the
+/// user as they are now (for the device cookie of the browser that reset).
 pub async fn reset_password(
     state: &AppState,
     origin: &Origin,
     token: &str,
     new: String,
-) -> Result<(), AppError> {
-    let password = new_password(new, "new_password", None, None)?;
+) -> Result<UserRecord, AppError> {
+    limits::check(state, Action::ResetSubmit, origin.ip.as_deref(), None).await?;
+    let invalid = || AppError::invalid("token", Message::ResetLinkInvalid);
+    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
+    let found = one_time_tokens::peek(&state.db, Purpose::ResetPassword, &token_hash)
+        .await?
+        .ok_or_else(invalid)?;
+    let mut user = users::find_by_id(&state.db, &found.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    let password = new_password(new, "new_password", Some(&user.name), Some(&user.email))?;
     let hash = state.hasher.hash(&password).await?;
+
     let mut tx = state.db.begin().await.map_err(super::db::internal)?;
-    let redeemed = one_time_tokens::redeem(
-        &mut *tx,
-        Purpose::ResetPassword,
-        &state.keys.one_time.hash_token(token.as_bytes()),
-    )
-    .await?
-    .ok_or_else(|| {
-        AppError::invalid(
-            "token",
-            "This reset link is invalid, used or expired. Ask for a new one.",
-        )
-    })?;
-    users::set_password_hash(&mut *tx, &redeemed.user_id, &hash).await?;
-    refresh::revoke_all_for_user(&mut *tx, &redeemed.user_id).await?;
+    let redeemed = one_time_tokens::redeem(&mut *tx, Purpose::ResetPassword, &token_hash)
+        .await?
+        .filter(|r| r.user_id == user.id)
+        .ok_or_else(invalid)?;
+    user.credential_version = users::set_password_hash(&mut *tx, &user.id, &hash).await?;
+    let ended = credentials::end_sign_ins(&mut tx, &user.id, None).await?;
+    let proven = redeemed.email.unwrap_or_else(|| user.email.clone());
+    let (_, first) = credentials::prove_email(&mut tx, &user.id, &proven, None).await?;
     tx.commit().await.map_err(super::db::internal)?;
-    if let Some(user) = users::find_by_id(&state.db, &redeemed.user_id).await? {
-        users::mark_email_verified(state.db.write(), &user.id, &user.email).await?;
+
+    user.password_hash = Some(hash);
+    audit::record(&state.db, Some(&user.id), "password_reset", None, origin).await;
+    tracing::info!(user_id = %user.id, sessions = ended.sessions, api_sign_ins = ended.api_sign_ins, "password reset; every sign-in ended");
+    if let Some(first) = first {
+        user.credential_version = first.credential_version;
+        user.email_verified_at = Some(super::db::now());
+        credentials::record_first_proof(&state.db, &user.id, &first, origin).await;
     }
-    state
-        .sessions
-        .delete_all_for_user(&redeemed.user_id)
-        .await
-        .map_err(super::db::internal)?;
-    audit::record(
-        &state.db,
-        Some(&redeemed.user_id),
-        "password_reset",
-        None,
-        origin,
-    )
-    .await;
-    Ok(())
+    Ok(user)
 }
 
 /// Changes (or, for an account without one, sets) the password. Needs the current password, or
-/// for an account without a password a recent sign-in. Ends the user's other sessions and
-/// every API sign-in.
+/// for an account without a password a recent sign-in; limited per account. Ends the user's
+/// other sessions and every API sign-in in the same transaction (this browser's session moves
+/// to the new credential version). Returns the user as they are now.
 pub async fn change_password(
     state: &AppState,
     origin: &Origin,
@@ -305,7 +411,8 @@ pub async fn change_password(
     session: &Session,
     current: Option<String>,
     new: String,
-) -> Result<(), AppError> {
+) -> Result<UserRecord, AppError> {
+    limits::check(state, Action::PasswordChange, None, Some(&user.id)).await?;
     match &user.password_hash {
         Some(stored) => {
             let current = current.and_then(Password::parse_attempt);
@@ -316,7 +423,7 @@ pub async fn change_password(
             if !ok {
                 return Err(AppError::invalid(
                     "current_password",
-                    "Your current password is not correct.",
+                    Message::CurrentPasswordWrong,
                 ));
             }
         }
@@ -326,42 +433,30 @@ pub async fn change_password(
             {
                 return Err(AppError::invalid(
                     "current_password",
-                    "For your security, sign out and sign in again, then set your password within 10 minutes.",
+                    Message::SignInAgainToSetPassword,
                 ));
             }
         }
     }
     let password = new_password(new, "new_password", Some(&user.name), Some(&user.email))?;
     let hash = state.hasher.hash(&password).await?;
-    users::set_password_hash(state.db.write(), &user.id, &hash).await?;
-    end_other_sessions(state, &user.id, session).await?;
+    let keep = stored_id(state, session);
+    let mut tx = state.db.begin().await.map_err(super::db::internal)?;
+    let version = users::set_password_hash(&mut *tx, &user.id, &hash).await?;
+    credentials::end_sign_ins(&mut tx, &user.id, keep.as_deref()).await?;
+    tx.commit().await.map_err(super::db::internal)?;
+    browser_session::keep_credential_version(session, version).await?;
     let event = if user.password_hash.is_some() {
         "password_changed"
     } else {
         "password_set"
     };
     audit::record(&state.db, Some(&user.id), event, None, origin).await;
-    Ok(())
-}
-
-/// Ends every session of the user except this browser's, and every API sign-in.
-async fn end_other_sessions(
-    state: &AppState,
-    user_id: &str,
-    session: &Session,
-) -> Result<(), AppError> {
-    match session.id() {
-        Some(id) => {
-            state
-                .sessions
-                .delete_others_for_user(user_id, &state.sessions.hash(&id))
-                .await
-        }
-        None => state.sessions.delete_all_for_user(user_id).await,
-    }
-    .map_err(super::db::internal)?;
-    refresh::revoke_all_for_user(state.db.write(), user_id).await?;
-    Ok(())
+    Ok(UserRecord {
+        password_hash: Some(hash),
+        credential_version: version,
+        ..user.clone()
+    })
 }
 
 /// Everything the account page shows.
@@ -370,7 +465,7 @@ pub async fn overview(
     user: &UserRecord,
     session: &Session,
 ) -> Result<AccountOverview, AppError> {
-    let current = session.id().map(|id| state.sessions.hash(&id));
+    let current = stored_id(state, session);
     let linked = accounts::list_for_user(&state.db, &user.id).await?;
     let providers = state
         .oauth
@@ -458,7 +553,7 @@ pub async fn revoke_session(
     id: &str,
 ) -> Result<bool, AppError> {
     let found = if let Some(hash) = id.strip_prefix("browser:") {
-        let own = session.id().map(|sid| state.sessions.hash(&sid)).as_deref() == Some(hash);
+        let own = stored_id(state, session).as_deref() == Some(hash);
         let deleted = state
             .sessions
             .delete_for_user(&user.id, hash)
@@ -495,13 +590,9 @@ pub async fn sign_out_everywhere(
         origin,
     )
     .await;
-    state
-        .sessions
-        .delete_all_for_user(&user.id)
-        .await
-        .map_err(super::db::internal)?;
-    refresh::revoke_all_for_user(state.db.write(), &user.id).await?;
-    Ok(())
+    let mut tx = state.db.begin().await.map_err(super::db::internal)?;
+    credentials::end_sign_ins(&mut tx, &user.id, None).await?;
+    tx.commit().await.map_err(super::db::internal)
 }
 
 /// Unlinks a provider, unless it is the last way to sign in.
@@ -516,10 +607,7 @@ pub async fn unlink_provider(
         return Err(AppError::NotFound);
     }
     if user.password_hash.is_none() && linked.len() <= 1 {
-        return Err(AppError::conflict(format!(
-            "{} is your only way to sign in. Set a password or link another provider first.",
-            provider.label()
-        )));
+        return Err(AppError::conflict(Message::OnlySignInMethod));
     }
     accounts::unlink(&state.db, &user.id, provider).await?;
     audit::record(
@@ -555,7 +643,7 @@ pub async fn delete_account(
     if !confirmation.trim().eq_ignore_ascii_case(&user.email) {
         return Err(AppError::invalid(
             "confirm_email",
-            "Type your email address exactly to confirm that you want to delete your account.",
+            Message::DeleteConfirmMismatch,
         ));
     }
     users::delete(&state.db, &user.id).await?;

@@ -128,6 +128,9 @@ pub struct AuthSettings {
     /// How many password hashes may run at once. Env `AUTH_HASH_CONCURRENCY`.
     /// Default 0, meaning one less than the number of cores (at least 1).
     pub hash_concurrency: usize,
+    /// Most password hashes queued or running at once; beyond it, requests get 503 with
+    /// `Retry-After` at once instead of waiting. Env `AUTH_HASH_QUEUE`. Default 32.
+    pub hash_queue: usize,
     /// Refuse sign-in until the email address is verified. Env `AUTH_REQUIRE_VERIFIED_EMAIL`. Default false.
     pub require_verified_email: bool,
     /// How long an email verification link works. Env `AUTH_VERIFICATION_TTL`. Default `24h`.
@@ -162,10 +165,20 @@ pub struct Limit {
 pub struct RateLimitSettings {
     /// Env `RATE_LIMITS_ENABLED`. Default true. (Turn off only to benchmark password hashing.)
     pub enabled: bool,
-    /// Sign-ins (pages and `/api/v1/auth/token`) per account. Env `RATE_LIMIT_SIGN_IN_ACCOUNT`. Default `10/15m`.
-    pub sign_in_account: Limit,
-    /// Sign-ins per client IP. Env `RATE_LIMIT_SIGN_IN_IP`. Default `50/15m`.
+    /// Failed sign-ins (pages and `/api/v1/auth/token`) per account and client IP (IPv6: per
+    /// /64). Env `RATE_LIMIT_SIGN_IN_ACCOUNT_IP`. Default `10/15m`.
+    pub sign_in_account_ip: Limit,
+    /// Failed sign-ins per client IP, whatever the account. Env `RATE_LIMIT_SIGN_IN_IP`. Default `50/15m`.
     pub sign_in_ip: Limit,
+    /// Failed sign-ins per account from browsers it does not know (and API clients), from
+    /// every IP together: bounds guessing spread over many addresses.
+    /// Env `RATE_LIMIT_SIGN_IN_ACCOUNT`. Default `100/1h`.
+    pub sign_in_account: Limit,
+    /// Failed sign-ins per known browser (one with a device cookie of the account), which no
+    /// other limit holds back. Env `RATE_LIMIT_SIGN_IN_DEVICE`. Default `10/15m`.
+    pub sign_in_device: Limit,
+    /// Sign-ins started with GitHub or Google per client IP. Env `RATE_LIMIT_PROVIDER_START_IP`. Default `30/15m`.
+    pub provider_start_ip: Limit,
     /// Sign-ups per client IP. Env `RATE_LIMIT_SIGN_UP_IP`. Default `20/1h`.
     pub sign_up_ip: Limit,
     /// Token refreshes per client IP. Env `RATE_LIMIT_REFRESH_IP`. Default `120/15m`.
@@ -174,6 +187,11 @@ pub struct RateLimitSettings {
     pub reset_account: Limit,
     /// Password reset requests per client IP. Env `RATE_LIMIT_RESET_IP`. Default `20/1h`.
     pub reset_ip: Limit,
+    /// New passwords submitted from reset links, per client IP. Env `RATE_LIMIT_RESET_SUBMIT_IP`. Default `20/15m`.
+    pub reset_submit_ip: Limit,
+    /// Password changes (each checks the current password) per account.
+    /// Env `RATE_LIMIT_PASSWORD_CHANGE_ACCOUNT`. Default `10/15m`.
+    pub password_change_account: Limit,
     /// Verification emails per account. Env `RATE_LIMIT_VERIFICATION_ACCOUNT`. Default `3/1h`.
     pub verification_account: Limit,
 }
@@ -208,6 +226,10 @@ pub struct ApiSettings {
     pub access_ttl: Duration,
     /// Refresh token family lifetime (sign in again after it). Env `JWT_REFRESH_TTL`. Default `30d`.
     pub refresh_ttl: Duration,
+    /// A refresh token presented again within this long of its first use (two tabs, a retried
+    /// request) gets the same new tokens instead of revoking the sign-in; later, a reuse still
+    /// revokes it. `0s` turns the grace off. Env `JWT_REFRESH_REUSE_INTERVAL`. Default `10s`.
+    pub refresh_reuse_interval: Duration,
     /// Benchmarks only: `GET /api/bench/todos?user_id=…` lists a user's tasks without any
     /// authentication, to measure what authentication costs. Env `BENCH_UNAUTH_ENDPOINT`.
     /// Default false; refused with `APP_ENV=production`.
@@ -287,6 +309,7 @@ struct FileApi {
     jwt_audience: Option<String>,
     access_ttl: Option<String>,
     refresh_ttl: Option<String>,
+    refresh_reuse_interval: Option<String>,
     cors_allowed_origins: Option<Vec<String>>,
 }
 
@@ -344,6 +367,7 @@ struct FileHttp {
 #[serde(deny_unknown_fields)]
 struct FileAuth {
     hash_concurrency: Option<usize>,
+    hash_queue: Option<usize>,
     require_verified_email: Option<bool>,
     verification_ttl: Option<String>,
     reset_ttl: Option<String>,
@@ -360,12 +384,17 @@ struct FileMail {
 #[serde(deny_unknown_fields)]
 struct FileRateLimits {
     enabled: Option<bool>,
-    sign_in_account: Option<String>,
+    sign_in_account_ip: Option<String>,
     sign_in_ip: Option<String>,
+    sign_in_account: Option<String>,
+    sign_in_device: Option<String>,
+    provider_start_ip: Option<String>,
     sign_up_ip: Option<String>,
     refresh_ip: Option<String>,
     reset_account: Option<String>,
     reset_ip: Option<String>,
+    reset_submit_ip: Option<String>,
+    password_change_account: Option<String>,
     verification_account: Option<String>,
 }
 
@@ -636,6 +665,10 @@ impl Settings {
         }
         let auth = AuthSettings {
             hash_concurrency,
+            hash_queue: match env.var("AUTH_HASH_QUEUE") {
+                Some(v) => parse_number("AUTH_HASH_QUEUE", &v)?,
+                None => file.auth.hash_queue.unwrap_or(32),
+            },
             require_verified_email: match env.var("AUTH_REQUIRE_VERIFIED_EMAIL") {
                 Some(v) => parse_bool("AUTH_REQUIRE_VERIFIED_EMAIL", &v)?,
                 None => file.auth.require_verified_email.unwrap_or(false),
@@ -680,12 +713,29 @@ impl Settings {
                 Some(v) => parse_bool("RATE_LIMITS_ENABLED", &v)?,
                 None => rl.enabled.unwrap_or(true),
             },
-            sign_in_account: limit("RATE_LIMIT_SIGN_IN_ACCOUNT", rl.sign_in_account, "10/15m")?,
+            sign_in_account_ip: limit(
+                "RATE_LIMIT_SIGN_IN_ACCOUNT_IP",
+                rl.sign_in_account_ip,
+                "10/15m",
+            )?,
             sign_in_ip: limit("RATE_LIMIT_SIGN_IN_IP", rl.sign_in_ip, "50/15m")?,
+            sign_in_account: limit("RATE_LIMIT_SIGN_IN_ACCOUNT", rl.sign_in_account, "100/1h")?,
+            sign_in_device: limit("RATE_LIMIT_SIGN_IN_DEVICE", rl.sign_in_device, "10/15m")?,
+            provider_start_ip: limit(
+                "RATE_LIMIT_PROVIDER_START_IP",
+                rl.provider_start_ip,
+                "30/15m",
+            )?,
             sign_up_ip: limit("RATE_LIMIT_SIGN_UP_IP", rl.sign_up_ip, "20/1h")?,
             refresh_ip: limit("RATE_LIMIT_REFRESH_IP", rl.refresh_ip, "120/15m")?,
             reset_account: limit("RATE_LIMIT_RESET_ACCOUNT", rl.reset_account, "3/1h")?,
             reset_ip: limit("RATE_LIMIT_RESET_IP", rl.reset_ip, "20/1h")?,
+            reset_submit_ip: limit("RATE_LIMIT_RESET_SUBMIT_IP", rl.reset_submit_ip, "20/15m")?,
+            password_change_account: limit(
+                "RATE_LIMIT_PASSWORD_CHANGE_ACCOUNT",
+                rl.password_change_account,
+                "10/15m",
+            )?,
             verification_account: limit(
                 "RATE_LIMIT_VERIFICATION_ACCOUNT",
                 rl.verification_account,
@@ -835,6 +885,11 @@ fn resolve_api(file: FileApi, env: &impl EnvSource) -> Result<ApiSettings, Confi
             "JWT_REFRESH_TTL",
             pick("JWT_REFRESH_TTL", file.refresh_ttl),
             "30d",
+        )?,
+        refresh_reuse_interval: duration(
+            "JWT_REFRESH_REUSE_INTERVAL",
+            pick("JWT_REFRESH_REUSE_INTERVAL", file.refresh_reuse_interval),
+            "10s",
         )?,
         bench_unauth_endpoint: match env.var("BENCH_UNAUTH_ENDPOINT") {
             Some(v) => parse_bool("BENCH_UNAUTH_ENDPOINT", &v)?,

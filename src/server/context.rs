@@ -8,7 +8,13 @@ use axum::http::request::Parts;
 use leptos::prelude::use_context;
 use tower_sessions::Session;
 
-use super::{auth::session::Auth, db::users::UserRecord, state::AppState};
+use axum::http::{header, HeaderValue};
+
+use super::{
+    auth::{devices::KnownDevices, session::Auth},
+    db::users::UserRecord,
+    state::AppState,
+};
 use crate::domain::AppError;
 
 pub fn state() -> Result<AppState, AppError> {
@@ -56,4 +62,30 @@ pub fn session() -> Result<Session, AppError> {
             tracing::error!("session missing from the request");
             AppError::Internal
         })
+}
+
+/// The accounts this browser signed in to before (its device cookie).
+pub fn known_devices() -> Result<KnownDevices, AppError> {
+    Ok(KnownDevices::from_headers(
+        &parts()?.headers,
+        state()?.settings.is_https(),
+    ))
+}
+
+/// Adds a `Set-Cookie` to the answer of the running server function. (Its `ResponseOptions`
+/// are made for this call alone, in the call's own reactive owner.)
+pub fn set_cookie(value: HeaderValue) {
+    match use_context::<leptos_axum::ResponseOptions>() {
+        Some(res) => res.append_header(header::SET_COOKIE, value),
+        None => tracing::error!("no response options: a cookie was not set"),
+    }
+}
+
+/// Remembers this browser for `user` (a device cookie: see `auth::devices`), after a sign-in,
+/// a sign-up, a reset or a password change on it.
+pub fn remember_device(devices: &KnownDevices, user: &UserRecord) -> Result<(), AppError> {
+    if let Some(cookie) = devices.after_sign_in(&state()?.keys.cookies, user) {
+        set_cookie(cookie);
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
-use super::config::Settings;
+use super::{background::Background, config::Settings};
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -20,6 +20,7 @@ enum Transport {
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
+    background: Background,
 }
 
 /// Mail cannot be set up from the settings.
@@ -35,7 +36,7 @@ pub struct Mail {
 }
 
 impl Mailer {
-    pub fn new(settings: &Settings) -> Result<Mailer, MailSetupError> {
+    pub fn new(settings: &Settings, background: Background) -> Result<Mailer, MailSetupError> {
         let from: Mailbox = settings.mail.from.parse().map_err(|e| {
             MailSetupError(format!(
                 "MAIL_FROM `{}` is not an address: {e}",
@@ -56,7 +57,11 @@ impl Mailer {
                 Transport::Outbox(AsyncFileTransport::new(&dir), dir)
             }
         };
-        Ok(Mailer { transport, from })
+        Ok(Mailer {
+            transport,
+            from,
+            background,
+        })
     }
 
     /// Sends a plain-text message. Errors are described for the log, without the body.
@@ -87,12 +92,11 @@ impl Mailer {
 
     /// Sends in the background: the caller answers at once, in the same time whether or not
     /// there was anything to send (so timing does not reveal which emails have accounts).
+    /// A graceful shutdown waits for it.
     pub fn send_later(self: &std::sync::Arc<Self>, mail: Mail) {
         let mailer = self.clone();
-        let span = tracing::Span::current();
-        tokio::spawn(async move {
+        self.background.spawn(async move {
             if let Err(err) = mailer.send(mail).await {
-                let _enter = span.enter();
                 tracing::error!(error = %err, "could not send an email");
             }
         });
@@ -121,6 +125,22 @@ pub fn password_reset(to: &str, name: &str, link: &str, valid_for: &str) -> Mail
              Choose a new password here:\n\n{link}\n\n\
              The link works once and for {valid_for}. Resetting signs you out everywhere.\n\
              If you did not ask for this, ignore this message: your password stays as it is.\n"
+        ),
+    }
+}
+
+/// To the owner of an address someone tried to sign up with. Nothing the other person typed
+/// is in it (the name is the one the owner chose).
+pub fn sign_up_attempt(to: &str, name: &str, sign_in_link: &str, reset_link: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "Someone tried to create a Seamless account with your address".into(),
+        body: format!(
+            "Hello {name},\n\nSomeone tried to create a Seamless account with this email address, \
+             but you already have one, so nothing was changed.\n\n\
+             If it was you, sign in here:\n\n{sign_in_link}\n\n\
+             Forgot your password? Choose a new one here:\n\n{reset_link}\n\n\
+             If it was not you, ignore this message: your account is as it was.\n"
         ),
     }
 }

@@ -3,7 +3,8 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
-    http::{header, HeaderValue},
+    extract::Request,
+    http::{header, HeaderValue, StatusCode},
     middleware::{from_fn, from_fn_with_state},
     routing::get,
     Router,
@@ -11,14 +12,17 @@ use axum::{
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+    set_header::SetResponseHeaderLayer,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
     api,
     auth::{keys, oauth, password::PasswordHasher, session::authenticate},
+    background::Background,
     config::{AppEnv, Settings},
     db::{self, sessions::DbSessionStore},
     http::{
@@ -86,7 +90,8 @@ impl Application {
             keys.session.clone(),
             settings.session.absolute_timeout,
         );
-        let mailer = Arc::new(Mailer::new(&settings)?);
+        let background = Background::default();
+        let mailer = Arc::new(Mailer::new(&settings, background.clone())?);
         let leptos_options = LeptosOptions::builder()
             .output_name(settings.output_name.clone())
             .site_root(settings.site_root.to_string_lossy().into_owned())
@@ -102,10 +107,11 @@ impl Application {
         let state = AppState {
             oauth,
             leptos_options,
-            hasher: PasswordHasher::new(settings.hash_concurrency())
+            hasher: PasswordHasher::new(settings.hash_concurrency(), settings.auth.hash_queue)
                 .map_err(StartupError::Threads)?,
             keys: Arc::new(keys),
             mailer,
+            background,
             settings: Arc::new(settings),
             db,
             sessions,
@@ -139,6 +145,7 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let grace = self.state.settings.http.shutdown_timeout;
+        let background = self.state.background.clone();
         spawn_session_cleanup(self.state.sessions.clone(), self.state.db.clone());
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -151,8 +158,14 @@ impl Application {
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stopping_tx.send(());
         });
+        // In-flight requests first, then what they left running in the background (mail).
+        let finished = async move {
+            server.await?;
+            background.drained().await;
+            Ok(())
+        };
         tokio::select! {
-            result = server => result,
+            result = finished => result,
             _ = async {
                 if stopping_rx.await.is_ok() {
                     tokio::time::sleep(grace).await;
@@ -171,43 +184,50 @@ fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            security_headers::provide_page_nonce();
+        }
     };
     let app_shell = {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    let session_layer = SessionManagerLayer::new(state.sessions.clone())
-        .with_name(settings.session_cookie_name())
-        .with_secure(settings.is_https())
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(
-            time::Duration::try_from(settings.session.idle_timeout)
-                .unwrap_or(time::Duration::days(7)),
-        ));
 
-    // Pages and server functions: cookie sessions, the same-origin check, no caching of
-    // personal pages.
-    let pages = Router::new()
-        .merge(oauth::routes())
-        .leptos_routes_with_context(&state, route_list(), context.clone(), app_shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
-        .layer(from_fn(server_fn_responses))
+    let pages = page_layers(
+        Router::new()
+            .merge(oauth::routes())
+            .leptos_routes_with_context(&state, route_list(), context.clone(), app_shell.clone()),
+        &state,
+    );
+    // Every other path: a file of the site root (what the build copied from `public/`), served
+    // by the static file service, or else the "Page not found" page with a 404.
+    let render = leptos_axum::render_app_async_with_context(context, app_shell);
+    let not_found = move |req: Request| {
+        let render = render.clone();
+        async move {
+            let mut res = render(req).await;
+            if res.status() == StatusCode::OK {
+                *res.status_mut() = StatusCode::NOT_FOUND;
+            }
+            res
+        }
+    };
+    let not_found =
+        page_layers(Router::new().fallback(not_found), &state).with_state(state.clone());
+    let site_files = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
+            HeaderValue::from_static("public, max-age=3600"),
         ))
-        .layer(from_fn_with_state(state.clone(), authenticate))
-        .layer(session_layer)
-        .layer(from_fn_with_state(
-            SiteOrigin(settings.origin()),
-            require_same_origin,
-        ));
+        .service(
+            ServeDir::new(&settings.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false)
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(not_found),
+        );
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -218,11 +238,13 @@ fn router(state: AppState) -> Router {
             settings.hash_files,
         ))
         .merge(pages)
+        .fallback_service(site_files)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(settings.http.body_limit))
         .layer(from_fn_with_state(
             security_headers::SecurityHeaders {
                 hsts: settings.is_https(),
+                live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
             },
             security_headers::middleware,
         ))
@@ -231,6 +253,34 @@ fn router(state: AppState) -> Router {
             request_id::middleware,
         ))
         .with_state(state)
+}
+
+/// What pages and server functions share: cookie sessions, the signed-in user, the
+/// same-origin check for anything that changes state, and no caching of personal pages.
+fn page_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let settings = &state.settings;
+    let session_layer = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(settings.session_cookie_name())
+        .with_secure(settings.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(settings.session.idle_timeout)
+                .unwrap_or(time::Duration::days(7)),
+        ));
+    router
+        .layer(from_fn(server_fn_responses))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(from_fn_with_state(state.clone(), authenticate))
+        .layer(session_layer)
+        .layer(from_fn_with_state(
+            SiteOrigin(settings.origin()),
+            require_same_origin,
+        ))
 }
 
 /// The app's routes, found by rendering it once in a special mode. Computed once per process:

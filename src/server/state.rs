@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     auth::{keys::Keys, oauth::OAuth, password::PasswordHasher},
+    background::Background,
     config::Settings,
     db::{sessions::DbSessionStore, Db},
     mail::Mailer,
@@ -24,6 +25,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// Sends verification and password-reset emails.
     pub mailer: Arc<Mailer>,
+    /// Work done after the answer (shutdown waits for it).
+    pub background: Background,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -294,8 +294,8 @@ async fn forgot_password_answers_the_same_whether_or_not_the_account_exists() {
 }
 
 #[tokio::test]
-async fn too_many_sign_ins_get_429_with_retry_after_until_the_window_passes() {
-    let app = TestApp::spawn_with(&[("RATE_LIMIT_SIGN_IN_ACCOUNT", "3/15m")]).await;
+async fn too_many_failed_sign_ins_get_429_with_retry_after_until_the_window_passes() {
+    let app = TestApp::spawn_with(&[("RATE_LIMIT_SIGN_IN_ACCOUNT_IP", "3/15m")]).await;
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
     for _ in 0..3 {
@@ -312,7 +312,7 @@ async fn too_many_sign_ins_get_429_with_retry_after_until_the_window_passes() {
     assert_eq!(
         res.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
+        "even the right password waits, from a browser the account does not know"
     );
     let retry: u64 = res.headers()[header::RETRY_AFTER]
         .to_str()
@@ -329,7 +329,7 @@ async fn too_many_sign_ins_get_429_with_retry_after_until_the_window_passes() {
     assert_eq!(
         api.sign_in("ada@example.com", PASSWORD).await.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "the API shares the budget"
+        "the API shares the budget of its address"
     );
     assert_eq!(
         app.client()
@@ -348,6 +348,147 @@ async fn too_many_sign_ins_get_429_with_retry_after_until_the_window_passes() {
     assert_eq!(
         browser.login("ada@example.com", PASSWORD).await.status(),
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn forgot_password_takes_the_same_time_for_known_and_unknown_addresses() {
+    let (app, smtp) = app_with_mail(&[
+        ("RATE_LIMIT_RESET_ACCOUNT", "100/1h"),
+        ("RATE_LIMIT_RESET_IP", "100/1h"),
+    ])
+    .await;
+    app.signed_up_client("ada@example.com").await;
+    smtp.wait_for("ada@example.com", 1).await;
+    let browser = app.client();
+    async fn timed(
+        res: impl std::future::Future<Output = reqwest::Response>,
+    ) -> std::time::Duration {
+        let t = std::time::Instant::now();
+        assert_eq!(res.await.status(), StatusCode::OK);
+        t.elapsed()
+    }
+    // Interleaved, and the fastest of each: the least disturbed measure of the work itself.
+    let (mut known, mut unknown) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    for n in 0..9 {
+        known = known.min(
+            timed(browser.rpc("request_password_reset", &[("email", "ada@example.com")])).await,
+        );
+        // What the known address set going in the background is done before the next one.
+        smtp.wait_for("ada@example.com", n + 2).await;
+        unknown = unknown.min(
+            timed(browser.rpc("request_password_reset", &[("email", "nobody@example.com")])).await,
+        );
+    }
+
+    // A known address writes a link and an audit event and sends mail; done before the
+    // answer, that takes about twice as long as the rate-limit writes both make.
+    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+    assert!(
+        (0.6..1.6).contains(&ratio),
+        "known {known:?} vs unknown {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
+    use sqlx::Row;
+    let (app, smtp) = app_with_mail(&[]).await;
+    let laptop = app.signed_up_client("ada@example.com").await;
+    let api = ApiClient::new(&app);
+    let tokens = api.tokens("ada@example.com").await;
+    // A sign-in that checked the old password while the reset ran finishes after it: its
+    // session row and its API sign-in are written after the reset deleted the others. Kept
+    // aside here, and put back after the reset, they are exactly what that sign-in writes.
+    let session = sqlx::query("select * from sessions")
+        .fetch_one(app.db.write())
+        .await
+        .unwrap();
+    let (id_hash, data, created, seen, expires): (String, String, String, String, String) = (
+        session.try_get("id_hash").unwrap(),
+        session.try_get("data").unwrap(),
+        session.try_get("created_at").unwrap(),
+        session.try_get("last_seen_at").unwrap(),
+        session.try_get("expires_at").unwrap(),
+    );
+    let user_id: String = session.try_get("user_id").unwrap();
+    let family = sqlx::query("select id, expires_at from refresh_families")
+        .fetch_one(app.db.write())
+        .await
+        .unwrap();
+    let (family_id, family_expires): (String, String) = (
+        family.try_get("id").unwrap(),
+        family.try_get("expires_at").unwrap(),
+    );
+    let token_hash: String = sqlx::query("select token_hash from refresh_tokens")
+        .fetch_one(app.db.write())
+        .await
+        .unwrap()
+        .try_get("token_hash")
+        .unwrap();
+
+    app.client()
+        .rpc("request_password_reset", &[("email", "ada@example.com")])
+        .await;
+    let token = smtp
+        .wait_for("ada@example.com", 2)
+        .await
+        .token("/reset-password")
+        .unwrap();
+    let res = app
+        .client()
+        .rpc(
+            "reset_password",
+            &[
+                ("token", &token),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.session_count().await, 0);
+
+    sqlx::query(
+        "insert into sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id_hash)
+    .bind(&user_id)
+    .bind(&data)
+    .bind(&created)
+    .bind(&seen)
+    .bind(&expires)
+    .execute(app.db.write())
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into refresh_families (id, user_id, created_at, last_used_at, expires_at) \
+         values ($1, $2, $3, $3, $4)",
+    )
+    .bind(format!("{family_id}-late"))
+    .bind(&user_id)
+    .bind(&created)
+    .bind(&family_expires)
+    .execute(app.db.write())
+    .await
+    .unwrap();
+    sqlx::query("update refresh_tokens set family_id = $1 where token_hash = $2")
+        .bind(format!("{family_id}-late"))
+        .bind(&token_hash)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+
+    let page = laptop.get("/todos").await;
+    assert_eq!(
+        location(&page).as_deref(),
+        Some("/login?next=%2Ftodos&reason=expired"),
+        "the late session is dead"
+    );
+    assert_eq!(
+        api.refresh(&tokens.refresh).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "and so is the late API sign-in"
     );
 }
 

@@ -386,8 +386,10 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_its_family() {
         StatusCode::OK
     );
 
-    // The first token was copied by someone: presenting it again is refused, and the whole
-    // family dies, including the legitimate client's newest token.
+    // The first token was copied by someone: presenting it again, later than a client racing
+    // itself would, is refused, and the whole family dies, including the legitimate client's
+    // newest token.
+    spent_long_ago(&app).await;
     let reuse = api.refresh(&first.refresh).await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -400,6 +402,72 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_its_family() {
     assert_eq!(api.refresh(&other.refresh).await.status(), StatusCode::OK);
     assert_eq!(
         api.refresh("made-up-token").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Every spent refresh token was spent long before the reuse interval.
+async fn spent_long_ago(app: &TestApp) {
+    sqlx::query(
+        "update refresh_tokens set used_at = '2000-01-01T00:00:00.000000Z' where used_at is not null",
+    )
+    .execute(app.db.write())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn two_refreshes_at_once_with_one_token_get_the_same_new_tokens_and_keep_the_sign_in() {
+    let (app, api) = api_app(&[]).await;
+    app.signed_up_client("ada@example.com").await;
+    let first = api.tokens("ada@example.com").await;
+
+    // Two tabs (or a retry) refresh with the same token at the same moment.
+    let (a, b) = tokio::join!(api.refresh(&first.refresh), api.refresh(&first.refresh));
+
+    assert_eq!(a.status(), StatusCode::OK);
+    assert_eq!(b.status(), StatusCode::OK);
+    let (a, b) = (ApiClient::tokens_of(a).await, ApiClient::tokens_of(b).await);
+    assert_eq!(a.refresh, b.refresh, "the same successor for both");
+    assert_ne!(a.refresh, first.refresh);
+    for access in [&a.access, &b.access] {
+        assert_eq!(
+            api.get("/api/v1/me", Some(access)).await.status(),
+            StatusCode::OK
+        );
+    }
+    let next = api.refresh(&a.refresh).await;
+    assert_eq!(next.status(), StatusCode::OK, "the sign-in lives on");
+}
+
+#[tokio::test]
+async fn a_retry_after_the_successor_moved_on_gets_the_sign_ins_current_token() {
+    let (app, api) = api_app(&[]).await;
+    app.signed_up_client("ada@example.com").await;
+    let t0 = api.tokens("ada@example.com").await;
+    let t1 = ApiClient::tokens_of(api.refresh(&t0.refresh).await).await;
+    let t2 = ApiClient::tokens_of(api.refresh(&t1.refresh).await).await;
+
+    let late = api.refresh(&t0.refresh).await;
+
+    assert_eq!(late.status(), StatusCode::OK);
+    assert_eq!(ApiClient::tokens_of(late).await.refresh, t2.refresh);
+    assert_eq!(api.refresh(&t2.refresh).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_a_reuse_interval_any_second_use_revokes_the_sign_in() {
+    let (app, api) = api_app(&[("JWT_REFRESH_REUSE_INTERVAL", "0s")]).await;
+    app.signed_up_client("ada@example.com").await;
+    let t0 = api.tokens("ada@example.com").await;
+    let t1 = ApiClient::tokens_of(api.refresh(&t0.refresh).await).await;
+
+    assert_eq!(
+        api.refresh(&t0.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.refresh(&t1.refresh).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -709,6 +777,7 @@ async fn a_token_from_one_instance_works_on_another_sharing_the_database_and_key
     );
 
     let rotated = ApiClient::tokens_of(api_a.refresh(&t.refresh).await).await;
+    spent_long_ago(&first).await;
     assert_eq!(
         api_b.refresh(&t.refresh).await.status(),
         StatusCode::UNAUTHORIZED,

@@ -34,17 +34,14 @@ async fn emails_are_trimmed_and_lower_cased_so_case_does_not_make_a_second_accou
         .signup("Ada", "  Ada@Example.COM ", PASSWORD)
         .await;
 
-    let (status, body) = error_of(
-        app.client()
-            .signup("Ada 2", "ada@example.com", PASSWORD)
-            .await,
-    )
-    .await;
+    let again = app.client();
+    again.signup("Ada 2", "ada@example.com", PASSWORD).await;
 
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert!(
-        body["message"].as_str().unwrap().contains("already exists"),
-        "{body}"
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(
+        again.list_todos().await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the second sign-up got no session"
     );
     let res = app.client().login("ADA@example.com", PASSWORD).await;
     assert_eq!(
@@ -461,4 +458,78 @@ async fn the_current_user_is_known_to_server_functions() {
     assert_eq!(me["email"], "ada@example.com");
     assert_eq!(me["name"], "Test User");
     assert!(me.get("password_hash").is_none());
+}
+
+#[tokio::test]
+async fn signing_up_with_a_taken_address_answers_like_a_new_one_and_tells_only_the_owner() {
+    let smtp = crate::smtp::SmtpServer::start().await;
+    let url = smtp.url();
+    let app = TestApp::spawn_with(&[("SMTP_URL", url.as_str())]).await;
+    let owner = app.signed_up_client("ada@example.com").await;
+    owner.added("Ada's own task").await;
+    smtp.wait_for("ada@example.com", 1).await;
+
+    let new = app
+        .client()
+        .signup("Someone", "new@example.com", PASSWORD)
+        .await;
+    let taken = app
+        .client()
+        .signup(
+            "Visit evil.example now",
+            "ada@example.com",
+            "another fine phrase",
+        )
+        .await;
+
+    assert_eq!(new.status(), taken.status());
+    assert_eq!(location(&new), location(&taken));
+    assert_eq!(new.text().await.unwrap(), taken.text().await.unwrap());
+    // The owner hears of it; nothing the other person typed is in that mail.
+    let notice = smtp.wait_for("ada@example.com", 2).await;
+    assert!(notice
+        .data
+        .contains("Someone tried to create a Seamless account with your address"));
+    assert!(!notice.data.contains("evil.example"), "{}", notice.data);
+    assert!(
+        notice.data.contains("Hello Test User"),
+        "the owner's own name"
+    );
+    assert_eq!(
+        owner.titles().await,
+        ["Ada's own task"],
+        "the account is as it was"
+    );
+    assert_eq!(
+        app.client()
+            .login("ada@example.com", "another fine phrase")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "the password typed at the second sign-up changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn with_verification_required_a_taken_address_gets_exactly_the_same_answer() {
+    let app = TestApp::spawn_with(&[("AUTH_REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    app.client()
+        .signup("Ada", "ada@example.com", PASSWORD)
+        .await;
+
+    let new = app
+        .client()
+        .signup("Bob", "bob@example.com", PASSWORD)
+        .await;
+    let taken = app
+        .client()
+        .signup("Eve", "ada@example.com", PASSWORD)
+        .await;
+
+    assert_eq!(new.status(), taken.status());
+    assert_eq!(location(&new).as_deref(), Some("/login?verify=1"));
+    assert_eq!(location(&new), location(&taken));
+    assert_eq!(session_set_cookie(&new), None);
+    assert_eq!(session_set_cookie(&taken), None);
+    assert_eq!(new.text().await.unwrap(), taken.text().await.unwrap());
 }

@@ -243,10 +243,23 @@ pub struct TestClient {
 
 impl TestClient {
     pub fn new(base: &str) -> TestClient {
+        Self::with_headers(base, header::HeaderMap::new())
+    }
+
+    /// A browser behind a proxy that says it is `ip` (for an app started with
+    /// `CLIENT_IP_HEADER=x-forwarded-for`).
+    pub fn from_ip(base: &str, ip: &str) -> TestClient {
+        let mut headers = header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.parse().expect("ip header"));
+        Self::with_headers(base, headers)
+    }
+
+    fn with_headers(base: &str, headers: header::HeaderMap) -> TestClient {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(redirect::Policy::none())
+            .default_headers(headers)
             .build()
             .expect("client");
         TestClient {
@@ -358,6 +371,32 @@ impl TestClient {
 
     pub async fn delete_todo(&self, id: &str) -> Response {
         self.rpc("delete_todo", &[("id", id)]).await
+    }
+
+    /// Starts a sign-in with a provider (`/auth/github…`) and follows the app to the provider:
+    /// the authorize URL and the provider's answer (its redirect back).
+    pub async fn authorize(&self, start: &str) -> (String, Response) {
+        let res = self.get(start).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "start redirects to the provider"
+        );
+        let to_provider = location(&res).expect("authorize URL");
+        let back = self
+            .http
+            .get(&to_provider)
+            .send()
+            .await
+            .expect("provider answers");
+        (to_provider, back)
+    }
+
+    /// The whole round trip with a provider: start, provider, callback. The callback's response.
+    pub async fn sign_in_with(&self, start: &str) -> Response {
+        let (_, back) = self.authorize(start).await;
+        let callback = location(&back).expect("provider redirects back");
+        self.http.get(&callback).send().await.expect("callback")
     }
 
     /// The titles of this user's tasks, as the server function lists them.

@@ -13,4 +13,6 @@ mod postgres;
 mod security;
 #[path = "../support/smtp.rs"]
 mod smtp;
+mod takeover;
+mod throttling;
 mod todos;

@@ -16,31 +16,6 @@ async fn app_with_providers() -> (TestApp, StandIn) {
     (TestApp::spawn_with_owned(&env).await, standin)
 }
 
-/// Where the app sends the browser to start, and the stand-in's answer (the redirect back).
-async fn authorize(browser: &TestClient, start: &str) -> (String, reqwest::Response) {
-    let res = browser.get(start).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::SEE_OTHER,
-        "start redirects to the provider"
-    );
-    let to_provider = location(&res).expect("authorize URL");
-    let back = browser
-        .http
-        .get(&to_provider)
-        .send()
-        .await
-        .expect("provider answers");
-    (to_provider, back)
-}
-
-/// The whole round trip: start, provider, callback. Returns the callback's response.
-async fn sign_in_with(browser: &TestClient, start: &str) -> reqwest::Response {
-    let (_, back) = authorize(browser, start).await;
-    let callback = location(&back).expect("provider redirects back");
-    browser.http.get(&callback).send().await.expect("callback")
-}
-
 async fn me(browser: &TestClient) -> Value {
     browser.rpc("current_user", &[]).await.json().await.unwrap()
 }
@@ -50,7 +25,7 @@ async fn the_authorize_request_carries_state_and_an_s256_pkce_challenge() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.client();
 
-    let (to_provider, _) = authorize(&browser, "/auth/github").await;
+    let (to_provider, _) = browser.authorize("/auth/github").await;
 
     let url = reqwest::Url::parse(&to_provider).unwrap();
     let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
@@ -68,7 +43,7 @@ async fn a_new_github_user_is_created_signed_in_and_named() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.client();
 
-    let res = sign_in_with(&browser, "/auth/github").await;
+    let res = browser.sign_in_with("/auth/github").await;
 
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res).as_deref(), Some("/todos"));
@@ -85,12 +60,12 @@ async fn a_new_github_user_is_created_signed_in_and_named() {
 async fn a_returning_identity_signs_into_the_same_user() {
     let (app, _standin) = app_with_providers().await;
     let first = app.client();
-    sign_in_with(&first, "/auth/github").await;
+    first.sign_in_with("/auth/github").await;
     let id = me(&first).await["id"].clone();
     first.added("Made on the first visit").await;
 
     let second = app.client();
-    sign_in_with(&second, "/auth/github").await;
+    second.sign_in_with("/auth/github").await;
 
     assert_eq!(me(&second).await["id"], id);
     assert_eq!(second.titles().await, ["Made on the first visit"]);
@@ -98,75 +73,119 @@ async fn a_returning_identity_signs_into_the_same_user() {
 }
 
 #[tokio::test]
-async fn the_session_token_is_renewed_at_provider_sign_in() {
+async fn starting_a_provider_sign_in_keeps_its_state_in_a_cookie_not_a_session_row() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.client();
-    let (_, back) = authorize(&browser, "/auth/github").await;
-    let before = browser
-        .session_cookie()
-        .expect("the pending sign-in lives in a session");
 
-    browser
-        .http
-        .get(location(&back).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let res = browser.get("/auth/github").await;
 
-    let after = browser.session_cookie().expect("signed-in session");
-    assert_ne!(before, after);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookies: Vec<&str> = res
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cookies.iter().all(|c| !c.contains("seamless_session=")),
+        "no session for a visitor: {cookies:?}"
+    );
+    let pending = cookies
+        .iter()
+        .find(|c| c.starts_with("seamless_oauth="))
+        .expect("the pending sign-in's cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/auth", "Max-Age=600"] {
+        assert!(pending.contains(attribute), "{attribute}: {pending}");
+    }
     assert_eq!(
         app.session_count().await,
-        1,
-        "the pre-sign-in session is gone"
+        0,
+        "nothing written for a visitor"
     );
 }
 
 #[tokio::test]
-async fn a_verified_email_links_to_an_existing_user_whose_email_is_verified() {
-    let (app, standin) = app_with_providers().await;
-    let ada = app.signed_up_client("octocat@example.com").await;
-    sqlx::query("update users set email_verified_at = created_at")
-        .execute(app.db.write())
-        .await
-        .unwrap();
-    let id = me(&ada).await["id"].clone();
-    ada.added("Existing task").await;
+async fn starting_provider_sign_ins_is_rate_limited_per_ip() {
+    let standin = StandIn::start().await;
+    let mut env = standin.github_env();
+    env.push(("RATE_LIMIT_PROVIDER_START_IP".into(), "3/15m".into()));
+    let app = TestApp::spawn_with_owned(&env).await;
+    for _ in 0..3 {
+        let res = app.client().get("/auth/github").await;
+        assert!(location(&res).unwrap().starts_with(&standin.base));
+    }
 
-    let browser = app.client();
-    let res = sign_in_with(&browser, "/auth/github").await;
-
-    assert_eq!(location(&res).as_deref(), Some("/todos"));
-    assert_eq!(me(&browser).await["id"], id, "same person, same account");
-    assert_eq!(browser.titles().await, ["Existing task"]);
-    assert_eq!(standin.with(|c| c.exchanges), 1);
-}
-
-#[tokio::test]
-async fn an_existing_unverified_email_is_never_silently_merged() {
-    let (app, _standin) = app_with_providers().await;
-    let squatter = app.signed_up_client("octocat@example.com").await;
-    squatter.added("Squatter's task").await;
-    let browser = app.client();
-
-    let res = sign_in_with(&browser, "/auth/github").await;
+    let res = app.client().get("/auth/github").await;
 
     assert_eq!(
         location(&res).as_deref(),
-        Some("/login?error=oauth_link_required&provider=github")
+        Some("/login?error=oauth_rate_limited&provider=github")
     );
-    assert_eq!(me(&browser).await, Value::Null, "not signed in");
-    assert_eq!(app.count("accounts").await, 0);
-    let page = browser
+    let page = app
+        .client()
         .get(&location(&res).unwrap())
         .await
         .text()
         .await
         .unwrap();
-    assert!(
-        page.contains("Sign in with your password, then link GitHub"),
-        "the page explains"
+    assert!(page.contains("Too many sign-in attempts from your network"));
+}
+
+#[tokio::test]
+async fn the_session_token_is_renewed_at_provider_sign_in() {
+    let (app, _standin) = app_with_providers().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    sqlx::query("update users set email_verified_at = created_at")
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let before = browser.session_cookie().expect("signed in");
+
+    browser.sign_in_with("/auth/github").await;
+
+    let after = browser.session_cookie().expect("signed-in session");
+    assert_ne!(before, after);
+    assert_eq!(app.session_count().await, 1, "the old session is gone");
+    let replay = app
+        .client()
+        .http
+        .post(format!("{}/rpc/current_user", app.address))
+        .header(reqwest::header::ORIGIN, &app.address)
+        .header(reqwest::header::COOKIE, &before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.text().await.unwrap(),
+        "null",
+        "the old token is worthless"
     );
+    assert!(
+        browser
+            .cookies()
+            .unwrap()
+            .split("; ")
+            .all(|c| !c.starts_with("seamless_oauth=")),
+        "the pending sign-in's cookie is gone"
+    );
+}
+
+#[tokio::test]
+async fn an_account_made_through_a_provider_links_another_provider_with_its_address() {
+    let (app, standin) = app_with_providers().await;
+    let first = app.client();
+    first.sign_in_with("/auth/github").await;
+    let id = me(&first).await["id"].clone();
+    first.added("Existing task").await;
+    standin.with(|c| c.google_user.email = "octocat@example.com".into());
+
+    let browser = app.client();
+    let res = browser.sign_in_with("/auth/google").await;
+
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    assert_eq!(me(&browser).await["id"], id, "same person, same account");
+    assert_eq!(browser.titles().await, ["Existing task"]);
+    assert_eq!(app.count("accounts").await, 2);
 }
 
 #[tokio::test]
@@ -181,7 +200,7 @@ async fn a_provider_without_a_verified_email_cannot_create_an_account() {
         }
     });
 
-    let res = sign_in_with(&app.client(), "/auth/github").await;
+    let res = app.client().sign_in_with("/auth/github").await;
 
     assert_eq!(
         location(&res).as_deref(),
@@ -194,7 +213,7 @@ async fn a_provider_without_a_verified_email_cannot_create_an_account() {
 async fn a_callback_with_a_wrong_or_missing_state_ends_on_the_sign_in_page() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.client();
-    let (_, back) = authorize(&browser, "/auth/github").await;
+    let (_, back) = browser.authorize("/auth/github").await;
     let callback = location(&back).unwrap();
     let forged = callback.replace("state=", "state=x");
 
@@ -233,7 +252,7 @@ async fn a_callback_with_a_wrong_or_missing_state_ends_on_the_sign_in_page() {
 async fn a_completed_callback_cannot_be_replayed() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.client();
-    let (_, back) = authorize(&browser, "/auth/github").await;
+    let (_, back) = browser.authorize("/auth/github").await;
     let callback = location(&back).unwrap();
     browser.http.get(&callback).send().await.unwrap();
 
@@ -251,7 +270,7 @@ async fn a_completed_callback_cannot_be_replayed() {
 async fn a_stolen_code_is_useless_without_its_pkce_verifier() {
     let (app, standin) = app_with_providers().await;
     let victim = app.client();
-    let (_, victim_back) = authorize(&victim, "/auth/github").await;
+    let (_, victim_back) = victim.authorize("/auth/github").await;
     let stolen_code = reqwest::Url::parse(&location(&victim_back).unwrap())
         .unwrap()
         .query_pairs()
@@ -259,7 +278,7 @@ async fn a_stolen_code_is_useless_without_its_pkce_verifier() {
         .map(|(_, v)| v.into_owned())
         .unwrap();
     let attacker = app.client();
-    let (_, attacker_back) = authorize(&attacker, "/auth/github").await;
+    let (_, attacker_back) = attacker.authorize("/auth/github").await;
     let attacker_callback = reqwest::Url::parse(&location(&attacker_back).unwrap()).unwrap();
     let attacker_state = attacker_callback
         .query_pairs()
@@ -296,7 +315,7 @@ async fn declining_at_the_provider_says_the_sign_in_was_cancelled() {
     standin.with(|c| c.deny = true);
     let browser = app.client();
 
-    let res = sign_in_with(&browser, "/auth/google").await;
+    let res = browser.sign_in_with("/auth/google").await;
 
     let to = location(&res).unwrap();
     assert_eq!(to, "/login?error=oauth_cancelled&provider=google");
@@ -309,7 +328,7 @@ async fn a_new_google_user_is_created_from_a_verified_id_token() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.client();
 
-    let res = sign_in_with(&browser, "/auth/google").await;
+    let res = browser.sign_in_with("/auth/google").await;
 
     assert_eq!(location(&res).as_deref(), Some("/todos"));
     let me = me(&browser).await;
@@ -332,7 +351,7 @@ async fn forged_id_tokens_are_refused() {
         standin.with(|c| c.forgery = forgery);
         let browser = app.client();
 
-        let res = sign_in_with(&browser, "/auth/google").await;
+        let res = browser.sign_in_with("/auth/google").await;
 
         assert_eq!(
             location(&res).as_deref(),
@@ -349,7 +368,7 @@ async fn the_provider_client_never_follows_redirects() {
     let (app, standin) = app_with_providers().await;
     standin.with(|c| c.token_redirect = true);
 
-    let res = sign_in_with(&app.client(), "/auth/google").await;
+    let res = app.client().sign_in_with("/auth/google").await;
 
     assert_eq!(
         location(&res).as_deref(),
@@ -361,14 +380,16 @@ async fn the_provider_client_never_follows_redirects() {
 async fn next_survives_the_round_trip_but_only_as_a_local_path() {
     let (app, _standin) = app_with_providers().await;
 
-    let res = sign_in_with(&app.client(), "/auth/github?next=%2Ftodos%3Fedit%3Dabc").await;
+    let res = app
+        .client()
+        .sign_in_with("/auth/github?next=%2Ftodos%3Fedit%3Dabc")
+        .await;
     assert_eq!(location(&res).as_deref(), Some("/todos?edit=abc"));
 
-    let res = sign_in_with(
-        &app.client(),
-        "/auth/github?next=https%3A%2F%2Fevil.example",
-    )
-    .await;
+    let res = app
+        .client()
+        .sign_in_with("/auth/github?next=https%3A%2F%2Fevil.example")
+        .await;
     assert_eq!(location(&res).as_deref(), Some("/todos"));
 }
 
@@ -377,13 +398,17 @@ async fn a_signed_in_user_can_link_another_provider_to_their_account() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.signed_up_client("ada@example.com").await;
     let id = me(&browser).await["id"].clone();
+    sqlx::query("update users set email_verified_at = created_at")
+        .execute(app.db.write())
+        .await
+        .unwrap();
 
-    let res = sign_in_with(&browser, "/auth/github?next=%2Ftodos").await;
+    let res = browser.sign_in_with("/auth/github?next=%2Ftodos").await;
     assert_eq!(location(&res).as_deref(), Some("/todos"));
     browser.logout().await;
 
     let later = app.client();
-    sign_in_with(&later, "/auth/github").await;
+    later.sign_in_with("/auth/github").await;
     assert_eq!(
         me(&later).await["id"],
         id,

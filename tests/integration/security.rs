@@ -199,3 +199,154 @@ async fn bundle_files_are_compressed_and_cached_for_a_year_when_hashed() {
         "smaller than the 4 KB original"
     );
 }
+
+/// Every `nonce="…"` attribute value in a page.
+fn nonces_in(html: &str) -> Vec<String> {
+    html.split("nonce=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The nonce a Content-Security-Policy allows scripts with, if any.
+fn csp_nonce(csp: &str) -> Option<String> {
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn pages_and_static_files_served_at_once_each_carry_their_own_policy() {
+    // A site root with a public file, as the build lays it out.
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(
+        site.path().join("favicon.svg"),
+        r#"<svg xmlns="http://www.w3.org/2000/svg"></svg>"#,
+    )
+    .unwrap();
+    let app = TestApp::spawn_with(&[("LEPTOS_SITE_ROOT", site.path().to_str().unwrap())]).await;
+    let browser = std::sync::Arc::new(app.signed_up_client("ada@example.com").await);
+    browser.added("Water the plants").await;
+
+    // Each page load asks for its page and, beside it, the icon a few times.
+    let mut loads = tokio::task::JoinSet::new();
+    for _ in 0..60 {
+        let page = browser.clone();
+        loads.spawn(async move {
+            let res = page.get("/todos").await;
+            (
+                true,
+                res.status(),
+                res.headers().clone(),
+                res.text().await.unwrap(),
+            )
+        });
+        for _ in 0..3 {
+            let icon = browser.clone();
+            loads.spawn(async move {
+                let res = icon.get("/favicon.svg").await;
+                (
+                    false,
+                    res.status(),
+                    res.headers().clone(),
+                    res.text().await.unwrap(),
+                )
+            });
+        }
+    }
+
+    let (mut pages, mut files) = (0, 0);
+    while let Some(done) = loads.join_next().await {
+        let (is_page, status, headers, body) = done.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        if is_page {
+            pages += 1;
+            assert!(body.contains("Water the plants"), "the page is complete");
+            let nonce = csp_nonce(csp).unwrap_or_else(|| panic!("a page without a nonce: {csp}"));
+            let in_html = nonces_in(&body);
+            assert!(!in_html.is_empty(), "the page's scripts carry a nonce");
+            assert!(
+                in_html.iter().all(|n| *n == nonce),
+                "every script nonce is the one this response's policy allows"
+            );
+        } else {
+            files += 1;
+            assert!(
+                headers[header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("image/svg+xml"),
+                "the static file service answered"
+            );
+            assert!(
+                csp.starts_with("default-src 'none'") && !csp.contains("nonce"),
+                "a static file carries no page policy: {csp}"
+            );
+        }
+    }
+    assert_eq!((pages, files), (60, 180));
+}
+
+#[tokio::test]
+async fn unknown_paths_get_the_not_found_page_with_404_and_its_own_policy() {
+    let app = TestApp::spawn().await;
+
+    let res = app.client().get("/no/such/page").await;
+
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+    let nonce = csp_nonce(&csp).expect("the 404 page is a page");
+    assert!(nonces_in(&html).iter().all(|n| *n == nonce));
+}
+
+/// The URL a form post without JavaScript comes back to when `function` failed with `error`
+/// (Leptos' own channel for it), as anyone could write it.
+fn with_error_in_url(path: &str, function: &str, error: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::URL_SAFE.encode(error);
+    let mut url = reqwest::Url::parse("http://x").unwrap().join(path).unwrap();
+    url.query_pairs_mut()
+        .append_pair("__path", function)
+        .append_pair("__err", &encoded);
+    url[url::Position::BeforePath..].to_owned()
+}
+
+#[tokio::test]
+async fn errors_in_the_url_show_only_our_own_messages() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+
+    let forged = with_error_in_url(
+        "/login",
+        "/rpc/login",
+        r#"{"error":"validation","field":"email","message":"Your account is locked. Call +1 555 0100 to unlock it."}"#,
+    );
+    let html = browser.get(&forged).await.text().await.unwrap();
+    assert!(!html.contains("555 0100"), "the forged text is not shown");
+    assert!(
+        html.contains("Some of what you entered cannot be used"),
+        "a generic message of the same kind is"
+    );
+
+    let known = with_error_in_url(
+        "/login",
+        "/rpc/login",
+        r#"{"error":"validation","field":"email","key":"email_invalid","message":"Visit evil.example"}"#,
+    );
+    let html = browser.get(&known).await.text().await.unwrap();
+    assert!(!html.contains("evil.example"));
+    assert!(
+        html.contains("Enter a valid email address, like name@example.com."),
+        "a known key shows our own words for it"
+    );
+}

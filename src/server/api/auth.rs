@@ -11,6 +11,7 @@ use crate::{
     server::{
         account,
         auth::{
+            devices::KnownDevices,
             keys::TokenKey,
             limits::{self, Action},
         },
@@ -88,16 +89,27 @@ pub async fn token(
     ClientOrigin(origin): ClientOrigin,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
-    let user = account::sign_in(&state, &origin, &req.email, req.password).await?;
+    // API clients send no cookies, so none is a browser the account knows.
+    let user = account::sign_in(
+        &state,
+        &origin,
+        &req.email,
+        req.password,
+        &KnownDevices::none(),
+    )
+    .await?;
     let refresh_token = TokenKey::new_token();
     let expires_at = timestamp(OffsetDateTime::now_utc() + state.settings.api.refresh_ttl);
     let family_id = refresh::create_family(
         &state.db,
-        &user.id,
+        refresh::NewFamily {
+            user_id: &user.id,
+            credential_version: user.credential_version,
+            expires_at: &expires_at,
+            user_agent: origin.user_agent.as_deref(),
+            ip: origin.ip.as_deref(),
+        },
         &state.keys.refresh.hash_token(refresh_token.as_bytes()),
-        &expires_at,
-        origin.user_agent.as_deref(),
-        origin.ip.as_deref(),
     )
     .await?;
     audit::record(&state.db, Some(&user.id), "api_sign_in", None, &origin).await;
@@ -105,8 +117,13 @@ pub async fn token(
     tokens(&state, &user.id, &family_id, refresh_token)
 }
 
-/// Exchange a refresh token for new tokens. Each refresh token works once; presenting one
-/// again revokes every token of that sign-in.
+/// How far along a sign-in's line of refresh tokens a replaced token may look for the current
+/// one (each refresh within the reuse interval moves it one on).
+const MAX_SUCCESSORS: usize = 16;
+
+/// Exchange a refresh token for new tokens. Each refresh token works once: presenting it
+/// again within the reuse interval (two tabs, a retry) gives the sign-in's current tokens,
+/// and later revokes every token of that sign-in.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens (the old refresh token is now spent)", body = TokenResponse),
@@ -119,16 +136,39 @@ pub async fn refresh(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
     limits::check(&state, Action::Refresh, origin.ip.as_deref(), None).await?;
-    let successor = TokenKey::new_token();
+    let keys = &state.keys;
+    let hash = |token: &str| keys.refresh.hash_token(token.as_bytes());
+    // The successor follows from the token itself, so a second request with the same token
+    // can be given the same successor without any token being stored.
+    let successor = keys.refresh_successor.derive_token(&req.refresh_token);
     let outcome = refresh::rotate(
         &state.db,
-        &state.keys.refresh.hash_token(req.refresh_token.as_bytes()),
-        &state.keys.refresh.hash_token(successor.as_bytes()),
+        &hash(&req.refresh_token),
+        &hash(&successor),
+        state.settings.api.refresh_reuse_interval,
     )
     .await?;
     match outcome {
         refresh::Redeemed::Fresh { family_id, user_id } => {
             tokens(&state, &user_id, &family_id, successor)
+        }
+        refresh::Redeemed::Replaced {
+            family_id,
+            user_id,
+            current_hash,
+        } => {
+            let current = std::iter::successors(Some(successor), |t| {
+                Some(keys.refresh_successor.derive_token(t))
+            })
+            .take(MAX_SUCCESSORS)
+            .find(|t| hash(t) == current_hash);
+            match current {
+                Some(current) => {
+                    tracing::info!(family_id = %family_id, "a refresh token was presented again within the reuse interval");
+                    tokens(&state, &user_id, &family_id, current)
+                }
+                None => Err(AppError::Unauthorized),
+            }
         }
         refresh::Redeemed::Reused => {
             tracing::warn!("a spent refresh token was presented again; its sign-in is revoked");

@@ -14,9 +14,13 @@ pub struct ErrorBody {
     error: String,
     #[schema(example = "Not found.")]
     message: String,
+    /// Which message this is, for clients that show their own words (validation errors,
+    /// conflicts).
+    #[schema(example = "title_empty")]
+    key: Option<String>,
     /// The input field the error is about, for validation errors.
     field: Option<String>,
-    /// Seconds to wait, for 429.
+    /// Seconds to wait, for 429 and 503 when the server is busy (also in `Retry-After`).
     retry_after: Option<u64>,
     request_id: Option<String>,
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiJson, Caller};
 use crate::{
-    domain::{parse_todo_id, AppError, Todo, TodoTitle},
+    domain::{parse_todo_id, AppError, Message, Todo, TodoTitle},
     server::{db::todos, state::AppState},
 };
 
@@ -86,7 +86,7 @@ pub async fn update(
     if patch.title.is_none() && patch.completed.is_none() {
         return Err(AppError::Validation {
             field: None,
-            message: "Send `title`, `completed` or both.".into(),
+            message: Message::TodoPatchEmpty,
         });
     }
     let title = patch

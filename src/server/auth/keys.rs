@@ -6,7 +6,7 @@
 
 use std::{fs, io::Write, path::Path, sync::Arc};
 
-use base64::Engine;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -19,21 +19,57 @@ use crate::server::config::{AppEnv, Settings};
 pub struct TokenKey([u8; 32]);
 
 impl TokenKey {
-    /// HMAC-SHA256 of a token, hex-encoded. Without the key, a copy of the sessions table
-    /// gives no way to forge or even test a cookie value.
+    /// A key made of these bytes (keys are normally derived from the application secret).
+    pub fn from_bytes(bytes: [u8; 32]) -> TokenKey {
+        TokenKey(bytes)
+    }
+
     /// A new random secret for a link or a client: 256 bits, base64url.
     pub fn new_token() -> String {
-        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
+    /// HMAC-SHA256 of a token, hex-encoded. Without the key, a copy of the sessions table
+    /// gives no way to forge or even test a cookie value.
     pub fn hash_token(&self, token: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        mac.update(token);
-        hex(&mac.finalize().into_bytes())
+        hex(&self.mac(token))
+    }
+
+    /// A secret that follows from `parent` (256 bits, base64url, like [`TokenKey::new_token`]):
+    /// only whoever holds `parent` and the server can know it. Refresh tokens are made this
+    /// way from the token they replace, so a client that presents the replaced token again a
+    /// moment later can be given the same successor without the server storing any token.
+    pub fn derive_token(&self, parent: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(parent.as_bytes()))
+    }
+
+    /// HMAC-SHA256 of `message`, base64url: a signature for a value the client keeps (a
+    /// cookie) and gives back.
+    pub fn sign(&self, message: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(message))
+    }
+
+    /// True when `signature` is [`TokenKey::sign`] of `message` (compared in constant time).
+    pub fn verify(&self, message: &[u8], signature: &str) -> bool {
+        let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
+        let mut mac = self.hmac();
+        mac.update(message);
+        mac.verify_slice(&given).is_ok()
+    }
+
+    fn hmac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+    }
+
+    fn mac(&self, message: &[u8]) -> [u8; 32] {
+        let mut mac = self.hmac();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
     }
 }
 
@@ -43,6 +79,11 @@ pub struct Keys {
     pub session: Arc<TokenKey>,
     /// Hashes API refresh tokens.
     pub refresh: TokenKey,
+    /// Makes each refresh token's successor from it.
+    pub refresh_successor: TokenKey,
+    /// Signs the short-lived cookies that carry state between two requests (a provider
+    /// sign-in in progress, a link waiting for the account's password) and device cookies.
+    pub cookies: TokenKey,
     /// Hashes the tokens in email links.
     pub one_time: TokenKey,
     /// Turns emails into rate-limit bucket names (no addresses in that table).
@@ -83,6 +124,8 @@ pub fn load(settings: &Settings) -> Result<Keys, SecretError> {
     Ok(Keys {
         session: Arc::new(TokenKey(derive(&secret, b"seamless/session-token/v1"))),
         refresh: TokenKey(derive(&secret, b"seamless/refresh-token/v1")),
+        refresh_successor: TokenKey(derive(&secret, b"seamless/refresh-successor/v1")),
+        cookies: TokenKey(derive(&secret, b"seamless/signed-cookie/v1")),
         one_time: TokenKey(derive(&secret, b"seamless/one-time-token/v1")),
         buckets: TokenKey(derive(&secret, b"seamless/rate-limit-bucket/v1")),
         jwt: JwtKeys::new(settings, &secret)?,

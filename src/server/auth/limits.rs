@@ -1,20 +1,41 @@
-//! Rate limits on the endpoints attackers hammer: sign-in (pages and API), sign-up, token
-//! refresh, password-reset requests and verification emails. Counted per client IP and per
-//! account (keyed hash of the email, so the table holds no addresses), in the database, so
-//! every instance enforces the same budget.
+//! Rate limits on the endpoints attackers hammer, counted in the database so every instance
+//! enforces the same budget. Accounts are counted by a keyed hash of their email (the table
+//! holds no addresses, and unknown addresses count exactly like known ones), clients by their
+//! IP, IPv6 clients by their /64 (one customer's network, which can hold more addresses than
+//! anyone could count).
+//!
+//! Sign-in counts failures, not attempts, in the way OWASP's "device cookies" describe: a
+//! browser that signed in to the account before is held back only by its own failures, so
+//! nobody can keep the real person out by guessing wrong on purpose; everyone else is counted
+//! per account and IP, per IP, and, with a higher limit, per account across every IP.
+
+use std::net::IpAddr;
 
 use crate::{
-    domain::AppError,
-    server::{config::Limit, db::rate_limits, state::AppState},
+    domain::{AppError, Email},
+    server::{
+        config::Limit,
+        db::rate_limits::{self, Taken},
+        state::AppState,
+    },
 };
 
+/// Actions limited by attempts (every try counts).
 #[derive(Debug, Clone, Copy)]
 pub enum Action {
-    SignIn,
     SignUp,
     Refresh,
     PasswordReset,
     Verification,
+    /// A new password submitted from a reset link.
+    ResetSubmit,
+    /// A password change on the account page.
+    PasswordChange,
+    /// `GET /auth/{provider}`.
+    ProviderStart,
+    /// "Someone tried to sign up with your address" mails, per account (as often as
+    /// verification emails, counted apart so they never use up the owner's own resends).
+    SignUpNotice,
 }
 
 /// Counts one attempt of `action` from `ip` on `account` (a normalised email or a user id)
@@ -30,18 +51,114 @@ pub async fn check(
         return Ok(());
     }
     let (name, per_ip, per_account): (&str, Option<Limit>, Option<Limit>) = match action {
-        Action::SignIn => ("sign_in", Some(rl.sign_in_ip), Some(rl.sign_in_account)),
         Action::SignUp => ("sign_up", Some(rl.sign_up_ip), None),
         Action::Refresh => ("refresh", Some(rl.refresh_ip), None),
         Action::PasswordReset => ("reset", Some(rl.reset_ip), Some(rl.reset_account)),
         Action::Verification => ("verification", None, Some(rl.verification_account)),
+        Action::ResetSubmit => ("reset_submit", Some(rl.reset_submit_ip), None),
+        Action::PasswordChange => ("password_change", None, Some(rl.password_change_account)),
+        Action::ProviderStart => ("provider_start", Some(rl.provider_start_ip), None),
+        Action::SignUpNotice => ("sign_up_notice", None, Some(rl.verification_account)),
     };
+    let mut buckets = Vec::with_capacity(2);
     if let (Some(limit), Some(ip)) = (per_ip, ip) {
-        rate_limits::hit(&state.db, &format!("{name}:ip:{ip}"), limit).await?;
+        buckets.push((format!("{name}:ip:{}", ip_bucket(ip)), limit));
     }
     if let (Some(limit), Some(account)) = (per_account, account) {
-        let key = state.keys.buckets.hash_token(account.as_bytes());
-        rate_limits::hit(&state.db, &format!("{name}:account:{key}"), limit).await?;
+        buckets.push((
+            format!("{name}:account:{}", account_key(state, account)),
+            limit,
+        ));
     }
-    Ok(())
+    rate_limits::take(&state.db, &buckets).await.map(drop)
+}
+
+/// A sign-in attempt counted as a failure before the password is checked, so that any number
+/// of attempts sent at once cannot get past the limits; [`SignInThrottle::succeeded`] gives the
+/// counts back when the password was right.
+#[must_use = "a successful sign-in must give its counts back"]
+pub struct SignInThrottle {
+    taken: Vec<Taken>,
+}
+
+impl SignInThrottle {
+    /// Counts a sign-in to `email` from `ip`. `known_device` is this browser's device nonce when
+    /// it carries a valid device cookie for the account: then only that device's own failures
+    /// count.
+    pub async fn begin(
+        state: &AppState,
+        email: &Email,
+        ip: Option<&str>,
+        known_device: Option<&str>,
+    ) -> Result<SignInThrottle, AppError> {
+        let rl = &state.settings.rate_limits;
+        if !rl.enabled {
+            return Ok(SignInThrottle { taken: Vec::new() });
+        }
+        let account = account_key(state, email.as_str());
+        let buckets = match known_device {
+            Some(nonce) => vec![(format!("sign_in_fail:device:{nonce}"), rl.sign_in_device)],
+            None => {
+                let mut buckets = Vec::with_capacity(3);
+                if let Some(ip) = ip.map(ip_bucket) {
+                    buckets.push((
+                        format!("sign_in_fail:account_ip:{account}:{ip}"),
+                        rl.sign_in_account_ip,
+                    ));
+                    buckets.push((format!("sign_in_fail:ip:{ip}"), rl.sign_in_ip));
+                }
+                buckets.push((
+                    format!("sign_in_fail:account:{account}"),
+                    rl.sign_in_account,
+                ));
+                buckets
+            }
+        };
+        Ok(SignInThrottle {
+            taken: rate_limits::take(&state.db, &buckets).await?,
+        })
+    }
+
+    /// The password was right (or it was never checked): this attempt was no failure.
+    pub async fn succeeded(self, state: &AppState) {
+        rate_limits::give_back(&state.db, &self.taken).await;
+    }
+}
+
+fn account_key(state: &AppState, account: &str) -> String {
+    state.keys.buckets.hash_token(account.as_bytes())
+}
+
+/// The key a client IP is counted under: an IPv4 address as it is (also when written as an
+/// IPv4-mapped IPv6 address), an IPv6 address by its /64 network. Anything else as it is.
+pub fn ip_bucket(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => ip.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_network() {
+        assert_eq!(ip_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            ip_bucket("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            ip_bucket("2001:db8:1:2::9"),
+            "one /64, one bucket"
+        );
+        assert_ne!(ip_bucket("2001:db8:1:3::1"), ip_bucket("2001:db8:1:2::1"));
+        assert_eq!(ip_bucket("198.51.100.7"), "198.51.100.7");
+        assert_eq!(ip_bucket("::ffff:198.51.100.7"), "198.51.100.7");
+    }
 }

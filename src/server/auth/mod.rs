@@ -1,6 +1,7 @@
 //! Authentication: password hashing, browser sessions, sign-in with GitHub and Google, and
 //! the keys behind them.
 
+pub mod devices;
 pub mod jwt;
 pub mod keys;
 pub mod limits;

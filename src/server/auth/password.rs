@@ -2,11 +2,16 @@
 //! fixed pool of threads of its own, so a flood of sign-ins queues up instead of starving every
 //! other request of CPU. Always the same threads: each hash's 19 MiB is reused from the thread's
 //! own heap instead of new memory on whichever blocking thread tokio picks (which drove the
-//! peak RSS up to 117 MB under `scripts/bench`).
+//! peak RSS up to 117 MB under `scripts/bench`). The queue is bounded: when it is full, the
+//! request is answered at once with `Busy` (503 and `Retry-After`) instead of waiting behind
+//! work that someone may have queued only to slow everybody else down.
 
 use std::{
     collections::HashSet,
-    sync::{mpsc, Arc, Mutex, OnceLock},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        mpsc, Arc, Mutex, OnceLock,
+    },
 };
 
 use argon2::{
@@ -17,12 +22,10 @@ use argon2::{
 };
 use tokio::sync::oneshot;
 
+use super::{devices::KnownDevices, limits::SignInThrottle};
 use crate::{
-    domain::{AppError, Email, Password},
-    server::db::{
-        users::{self, UserRecord},
-        Db,
-    },
+    domain::{AppError, Email, Message, Password},
+    server::{db::users::UserRecord, state::AppState},
 };
 
 /// Memory cost in KiB (OWASP Password Storage Cheat Sheet, argon2id option 2).
@@ -38,16 +41,33 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VhbWxlc3MtZHVtbXktc2F
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// What a client is told to wait when the queue is full, in seconds.
+const BUSY_RETRY_AFTER: u64 = 2;
+
 /// Hashes and verifies passwords off the async runtime, on threads of its own. The threads end
 /// when the last clone of the hasher is dropped.
 #[derive(Clone)]
 pub struct PasswordHasher {
     jobs: mpsc::Sender<Job>,
+    /// Jobs queued or running.
+    in_flight: Arc<AtomicUsize>,
+    /// Most jobs queued or running at once; more are refused.
+    limit: usize,
+}
+
+/// A place in the queue; given back when its job ends (done, skipped or dropped).
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl PasswordHasher {
-    /// `concurrency`: how many hashes may run at once (that many threads).
-    pub fn new(concurrency: usize) -> std::io::Result<Self> {
+    /// `concurrency`: how many hashes may run at once (that many threads); `limit`: how many
+    /// may be queued or running at once (at least `concurrency`).
+    pub fn new(concurrency: usize, limit: usize) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..concurrency.max(1) {
@@ -69,7 +89,11 @@ impl PasswordHasher {
                     }
                 })?;
         }
-        Ok(PasswordHasher { jobs })
+        Ok(PasswordHasher {
+            jobs,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            limit: limit.max(concurrency.max(1)),
+        })
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a new password.
@@ -118,9 +142,21 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.limit {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            tracing::warn!(
+                limit = self.limit,
+                "password hashing queue full: request refused"
+            );
+            return Err(AppError::Busy {
+                retry_after: BUSY_RETRY_AFTER,
+            });
+        }
+        let slot = Slot(self.in_flight.clone());
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
         let job: Job = Box::new(move || {
+            let _slot = slot;
             // The client went away while this waited in the queue: skip the work.
             if done.is_closed() {
                 return;
@@ -138,30 +174,35 @@ impl PasswordHasher {
     }
 }
 
-/// Signs in with an email and password, for pages and the API alike. Unknown email, account
-/// without a password, and wrong password all cost one argon2 verification and give the same
-/// `InvalidCredentials`.
-pub async fn check_credentials(
-    db: &Db,
-    hasher: &PasswordHasher,
+/// Checks a password typed to sign in as `email` (whose account, if there is one, is `user`),
+/// for the pages, the API and provider linking alike. Counted by the sign-in throttle, which
+/// counts failures only, and for a browser the account knows (its device cookie) only that
+/// browser's failures. Unknown email, account without a password and wrong password all cost
+/// one argon2 verification and answer `false`.
+pub async fn check_sign_in(
+    state: &AppState,
     email: &Email,
+    user: Option<&UserRecord>,
     password: String,
-) -> Result<UserRecord, AppError> {
-    let user = users::find_by_email(db, email).await?;
+    ip: Option<&str>,
+    devices: &KnownDevices,
+) -> Result<bool, AppError> {
+    let device = user.and_then(|u| devices.nonce_for(&state.keys.cookies, u));
+    let throttle = SignInThrottle::begin(state, email, ip, device).await?;
     let verified = match Password::parse_attempt(password) {
         Some(password) => {
-            let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-            hasher.verify(&password, stored).await?
+            let stored = user.and_then(|u| u.password_hash.as_deref());
+            state.hasher.verify(&password, stored).await
         }
-        None => false,
+        None => Ok(false),
     };
-    match (user, verified) {
-        (Some(user), true) => Ok(user),
-        _ => {
-            tracing::info!("sign-in failed");
-            Err(AppError::InvalidCredentials)
-        }
+    if !matches!(verified, Ok(false)) {
+        // Right, or never checked (the queue was full): not a failure.
+        throttle.succeeded(state).await;
+    } else {
+        tracing::info!("sign-in failed");
     }
+    verified
 }
 
 fn argon2() -> Argon2<'static> {
@@ -211,18 +252,12 @@ pub fn contains_context_word(password: &str, name: Option<&str>, email: Option<&
 
 /// The message for a password built on context words.
 pub fn context_password_error(field: &str) -> AppError {
-    AppError::invalid(
-        field,
-        "Choose a password that does not contain your name, your email address or the name of this site.",
-    )
+    AppError::invalid(field, Message::PasswordContext)
 }
 
 /// The message for a refused common password.
 pub fn common_password_error(field: &str) -> AppError {
-    AppError::invalid(
-        field,
-        "This password is too common and easy to guess. Choose another one, such as a few unrelated words.",
-    )
+    AppError::invalid(field, Message::PasswordCommon)
 }
 
 #[cfg(test)]
@@ -235,7 +270,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_own_password_only() {
-        let hasher = PasswordHasher::new(1).unwrap();
+        let hasher = PasswordHasher::new(1, 8).unwrap();
         let hash = hasher.hash(&pw("a long passphrase")).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -254,7 +289,7 @@ mod tests {
     #[tokio::test]
     async fn hashes_run_on_the_pools_own_threads_at_most_concurrency_at_once() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let hasher = PasswordHasher::new(2).unwrap();
+        let hasher = PasswordHasher::new(2, 8).unwrap();
         let active = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let jobs: Vec<_> = (0..8)
@@ -293,8 +328,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_queue_refuses_at_once_instead_of_waiting() {
+        let hasher = PasswordHasher::new(1, 2).unwrap();
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        // One job running, one queued behind it: the queue is full.
+        let held: Vec<_> = (0..2)
+            .map(|_| {
+                let (hasher, gate) = (hasher.clone(), gate.clone());
+                tokio::spawn(async move {
+                    hasher
+                        .run(move || {
+                            let _ = gate.lock().map(|g| g.recv());
+                            Ok(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        while hasher.in_flight.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+
+        let refused = hasher.verify(&pw("whatever123"), None).await;
+
+        assert_eq!(refused, Err(AppError::Busy { retry_after: 2 }));
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        for job in held {
+            assert_eq!(job.await.unwrap(), Ok(()));
+        }
+        assert_eq!(
+            hasher.in_flight.load(Ordering::Acquire),
+            0,
+            "every slot given back"
+        );
+        assert!(!hasher.verify(&pw("whatever123"), None).await.unwrap());
+    }
+
+    #[tokio::test]
     async fn verifying_without_a_stored_hash_always_fails() {
-        let hasher = PasswordHasher::new(1).unwrap();
+        let hasher = PasswordHasher::new(1, 8).unwrap();
         assert!(!hasher.verify(&pw("whatever123"), None).await.unwrap());
     }
 

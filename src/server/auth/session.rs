@@ -27,6 +27,10 @@ pub const SESSION_IP: &str = "ip";
 pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 /// Unix time in milliseconds of the last write-back of activity (see `touch`).
 pub const SESSION_LAST_SEEN: &str = "last_seen";
+/// The user's credential version when this session signed in: a session from before a
+/// password change or reset (or the first proof of the email) is dead, even one that a
+/// sign-in racing the reset created after the reset had deleted the others.
+pub const SESSION_CREDENTIAL_VERSION: &str = "credential_version";
 
 /// Who is making this request, as the middleware found out. Inserted into the request's
 /// extensions, so server functions (during SSR too) read it without another lookup.
@@ -68,8 +72,14 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
             Auth::Anonymous
         });
     };
-    let Some(user) = users::find_by_id(&state.db, &user_id).await? else {
-        // The account is gone: end the session.
+    let version: i64 = session
+        .get(SESSION_CREDENTIAL_VERSION)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    let user = users::find_by_id(&state.db, &user_id).await?;
+    let Some(user) = user.filter(|u| u.credential_version == version) else {
+        // The account is gone, or its credentials changed since this session signed in.
         session.flush().await.map_err(session_error)?;
         return Ok(Auth::Expired);
     };
@@ -101,20 +111,22 @@ fn unix_millis() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// Signs `user_id` in on this session: a brand-new session id (the old one is deleted, so a
-/// token planted before sign-in is worthless), holding the user, the device and the IP.
+/// Signs `user` in on this session: a brand-new session id (the old one is deleted, so a
+/// token planted before sign-in is worthless), holding the user, the credential version its
+/// password was checked under, the device and the IP.
 pub async fn start(
     session: &Session,
-    user_id: &str,
+    user: &UserRecord,
     user_agent: Option<&str>,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
     session.clear().await;
     session
-        .insert(SESSION_USER_ID, user_id)
+        .insert(SESSION_USER_ID, &user.id)
         .await
         .map_err(session_error)?;
+    keep_credential_version(session, user.credential_version).await?;
     session
         .insert(SESSION_LAST_SEEN, unix_millis())
         .await
@@ -140,6 +152,15 @@ pub async fn start(
             .map_err(session_error)?;
     }
     Ok(())
+}
+
+/// Keeps this session alive across a change of credentials made from it (a password change
+/// ends the other sessions, not this one).
+pub async fn keep_credential_version(session: &Session, version: i64) -> Result<(), AppError> {
+    session
+        .insert(SESSION_CREDENTIAL_VERSION, version)
+        .await
+        .map_err(session_error)
 }
 
 /// True when this session signed in no longer than `within` ago.

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{internal, is_unique_violation, now, Db};
-use crate::domain::{AppError, Provider};
+use crate::domain::{AppError, Message, Provider};
 
 /// The user an identity is linked to, if any.
 pub async fn find_user_id(
@@ -47,10 +47,9 @@ where
     .await;
     match result {
         Ok(_) => Ok(()),
-        Err(err) if is_unique_violation(&err) => Err(AppError::conflict(format!(
-            "This {} account is already linked.",
-            provider.label()
-        ))),
+        Err(err) if is_unique_violation(&err) => {
+            Err(AppError::conflict(Message::ProviderAlreadyLinked))
+        }
         Err(err) => Err(internal(err)),
     }
 }
@@ -84,4 +83,26 @@ pub async fn unlink(db: &Db, user_id: &str, provider: Provider) -> Result<bool, 
         .await
         .map_err(internal)?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Removes every identity linked to the user before `before` (the first proof of their
+/// email: links made while the address was unproven may be a squatter's). Returns the
+/// providers that were unlinked.
+pub async fn unlink_all_before(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    before: &str,
+) -> Result<Vec<Provider>, AppError> {
+    let rows = sqlx::query(
+        "delete from accounts where user_id = $1 and created_at < $2 returning provider",
+    )
+    .bind(user_id)
+    .bind(before)
+    .fetch_all(conn)
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| Provider::from_slug(&r.try_get::<String, _>("provider").ok()?))
+        .collect())
 }

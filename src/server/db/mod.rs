@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod credentials;
 pub mod one_time_tokens;
 pub mod rate_limits;
 pub mod refresh;
@@ -84,6 +85,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         20261122000004,
         "account security",
         include_str!("../../../migrations/20261122000004_account_security.sql"),
+    ),
+    (
+        20261201000005,
+        "credential versions",
+        include_str!("../../../migrations/20261201000005_credential_versions.sql"),
     ),
 ];
 

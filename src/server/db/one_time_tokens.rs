@@ -65,6 +65,15 @@ pub struct Redeemed {
     pub email: Option<String>,
 }
 
+impl Redeemed {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Redeemed, AppError> {
+        Ok(Redeemed {
+            user_id: row.try_get("user_id").map_err(internal)?,
+            email: row.try_get("email").map_err(internal)?,
+        })
+    }
+}
+
 /// Uses a token once: only a known, unused, unexpired token for this purpose redeems, and only
 /// one request can redeem it.
 pub async fn redeem<'e, E>(
@@ -87,11 +96,25 @@ where
     .fetch_optional(db)
     .await
     .map_err(internal)?;
-    row.map(|r| {
-        Ok(Redeemed {
-            user_id: r.try_get("user_id").map_err(internal)?,
-            email: r.try_get("email").map_err(internal)?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(Redeemed::from_row).transpose()
+}
+
+/// Looks a token up without using it: whose it is, if it is known, unused, unexpired and for
+/// this purpose. (A reset checks its link this way before any password hashing is done.)
+pub async fn peek(
+    db: &Db,
+    purpose: Purpose,
+    token_hash: &str,
+) -> Result<Option<Redeemed>, AppError> {
+    let row = sqlx::query(
+        "select user_id, email from one_time_tokens \
+         where token_hash = $1 and purpose = $2 and used_at is null and expires_at > $3",
+    )
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(now())
+    .fetch_optional(db.read())
+    .await
+    .map_err(internal)?;
+    row.as_ref().map(Redeemed::from_row).transpose()
 }

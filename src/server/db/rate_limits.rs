@@ -7,9 +7,9 @@ use sqlx::Row;
 use super::{internal, Db};
 use crate::{domain::AppError, server::config::Limit};
 
-/// Counts one attempt in `bucket`. Over the limit: `RateLimited` with the seconds until the
-/// window ends.
-pub async fn hit(db: &Db, bucket: &str, limit: Limit) -> Result<(), AppError> {
+/// Counts one attempt in `bucket` and returns the start of its window. Over the limit:
+/// `RateLimited` with the seconds until the window ends.
+pub async fn hit(db: &Db, bucket: &str, limit: Limit) -> Result<i64, AppError> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
@@ -35,7 +35,51 @@ pub async fn hit(db: &Db, bucket: &str, limit: Limit) -> Result<(), AppError> {
             retry_after: (window_start + window - now).max(1) as u64,
         })
     } else {
-        Ok(())
+        Ok(window_start)
+    }
+}
+
+/// A count taken in a bucket's current window, which can be given back.
+#[derive(Debug, Clone)]
+pub struct Taken {
+    bucket: String,
+    window_start: i64,
+}
+
+/// Counts one in each bucket, or in none: when one is over its limit, the ones already counted
+/// are given back and the answer is `RateLimited`.
+pub async fn take(db: &Db, buckets: &[(String, Limit)]) -> Result<Vec<Taken>, AppError> {
+    let mut taken = Vec::with_capacity(buckets.len());
+    for (bucket, limit) in buckets {
+        match hit(db, bucket, *limit).await {
+            Ok(window_start) => taken.push(Taken {
+                bucket: bucket.clone(),
+                window_start,
+            }),
+            Err(err) => {
+                give_back(db, &taken).await;
+                return Err(err);
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// Gives counts back (the attempt turned out not to be a failure). A window that has ended
+/// meanwhile is left alone. A failure to give back is logged: it only makes a limit stricter.
+pub async fn give_back(db: &Db, taken: &[Taken]) {
+    for t in taken {
+        let result = sqlx::query(
+            "update rate_limits set hits = hits - 1 \
+             where bucket = $1 and window_start = $2 and hits > 0",
+        )
+        .bind(&t.bucket)
+        .bind(t.window_start)
+        .execute(db.write())
+        .await;
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "could not give a rate-limit count back");
+        }
     }
 }
 

@@ -1,42 +1,62 @@
 //! Queries on refresh-token families and their tokens (see the migration for the model).
 
-use sqlx::Row;
+use std::time::Duration;
 
-use super::{internal, new_id, now, Db};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::{internal, new_id, now, parse_timestamp, timestamp, Db};
 use crate::domain::AppError;
 
 /// What presenting a refresh token led to.
 pub enum Redeemed {
-    /// The token was current: it is now used, and `family_id` / `user_id` may get a new one.
+    /// The token was current: it is now used, and its successor is stored.
     Fresh { family_id: String, user_id: String },
-    /// The token was unknown, expired or revoked.
+    /// The token was replaced moments ago (within the reuse interval) and its sign-in is alive:
+    /// a client racing itself (two tabs, a retried request). `current_hash` is the stored hash
+    /// of the family's current token, for the caller to find in the token's line of successors.
+    Replaced {
+        family_id: String,
+        user_id: String,
+        current_hash: String,
+    },
+    /// The token was unknown, expired or revoked, or its sign-in predates a password change.
     Invalid,
-    /// The token had been used before: the family is now revoked.
+    /// The token had been used before, longer ago than the reuse interval: the family is now
+    /// revoked.
     Reused,
 }
 
 /// Starts a family with its first token (whose keyed hash is `token_hash`).
+/// Who signs in, and from where.
+pub struct NewFamily<'a> {
+    pub user_id: &'a str,
+    /// The user's credential version the password was checked under.
+    pub credential_version: i64,
+    pub expires_at: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
 pub async fn create_family(
     db: &Db,
-    user_id: &str,
+    new: NewFamily<'_>,
     token_hash: &str,
-    expires_at: &str,
-    user_agent: Option<&str>,
-    ip: Option<&str>,
 ) -> Result<String, AppError> {
     let family_id = new_id();
     let now = now();
     let mut tx = db.begin().await.map_err(internal)?;
     sqlx::query(
-        "insert into refresh_families (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip) \
-         values ($1, $2, $3, $3, $4, null, $5, $6)",
+        "insert into refresh_families (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip, credential_version) \
+         values ($1, $2, $3, $3, $4, null, $5, $6, $7)",
     )
     .bind(&family_id)
-    .bind(user_id)
+    .bind(new.user_id)
     .bind(&now)
-    .bind(expires_at)
-    .bind(user_agent)
-    .bind(ip)
+    .bind(new.expires_at)
+    .bind(new.user_agent)
+    .bind(new.ip)
+    .bind(new.credential_version)
     .execute(&mut *tx)
     .await
     .map_err(internal)?;
@@ -63,13 +83,23 @@ async fn insert_token(
 }
 
 /// Uses a refresh token once and, if it was current, stores its successor in the same
-/// transaction. A token used twice (even by two concurrent requests) revokes its family.
-pub async fn rotate(db: &Db, token_hash: &str, successor_hash: &str) -> Result<Redeemed, AppError> {
-    let now = now();
+/// transaction. A token used again within `reuse_interval` of its first use (two concurrent
+/// requests, a retry) finds its family's current token; used again later, it revokes its
+/// family (it was copied).
+pub async fn rotate(
+    db: &Db,
+    token_hash: &str,
+    successor_hash: &str,
+    reuse_interval: Duration,
+) -> Result<Redeemed, AppError> {
+    let now_at = OffsetDateTime::now_utc();
+    let now = timestamp(now_at);
     let mut tx = db.begin().await.map_err(internal)?;
     let row = sqlx::query(
-        "select t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at \
+        "select t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at, \
+           f.credential_version, u.credential_version as user_version \
          from refresh_tokens t join refresh_families f on f.id = t.family_id \
+         join users u on u.id = f.user_id \
          where t.token_hash = $1",
     )
     .bind(token_hash)
@@ -84,7 +114,9 @@ pub async fn rotate(db: &Db, token_hash: &str, successor_hash: &str) -> Result<R
     let used_at: Option<String> = row.try_get("used_at").map_err(internal)?;
     let revoked_at: Option<String> = row.try_get("revoked_at").map_err(internal)?;
     let expires_at: String = row.try_get("expires_at").map_err(internal)?;
-    if revoked_at.is_some() || expires_at <= now {
+    let version: i64 = row.try_get("credential_version").map_err(internal)?;
+    let user_version: i64 = row.try_get("user_version").map_err(internal)?;
+    if revoked_at.is_some() || expires_at <= now || version != user_version {
         return Ok(Redeemed::Invalid);
     }
     // Claim the token: only one request can turn `used_at` from null to a time.
@@ -99,6 +131,28 @@ pub async fn rotate(db: &Db, token_hash: &str, successor_hash: &str) -> Result<R
     .rows_affected()
         == 1;
     if used_at.is_some() || !claimed {
+        // Not claimed with `used_at` read as null: a concurrent request used it just now.
+        let used = used_at
+            .as_deref()
+            .and_then(parse_timestamp)
+            .unwrap_or(now_at);
+        if !reuse_interval.is_zero() && now_at - used <= reuse_interval {
+            let current = sqlx::query(
+                "select token_hash from refresh_tokens where family_id = $1 and used_at is null",
+            )
+            .bind(&family_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+            if let Some(current) = current {
+                tx.commit().await.map_err(internal)?;
+                return Ok(Redeemed::Replaced {
+                    family_id,
+                    user_id,
+                    current_hash: current.try_get("token_hash").map_err(internal)?,
+                });
+            }
+        }
         sqlx::query(
             "update refresh_families set revoked_at = $2 where id = $1 and revoked_at is null",
         )

@@ -13,10 +13,13 @@ use tower_sessions::{
     SessionStore,
 };
 
-use super::{now, parse_timestamp, timestamp, Db};
-use crate::server::{
-    auth::keys::TokenKey,
-    auth::session::{SESSION_IP, SESSION_USER_AGENT, SESSION_USER_ID},
+use super::{internal, now, parse_timestamp, timestamp, Db};
+use crate::{
+    domain::AppError,
+    server::{
+        auth::keys::TokenKey,
+        auth::session::{SESSION_IP, SESSION_USER_AGENT, SESSION_USER_ID},
+    },
 };
 
 /// Sessions in the database.
@@ -81,33 +84,31 @@ impl DbSessionStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Deletes every session of a user but one (after a password change on this device).
-    pub async fn delete_others_for_user(
-        &self,
-        user_id: &str,
-        keep_hash: &str,
-    ) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
-            .bind(user_id)
-            .bind(keep_hash)
-            .execute(self.db.write())
-            .await?;
-        Ok(done.rows_affected())
-    }
-
-    /// Deletes every session of a user (sign out everywhere, password reset, account deletion).
-    pub async fn delete_all_for_user(&self, user_id: &str) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query("delete from sessions where user_id = $1")
-            .bind(user_id)
-            .execute(self.db.write())
-            .await?;
-        Ok(done.rows_affected())
-    }
-
     /// The cut-off before which a session is past its absolute lifetime.
     fn absolute_cutoff(&self) -> String {
         timestamp(OffsetDateTime::now_utc() - self.absolute_timeout)
     }
+}
+
+/// Deletes every session of a user, except the one whose stored id is `keep` (this browser's,
+/// after a password change on it). Returns how many ended. Takes any executor, so it can be
+/// part of the transaction that changes the credentials.
+pub async fn delete_for_user_except<'e, E>(
+    db: E,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let done =
+        sqlx::query("delete from sessions where user_id = $1 and id_hash <> coalesce($2, '')")
+            .bind(user_id)
+            .bind(keep)
+            .execute(db)
+            .await
+            .map_err(internal)?;
+    Ok(done.rows_affected())
 }
 
 /// A browser session as the account page lists it.

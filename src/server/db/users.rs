@@ -3,7 +3,7 @@
 use sqlx::{any::AnyRow, Row};
 
 use super::{internal, is_unique_violation, new_id, now, Db};
-use crate::domain::{AppError, CurrentUser, Email, UserName};
+use crate::domain::{AppError, CurrentUser, Email, Message, UserName};
 
 /// A user as stored.
 #[derive(Clone)]
@@ -15,6 +15,9 @@ pub struct UserRecord {
     pub password_hash: Option<String>,
     pub email_verified_at: Option<String>,
     pub created_at: String,
+    /// Goes up with every password change and at the first proof of the email; sessions and
+    /// API sign-ins made under an older version are dead (see the migration).
+    pub credential_version: i64,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -36,6 +39,7 @@ impl UserRecord {
             password_hash: row.try_get("password_hash")?,
             email_verified_at: row.try_get("email_verified_at")?,
             created_at: row.try_get("created_at")?,
+            credential_version: row.try_get("credential_version")?,
         })
     }
 
@@ -87,10 +91,9 @@ where
             password_hash: new.password_hash,
             email_verified_at: verified_at,
             created_at: now,
+            credential_version: 0,
         }),
-        Err(err) if is_unique_violation(&err) => Err(AppError::conflict(
-            "An account with this email already exists. Sign in instead, or use another email.",
-        )),
+        Err(err) if is_unique_violation(&err) => Err(AppError::conflict(Message::EmailTaken)),
         Err(err) => Err(internal(err)),
     }
 }
@@ -98,7 +101,8 @@ where
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRecord>, AppError> {
     fetch_one_user(
         db,
-        "select id, email, name, password_hash, email_verified_at, created_at from users where email = $1",
+        "select id, email, name, password_hash, email_verified_at, created_at, credential_version \
+         from users where email = $1",
         email.as_str(),
     )
     .await
@@ -107,7 +111,8 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRecord>,
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, AppError> {
     fetch_one_user(
         db,
-        "select id, email, name, password_hash, email_verified_at, created_at from users where id = $1",
+        "select id, email, name, password_hash, email_verified_at, created_at, credential_version \
+         from users where id = $1",
         id,
     )
     .await
@@ -138,37 +143,73 @@ pub async fn set_name(db: &Db, id: &str, name: &UserName) -> Result<(), AppError
     Ok(())
 }
 
-pub async fn set_password_hash<'e, E>(db: E, id: &str, password_hash: &str) -> Result<(), AppError>
+/// Sets a new password hash and moves the credential version on (every session and API
+/// sign-in made before is dead unless it is given the new version). Returns the new version.
+pub async fn set_password_hash<'e, E>(db: E, id: &str, password_hash: &str) -> Result<i64, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
-        .bind(id)
-        .bind(password_hash)
-        .bind(now())
-        .execute(db)
-        .await
-        .map_err(internal)?;
-    Ok(())
+    let row = sqlx::query(
+        "update users set password_hash = $2, updated_at = $3, \
+         credential_version = credential_version + 1 where id = $1 returning credential_version",
+    )
+    .bind(id)
+    .bind(password_hash)
+    .bind(now())
+    .fetch_optional(db)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    row.try_get("credential_version").map_err(internal)
+}
+
+/// What a proof of an email address (a verification link, a reset link, a provider that
+/// vouches for it) changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// The address is no longer the user's (it changed since the link was sent).
+    NotTheirs,
+    /// It was proven before.
+    AlreadyProven,
+    /// The first proof: the address is verified now, and the credential version moved on.
+    First { credential_version: i64 },
 }
 
 /// Marks the user's email verified, if it is still `email` (the address the proof was for).
-pub async fn mark_email_verified<'e, E>(db: E, id: &str, email: &str) -> Result<bool, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+/// The first proof also moves the credential version on.
+pub async fn prove_email(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    email: &str,
+) -> Result<Proof, AppError> {
     let now = now();
-    let done = sqlx::query(
-        "update users set email_verified_at = coalesce(email_verified_at, $3), updated_at = $3 \
-         where id = $1 and email = $2",
+    let first = sqlx::query(
+        "update users set email_verified_at = $3, updated_at = $3, \
+         credential_version = credential_version + 1 \
+         where id = $1 and email = $2 and email_verified_at is null returning credential_version",
     )
     .bind(id)
     .bind(email)
     .bind(&now)
-    .execute(db)
+    .fetch_optional(&mut *conn)
     .await
     .map_err(internal)?;
-    Ok(done.rows_affected() == 1)
+    if let Some(row) = first {
+        return Ok(Proof::First {
+            credential_version: row.try_get("credential_version").map_err(internal)?,
+        });
+    }
+    let theirs = sqlx::query("select id from users where id = $1 and email = $2")
+        .bind(id)
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(if theirs.is_some() {
+        Proof::AlreadyProven
+    } else {
+        Proof::NotTheirs
+    })
 }
 
 /// Deletes the user; their tasks, sessions, tokens, linked accounts and audit trail go with

@@ -12,8 +12,11 @@ use super::request_id::X_REQUEST_ID;
 use crate::server::{config::HttpSettings, db::audit::Origin, state::AppState};
 
 /// The client's IP. Behind a proxy, the peer is the proxy: then only the configured header is
-/// believed (`CLIENT_IP_HEADER`), and for `x-forwarded-for` only the entry our own proxies
-/// added (`TRUSTED_PROXY_HOPS` from the right), since clients can put anything in front.
+/// believed (`CLIENT_IP_HEADER`), read across all its lines (a client can send its own line
+/// before the proxy adds one). For `x-forwarded-for`, whose entries each hop appends, the
+/// client is the right-most entry our own proxies did not add: `TRUSTED_PROXY_HOPS` from the
+/// right, since clients can put anything in front. For single-valued headers (`x-real-ip`), the
+/// last line, which is our proxy's.
 pub fn client_ip(parts: &Parts, http: &HttpSettings) -> Option<String> {
     let peer = parts
         .extensions
@@ -22,27 +25,29 @@ pub fn client_ip(parts: &Parts, http: &HttpSettings) -> Option<String> {
     let Some(name) = http.client_ip_header.as_deref() else {
         return peer;
     };
-    let value = parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let from_header = value.and_then(|v| {
-        let candidate = if name == "x-forwarded-for" {
-            let entries: Vec<&str> = v
-                .split(',')
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .collect();
-            entries
-                .len()
-                .checked_sub(http.trusted_proxy_hops)
-                .and_then(|i| entries.get(i))
-                .copied()
-        } else {
-            Some(v.trim())
-        };
-        candidate
-            .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
-            .map(|ip| ip.to_string())
-    });
-    from_header.or(peer)
+    let mut lines = parts
+        .headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    let candidate = if name == "x-forwarded-for" {
+        let entries: Vec<&str> = lines
+            .flat_map(|line| line.split(','))
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect();
+        entries
+            .len()
+            .checked_sub(http.trusted_proxy_hops)
+            .and_then(|i| entries.get(i))
+            .copied()
+    } else {
+        lines.next_back().map(str::trim)
+    };
+    candidate
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .map(|ip| ip.to_string())
+        .or(peer)
 }
 
 /// Where a request came from, for the audit trail and the session list.
@@ -113,5 +118,50 @@ mod tests {
         );
         let garbage = parts("10.0.0.2:1", &[("x-forwarded-for", "not-an-ip")]);
         assert_eq!(client_ip(&garbage, &s.http).as_deref(), Some("10.0.0.2"));
+    }
+
+    #[test]
+    fn a_forwarded_header_split_over_several_lines_is_read_as_one_list() {
+        let s = Settings::from_toml("", &[("CLIENT_IP_HEADER", "x-forwarded-for")]).unwrap();
+        // The client sent its own line; the proxy added the real address on a line of its own.
+        let spoofed = parts(
+            "10.0.0.2:1",
+            &[
+                ("x-forwarded-for", "6.6.6.6"),
+                ("x-forwarded-for", "198.51.100.7"),
+            ],
+        );
+        assert_eq!(
+            client_ip(&spoofed, &s.http).as_deref(),
+            Some("198.51.100.7")
+        );
+        let two_hops = Settings::from_toml(
+            "",
+            &[
+                ("CLIENT_IP_HEADER", "x-forwarded-for"),
+                ("TRUSTED_PROXY_HOPS", "2"),
+            ],
+        )
+        .unwrap();
+        let through_two = parts(
+            "10.0.0.3:1",
+            &[
+                ("x-forwarded-for", "6.6.6.6, 2001:db8::7"),
+                ("x-forwarded-for", "10.0.0.2"),
+            ],
+        );
+        assert_eq!(
+            client_ip(&through_two, &two_hops.http).as_deref(),
+            Some("2001:db8::7")
+        );
+        let real_ip = Settings::from_toml("", &[("CLIENT_IP_HEADER", "x-real-ip")]).unwrap();
+        let both = parts(
+            "10.0.0.2:1",
+            &[("x-real-ip", "6.6.6.6"), ("x-real-ip", "198.51.100.7")],
+        );
+        assert_eq!(
+            client_ip(&both, &real_ip.http).as_deref(),
+            Some("198.51.100.7")
+        );
     }
 }

@@ -20,17 +20,15 @@ impl IntoResponse for AppError {
             obj.insert("request_id".into(), id.into());
         }
         let mut res = (status, axum::Json(body)).into_response();
-        match &self {
-            AppError::Unauthorized | AppError::InvalidCredentials => {
-                res.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            AppError::RateLimited { retry_after } => {
-                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-            }
-            _ => {}
+        if matches!(self, AppError::Unauthorized | AppError::InvalidCredentials) {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(v) = self
+            .retry_after()
+            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }
@@ -76,10 +74,11 @@ pub async fn server_fn_responses(req: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited { retry_after } = err {
-            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                parts.headers.insert(header::RETRY_AFTER, v);
-            }
+        if let Some(v) = err
+            .retry_after()
+            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+        {
+            parts.headers.insert(header::RETRY_AFTER, v);
         }
     }
     Response::from_parts(parts, Body::from(bytes))

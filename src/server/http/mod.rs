@@ -2,6 +2,7 @@
 //! headers, error responses, health checks and static files.
 
 pub mod client;
+pub mod cookies;
 pub mod errors;
 pub mod health;
 pub mod origin;

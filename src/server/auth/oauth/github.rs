@@ -82,10 +82,10 @@ impl GitHub {
         let user: GitHubUser = get_json(http, &format!("{}/user", self.api_url), access).await?;
         let emails: Vec<GitHubEmail> =
             get_json(http, &format!("{}/user/emails", self.api_url), access).await?;
-        let email = emails
-            .iter()
-            .find(|e| e.primary && e.verified)
-            .or_else(|| emails.iter().find(|e| e.verified));
+        // Only the primary address, and only if GitHub verified it: a secondary address can be
+        // one the person added once and no longer controls (or never did, on an Enterprise host
+        // that verifies loosely), and the primary is the one GitHub itself writes to.
+        let email = emails.iter().find(|e| e.primary && e.verified);
         Ok(Identity {
             provider: Provider::Github,
             subject: user.id.to_string(),

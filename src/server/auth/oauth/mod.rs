@@ -1,17 +1,18 @@
 //! Sign-in with GitHub and Google, in-process: the authorization-code flow with `state` and
-//! PKCE (S256) kept single-use in the server-side session, the provider's answer turned into
-//! an identity, and the identity into a user, linking to an existing user only where that is
-//! safe. Provider access tokens are used once and never stored.
+//! PKCE (S256), kept in a short-lived signed cookie of the browser that started it (no row in
+//! any table for a visitor who is not signed in) and cleared at the callback; the provider's
+//! answer turned into an identity, and the identity into a user, linking to an existing user
+//! only where that is safe. Provider access tokens are used once and never stored.
 
 mod github;
 mod google;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{Path, Query, State},
-    http::{header, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
     routing::get,
     Extension, Router,
 };
@@ -24,23 +25,33 @@ use oauth2::{
     StandardRevocableToken, StandardTokenResponse,
 };
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use tower_sessions::Session;
+use tower_sessions::{cookie::SameSite, Session};
 
 use self::{github::GitHub, google::Google};
-use super::session::{self as browser_session, Auth};
+use super::{
+    devices::KnownDevices,
+    limits::{self, Action},
+    password::check_sign_in,
+    session::{self as browser_session, Auth},
+};
 use crate::{
     domain::{
-        safe_next, AppError, Email, Provider, ProviderSignInError, UserName, DEFAULT_AFTER_SIGN_IN,
+        safe_next, AppError, Email, Message, Provider, ProviderSignInError, UserName,
+        DEFAULT_AFTER_SIGN_IN,
     },
     server::{
         config::Settings,
         db::{
             accounts, audit,
+            audit::Origin,
+            credentials,
             users::{self, NewUser, UserRecord},
             Db,
         },
-        http::client::ClientOrigin,
+        http::{
+            client::ClientOrigin,
+            cookies::{self, CookieOptions},
+        },
         state::AppState,
     },
 };
@@ -167,7 +178,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/{provider}/callback", get(callback))
 }
 
-/// A sign-in in progress, kept in the session between the two routes.
+/// A sign-in in progress, kept in a signed cookie between the two routes.
 #[derive(Serialize, Deserialize)]
 struct Pending {
     provider: Provider,
@@ -175,12 +186,61 @@ struct Pending {
     verifier: String,
     nonce: Option<String>,
     next: String,
-    started_at: i64,
 }
 
-const SESSION_PENDING: &str = "oauth_pending";
-/// A sign-in must come back within this many seconds.
-const PENDING_MAX_AGE: i64 = 600;
+/// A sign-in must come back within this long.
+const PENDING_MAX_AGE: Duration = Duration::from_secs(600);
+const PENDING_COOKIE: &str = "seamless_oauth";
+const PENDING_PURPOSE: &str = "oauth-pending";
+
+/// The pending sign-in's cookie: only sent to `/auth/…`, and sent on the provider's redirect
+/// back (a top-level navigation from another site), hence `SameSite=Lax`.
+fn pending_cookie(settings: &Settings) -> (String, CookieOptions) {
+    let options = CookieOptions {
+        path: "/auth",
+        max_age: PENDING_MAX_AGE,
+        secure: settings.is_https(),
+        same_site: SameSite::Lax,
+    };
+    (cookies::name(PENDING_COOKIE, options), options)
+}
+
+/// A provider identity whose verified email belongs to an account with a password, waiting
+/// (in a signed cookie, for 10 minutes) for that account's password before it is linked.
+#[derive(Serialize, Deserialize)]
+struct PendingLink {
+    provider: Provider,
+    subject: String,
+    email: String,
+    user_id: String,
+    next: String,
+}
+
+const LINK_MAX_AGE: Duration = Duration::from_secs(600);
+const LINK_COOKIE: &str = "seamless_link";
+const LINK_PURPOSE: &str = "provider-link";
+
+fn link_cookie(settings: &Settings) -> (String, CookieOptions) {
+    let options = CookieOptions {
+        path: "/",
+        max_age: LINK_MAX_AGE,
+        secure: settings.is_https(),
+        same_site: SameSite::Lax,
+    };
+    (cookies::name(LINK_COOKIE, options), options)
+}
+
+fn read_pending_link(state: &AppState, headers: &HeaderMap) -> Option<PendingLink> {
+    let (name, _) = link_cookie(&state.settings);
+    cookies::read(headers, &name)
+        .and_then(|value| cookies::open(&state.keys.cookies, LINK_PURPOSE, &value))
+}
+
+/// What `/login/link` shows: the provider and the address of the account waiting for its
+/// password, if a link is waiting in this browser.
+pub fn pending_link(state: &AppState, headers: &HeaderMap) -> Option<(Provider, String)> {
+    read_pending_link(state, headers).map(|p| (p.provider, p.email))
+}
 
 #[derive(Deserialize)]
 struct StartQuery {
@@ -191,12 +251,26 @@ async fn start(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(query): Query<StartQuery>,
-    session: Session,
+    Extension(auth): Extension<Auth>,
+    ClientOrigin(origin): ClientOrigin,
 ) -> Response {
     let Some(provider) = Provider::from_slug(&slug).filter(|p| state.oauth.is_enabled(*p)) else {
         return AppError::NotFound.into_response();
     };
     let next = safe_next(query.next.as_deref());
+    let linking = auth.user().is_some();
+    match limits::check(&state, Action::ProviderStart, origin.ip.as_deref(), None).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { .. }) => {
+            return failure(
+                provider,
+                ProviderSignInError::TooManyAttempts,
+                &next,
+                linking,
+            )
+        }
+        Err(other) => return other.into_response(),
+    }
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let csrf = CsrfToken::new_random();
     let nonce = (provider == Provider::Google).then(|| CsrfToken::new_random().secret().clone());
@@ -219,7 +293,7 @@ async fn start(
         Ok(url) => url,
         Err(detail) => {
             tracing::warn!(provider = provider.slug(), error = %detail, "cannot start provider sign-in");
-            return failure(provider, ProviderSignInError::Failed, &next);
+            return failure(provider, ProviderSignInError::Failed, &next, linking);
         }
     };
     let pending = Pending {
@@ -228,13 +302,23 @@ async fn start(
         verifier: verifier.secret().clone(),
         nonce,
         next,
-        started_at: OffsetDateTime::now_utc().unix_timestamp(),
     };
-    if let Err(err) = session.insert(SESSION_PENDING, pending).await {
-        tracing::error!(error = %err, "cannot store the sign-in state");
-        return AppError::Unavailable.into_response();
+    let (name, options) = pending_cookie(&state.settings);
+    let sealed = cookies::seal(
+        &state.keys.cookies,
+        PENDING_PURPOSE,
+        &pending,
+        PENDING_MAX_AGE,
+    );
+    let mut res = see_other(url.as_str());
+    if let Some(cookie) = cookies::set(&name, &sealed, options) {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
     }
-    Redirect::to(url.as_str()).into_response()
+    res
+}
+
+fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
 #[derive(Deserialize)]
@@ -250,19 +334,51 @@ async fn callback(
     Query(query): Query<CallbackQuery>,
     Extension(auth): Extension<Auth>,
     ClientOrigin(origin): ClientOrigin,
+    headers: HeaderMap,
     session: Session,
 ) -> Response {
     let Some(provider) = Provider::from_slug(&slug).filter(|p| state.oauth.is_enabled(*p)) else {
         return AppError::NotFound.into_response();
     };
-    // Single use: whatever happens next, this state cannot be presented again.
-    let pending: Option<Pending> = match session.remove(SESSION_PENDING).await {
-        Ok(p) => p,
-        Err(err) => {
-            tracing::error!(error = %err, "cannot read the sign-in state");
-            None
-        }
+    // Single use: whatever happens next, this browser's pending sign-in is gone.
+    let (name, options) = pending_cookie(&state.settings);
+    let pending: Option<Pending> = cookies::read(&headers, &name)
+        .and_then(|value| cookies::open(&state.keys.cookies, PENDING_PURPOSE, &value));
+    let browser = Browser {
+        auth: &auth,
+        origin: &origin,
+        session: &session,
+        devices: KnownDevices::from_headers(&headers, state.settings.is_https()),
     };
+    let mut res = finish(&state, provider, query, pending, &browser).await;
+    if let Some(removal) = cookies::remove(&name, options) {
+        res.headers_mut().append(header::SET_COOKIE, removal);
+    }
+    res
+}
+
+/// The browser a callback came from.
+struct Browser<'a> {
+    auth: &'a Auth,
+    origin: &'a Origin,
+    session: &'a Session,
+    devices: KnownDevices,
+}
+
+async fn finish(
+    state: &AppState,
+    provider: Provider,
+    query: CallbackQuery,
+    pending: Option<Pending>,
+    browser: &Browser<'_>,
+) -> Response {
+    let Browser {
+        auth,
+        origin,
+        session,
+        devices,
+    } = browser;
+    let linking = auth.user().is_some();
     let next = pending
         .as_ref()
         .map(|p| p.next.clone())
@@ -278,26 +394,24 @@ async fn callback(
         } else {
             ProviderSignInError::Failed
         };
-        return failure(provider, reason, &next);
+        return failure(provider, reason, &next, linking);
     }
-    let now = OffsetDateTime::now_utc().unix_timestamp();
     let (Some(pending), Some(code), Some(returned_state)) = (pending, query.code, query.state)
     else {
         tracing::warn!(
             provider = provider.slug(),
-            "callback without a matching sign-in in this session"
+            "callback without a matching sign-in in this browser"
         );
-        return failure(provider, ProviderSignInError::State, &next);
+        return failure(provider, ProviderSignInError::State, &next, linking);
     };
     if pending.provider != provider
         || !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes())
-        || now - pending.started_at > PENDING_MAX_AGE
     {
         tracing::warn!(
             provider = provider.slug(),
             "callback state does not match the sign-in started here"
         );
-        return failure(provider, ProviderSignInError::State, &next);
+        return failure(provider, ProviderSignInError::State, &next, linking);
     }
 
     let oauth = &state.oauth;
@@ -321,33 +435,55 @@ async fn callback(
         Ok(identity) => identity,
         Err(detail) => {
             tracing::warn!(provider = provider.slug(), error = %detail, "provider sign-in failed");
-            return failure(provider, ProviderSignInError::Failed, &next);
+            return failure(provider, ProviderSignInError::Failed, &next, linking);
         }
     };
 
-    let linking = auth.user().is_some();
     let outcome = match auth.user() {
-        Some(current) => link_to_current(&state.db, &identity, current).await,
+        Some(current) => link_to_current(&state.db, &identity, current)
+            .await
+            .map(Resolved::SignIn),
         None => resolve(&state.db, &identity).await,
     };
     let user = match outcome {
-        Ok(user) => user,
+        Ok(Resolved::SignIn(user)) => user,
+        Ok(Resolved::NeedsPassword(user)) => {
+            // Whoever set this account's password must agree: ask for it once.
+            let waiting = PendingLink {
+                provider,
+                subject: identity.subject,
+                email: user.email,
+                user_id: user.id,
+                next,
+            };
+            let (name, options) = link_cookie(&state.settings);
+            let sealed = cookies::seal(&state.keys.cookies, LINK_PURPOSE, &waiting, LINK_MAX_AGE);
+            let mut res = see_other("/login/link");
+            if let Some(cookie) = cookies::set(&name, &sealed, options) {
+                res.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            tracing::info!(
+                provider = provider.slug(),
+                "provider identity waits for the account's password"
+            );
+            return res;
+        }
         Err(Refusal::SignIn(reason)) => {
             tracing::info!(
                 provider = provider.slug(),
                 reason = reason.code(),
                 "provider sign-in refused"
             );
-            return failure(provider, reason, &next);
+            return failure(provider, reason, &next, linking);
         }
         Err(Refusal::App(err)) => {
             tracing::error!(provider = provider.slug(), error = ?err, "provider sign-in could not complete");
-            return failure(provider, ProviderSignInError::Failed, &next);
+            return failure(provider, ProviderSignInError::Failed, &next, linking);
         }
     };
     if let Err(err) = browser_session::start(
-        &session,
-        &user.id,
+        session,
+        &user,
         origin.user_agent.as_deref(),
         origin.ip.as_deref(),
     )
@@ -365,25 +501,90 @@ async fn callback(
         Some(&user.id),
         event,
         Some(provider.slug()),
-        &origin,
+        origin,
     )
     .await;
     tracing::info!(provider = provider.slug(), user_id = %user.id, "signed in with provider");
-    (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response()
+    let mut res = see_other(&next);
+    // This browser has signed in to the account: it is one the account knows from now on.
+    if let Some(cookie) = devices.after_sign_in(&state.keys.cookies, &user) {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
 }
 
-/// Back to the sign-in page, saying what went wrong (and keeping where the person was going).
-fn failure(provider: Provider, reason: ProviderSignInError, next: &str) -> Response {
+/// Links the identity waiting in this browser's link cookie to its account, once the
+/// account's password is given (throttled like any sign-in). The provider vouched for the
+/// address, so this is also a proof of it. Returns the user (to sign in), where to go next,
+/// and the cookie's removal.
+pub async fn finish_link(
+    state: &AppState,
+    origin: &Origin,
+    headers: &HeaderMap,
+    password: String,
+    devices: &KnownDevices,
+) -> Result<(UserRecord, String, Option<header::HeaderValue>), AppError> {
+    let expired = || AppError::Validation {
+        field: None,
+        message: Message::LinkExpired,
+    };
+    let waiting = read_pending_link(state, headers).ok_or_else(expired)?;
+    let email = Email::parse(&waiting.email)?;
+    let mut user = users::find_by_id(&state.db, &waiting.user_id)
+        .await?
+        .filter(|u| u.email == waiting.email && u.password_hash.is_some())
+        .ok_or_else(expired)?;
+    let ip = origin.ip.as_deref();
+    if !check_sign_in(state, &email, Some(&user), password, ip, devices).await? {
+        audit::record(&state.db, Some(&user.id), "sign_in_failed", None, origin).await;
+        return Err(AppError::invalid("password", Message::LinkPasswordWrong));
+    }
+    let mut tx = state
+        .db
+        .begin()
+        .await
+        .map_err(crate::server::db::internal)?;
+    let (_, first) = credentials::prove_email(&mut tx, &user.id, &user.email, None).await?;
+    accounts::link(
+        &mut *tx,
+        waiting.provider,
+        &waiting.subject,
+        &user.id,
+        Some(&waiting.email),
+    )
+    .await?;
+    tx.commit().await.map_err(crate::server::db::internal)?;
+    if let Some(first) = &first {
+        user.credential_version = first.credential_version;
+        user.email_verified_at = Some(crate::server::db::now());
+        credentials::record_first_proof(&state.db, &user.id, first, origin).await;
+    }
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        "provider_linked",
+        Some(waiting.provider.slug()),
+        origin,
+    )
+    .await;
+    let (name, options) = link_cookie(&state.settings);
+    Ok((user, waiting.next, cookies::remove(&name, options)))
+}
+
+/// Back to the sign-in page, saying what went wrong (and keeping where the person was going);
+/// for someone signed in who was linking a provider, back to the account page.
+fn failure(provider: Provider, reason: ProviderSignInError, next: &str, linking: bool) -> Response {
+    let page = if linking { "/account" } else { "/login" };
     let mut to = format!(
-        "/login?error={}&provider={}",
+        "{page}?error={}&provider={}",
         reason.code(),
         provider.slug()
     );
-    if next != DEFAULT_AFTER_SIGN_IN {
+    if next != DEFAULT_AFTER_SIGN_IN && !linking {
         to.push_str("&next=");
         to.extend(url::form_urlencoded::byte_serialize(next.as_bytes()));
     }
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+    see_other(&to)
 }
 
 enum Refusal {
@@ -397,18 +598,26 @@ impl From<AppError> for Refusal {
     }
 }
 
+/// Where an identity leads someone who is not signed in.
+enum Resolved {
+    SignIn(UserRecord),
+    /// The identity's verified email belongs to this account, which has a password: its
+    /// password must be given before the identity is linked.
+    NeedsPassword(UserRecord),
+}
+
 /// Finds or creates the user for an identity, for someone who is not signed in:
 /// - an identity seen before signs into its user;
-/// - a new identity whose verified email belongs to a user whose email is verified too is
-///   linked to that user (both sides proved control of the address);
-/// - a new identity whose email belongs to a user with an unverified email is refused: the
-///   person must sign in with the password and link from the account page (otherwise whoever
-///   registered the address first, without proving it, could be taken over, or could take over);
+/// - a new identity whose verified email belongs to an account with a password waits for that
+///   password (whoever chose it, perhaps someone who registered the address before its owner
+///   did, must not end up holding the owner's data, nor the owner theirs);
+/// - a new identity whose verified email belongs to an account without a password (made
+///   through a provider, its email verified) is linked to it;
 /// - otherwise a new user is created, its email verified by the provider.
-async fn resolve(db: &Db, identity: &Identity) -> Result<UserRecord, Refusal> {
+async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> {
     if let Some(user_id) = accounts::find_user_id(db, identity.provider, &identity.subject).await? {
         if let Some(user) = users::find_by_id(db, &user_id).await? {
-            return Ok(user);
+            return Ok(Resolved::SignIn(user));
         }
     }
     let email = identity
@@ -418,6 +627,9 @@ async fn resolve(db: &Db, identity: &Identity) -> Result<UserRecord, Refusal> {
         .and_then(|e| Email::parse(e).ok())
         .ok_or(Refusal::SignIn(ProviderSignInError::UnverifiedEmail))?;
     if let Some(existing) = users::find_by_email(db, &email).await? {
+        if existing.password_hash.is_some() {
+            return Ok(Resolved::NeedsPassword(existing));
+        }
         if existing.email_verified_at.is_none() {
             return Err(Refusal::SignIn(ProviderSignInError::LinkRequired));
         }
@@ -429,7 +641,7 @@ async fn resolve(db: &Db, identity: &Identity) -> Result<UserRecord, Refusal> {
             Some(email.as_str()),
         )
         .await?;
-        return Ok(existing);
+        return Ok(Resolved::SignIn(existing));
     }
     let name = identity
         .name
@@ -457,21 +669,24 @@ async fn resolve(db: &Db, identity: &Identity) -> Result<UserRecord, Refusal> {
     )
     .await?;
     tx.commit().await.map_err(crate::server::db::internal)?;
-    Ok(user)
+    Ok(Resolved::SignIn(user))
 }
 
-/// A signed-in person linking a provider from their account: the identity joins them unless
-/// it already belongs to someone else.
+/// A signed-in person linking a provider from their account: only once the account's own
+/// email is verified (before that, the account may be a squatter's, and a link would let the
+/// squatter back in after the owner recovers the address); the identity joins them unless it
+/// already belongs to someone else.
 async fn link_to_current(
     db: &Db,
     identity: &Identity,
     current: &UserRecord,
 ) -> Result<UserRecord, Refusal> {
+    if current.email_verified_at.is_none() {
+        return Err(Refusal::SignIn(ProviderSignInError::VerifyEmailFirst));
+    }
     match accounts::find_user_id(db, identity.provider, &identity.subject).await? {
         Some(owner) if owner == current.id => Ok(current.clone()),
-        Some(_) => Err(Refusal::App(AppError::conflict(
-            "already linked to another user",
-        ))),
+        Some(_) => Err(Refusal::SignIn(ProviderSignInError::LinkedElsewhere)),
         None => {
             accounts::link(
                 db.write(),
@@ -508,6 +723,7 @@ mod tests {
             Provider::Github,
             ProviderSignInError::State,
             "/todos?edit=1",
+            false,
         );
         let location = res.headers()[header::LOCATION].to_str().unwrap();
         assert_eq!(

@@ -1,0 +1,117 @@
+//! Every message an error can show a person, as a closed set with a stable key each.
+//!
+//! Errors travel as JSON (`{"error": "validation", "key": "email_invalid", "message": …}`),
+//! and one of the ways they travel is the URL: after a form post without JavaScript, Leptos
+//! sends the browser back with the error in `?__err=`, and the page shows it. Anyone can write
+//! such a URL, so the text is never taken from the wire: only the key is read, and the text is
+//! ours. An unknown key shows a generic message of the same kind.
+
+use std::fmt;
+
+use super::{NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, TITLE_MAX_CHARS};
+
+macro_rules! messages {
+    ($( $(#[$doc:meta])* $variant:ident = $key:literal => ($($text:tt)+), )+) => {
+        /// A message for a person (see the module documentation).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Message {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl Message {
+            /// Every message, for tests and for reading keys back.
+            pub const ALL: &'static [Message] = &[$(Message::$variant,)+];
+
+            /// The stable name of the message on the wire.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Message::$variant => $key,)+
+                }
+            }
+        }
+
+        impl fmt::Display for Message {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $(Message::$variant => write!(f, $($text)+),)+
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    EmailEmpty = "email_empty" => ("Enter your email address."),
+    EmailInvalid = "email_invalid" => ("Enter a valid email address, like name@example.com."),
+    EmailTooLong = "email_too_long" => ("That email address is too long."),
+    NameEmpty = "name_empty" => ("Enter your name."),
+    NameTooLong = "name_too_long" => ("Keep your name under {} characters.", NAME_MAX_CHARS + 1),
+    NameControl = "name_control" => ("Your name cannot contain control characters."),
+    TitleEmpty = "title_empty" => ("Give the task a title."),
+    TitleTooLong = "title_too_long" => ("Keep the title under {} characters.", TITLE_MAX_CHARS + 1),
+    TitleControl = "title_control" => ("The title cannot contain line breaks or control characters."),
+    /// A task update that changes nothing (JSON API).
+    TodoPatchEmpty = "todo_patch_empty" => ("Send `title`, `completed` or both."),
+    PasswordTooShort = "password_too_short" => ("Use at least {PASSWORD_MIN_CHARS} characters for your password."),
+    PasswordTooLong = "password_too_long" => ("Use at most {PASSWORD_MAX_CHARS} characters for your password."),
+    PasswordCommon = "password_common" => ("This password is too common and easy to guess. Choose another one, such as a few unrelated words."),
+    PasswordContext = "password_context" => ("Choose a password that does not contain your name, your email address or the name of this site."),
+    CurrentPasswordWrong = "current_password_wrong" => ("Your current password is not correct."),
+    /// An account without a password whose sign-in is too old to set one.
+    SignInAgainToSetPassword = "sign_in_again" => ("For your security, sign out and sign in again, then set your password within 10 minutes."),
+    /// Linking a provider to an existing account: the password of that account was wrong.
+    LinkPasswordWrong = "link_password_wrong" => ("That is not the password of this account. Try again, or reset the password with the link below."),
+    /// Linking a provider to an existing account: the sign-in with the provider is no longer pending.
+    LinkExpired = "link_expired" => ("This sign-in has expired. Please start again with the provider."),
+    VerificationLinkInvalid = "verification_link_invalid" => ("This verification link is invalid, used or expired. Ask for a new one from your account page."),
+    ResetLinkInvalid = "reset_link_invalid" => ("This reset link is invalid, used or expired. Ask for a new one."),
+    AlreadyVerified = "already_verified" => ("Your email address is already verified."),
+    EmailTaken = "email_taken" => ("An account with this email already exists. Sign in instead, or use another email."),
+    OnlySignInMethod = "only_sign_in_method" => ("This is your only way to sign in. Set a password or link another provider first."),
+    ProviderAlreadyLinked = "provider_already_linked" => ("This account at the provider is already linked to another Seamless account."),
+    /// Linking a provider before the account's own email is proven (it could be someone else's).
+    VerifyEmailToLink = "verify_email_to_link" => ("Verify your email address before you link another way to sign in: we can send you the link again."),
+    DeleteConfirmMismatch = "delete_confirm_mismatch" => ("Type your email address exactly to confirm that you want to delete your account."),
+    /// Fallback for a validation error whose key this version does not know.
+    InvalidInput = "invalid_input" => ("Some of what you entered cannot be used. Check the form and try again."),
+    /// Fallback for a conflict whose key this version does not know.
+    NotPossibleNow = "not_possible_now" => ("That cannot be done right now. Reload the page and try again."),
+    Offline = "offline" => ("Could not reach the server. Check your connection and try again."),
+    FormIncomplete = "form_incomplete" => ("Some fields of the form are missing or invalid."),
+    Unreadable = "unreadable" => ("The server's answer could not be understood. Please reload the page."),
+}
+
+impl Message {
+    /// The message with this key, if there is one.
+    pub fn from_key(key: &str) -> Option<Message> {
+        Message::ALL.iter().copied().find(|m| m.key() == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_read_back() {
+        for m in Message::ALL {
+            assert_eq!(Message::from_key(m.key()), Some(*m));
+            assert!(!m.to_string().is_empty());
+        }
+        let mut keys: Vec<_> = Message::ALL.iter().map(|m| m.key()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), Message::ALL.len());
+        assert_eq!(Message::from_key("Click here to claim your prize"), None);
+    }
+
+    #[test]
+    fn limits_in_messages_follow_the_constants() {
+        assert!(Message::PasswordTooShort
+            .to_string()
+            .contains(&PASSWORD_MIN_CHARS.to_string()));
+        assert!(Message::NameTooLong
+            .to_string()
+            .contains(&(NAME_MAX_CHARS + 1).to_string()));
+    }
+}
