@@ -255,17 +255,7 @@ pub fn LoginPage() -> impl IntoView {
                         aria-invalid=move || email_invalid().to_string()
                     />
                 </div>
-                <div class="field">
-                    <label for="login-password">"Password"</label>
-                    <input
-                        id="login-password"
-                        type="password"
-                        name="password"
-                        autocomplete="current-password"
-                        maxlength=PASSWORD_MAX_CHARS
-                        required
-                    />
-                </div>
+                <CurrentPasswordField id="login-password" />
                 <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
                     "Sign in"
                 </button>
@@ -382,17 +372,7 @@ pub fn LinkPage() -> impl IntoView {
                                     <FormError error />
                                     <ActionForm action=link attr:class="form">
                                         <input type="hidden" name="username" autocomplete="username" value=email />
-                                        <div class="field">
-                                            <label for="link-password">"Password"</label>
-                                            <input
-                                                id="link-password"
-                                                type="password"
-                                                name="password"
-                                                autocomplete="current-password"
-                                                maxlength=PASSWORD_MAX_CHARS
-                                                required
-                                            />
-                                        </div>
+                                        <CurrentPasswordField id="link-password" />
                                         <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
                                             "Link and sign in"
                                         </button>
@@ -425,6 +405,24 @@ pub fn LinkPage() -> impl IntoView {
                 }}
             </Suspense>
         </section>
+    }
+}
+
+/// The "Password" field of a form that signs in with an account's existing password.
+#[component]
+fn CurrentPasswordField(id: &'static str) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Password"</label>
+            <input
+                id=id
+                type="password"
+                name="password"
+                autocomplete="current-password"
+                maxlength=PASSWORD_MAX_CHARS
+                required
+            />
+        </div>
     }
 }
 

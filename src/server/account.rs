@@ -198,17 +198,22 @@ fn new_password(
     Ok(password)
 }
 
+/// The address of one of our pages, for mail.
 fn page_link(state: &AppState, path: &str) -> String {
-    let mut url = state.settings.app_url.clone();
-    url.set_path(path);
+    page_url(state, path).to_string()
+}
+
+/// The address of a page that redeems `token`, for mail.
+fn link(state: &AppState, path: &str, token: &str) -> String {
+    let mut url = page_url(state, path);
+    url.set_query(Some(&format!("token={token}")));
     url.to_string()
 }
 
-fn link(state: &AppState, path: &str, token: &str) -> String {
+fn page_url(state: &AppState, path: &str) -> url::Url {
     let mut url = state.settings.app_url.clone();
     url.set_path(path);
-    url.set_query(Some(&format!("token={token}")));
-    url.to_string()
+    url
 }
 
 fn human(duration: std::time::Duration) -> String {

@@ -123,15 +123,7 @@ async fn a_password_reset_sets_the_new_password_and_ends_every_session_and_api_s
     assert_eq!(page.headers()[header::REFERRER_POLICY], "no-referrer");
     assert!(page.text().await.unwrap().contains("New password"));
 
-    let res = phone
-        .rpc(
-            "reset_password",
-            &[
-                ("token", &token),
-                ("new_password", "a brand new passphrase"),
-            ],
-        )
-        .await;
+    let res = phone.reset_password(&token, "a brand new passphrase").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(location(&res).as_deref(), Some("/login?reset=1"));
 
@@ -167,15 +159,7 @@ async fn a_password_reset_sets_the_new_password_and_ends_every_session_and_api_s
         "the link proved the address"
     );
 
-    let reused = phone
-        .rpc(
-            "reset_password",
-            &[
-                ("token", &token),
-                ("new_password", "yet another passphrase"),
-            ],
-        )
-        .await;
+    let reused = phone.reset_password(&token, "yet another passphrase").await;
     assert_eq!(
         reused.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -188,24 +172,9 @@ async fn reset_links_expire_and_a_bad_new_password_does_not_spend_the_link() {
     let (app, smtp) = app_with_mail(&[]).await;
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
-    browser
-        .rpc("request_password_reset", &[("email", "ada@example.com")])
-        .await;
-    let token = smtp
-        .wait_for("ada@example.com", 2)
-        .await
-        .token("/reset-password")
-        .unwrap();
+    let token = browser.reset_token(&smtp, "ada@example.com", 2).await;
 
-    let (status, body) = error_of(
-        browser
-            .rpc(
-                "reset_password",
-                &[("token", &token), ("new_password", "password123")],
-            )
-            .await,
-    )
-    .await;
+    let (status, body) = error_of(browser.reset_password(&token, "password123").await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["field"], "new_password");
 
@@ -215,13 +184,7 @@ async fn reset_links_expire_and_a_bad_new_password_does_not_spend_the_link() {
         .unwrap();
     let (status, body) = error_of(
         browser
-            .rpc(
-                "reset_password",
-                &[
-                    ("token", &token),
-                    ("new_password", "a good long passphrase"),
-                ],
-            )
+            .reset_password(&token, "a good long passphrase")
             .await,
     )
     .await;
@@ -242,14 +205,7 @@ async fn without_javascript_a_reset_error_comes_back_to_the_reset_page() {
     let (app, smtp) = app_with_mail(&[]).await;
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
-    browser
-        .rpc("request_password_reset", &[("email", "ada@example.com")])
-        .await;
-    let token = smtp
-        .wait_for("ada@example.com", 2)
-        .await
-        .token("/reset-password")
-        .unwrap();
+    let token = browser.reset_token(&smtp, "ada@example.com", 2).await;
 
     // A no-referrer page: the form post carries no Referer.
     let res = browser
@@ -308,23 +264,8 @@ async fn too_many_failed_sign_ins_get_429_with_retry_after_until_the_window_pass
         );
     }
 
-    let res = browser.login("ada@example.com", PASSWORD).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits, from a browser the account does not know"
-    );
-    let retry: u64 = res.headers()[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=900).contains(&retry), "{retry}");
-    let body: Value = res.json().await.unwrap();
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Too many attempts"));
+    // Even the right password waits, from a browser the account does not know.
+    assert_rate_limited(browser.login("ada@example.com", PASSWORD).await, 900).await;
     let api = ApiClient::new(&app);
     assert_eq!(
         api.sign_in("ada@example.com", PASSWORD).await.status(),
@@ -433,24 +374,9 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
         .try_get("token_hash")
         .unwrap();
 
-    app.client()
-        .rpc("request_password_reset", &[("email", "ada@example.com")])
-        .await;
-    let token = smtp
-        .wait_for("ada@example.com", 2)
-        .await
-        .token("/reset-password")
-        .unwrap();
-    let res = app
-        .client()
-        .rpc(
-            "reset_password",
-            &[
-                ("token", &token),
-                ("new_password", "a brand new passphrase"),
-            ],
-        )
-        .await;
+    let owner = app.client();
+    let token = owner.reset_token(&smtp, "ada@example.com", 2).await;
+    let res = owner.reset_password(&token, "a brand new passphrase").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.session_count().await, 0);
 

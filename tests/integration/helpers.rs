@@ -399,6 +399,33 @@ impl TestClient {
         self.http.get(&callback).send().await.expect("callback")
     }
 
+    /// Asks for a password reset link for `email` and returns its token, from the `nth`
+    /// message `smtp` receives for that address.
+    pub async fn reset_token(
+        &self,
+        smtp: &crate::smtp::SmtpServer,
+        email: &str,
+        nth: usize,
+    ) -> String {
+        let res = self
+            .rpc("request_password_reset", &[("email", email)])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "reset link requested");
+        smtp.wait_for(email, nth)
+            .await
+            .token("/reset-password")
+            .expect("a reset link")
+    }
+
+    /// Chooses a new password with a reset link's token.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Response {
+        self.rpc(
+            "reset_password",
+            &[("token", token), ("new_password", new_password)],
+        )
+        .await
+    }
+
     /// The titles of this user's tasks, as the server function lists them.
     pub async fn titles(&self) -> Vec<String> {
         let res = self.list_todos().await;
@@ -408,6 +435,25 @@ impl TestClient {
             .map(|t| t["title"].as_str().expect("title").to_owned())
             .collect()
     }
+}
+
+/// A 429 that says when to come back (within `window_secs`) and explains itself to people.
+pub async fn assert_rate_limited(res: Response, window_secs: u64) {
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()[header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=window_secs).contains(&retry), "{retry}");
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("Too many attempts"),
+        "{body}"
+    );
 }
 
 /// The JSON error body of a failed server function call.

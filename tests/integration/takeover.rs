@@ -81,23 +81,8 @@ async fn a_password_reset_by_the_owner_ends_the_squatters_sessions_and_provider_
 
     // The owner recovers the address and keeps their tasks in the account.
     let owner = app.client();
-    owner
-        .rpc("request_password_reset", &[("email", OWNER)])
-        .await;
-    let token = smtp
-        .wait_for(OWNER, 2)
-        .await
-        .token("/reset-password")
-        .unwrap();
-    let res = owner
-        .rpc(
-            "reset_password",
-            &[
-                ("token", &token),
-                ("new_password", "the owner's own phrase"),
-            ],
-        )
-        .await;
+    let token = owner.reset_token(&smtp, OWNER, 2).await;
+    let res = owner.reset_password(&token, "the owner's own phrase").await;
     assert_eq!(res.status(), StatusCode::OK);
     owner.login(OWNER, "the owner's own phrase").await;
     owner.added("The owner's private task").await;
