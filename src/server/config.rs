@@ -114,6 +114,21 @@ pub struct HttpSettings {
     pub body_limit: usize,
     /// How long in-flight requests may run after SIGTERM / Ctrl-C. Env `HTTP_SHUTDOWN_TIMEOUT`. Default `20s`.
     pub shutdown_timeout: Duration,
+    /// From the moment a connection is ready for a request (new, or after its last answer)
+    /// until the request's headers are complete; slower clients are disconnected.
+    /// Env `HTTP_HEADER_READ_TIMEOUT`. Default `10s`.
+    pub header_read_timeout: Duration,
+    /// How long a connection may send nothing at all between requests before it is closed
+    /// (at most `header_read_timeout`, which also runs while waiting for the next request).
+    /// Env `HTTP_KEEP_ALIVE_TIMEOUT`. Default `5s`.
+    pub keep_alive_timeout: Duration,
+    /// How long a request body may take to arrive in full; slower ones get 408 and the
+    /// connection is closed. Env `HTTP_BODY_TIMEOUT`. Default `15s`.
+    pub body_timeout: Duration,
+    /// Most connections served at once; beyond them, a new connection gets one quick answer
+    /// (200 for `/healthz`, 503 for the rest) and is closed. Start-up lowers it to fit the
+    /// open-files limit. Env `HTTP_MAX_CONNECTIONS`. Default 10000.
+    pub max_connections: usize,
     /// The header a trusted reverse proxy puts the client's IP in (`x-forwarded-for`,
     /// `x-real-ip`, `cf-connecting-ip`, …). Env `CLIENT_IP_HEADER`. Default: none, the peer
     /// address is the client (a header anyone can send must not be trusted).
@@ -359,6 +374,10 @@ struct FileSession {
 struct FileHttp {
     body_limit: Option<usize>,
     shutdown_timeout: Option<String>,
+    header_read_timeout: Option<String>,
+    keep_alive_timeout: Option<String>,
+    body_timeout: Option<String>,
+    max_connections: Option<usize>,
     client_ip_header: Option<String>,
     trusted_proxy_hops: Option<usize>,
 }
@@ -593,6 +612,25 @@ impl Settings {
                 pick("HTTP_SHUTDOWN_TIMEOUT", file.http.shutdown_timeout),
                 "20s",
             )?,
+            header_read_timeout: duration(
+                "HTTP_HEADER_READ_TIMEOUT",
+                pick("HTTP_HEADER_READ_TIMEOUT", file.http.header_read_timeout),
+                "10s",
+            )?,
+            keep_alive_timeout: duration(
+                "HTTP_KEEP_ALIVE_TIMEOUT",
+                pick("HTTP_KEEP_ALIVE_TIMEOUT", file.http.keep_alive_timeout),
+                "5s",
+            )?,
+            body_timeout: duration(
+                "HTTP_BODY_TIMEOUT",
+                pick("HTTP_BODY_TIMEOUT", file.http.body_timeout),
+                "15s",
+            )?,
+            max_connections: match env.var("HTTP_MAX_CONNECTIONS") {
+                Some(v) => parse_number("HTTP_MAX_CONNECTIONS", &v)?,
+                None => file.http.max_connections.unwrap_or(10_000),
+            },
             client_ip_header: pick("CLIENT_IP_HEADER", file.http.client_ip_header)
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty() && h != "none"),
@@ -602,6 +640,24 @@ impl Settings {
             }
             .max(1),
         };
+        if http.header_read_timeout.is_zero()
+            || http.keep_alive_timeout.is_zero()
+            || http.body_timeout.is_zero()
+        {
+            return Err(ConfigError(
+                "HTTP_HEADER_READ_TIMEOUT, HTTP_KEEP_ALIVE_TIMEOUT and HTTP_BODY_TIMEOUT must be longer than zero".into(),
+            ));
+        }
+        if http.keep_alive_timeout > http.header_read_timeout {
+            return Err(ConfigError(
+                "HTTP_KEEP_ALIVE_TIMEOUT cannot be longer than HTTP_HEADER_READ_TIMEOUT: waiting for the next request counts as reading its headers".into(),
+            ));
+        }
+        if http.max_connections == 0 {
+            return Err(ConfigError(
+                "HTTP_MAX_CONNECTIONS must be at least 1".into(),
+            ));
+        }
         let hash_concurrency = match env.var("AUTH_HASH_CONCURRENCY") {
             Some(v) => parse_number("AUTH_HASH_CONCURRENCY", &v)?,
             None => file.auth.hash_concurrency.unwrap_or(0),

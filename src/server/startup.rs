@@ -14,7 +14,7 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, services::ServeDir,
     set_header::SetResponseHeaderLayer,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
@@ -24,14 +24,17 @@ use super::{
     auth::{keys, oauth, password::PasswordHasher, session::authenticate},
     background::Background,
     config::{AppEnv, Settings},
+    db::health::DbHealth,
     db::{self, sessions::DbSessionStore},
     http::{
-        errors::server_fn_responses,
+        body::{self, BodyRules},
+        errors::{self, server_fn_responses},
         health,
         origin::{require_same_origin, SiteOrigin},
         request_id::{self, AccessLog},
-        security_headers,
+        security_headers, serve,
         static_files::pkg_router,
+        target::require_path,
     },
     mail::{MailSetupError, Mailer},
     state::AppState,
@@ -83,8 +86,10 @@ impl Application {
                 }
             }
         }
+        settings.http.max_connections = serve::fit_connections(settings.http.max_connections);
         let keys = keys::load(&settings)?;
         let db = db::connect(&settings.database).await?;
+        let health = DbHealth::new(&db);
         let sessions = DbSessionStore::new(
             db.clone(),
             keys.session.clone(),
@@ -114,6 +119,7 @@ impl Application {
             background,
             settings: Arc::new(settings),
             db,
+            health,
             sessions,
         };
         let router = router(state.clone());
@@ -138,45 +144,23 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `stop` completes, then lets in-flight requests finish, for at most the
-    /// configured shutdown timeout.
+    /// Serves until `stop` completes; then closes idle and stalled connections at once, lets
+    /// the requests in progress finish, and waits for what they left running in the background
+    /// (mail), each for at most the configured shutdown timeout.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let grace = self.state.settings.http.shutdown_timeout;
-        let background = self.state.background.clone();
+        let http = self.state.settings.http.clone();
         spawn_session_cleanup(self.state.sessions.clone(), self.state.db.clone());
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            stop.await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            let _ = stopping_tx.send(());
-        });
-        // In-flight requests first, then what they left running in the background (mail).
-        let finished = async move {
-            server.await?;
-            background.drained().await;
-            Ok(())
-        };
-        tokio::select! {
-            result = finished => result,
-            _ = async {
-                if stopping_rx.await.is_ok() {
-                    tokio::time::sleep(grace).await;
-                } else {
-                    std::future::pending::<()>().await;
-                }
-            } => {
-                tracing::warn!(seconds = grace.as_secs(), "shutdown grace period over; closing remaining connections");
-                Ok(())
-            }
+        serve::serve(self.listener, self.router, &http, stop).await?;
+        if tokio::time::timeout(http.shutdown_timeout, self.state.background.drained())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown grace period over with background work (mail) unfinished");
         }
+        Ok(())
     }
 }
 
@@ -231,7 +215,7 @@ fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
-        .merge(api::router(&settings))
+        .merge(api::router(&settings, &state.health))
         .route("/readyz", get(health::readyz))
         .merge(pkg_router(
             &settings.site_root.join("pkg"),
@@ -240,7 +224,14 @@ fn router(state: AppState) -> Router {
         .merge(pages)
         .fallback_service(site_files)
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(settings.http.body_limit))
+        .layer(from_fn_with_state(
+            BodyRules {
+                limit: settings.http.body_limit,
+                timeout: settings.http.body_timeout,
+            },
+            body::middleware,
+        ))
+        .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(from_fn_with_state(
             security_headers::SecurityHeaders {
                 hsts: settings.is_https(),
@@ -248,6 +239,7 @@ fn router(state: AppState) -> Router {
             },
             security_headers::middleware,
         ))
+        .layer(from_fn(require_path))
         .layer(from_fn_with_state(
             AccessLog(settings.log.access),
             request_id::middleware,
@@ -281,6 +273,7 @@ fn page_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             SiteOrigin(settings.origin()),
             require_same_origin,
         ))
+        .layer(from_fn_with_state(state.health.clone(), health::fail_fast))
 }
 
 /// The app's routes, found by rendering it once in a special mode. Computed once per process:

@@ -9,7 +9,7 @@ use super::{
     auth::{keys::Keys, oauth::OAuth, password::PasswordHasher},
     background::Background,
     config::Settings,
-    db::{sessions::DbSessionStore, Db},
+    db::{health::DbHealth, sessions::DbSessionStore, Db},
     mail::Mailer,
 };
 
@@ -18,6 +18,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
     pub db: Db,
+    /// Whether the database answers (requests fail fast while it does not).
+    pub health: DbHealth,
     pub hasher: PasswordHasher,
     pub sessions: DbSessionStore,
     pub oauth: OAuth,

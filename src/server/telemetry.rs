@@ -17,7 +17,14 @@ pub fn init(settings: &LogSettings) {
                     .with_span_list(true),
             )
             .try_init(),
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
+        // Colours only for a person at a terminal, never into a file or a log collector.
+        LogFormat::Text => registry
+            .with(
+                fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())),
+            )
+            .try_init(),
     };
     let _ = result;
 }

@@ -4,6 +4,7 @@
 mod account;
 mod api;
 mod auth;
+mod connections;
 mod helpers;
 mod oauth;
 #[path = "../support/oauth_standin.rs"]

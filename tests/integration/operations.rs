@@ -223,3 +223,87 @@ async fn starting_more_instances_does_not_stall_pages_being_served() {
     }
     more.await.unwrap();
 }
+
+/// SIGTERM with a client stalled halfway through its headers and another idle one: the binary
+/// closes both at once and exits, long before its grace period (which is for requests in
+/// progress). Its text logs, written to a pipe, carry no terminal colour codes.
+#[tokio::test]
+async fn a_stop_does_not_wait_for_stalled_clients_and_logs_to_a_pipe_have_no_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seamless"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("APP_DATA_DIR", dir.path())
+        .env("LOG_FORMAT", "text")
+        .env("RUST_LOG", "info")
+        .env("HTTP_SHUTDOWN_TIMEOUT", "120s")
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let port: u16 = loop {
+        let line = rx.recv().await.expect("the server logs that it listens");
+        lines.push(line.clone());
+        if let Some(port) = line
+            .split("port=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+        {
+            break port;
+        }
+    };
+    use tokio::io::AsyncWriteExt;
+    let mut stalled = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stalled
+        .write_all(b"GET /login HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    assert_eq!(
+        TestClient::new(&format!("http://127.0.0.1:{port}"))
+            .get("/healthz")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let exited = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await;
+
+    let status = exited
+        .expect("exited well within the 120 s grace period")
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    while let Some(line) = rx.recv().await {
+        lines.push(line);
+    }
+    assert!(
+        lines.iter().all(|l| !l.contains('\u{1b}')),
+        "no colour codes: {lines:?}"
+    );
+    drop(stalled);
+}

@@ -165,6 +165,72 @@ async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
 }
 
 #[tokio::test]
+async fn during_an_outage_requests_fail_fast_and_pages_say_so() {
+    let direct = TestApp::spawn_postgres(&[]).await;
+    let mut url = reqwest::Url::parse(&direct.database_url).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let proxy = Proxy::start(target).await;
+    url.set_port(Some(proxy.port)).unwrap();
+    let url = url.to_string();
+    // A request that waited for the pool would wait a minute.
+    let app = direct
+        .spawn_sharing(&[
+            ("DATABASE_URL", url.as_str()),
+            ("DATABASE_ACQUIRE_TIMEOUT", "60s"),
+        ])
+        .await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    let api = ApiClient::new(&app);
+    let t = api.tokens("ada@example.com").await;
+
+    proxy.go_down();
+    // The load balancer's check finds out (a fresh connection is refused).
+    assert_eq!(
+        browser.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    let started = std::time::Instant::now();
+    let res = api.get("/api/v1/todos", Some(&t.access)).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()[reqwest::header::RETRY_AFTER], "5");
+    assert_eq!(
+        browser.list_todos().await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let page = browser.get("/todos").await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "answered at once, not after the pool's 60 s: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.headers()[reqwest::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let request_id = page.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("We can't reach your tasks right now"),
+        "{html}"
+    );
+    assert!(html.contains(r#"<a href="/todos">Try again</a>"#), "{html}");
+    assert!(html.contains(&request_id), "the request id to quote");
+    assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
+
+    proxy.come_back();
+
+    assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
+    assert_eq!(
+        api.get("/api/v1/todos", Some(&t.access)).await.status(),
+        StatusCode::OK,
+        "back at once"
+    );
+    assert_eq!(browser.get("/todos").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn instances_starting_together_migrate_once_and_share_everything() {
     let (a, b) = TestApp::spawn_two_postgres_at_once().await;
 

@@ -21,11 +21,11 @@ use axum::{
 };
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{config::Settings, state::AppState};
+use super::{config::Settings, db::health::DbHealth, http::health::fail_fast, state::AppState};
 use crate::domain::AppError;
 
 /// `/api/v1/*` and `/.well-known/jwks.json`.
-pub fn router(settings: &Settings) -> Router<AppState> {
+pub fn router(settings: &Settings, health: &DbHealth) -> Router<AppState> {
     let v1 = Router::new()
         .route("/auth/token", post(auth::token))
         .route("/auth/refresh", post(auth::refresh))
@@ -36,6 +36,8 @@ pub fn router(settings: &Settings) -> Router<AppState> {
             "/todos/{id}",
             get(todos::get).patch(todos::update).delete(todos::delete),
         )
+        // The routes above need the database: while it is down, they answer 503 at once.
+        .route_layer(from_fn_with_state(health.clone(), fail_fast))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
         // Token responses must not be cached (RFC 6749 §5.1); nothing here should be.

@@ -198,7 +198,15 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     };
     let auth = match resolve(&state, &session).await {
         Ok(auth) => auth,
-        Err(err) => return err.into_response(),
+        // A browser asking for a page while the database is unreachable gets a page.
+        Err(err) => {
+            return crate::server::http::errors::for_request(
+                err,
+                req.method(),
+                req.headers(),
+                req.uri(),
+            )
+        }
     };
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         if let Some(to) = page_redirect(&req, &auth) {

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod health;
 pub mod one_time_tokens;
 pub mod rate_limits;
 pub mod refresh;

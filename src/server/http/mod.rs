@@ -1,6 +1,8 @@
-//! HTTP plumbing around the app: request ids and logs, the same-origin check, security
-//! headers, error responses, health checks and static files.
+//! HTTP plumbing around the app: the connection loop and its timeouts, request ids and logs,
+//! request targets and bodies, the same-origin check, security headers, error responses,
+//! health checks and static files.
 
+pub mod body;
 pub mod client;
 pub mod cookies;
 pub mod errors;
@@ -8,4 +10,6 @@ pub mod health;
 pub mod origin;
 pub mod request_id;
 pub mod security_headers;
+pub mod serve;
 pub mod static_files;
+pub mod target;
