@@ -587,11 +587,12 @@ def fuzz(requests=6000, raw=400, seed=None):
         unanswered = 0
         for _ in range(raw):
             with socket.create_connection(("127.0.0.1", server.port), timeout=6) as conn:
+                request = raw_request(rng, host)
                 try:
-                    conn.sendall(raw_request(rng, host))
+                    conn.sendall(request)
                     got = conn.recv(64)
                     if got.startswith(b"HTTP/1.1 5"):
-                        five_hundreds.append((got[:12].decode(errors="replace"), "raw", ""))
+                        five_hundreds.append((got[:12].decode(errors="replace"), "raw", request[:120]))
                 except socket.timeout:
                     unanswered += 1
                 except OSError:

@@ -6,13 +6,14 @@ use axum::{
     extract::Request,
     http::{header, HeaderValue, StatusCode},
     middleware::{from_fn, from_fn_with_state},
+    response::IntoResponse,
     routing::get,
     Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer, compression::CompressionLayer, services::ServeDir,
     set_header::SetResponseHeaderLayer,
@@ -37,7 +38,7 @@ use super::{
         target::require_path,
     },
     mail::{MailSetupError, Mailer},
-    state::AppState,
+    state::{self, AppState},
     telemetry,
 };
 use crate::app::{shell, App};
@@ -109,7 +110,7 @@ impl Application {
             .hash_files(settings.hash_files)
             .build();
         let oauth = oauth::OAuth::new(&settings)?;
-        let state = AppState {
+        let state = AppState::new(state::Shared {
             oauth,
             leptos_options,
             hasher: PasswordHasher::new(settings.hash_concurrency(), settings.auth.hash_queue)
@@ -121,7 +122,7 @@ impl Application {
             db,
             health,
             sessions,
-        };
+        });
         let router = router(state.clone());
         Ok(Application {
             listener,
@@ -153,6 +154,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let http = self.state.settings.http.clone();
         spawn_session_cleanup(self.state.sessions.clone(), self.state.db.clone());
+        self.state.health.spawn_heartbeat(self.state.db.clone());
         serve::serve(self.listener, self.router, &http, stop).await?;
         if tokio::time::timeout(http.shutdown_timeout, self.state.background.drained())
             .await
@@ -210,8 +212,21 @@ fn router(state: AppState) -> Router {
                 .precompressed_gzip()
                 .append_index_html_on_directories(false)
                 .call_fallback_on_method_not_allowed(true)
-                .fallback(not_found),
+                .fallback(not_found.clone()),
         );
+    // A path no file could have (a name longer than the file system allows) goes straight to
+    // the page: looking it up fails with "name too long", which the file service answers 500.
+    let site_files = tower::service_fn(move |req: Request| {
+        let (files, page) = (site_files.clone(), not_found.clone());
+        async move {
+            let res = if could_name_a_file(req.uri().path()) {
+                files.oneshot(req).await.into_response()
+            } else {
+                page.oneshot(req).await.into_response()
+            };
+            Ok::<_, std::convert::Infallible>(res)
+        }
+    });
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -245,6 +260,12 @@ fn router(state: AppState) -> Router {
             request_id::middleware,
         ))
         .with_state(state)
+}
+
+/// True when `path` could be a file of the site: not longer than a path may be, and no part of
+/// it longer than a file name may be (255 bytes).
+fn could_name_a_file(path: &str) -> bool {
+    path.len() <= 1024 && path.split('/').all(|part| part.len() <= 255)
 }
 
 /// What pages and server functions share: cookie sessions, the signed-in user, the

@@ -40,6 +40,16 @@ async fn unknown_pages_are_404_with_a_page_for_people() {
     assert!(res.text().await.unwrap().contains("Page not found"));
 }
 
+#[tokio::test]
+async fn a_path_too_long_to_be_a_file_is_a_404_page_not_an_error() {
+    let app = TestApp::spawn().await;
+
+    let res = app.client().get(&format!("/{}", "a".repeat(9000))).await;
+
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+}
+
 /// The release-style binary: JSON logs where every line of a request carries its id, no
 /// password in them, and a graceful stop on SIGTERM that lets in-flight requests finish.
 #[tokio::test]

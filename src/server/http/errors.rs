@@ -67,14 +67,36 @@ pub fn is_page_navigation(method: &Method, headers: &HeaderMap) -> bool {
 /// small HTML page that says so (with a way to try again and the request id); for anything
 /// else the JSON error. 503 with `Retry-After` either way.
 pub fn unavailable(method: &Method, headers: &HeaderMap, uri: &Uri) -> Response {
-    if !is_page_navigation(method, headers) {
-        return AppError::Unavailable.into_response();
+    Unavailable::for_request(method, headers, uri).response()
+}
+
+/// What the unavailable answer needs to know of its request, taken before the request is
+/// handed on (a page navigation keeps the address to try again).
+pub struct Unavailable {
+    page: Option<String>,
+}
+
+impl Unavailable {
+    pub fn for_request(method: &Method, headers: &HeaderMap, uri: &Uri) -> Unavailable {
+        let page = is_page_navigation(method, headers).then(|| {
+            uri.path_and_query()
+                .map(|p| p.as_str())
+                .filter(|p| p.starts_with('/'))
+                .unwrap_or("/")
+                .to_owned()
+        });
+        Unavailable { page }
     }
-    let again = uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .filter(|p| p.starts_with('/'))
-        .unwrap_or("/");
+
+    pub fn response(&self) -> Response {
+        match &self.page {
+            Some(again) => unavailable_page(again),
+            None => AppError::Unavailable.into_response(),
+        }
+    }
+}
+
+fn unavailable_page(again: &str) -> Response {
     let id = request_id::current().unwrap_or_default();
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -3,12 +3,12 @@
 
 use axum::{
     extract::{Request, State},
-    http::StatusCode,
+    http::{Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
-use super::errors::{unavailable, DatabaseUnavailable};
+use super::errors::{unavailable, DatabaseUnavailable, Unavailable};
 use crate::server::{
     db::{self, health::DbHealth},
     state::AppState,
@@ -40,13 +40,26 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// For routes that need the database: while it is down, 503 at once (a page for a browser,
-/// JSON for the rest); and when an answer says the database could not be reached, a probe
-/// finds out whether it is down.
+/// JSON for the rest); a read still waiting when the database is found down gets the same
+/// answer then, instead of at the end of the pool's acquire timeout (a write keeps waiting for
+/// its own answer: it may have reached the database). When an answer says the database could
+/// not be reached, a probe finds out whether it is down.
 pub async fn fail_fast(State(health): State<DbHealth>, req: Request, next: Next) -> Response {
+    health.used();
     if health.is_down() {
+        // Makes sure a probe is looking for the database's return.
+        health.suspect();
         return unavailable(req.method(), req.headers(), req.uri());
     }
-    let res = next.run(req).await;
+    let res = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let answer = Unavailable::for_request(req.method(), req.headers(), req.uri());
+        tokio::select! {
+            res = next.run(req) => res,
+            () = health.went_down() => answer.response(),
+        }
+    } else {
+        next.run(req).await
+    };
     if res.extensions().get::<DatabaseUnavailable>().is_some() {
         health.suspect();
     }
