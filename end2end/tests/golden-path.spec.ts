@@ -98,3 +98,34 @@ test('signing up with a taken email tells only the owner, by mail', async ({ pag
   await page.reload();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 });
+
+test('a long list shows 50 tasks, and "Show more" adds the rest in place', async ({ page, baseURL }) => {
+  await signUp(page, 'Long List', uniqueEmail('paging'));
+  // Sixty tasks through the server function the add form calls (the context's cookie).
+  for (let i = 1; i <= 60; i++) {
+    const res = await page.request.post('/rpc/add_todo', {
+      form: { title: `Task ${i}` },
+      headers: { Origin: baseURL!, Accept: 'application/json' },
+    });
+    expect(res.status()).toBe(200);
+  }
+  await page.goto('/todos');
+  await hydrated(page);
+  const items = page.getByRole('list', { name: 'Tasks' }).getByRole('listitem');
+  await expect(items).toHaveCount(50);
+  await expect(page.getByText('60 left')).toBeVisible();
+  await page.evaluate(() => ((window as any).__stillHere = true));
+
+  await page.getByRole('link', { name: 'Show more' }).click();
+  await expect(items).toHaveCount(60);
+  await expect(page.getByRole('link', { name: 'Show more' })).toHaveCount(0);
+  await expect(page).toHaveURL(/\/todos$/);
+  expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
+
+  // A task from the added page can be completed, and the list stays whole.
+  const late = page.getByRole('checkbox', { name: 'Task 55', exact: true });
+  await late.click();
+  await expect(late).toBeChecked();
+  await expect(items).toHaveCount(60);
+  await expect(page.getByText('59 left')).toBeVisible();
+});

@@ -46,3 +46,38 @@ test('without JavaScript, a wrong password still shows the error on the page', a
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
 });
+
+test('without JavaScript: "Show more" is a link to the next page, where editing stays', async ({ page, baseURL }) => {
+  await page.goto('/signup');
+  await page.getByRole('textbox', { name: 'Name' }).fill('Long No Script');
+  await page.getByRole('textbox', { name: 'Email' }).fill(uniqueEmail('nojs-paging'));
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/todos$/);
+  for (let i = 1; i <= 55; i++) {
+    const res = await page.request.post('/rpc/add_todo', {
+      form: { title: `Task ${i}` },
+      headers: { Origin: baseURL!, Accept: 'application/json' },
+    });
+    expect(res.status()).toBe(200);
+  }
+  await page.goto('/todos');
+  const items = page.getByRole('list', { name: 'Tasks' }).getByRole('listitem');
+  await expect(items).toHaveCount(50);
+
+  await page.getByRole('link', { name: 'Show more' }).click();
+  await expect(page).toHaveURL(/\/todos\?after=[0-9a-f-]{36}$/);
+  await expect(items).toHaveCount(5);
+  await expect(page.getByRole('checkbox', { name: 'Task 51', exact: true })).toBeVisible();
+  const second = page.url();
+
+  await page.getByRole('button', { name: 'Edit Task 53', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Edit task' }).fill('Renamed on page two');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(second);
+  await expect(page.getByRole('checkbox', { name: 'Renamed on page two', exact: true })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Back to the start' }).click();
+  await expect(page).toHaveURL(/\/todos$/);
+  await expect(page.getByRole('checkbox', { name: 'Task 1', exact: true })).toBeVisible();
+});

@@ -13,13 +13,19 @@ use super::{
     ui::{error_of, FormError},
     SessionContext,
 };
-use crate::domain::{AppError, Todo, TITLE_MAX_CHARS};
+use crate::domain::{AppError, Todo, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE};
 
-/// The signed-in user's tasks, oldest first.
+/// A page of the signed-in user's tasks, oldest first: `limit` of them (one page unless
+/// given) after the task `after` (from the start unless given), with the whole list's counts.
 #[server(prefix = "/rpc", endpoint = "list_todos")]
-pub async fn list_todos() -> Result<Vec<Todo>, AppError> {
+pub async fn list_todos(after: Option<String>, limit: Option<u32>) -> Result<TodoPage, AppError> {
     let (state, user) = ssr::caller()?;
-    crate::server::db::todos::list(&state.db, &user.id).await
+    let after = crate::domain::parse_page_cursor(after.as_deref())?;
+    let limit = match limit {
+        Some(n) => crate::domain::parse_page_limit(Some(&n.to_string()))?,
+        None => TODO_PAGE_SIZE,
+    };
+    crate::server::db::todos::page(&state.db, &user.id, after, limit).await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_todo")]
@@ -41,16 +47,31 @@ pub async fn reopen_todo(id: String) -> Result<Todo, AppError> {
     ssr::set_completed(&id, false).await
 }
 
-/// Renames a task, then leaves edit mode (`/todos`).
+/// Renames a task, then leaves edit mode for the page of the list it was on (`/todos`, or
+/// `/todos?after=…` when `after` is given).
 #[server(prefix = "/rpc", endpoint = "rename_todo")]
-pub async fn rename_todo(id: String, title: String) -> Result<Todo, AppError> {
+pub async fn rename_todo(
+    id: String,
+    title: String,
+    after: Option<String>,
+) -> Result<Todo, AppError> {
     let (state, user) = ssr::caller()?;
     let id = crate::domain::parse_todo_id(&id)?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
+    let after = crate::domain::parse_page_cursor(after.as_deref())?;
     let todo =
         crate::server::db::todos::update(&state.db, &user.id, id, Some(&title), None).await?;
-    leptos_axum::redirect("/todos");
+    leptos_axum::redirect(&list_url(after));
     Ok(todo)
+}
+
+/// The address of the list's page that starts after the task `after` (the first page for
+/// `None`). Cursors are task ids, which need no escaping.
+fn list_url(after: Option<&str>) -> String {
+    match after {
+        Some(id) => format!("/todos?after={id}"),
+        None => "/todos".to_owned(),
+    }
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_todo")]
@@ -83,10 +104,11 @@ mod ssr {
 
 /// The ids of the page's shared forms. Each task's buttons submit one of them (`form=…`) with
 /// their own `name="id" value=…`, so a long list needs no form per task.
-const COMPLETE_FORM: &str = "complete-form";
-const REOPEN_FORM: &str = "reopen-form";
-const DELETE_FORM: &str = "delete-form";
-const EDIT_FORM: &str = "edit-form";
+/// (Short, because every task names one of them three times.)
+const COMPLETE_FORM: &str = "done";
+const REOPEN_FORM: &str = "undo";
+const DELETE_FORM: &str = "del";
+const EDIT_FORM: &str = "edit";
 
 #[component]
 pub fn TodosPage() -> impl IntoView {
@@ -96,9 +118,25 @@ pub fn TodosPage() -> impl IntoView {
     let reopen = ServerAction::<ReopenTodo>::new();
     let rename = ServerAction::<RenameTodo>::new();
     let delete = ServerAction::<DeleteTodo>::new();
+    let query = use_query_map();
+    let editing = Memo::new(move |_| query.read().get("edit"));
+    // Where this page of the list starts (`?after=`, a plain link without JavaScript), and how
+    // many pages "Show more" has added in place since (with JavaScript).
+    let after = Memo::new(move |_| query.read().get("after").filter(|a| !a.is_empty()));
+    let pages = RwSignal::new((None::<String>, 1u32));
+    let shown = Memo::new(move |_| {
+        let (start, n) = pages.get();
+        if start == after.get() {
+            n
+        } else {
+            1
+        }
+    });
     let todos = Resource::new(
         move || {
             (
+                after.get(),
+                shown.get(),
                 add.version().get(),
                 complete.version().get(),
                 reopen.version().get(),
@@ -106,10 +144,8 @@ pub fn TodosPage() -> impl IntoView {
                 delete.version().get(),
             )
         },
-        |_| list_todos(),
+        |(after, pages, ..)| list_todos(after, Some(pages * TODO_PAGE_SIZE)),
     );
-    let query = use_query_map();
-    let editing = Memo::new(move |_| query.read().get("edit"));
 
     // The error of the latest action on this page, for the alert. Starting an action clears
     // the others' results, so an old error never lingers next to a newer success.
@@ -183,12 +219,11 @@ pub fn TodosPage() -> impl IntoView {
                         todos
                             .get()
                             .and_then(Result::ok)
-                            .map(|list| {
-                                let open = list.iter().filter(|t| !t.completed).count();
+                            .map(|page| {
                                 view! {
                                     <p class="todos__count" aria-live="polite">
-                                        {match open {
-                                            0 if list.is_empty() => String::new(),
+                                        {match page.open {
+                                            0 if page.total == 0 => String::new(),
                                             0 => "All done".to_owned(),
                                             1 => "1 left".to_owned(),
                                             n => format!("{n} left"),
@@ -229,14 +264,14 @@ pub fn TodosPage() -> impl IntoView {
                 ""
             </ActionForm>
             <Form method="GET" action="/todos" attr:id=EDIT_FORM attr:class="shared-form">
-                ""
+                {move || after.get().map(|a| view! { <input type="hidden" name="after" value=a /> })}
             </Form>
             <Transition fallback=|| view! { <p class="muted">"Loading your tasks…"</p> }>
                 {move || {
                     todos
                         .get()
                         .map(|result| match result {
-                            Ok(list) if list.is_empty() => {
+                            Ok(page) if page.todos.is_empty() && page.total == 0 => {
                                 view! {
                                     <p class="empty">
                                         <strong>"No tasks yet"</strong>
@@ -245,7 +280,7 @@ pub fn TodosPage() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Ok(list) => {
+                            Ok(TodoPage { todos: list, next, .. }) => {
                                 view! {
                                     <ul class="todo-list" aria-label="Tasks">
                                         <For
@@ -253,9 +288,10 @@ pub fn TodosPage() -> impl IntoView {
                                             key=|t| (t.id.clone(), t.title.clone(), t.completed)
                                             let:todo
                                         >
-                                            <TodoItem todo editing rename />
+                                            <TodoItem todo editing after rename />
                                         </For>
                                     </ul>
+                                    <ListPages after=after.get_untracked() next shown pages />
                                 }
                                     .into_any()
                             }
@@ -281,6 +317,7 @@ pub fn TodosPage() -> impl IntoView {
 fn TodoItem(
     todo: Todo,
     editing: Memo<Option<String>>,
+    after: Memo<Option<String>>,
     rename: ServerAction<RenameTodo>,
 ) -> impl IntoView {
     let Todo {
@@ -306,11 +343,13 @@ fn TodoItem(
             let edit_label = format!("Edit {title}");
             let delete_label = format!("Delete {title}");
             view! {
+                // A button submits its form by default: no `type` needed. The row's buttons are
+                // sized by `.todo .btn`.
                 <span class="todo__title">{title.clone()}</span>
-                <button type="submit" form=EDIT_FORM name="edit" value=edit_id class="btn btn--quiet btn--small" aria-label=edit_label>
+                <button form=EDIT_FORM name="edit" value=edit_id class="btn btn--quiet" aria-label=edit_label>
                     "Edit"
                 </button>
-                <button type="submit" form=DELETE_FORM name="id" value=delete_id class="btn btn--danger btn--small" aria-label=delete_label>
+                <button form=DELETE_FORM name="id" value=delete_id class="btn btn--danger" aria-label=delete_label>
                     "Delete"
                 </button>
             }
@@ -324,6 +363,7 @@ fn TodoItem(
             view! {
                 <ActionForm action=rename attr:class="todo__edit">
                     <input type="hidden" name="id" value=id />
+                    {after.get_untracked().map(|a| view! { <input type="hidden" name="after" value=a /> })}
                     <label for=field.clone() class="visually-hidden">
                         "Edit task"
                     </label>
@@ -340,7 +380,7 @@ fn TodoItem(
                     <button type="submit" class="btn btn--primary btn--small">
                         "Save"
                     </button>
-                    <A href="/todos" attr:class="btn btn--quiet btn--small">
+                    <A href=list_url(after.get_untracked().as_deref()) attr:class="btn btn--quiet btn--small">
                         "Cancel"
                     </A>
                 </ActionForm>
@@ -349,8 +389,8 @@ fn TodoItem(
     };
     view! {
         <li class="todo" class:todo--done=completed>
+            // The tick is drawn by the style sheet (`.check::after`), not an SVG per task.
             <button
-                type="submit"
                 form=if completed { REOPEN_FORM } else { COMPLETE_FORM }
                 name="id"
                 value=id
@@ -358,14 +398,46 @@ fn TodoItem(
                 class="check"
                 aria-checked=completed.to_string()
                 aria-label=title
-            >
-                <svg viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-                    <path d="M3.5 8.5l3 3 6-7" />
-                </svg>
-            </button>
+            ></button>
             <Show when=is_editing fallback=view_mode>
                 {edit_mode.clone()}
             </Show>
         </li>
     }
+}
+
+/// The links under a page of the list. "Show more" is a link to the next page (`?after=`), so
+/// it works without JavaScript; with it, a click adds the next page under this one instead,
+/// up to [`TODO_PAGE_MAX`] tasks on one page, then goes on as a link. Away from the first
+/// page, "Back to the start" leads there.
+#[component]
+fn ListPages(
+    after: Option<String>,
+    next: Option<String>,
+    shown: Memo<u32>,
+    pages: RwSignal<(Option<String>, u32)>,
+) -> impl IntoView {
+    let back = after.is_some();
+    let more = next.map(|next| {
+        let in_place = move |ev: leptos::ev::MouseEvent| {
+            let n = shown.get_untracked() + 1;
+            if n * TODO_PAGE_SIZE <= TODO_PAGE_MAX {
+                ev.prevent_default();
+                pages.set((after.clone(), n));
+            }
+        };
+        view! {
+            <a href=list_url(Some(&next)) class="btn btn--quiet" on:click=in_place>
+                "Show more"
+            </a>
+        }
+    });
+    (more.is_some() || back).then(|| {
+        view! {
+            <nav class="todos__pages" aria-label="More tasks">
+                {more}
+                {back.then(|| view! { <A href="/todos" attr:class="btn btn--quiet">"Back to the start"</A> })}
+            </nav>
+        }
+    })
 }

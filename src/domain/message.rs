@@ -52,6 +52,10 @@ messages! {
     TitleControl = "title_control" => ("The title cannot contain line breaks or control characters."),
     /// A task update that changes nothing (JSON API).
     TodoPatchEmpty = "todo_patch_empty" => ("Send `title`, `completed` or both."),
+    /// A list page size that is not a whole number in range (JSON API).
+    PageLimitInvalid = "page_limit_invalid" => ("`limit` must be a whole number from 1 to {}.", super::TODO_PAGE_MAX),
+    /// A list cursor that is not a task id (JSON API and `?after=`).
+    PageCursorInvalid = "page_cursor_invalid" => ("`after` must be the id of a task, as in the `Link` header of the page before."),
     PasswordTooShort = "password_too_short" => ("Use at least {PASSWORD_MIN_CHARS} characters for your password."),
     PasswordTooLong = "password_too_long" => ("Use at most {PASSWORD_MAX_CHARS} characters for your password."),
     PasswordCommon = "password_common" => ("This password is too common and easy to guess. Choose another one, such as a few unrelated words."),

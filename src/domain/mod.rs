@@ -21,5 +21,8 @@ pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use provider::{PendingLink, Provider, ProviderSignInError};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN};
-pub use todo::{parse_todo_id, Todo, TodoTitle, TITLE_MAX_CHARS};
+pub use todo::{
+    parse_page_cursor, parse_page_limit, parse_todo_id, Todo, TodoPage, TodoTitle, TITLE_MAX_CHARS,
+    TODO_PAGE_MAX, TODO_PAGE_SIZE,
+};
 pub use user::{CurrentUser, UserName, NAME_MAX_CHARS};

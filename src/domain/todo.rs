@@ -64,6 +64,50 @@ pub struct Todo {
     pub updated_at: String,
 }
 
+/// Tasks on one page of the list: what `/todos` shows before "Show more", and what the API
+/// answers when no `limit` is given.
+pub const TODO_PAGE_SIZE: u32 = 50;
+
+/// The most tasks one request may ask for: the API's largest `limit`, and as many as "Show
+/// more" appends in place on `/todos` before it moves on to a page of its own.
+pub const TODO_PAGE_MAX: u32 = 500;
+
+/// One page of a person's tasks in list order, with the counts of the whole list (so the
+/// header can say "12 left" about every task, not only the ones shown).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodoPage {
+    pub todos: Vec<Todo>,
+    /// The cursor for the next page (`?after=`): the last task's id, when more follow.
+    pub next: Option<String>,
+    /// Tasks not done yet, in the whole list.
+    pub open: u32,
+    /// Every task, in the whole list.
+    pub total: u32,
+}
+
+/// Reads a page size sent by a client: 1 to [`TODO_PAGE_MAX`], [`TODO_PAGE_SIZE`] when absent.
+pub fn parse_page_limit(input: Option<&str>) -> Result<u32, AppError> {
+    match input {
+        None => Ok(TODO_PAGE_SIZE),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=TODO_PAGE_MAX).contains(n))
+            .ok_or_else(|| AppError::invalid("limit", Message::PageLimitInvalid)),
+    }
+}
+
+/// Reads a list cursor sent by a client: a task id (it need not exist any more: the list
+/// goes on from where it would have been), or nothing for the first page.
+pub fn parse_page_cursor(input: Option<&str>) -> Result<Option<&str>, AppError> {
+    match input {
+        None | Some("") => Ok(None),
+        Some(id) => parse_todo_id(id)
+            .map(Some)
+            .map_err(|_| AppError::invalid("after", Message::PageCursorInvalid)),
+    }
+}
+
 /// Checks that a task id sent by a client is well-formed (a UUID), so malformed ids are
 /// answered like unknown ones: not found.
 pub fn parse_todo_id(input: &str) -> Result<&str, AppError> {
@@ -127,6 +171,34 @@ mod tests {
             "0192f0c1x6f1e-7c3a-9d2b-1a2b3c4d5e6f",
         ] {
             assert_eq!(parse_todo_id(bad), Err(AppError::NotFound));
+        }
+    }
+
+    #[test]
+    fn page_limits_are_whole_numbers_in_range() {
+        assert_eq!(parse_page_limit(None), Ok(TODO_PAGE_SIZE));
+        assert_eq!(parse_page_limit(Some("1")), Ok(1));
+        assert_eq!(parse_page_limit(Some("500")), Ok(TODO_PAGE_MAX));
+        for bad in ["0", "501", "-1", "ten", "", "2.5", "99999999999"] {
+            assert_eq!(
+                parse_page_limit(Some(bad)).unwrap_err().field(),
+                Some("limit"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn page_cursors_are_task_ids() {
+        assert_eq!(parse_page_cursor(None), Ok(None));
+        assert_eq!(parse_page_cursor(Some("")), Ok(None));
+        let id = "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6f";
+        assert_eq!(parse_page_cursor(Some(id)), Ok(Some(id)));
+        for bad in ["1", "' or 1=1 --", "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6"] {
+            assert_eq!(
+                parse_page_cursor(Some(bad)).unwrap_err().field(),
+                Some("after")
+            );
         }
     }
 

@@ -400,7 +400,7 @@ impl TestClient {
     }
 
     /// Asks for a password reset link for `email` and returns its token, from the `nth`
-    /// message `smtp` receives for that address.
+    /// reset message `smtp` receives for that address.
     pub async fn reset_token(
         &self,
         smtp: &crate::smtp::SmtpServer,
@@ -411,7 +411,7 @@ impl TestClient {
             .rpc("request_password_reset", &[("email", email)])
             .await;
         assert_eq!(res.status(), StatusCode::OK, "reset link requested");
-        smtp.wait_for(email, nth)
+        smtp.wait_for_link(email, "/reset-password", nth)
             .await
             .token("/reset-password")
             .expect("a reset link")
@@ -430,8 +430,11 @@ impl TestClient {
     pub async fn titles(&self) -> Vec<String> {
         let res = self.list_todos().await;
         assert_eq!(res.status(), StatusCode::OK);
-        let list: Vec<Value> = res.json().await.expect("json");
-        list.iter()
+        let page: Value = res.json().await.expect("json");
+        page["todos"]
+            .as_array()
+            .expect("a page of tasks")
+            .iter()
             .map(|t| t["title"].as_str().expect("title").to_owned())
             .collect()
     }

@@ -81,7 +81,7 @@ async fn a_password_reset_by_the_owner_ends_the_squatters_sessions_and_provider_
 
     // The owner recovers the address and keeps their tasks in the account.
     let owner = app.client();
-    let token = owner.reset_token(&smtp, OWNER, 2).await;
+    let token = owner.reset_token(&smtp, OWNER, 1).await;
     let res = owner.reset_password(&token, "the owner's own phrase").await;
     assert_eq!(res.status(), StatusCode::OK);
     owner.login(OWNER, "the owner's own phrase").await;

@@ -84,6 +84,27 @@ impl SmtpServer {
             .collect()
     }
 
+    /// Waits until `to` has received `n` messages with a link to `path` and returns the last
+    /// of them. Mail goes out in the background, so two messages (a sign-up's verification
+    /// and a reset asked for right after it) can arrive in either order.
+    pub async fn wait_for_link(&self, to: &str, path: &str, n: usize) -> Received {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let arrival = self.arrived.notified();
+            let got: Vec<Received> = self
+                .messages_to(to)
+                .into_iter()
+                .filter(|m| m.link(path).is_some())
+                .collect();
+            if got.len() >= n {
+                return got[n - 1].clone();
+            }
+            if tokio::time::timeout_at(deadline, arrival).await.is_err() {
+                panic!("no email #{n} with a link to {path} for {to} within 10 s");
+            }
+        }
+    }
+
     /// Waits until `to` has received `n` messages (woken by each arrival, bounded at 10 s) and
     /// returns the newest.
     pub async fn wait_for(&self, to: &str, n: usize) -> Received {

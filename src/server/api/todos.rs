@@ -2,8 +2,9 @@
 //! user's task id is a 404, exactly like an id that does not exist.
 
 use axum::{
-    extract::{Path, State},
-    http::StatusCode,
+    extract::{Path, RawQuery, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
     Json,
 };
 use serde::Deserialize;
@@ -11,7 +12,9 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiJson, Caller};
 use crate::{
-    domain::{parse_todo_id, AppError, Message, Todo, TodoTitle},
+    domain::{
+        parse_page_cursor, parse_page_limit, parse_todo_id, AppError, Message, Todo, TodoTitle,
+    },
     server::{db::todos, state::AppState},
 };
 
@@ -31,14 +34,45 @@ pub struct TodoPatch {
     completed: Option<bool>,
 }
 
-/// The caller's tasks, oldest first.
+/// The caller's tasks, oldest first, a page at a time: `limit` tasks (50 unless given) after
+/// the task `after`. When more follow, `Link: </api/v1/todos?limit=…&after=…>; rel="next"`
+/// names the next page; the last page has no `Link`.
 #[utoipa::path(get, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])),
-    responses((status = 200, body = [Todo]), (status = 401, body = super::openapi::ErrorBody)))]
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Tasks per page, 1 to 500 (default 50)"),
+        ("after" = Option<String>, Query, description = "The id of the last task of the page before (from the `Link` header): the page starts after it"),
+    ),
+    responses(
+        (status = 200, body = [Todo], headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
+        (status = 401, body = super::openapi::ErrorBody),
+        (status = 422, description = "`limit` out of range or `after` not a task id", body = super::openapi::ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<Todo>>, AppError> {
-    Ok(Json(todos::list(&state.db, &caller.user_id).await?))
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let query = query.unwrap_or_default();
+    let (mut limit, mut after) = (None, None);
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "limit" if limit.is_none() => limit = Some(value),
+            "after" if after.is_none() => after = Some(value),
+            _ => {}
+        }
+    }
+    let limit = parse_page_limit(limit.as_deref())?;
+    let after = parse_page_cursor(after.as_deref())?;
+    let page = todos::page(&state.db, &caller.user_id, after, limit).await?;
+    let mut response = Json(page.todos).into_response();
+    if let Some(next) = page.next {
+        // The cursor is a UUID: nothing in it needs escaping.
+        let link = format!("</api/v1/todos?limit={limit}&after={next}>; rel=\"next\"");
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
 }
 
 #[utoipa::path(post, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])), request_body = NewTodo,

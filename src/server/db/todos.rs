@@ -4,7 +4,7 @@
 use sqlx::{any::AnyRow, Row};
 
 use super::{internal, new_id, now, Db};
-use crate::domain::{AppError, Todo, TodoTitle};
+use crate::domain::{AppError, Todo, TodoPage, TodoTitle};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
     let completed_at: Option<String> = row.try_get("completed_at")?;
@@ -22,17 +22,51 @@ fn one(row: Option<AnyRow>) -> Result<Todo, AppError> {
     from_row(&row).map_err(internal)
 }
 
-/// The owner's tasks, oldest first (ids are UUID v7, so id order is creation order).
-pub async fn list(db: &Db, user_id: &str) -> Result<Vec<Todo>, AppError> {
+/// One page of the owner's tasks in list order (id order: ids are UUID v7, so creation order),
+/// the ones after the task `after` when it is given, and the counts of the whole list, in one
+/// query: the counts are one row, and the page is joined to it, so an empty page has them too.
+/// The cursor is a key, not an offset, so a page costs the same however far down it is.
+pub async fn page(
+    db: &Db,
+    user_id: &str,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<TodoPage, AppError> {
+    // Every id is greater than the empty string, in any collation.
+    let after = after.unwrap_or("");
+    // One more than asked for tells whether another page follows.
     let rows = sqlx::query(
-        "select id, title, completed_at, created_at, updated_at from todos \
-         where user_id = $1 order by id",
+        "select t.id, t.title, t.completed_at, t.created_at, t.updated_at, c.total, c.done \
+         from (select count(*) as total, count(completed_at) as done \
+               from todos where user_id = $1) c \
+         left join (select id, title, completed_at, created_at, updated_at from todos \
+                    where user_id = $1 and id > $2 order by id limit $3) t on true \
+         order by t.id",
     )
     .bind(user_id)
+    .bind(after)
+    .bind(i64::from(limit) + 1)
     .fetch_all(db.read())
     .await
     .map_err(internal)?;
-    rows.iter().map(|r| from_row(r).map_err(internal)).collect()
+    let mut page = TodoPage::default();
+    if let Some(first) = rows.first() {
+        let total: i64 = first.try_get("total").map_err(internal)?;
+        let done: i64 = first.try_get("done").map_err(internal)?;
+        page.total = u32::try_from(total).unwrap_or(u32::MAX);
+        page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
+    }
+    for row in &rows {
+        let id: Option<String> = row.try_get("id").map_err(internal)?;
+        if id.is_some() {
+            page.todos.push(from_row(row).map_err(internal)?);
+        }
+    }
+    if page.todos.len() > limit as usize {
+        page.todos.truncate(limit as usize);
+        page.next = page.todos.last().map(|t| t.id.clone());
+    }
+    Ok(page)
 }
 
 pub async fn get(db: &Db, user_id: &str, id: &str) -> Result<Todo, AppError> {
