@@ -220,6 +220,20 @@ class Postgres:
 
 # ---------------------------------------------------------------------------------------------
 
+def every_task(http, bearer):
+    """The ids of every task, following the list's `Link: <…>; rel="next"` pages. Returns the
+    first non-200 status and what was read until then, or 200 and all of them."""
+    present, path = set(), "/api/v1/todos?limit=500"
+    while path:
+        status, body, headers = http.request("GET", path, headers=bearer)
+        if status != 200:
+            return status, present
+        present.update(t["id"] for t in json.loads(body))
+        link = re.match(r'<([^>]+)>; rel="next"', headers.get("Link") or "")
+        path = link.group(1) if link else None
+    return 200, present
+
+
 def crash_during_writes(name, database_url=None, writers=8, seconds=3.0):
     data = Path(tempfile.mkdtemp(prefix="seamless-faults-"))
     server = Server(data, database_url=database_url)
@@ -251,8 +265,7 @@ def crash_during_writes(name, database_url=None, writers=8, seconds=3.0):
         for t in threads:
             t.join(timeout=10)
         back_in = server.start()
-        status, body, _ = Http(server.base).request("GET", "/api/v1/todos", headers=bearer)
-        present = {t["id"] for t in json.loads(body)} if status == 200 else set()
+        status, present = every_task(Http(server.base), bearer)
         lost = [i for i in acked if i not in present]
         integrity = "n/a"
         if database_url is None:
