@@ -2,13 +2,15 @@
 
 mod account;
 mod auth;
+#[cfg(feature = "ssr")]
+mod bundle;
 mod home;
 mod recovery;
 mod todos;
 mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     path, SsrMode,
@@ -30,7 +32,9 @@ use crate::domain::{AppError, CurrentUser};
 /// The HTML document around the app (server only: it reads the bundle's file names). Its
 /// scripts carry the nonce of this request's Content-Security-Policy, which the server's
 /// security-headers middleware makes and sets.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -40,9 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <meta name="description" content="Seamless: your tasks, signed in and in sync." />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <bundle::BundleLinks options />
                 <MetaTags />
             </head>
             <body>

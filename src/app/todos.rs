@@ -13,19 +13,25 @@ use super::{
     ui::{error_of, FormError},
     SessionContext,
 };
-use crate::domain::{AppError, Todo, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE};
+use crate::domain::{
+    AppError, TaskRow, Todo, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
+};
 
 /// A page of the signed-in user's tasks, oldest first: `limit` of them (one page unless
 /// given) after the task `after` (from the start unless given), with the whole list's counts.
 #[server(prefix = "/rpc", endpoint = "list_todos")]
-pub async fn list_todos(after: Option<String>, limit: Option<u32>) -> Result<TodoPage, AppError> {
+pub async fn list_todos(
+    after: Option<String>,
+    limit: Option<u32>,
+) -> Result<TodoPage<TaskRow>, AppError> {
     let (state, user) = ssr::caller()?;
     let after = crate::domain::parse_page_cursor(after.as_deref())?;
     let limit = match limit {
         Some(n) => crate::domain::parse_page_limit(Some(&n.to_string()))?,
         None => TODO_PAGE_SIZE,
     };
-    crate::server::db::todos::page(&state.db, &user.id, after, limit).await
+    let page = crate::server::db::todos::page(&state.db, &user.id, after, limit).await?;
+    Ok(page.into_rows())
 }
 
 #[server(prefix = "/rpc", endpoint = "add_todo")]
@@ -315,16 +321,15 @@ pub fn TodosPage() -> impl IntoView {
 /// shared forms; or, while it is being edited, the rename form.
 #[component]
 fn TodoItem(
-    todo: Todo,
+    todo: TaskRow,
     editing: Memo<Option<String>>,
     after: Memo<Option<String>>,
     rename: ServerAction<RenameTodo>,
 ) -> impl IntoView {
-    let Todo {
+    let TaskRow {
         id,
         title,
         completed,
-        ..
     } = todo;
     let is_editing = {
         let id = id.clone();

@@ -74,15 +74,57 @@ pub const TODO_PAGE_MAX: u32 = 500;
 
 /// One page of a person's tasks in list order, with the counts of the whole list (so the
 /// header can say "12 left" about every task, not only the ones shown).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TodoPage {
-    pub todos: Vec<Todo>,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodoPage<T = Todo> {
+    pub todos: Vec<T>,
     /// The cursor for the next page (`?after=`): the last task's id, when more follow.
     pub next: Option<String>,
     /// Tasks not done yet, in the whole list.
     pub open: u32,
     /// Every task, in the whole list.
     pub total: u32,
+}
+
+impl<T> Default for TodoPage<T> {
+    fn default() -> Self {
+        TodoPage {
+            todos: Vec::new(),
+            next: None,
+            open: 0,
+            total: 0,
+        }
+    }
+}
+
+impl TodoPage {
+    /// The page as the task page needs it: rows without their timestamps, which would be
+    /// half of the data the page carries to hydrate its list.
+    pub fn into_rows(self) -> TodoPage<TaskRow> {
+        TodoPage {
+            todos: self.todos.into_iter().map(TaskRow::from).collect(),
+            next: self.next,
+            open: self.open,
+            total: self.total,
+        }
+    }
+}
+
+/// A task as a row of the task page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub id: String,
+    pub title: String,
+    pub completed: bool,
+}
+
+impl From<Todo> for TaskRow {
+    fn from(todo: Todo) -> Self {
+        TaskRow {
+            id: todo.id,
+            title: todo.title,
+            completed: todo.completed,
+        }
+    }
 }
 
 /// Reads a page size sent by a client: 1 to [`TODO_PAGE_MAX`], [`TODO_PAGE_SIZE`] when absent.

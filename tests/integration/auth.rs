@@ -533,3 +533,64 @@ async fn with_verification_required_a_taken_address_gets_exactly_the_same_answer
     assert_eq!(session_set_cookie(&taken), None);
     assert_eq!(new.text().await.unwrap(), taken.text().await.unwrap());
 }
+
+/// A signed-in request reads its session and the session's user in one query: the store
+/// leaves the user it loaded with the session for the middleware, inside the middleware's
+/// scope only, once, and never for a session without a user.
+#[tokio::test]
+async fn the_session_store_loads_the_user_with_the_session() {
+    use seamless::server::{
+        auth::keys::TokenKey,
+        db::sessions::{take_loaded_user, with_loaded_user, DbSessionStore},
+    };
+    use tower_sessions::{
+        session::{Id, Record},
+        SessionStore,
+    };
+
+    let app = TestApp::spawn().await;
+    app.signed_up_client("ada@example.com").await;
+    let user_id: String = sqlx::query_scalar("select id from users where email = $1")
+        .bind("ada@example.com")
+        .fetch_one(app.db.read())
+        .await
+        .unwrap();
+    let store = DbSessionStore::new(
+        app.db.clone(),
+        std::sync::Arc::new(TokenKey::from_bytes([7; 32])),
+        Duration::from_secs(3600),
+    );
+    let record = |data: serde_json::Value| Record {
+        id: Id::default(),
+        data: serde_json::from_value(data).unwrap(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    let mut signed_in = record(serde_json::json!({ "user_id": user_id }));
+    store.create(&mut signed_in).await.unwrap();
+    let mut anonymous = record(serde_json::json!({}));
+    store.create(&mut anonymous).await.unwrap();
+
+    let (loaded, user, again) = with_loaded_user(async {
+        let loaded = store.load(&signed_in.id).await.unwrap();
+        (loaded, take_loaded_user(), take_loaded_user())
+    })
+    .await;
+    assert!(loaded.is_some());
+    let user = user.expect("the user came with the session");
+    assert_eq!(user.id, user_id);
+    assert_eq!(user.email, "ada@example.com");
+    assert!(again.is_none(), "taken once");
+
+    let nobody = with_loaded_user(async {
+        store.load(&anonymous.id).await.unwrap();
+        take_loaded_user()
+    })
+    .await;
+    assert!(nobody.is_none(), "a session without a user brings none");
+
+    store.load(&signed_in.id).await.unwrap();
+    assert!(
+        take_loaded_user().is_none(),
+        "outside the scope, nowhere to leave it"
+    );
+}

@@ -253,6 +253,10 @@ async fn a_page_of_a_long_list_is_the_size_of_a_page_of_fifty() {
     let large = many.get("/todos").await.text().await.unwrap();
 
     assert_eq!(titles_on(&large).len(), 50);
+    assert!(
+        !large.contains("created_at"),
+        "the page carries no timestamps it does not show"
+    );
     // The same 50 rows and the Show more link; titles are as long as each other.
     assert!(
         large.len() < small.len() + 200,

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use crate::{
     domain::{safe_next, AppError},
-    server::{db::users, db::users::UserRecord, state::AppState},
+    server::{db::sessions, db::users, db::users::UserRecord, state::AppState},
 };
 
 /// Session keys. The store copies the first three into columns of `sessions`.
@@ -77,7 +77,11 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
         .await
         .map_err(session_error)?
         .unwrap_or(0);
-    let user = users::find_by_id(&state.db, &user_id).await?;
+    // Loaded with the session when the middleware asked (`authenticate`); else one query.
+    let user = match sessions::take_loaded_user() {
+        Some(user) if user.id == user_id => Some(user),
+        _ => users::find_by_id(&state.db, &user_id).await?,
+    };
     let Some(user) = user.filter(|u| u.credential_version == version) else {
         // The account is gone, or its credentials changed since this session signed in.
         session.flush().await.map_err(session_error)?;
@@ -196,7 +200,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         tracing::error!("session layer missing");
         return AppError::Internal.into_response();
     };
-    let auth = match resolve(&state, &session).await {
+    let auth = match sessions::with_loaded_user(resolve(&state, &session)).await {
         Ok(auth) => auth,
         // A browser asking for a page while the database is unreachable gets a page.
         Err(err) => {

@@ -2,7 +2,7 @@
 //! token; the table keys rows by an HMAC of it, and holds the user id, the times and the
 //! device, so sessions can be listed, expired and revoked with plain SQL.
 
-use std::{sync::Arc, time::Duration};
+use std::{cell::RefCell, future::Future, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -13,7 +13,7 @@ use tower_sessions::{
     SessionStore,
 };
 
-use super::{internal, now, parse_timestamp, timestamp, Db};
+use super::{internal, now, parse_timestamp, timestamp, users::UserRecord, Db};
 use crate::{
     domain::AppError,
     server::{
@@ -21,6 +21,27 @@ use crate::{
         auth::session::{SESSION_IP, SESSION_USER_AGENT, SESSION_USER_ID},
     },
 };
+
+tokio::task_local! {
+    /// Where the store leaves the user of the session it loads, inside [`with_loaded_user`]:
+    /// the session and its user come in one query (a signed-in page made two before).
+    static LOADED_USER: RefCell<Option<UserRecord>>;
+}
+
+/// Runs `f` with a place for the user of the session the store loads during it (see
+/// [`take_loaded_user`]).
+pub async fn with_loaded_user<F: Future>(f: F) -> F::Output {
+    LOADED_USER.scope(RefCell::new(None), f).await
+}
+
+/// The user the store loaded with the session, inside [`with_loaded_user`] and once: `None`
+/// outside it, or when the session was loaded before it, or has no user.
+pub fn take_loaded_user() -> Option<UserRecord> {
+    LOADED_USER
+        .try_with(|slot| slot.borrow_mut().take())
+        .ok()
+        .flatten()
+}
 
 /// Sessions in the database.
 #[derive(Clone)]
@@ -182,9 +203,13 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        // The session's user comes along (see `LOADED_USER`); its columns are the ones
+        // `UserRecord::from_row` reads, and `id` is null for a session without a user.
         let row = sqlx::query(
-            "select data, expires_at from sessions \
-             where id_hash = $1 and expires_at > $2 and created_at > $3",
+            "select s.data, s.expires_at, u.id, u.email, u.name, u.password_hash, \
+                    u.email_verified_at, u.created_at, u.credential_version \
+             from sessions s left join users u on u.id = s.user_id \
+             where s.id_hash = $1 and s.expires_at > $2 and s.created_at > $3",
         )
         .bind(self.hash(id))
         .bind(now())
@@ -197,6 +222,12 @@ impl SessionStore for DbSessionStore {
         let expires_at: String = row.try_get("expires_at").map_err(backend)?;
         let expiry_date = parse_timestamp(&expires_at)
             .ok_or_else(|| backend(format!("bad session expiry {expires_at:?}")))?;
+        let user_id: Option<String> = row.try_get("id").map_err(backend)?;
+        if user_id.is_some() {
+            let user = UserRecord::from_row(&row).map_err(backend)?;
+            // Outside `with_loaded_user` there is nowhere to leave it, and nobody asks.
+            let _ = LOADED_USER.try_with(|slot| *slot.borrow_mut() = Some(user));
+        }
         Ok(Some(Record {
             id: *id,
             data: serde_json::from_str(&data).map_err(backend)?,

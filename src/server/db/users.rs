@@ -31,7 +31,7 @@ impl std::fmt::Debug for UserRecord {
 }
 
 impl UserRecord {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(UserRecord {
             id: row.try_get("id")?,
             email: row.try_get("email")?,
