@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addTask, hydrated, newestMailTo, PASSWORD, signIn, signUp, uniqueEmail } from './helpers';
+import { addTask, addTasksDirectly, hydrated, newestMailTo, PASSWORD, signIn, signUp, uniqueEmail } from './helpers';
 
 test('sign up, manage tasks, sign out and back in: the remaining tasks are there', async ({ page }) => {
   const email = uniqueEmail('golden');
@@ -101,14 +101,7 @@ test('signing up with a taken email tells only the owner, by mail', async ({ pag
 
 test('a long list shows 50 tasks, and "Show more" adds the rest in place', async ({ page, baseURL }) => {
   await signUp(page, 'Long List', uniqueEmail('paging'));
-  // Sixty tasks through the server function the add form calls (the context's cookie).
-  for (let i = 1; i <= 60; i++) {
-    const res = await page.request.post('/rpc/add_todo', {
-      form: { title: `Task ${i}` },
-      headers: { Origin: baseURL!, Accept: 'application/json' },
-    });
-    expect(res.status()).toBe(200);
-  }
+  await addTasksDirectly(page, baseURL!, 60);
   await page.goto('/todos');
   await hydrated(page);
   const items = page.getByRole('list', { name: 'Tasks' }).getByRole('listitem');

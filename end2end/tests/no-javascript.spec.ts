@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, uniqueEmail } from './helpers';
+import { addTasksDirectly, PASSWORD, uniqueEmail } from './helpers';
 
 test.use({ javaScriptEnabled: false });
 
@@ -54,13 +54,7 @@ test('without JavaScript: "Show more" is a link to the next page, where editing 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/todos$/);
-  for (let i = 1; i <= 55; i++) {
-    const res = await page.request.post('/rpc/add_todo', {
-      form: { title: `Task ${i}` },
-      headers: { Origin: baseURL!, Accept: 'application/json' },
-    });
-    expect(res.status()).toBe(200);
-  }
+  await addTasksDirectly(page, baseURL!, 55);
   await page.goto('/todos');
   const items = page.getByRole('list', { name: 'Tasks' }).getByRole('listitem');
   await expect(items).toHaveCount(50);

@@ -30,7 +30,7 @@ pub async fn list_todos(
         Some(n) => crate::domain::parse_page_limit(Some(&n.to_string()))?,
         None => TODO_PAGE_SIZE,
     };
-    let page = crate::server::db::todos::page(&state.db, &user.id, after, limit).await?;
+    let page = crate::server::db::todos::page(&state.db, &user.id, after, limit, true).await?;
     Ok(page.into_rows())
 }
 

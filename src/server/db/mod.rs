@@ -92,6 +92,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "credential versions",
         include_str!("../../../migrations/20261201000005_credential_versions.sql"),
     ),
+    (
+        20261201000006,
+        "todos counts index",
+        include_str!("../../../migrations/20261201000006_todos_counts_index.sql"),
+    ),
 ];
 
 /// Which database a URL selects.
