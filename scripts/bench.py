@@ -376,7 +376,7 @@ def big_cases(server, b, big_tasks):
 
 def big_sizes(server, b, big_tasks):
     """What the long-list cases send: the page's HTML and rows, the API page's bytes and items."""
-    status, html, _ = fetch(server.base, "/todos", {"Cookie": b["cookie"], "Accept": "text/html"})
+    status, _, html = fetch(server.base, "/todos", {"Cookie": b["cookie"], "Accept": "text/html"})
     assert status == 200, status
     status, _, body = fetch(server.base, "/api/v1/todos?limit=50", {"Authorization": f"Bearer {b['token']}"})
     assert status == 200, status

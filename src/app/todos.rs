@@ -26,10 +26,10 @@ pub async fn list_todos(
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let (state, user) = ssr::caller()?;
     let after = crate::domain::parse_page_cursor(after.as_deref())?;
-    let limit = match limit {
-        Some(n) => crate::domain::parse_page_limit(Some(&n.to_string()))?,
-        None => TODO_PAGE_SIZE,
-    };
+    let limit = limit
+        .map(crate::domain::page_limit)
+        .transpose()?
+        .unwrap_or(TODO_PAGE_SIZE);
     let page = crate::server::db::todos::page(&state.db, &user.id, after, limit, true).await?;
     Ok(page.into_rows())
 }

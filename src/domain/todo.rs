@@ -131,11 +131,16 @@ impl From<Todo> for TaskRow {
 pub fn parse_page_limit(input: Option<&str>) -> Result<u32, AppError> {
     match input {
         None => Ok(TODO_PAGE_SIZE),
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=TODO_PAGE_MAX).contains(n))
-            .ok_or_else(|| AppError::invalid("limit", Message::PageLimitInvalid)),
+        Some(text) => page_limit(text.parse().unwrap_or(0)),
+    }
+}
+
+/// A page size in range (1 to [`TODO_PAGE_MAX`]), or the error that says what is.
+pub fn page_limit(n: u32) -> Result<u32, AppError> {
+    if (1..=TODO_PAGE_MAX).contains(&n) {
+        Ok(n)
+    } else {
+        Err(AppError::invalid("limit", Message::PageLimitInvalid))
     }
 }
 
