@@ -132,13 +132,14 @@ class Http:
 def fetch(base, path, headers=None, method="GET", body=None):
     """One request that follows no redirect (urllib follows them, and the signed-out cases are
     about the redirect itself) and decodes nothing (the sizes are the bytes on the wire).
-    Returns the status, the headers as a message (repeated Set-Cookie lines survive) and the body."""
+    Returns the status, the body and the headers (as a message, so repeated Set-Cookie lines
+    survive): the order of Http.request's answer."""
     u = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     try:
         conn.request(method, path, body=body, headers=dict(headers or {}))
         res = conn.getresponse()
-        return res.status, res.headers, res.read()
+        return res.status, res.read(), res.headers
     finally:
         conn.close()
 
@@ -146,7 +147,7 @@ def fetch(base, path, headers=None, method="GET", body=None):
 def check_compressed(base, path, headers):
     """The page as a browser gets it: a 200, compressed. A browser-headers case that got the page
     uncompressed would measure the same work as the bare one."""
-    status, res_headers, body = fetch(base, path, headers)
+    status, body, res_headers = fetch(base, path, headers)
     encoding = res_headers.get("Content-Encoding")
     assert status == 200 and encoding, f"{base}{path} with browser headers: {status}, Content-Encoding {encoding!r}"
     return {"content_encoding": encoding, "bytes": len(body)}
@@ -155,7 +156,7 @@ def check_compressed(base, path, headers):
 def check_redirect(base, path):
     """A signed-out page answers a redirect. wrk counts only 4xx/5xx as errors, so a 3xx case
     cannot tell a redirect from a 200: this one request does."""
-    status, res_headers, _ = fetch(base, path)
+    status, _, res_headers = fetch(base, path)
     assert 300 <= status < 400, f"{base}{path} signed out: {status}, expected a redirect"
     return {"status": status, "location": res_headers.get("Location")}
 
@@ -376,9 +377,9 @@ def big_cases(server, b, big_tasks):
 
 def big_sizes(server, b, big_tasks):
     """What the long-list cases send: the page's HTML and rows, the API page's bytes and items."""
-    status, _, html = fetch(server.base, "/todos", {"Cookie": b["cookie"], "Accept": "text/html"})
+    status, html, _ = fetch(server.base, "/todos", {"Cookie": b["cookie"], "Accept": "text/html"})
     assert status == 200, status
-    status, _, body = fetch(server.base, "/api/v1/todos?limit=50", {"Authorization": f"Bearer {b['token']}"})
+    status, body, _ = fetch(server.base, "/api/v1/todos?limit=50", {"Authorization": f"Bearer {b['token']}"})
     assert status == 200, status
     return {"tasks": big_tasks, "html_bytes": len(html), "rows_rendered": html.count(b'role="checkbox"'),
             "api_first_page_bytes": len(body), "api_first_page_items": len(json.loads(body))}
@@ -721,7 +722,7 @@ def seed_nextjs(server, db_path, tasks):
     session cookie from Set-Cookie, the tasks straight into its SQLite (it has no API to add one;
     its form is a Server Action). Titles and state as Seamless's, so the two pages compare."""
     body = json.dumps({"email": "reader@example.com", "password": PASSWORD, "name": "Reader"})
-    status, headers, res = fetch(server.base, "/api/auth/sign-up/email", {"Content-Type": "application/json"}, "POST", body)
+    status, res, headers = fetch(server.base, "/api/auth/sign-up/email", {"Content-Type": "application/json"}, "POST", body)
     assert status == 200, (status, res[:300])
     user_id = json.loads(res)["user"]["id"]
     pairs = [c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or []]
@@ -738,7 +739,7 @@ def seed_nextjs(server, db_path, tasks):
 def check_nextjs_page(server, user, tasks):
     """The signed-in page really lists the tasks (one <li> each), as the Seamless side checks its
     checkboxes: a page that rendered the sign-in form instead would be fast and wrong."""
-    status, _, html = fetch(server.base, "/todos", {"Cookie": user["cookie"]})
+    status, html, _ = fetch(server.base, "/todos", {"Cookie": user["cookie"]})
     items = html.count(b"<li>")
     assert status == 200 and items == tasks, f"Next.js /todos: {status}, {items} <li> for {tasks} tasks"
     assert tasks == 0 or f"Task number {tasks}".encode() in html, "Next.js /todos lacks the last task"
@@ -785,7 +786,7 @@ def nextjs_sizes(server, cookie):
     """The peer's side of the size table: the /_next/static/ scripts the signed-in /todos HTML
     references (what Next.js 16 no longer prints as "First Load JS"), raw and brotli, and the
     HTML itself."""
-    status, _, html = fetch(server.base, "/todos", {"Cookie": cookie})
+    status, html, _ = fetch(server.base, "/todos", {"Cookie": cookie})
     assert status == 200, status
     refs = ScriptRefs()
     refs.feed(html.decode())
@@ -793,7 +794,7 @@ def nextjs_sizes(server, cookie):
     out = {"js_raw": 0, "js_br": 0, "files": files, "nomodule_files": list(dict.fromkeys(refs.nomodule)),
            "html_todos": len(html), "html_todos_br": brotli_size(html)}
     for src in files:
-        status, _, body = fetch(server.base, src)
+        status, body, _ = fetch(server.base, src)
         assert status == 200, (src, status)
         out["js_raw"] += len(body)
         out["js_br"] += brotli_size(body)
