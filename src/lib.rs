@@ -1,6 +1,6 @@
-//! Seamless: a task manager in one Rust process. Leptos renders pages on the server and
-//! hydrates them in the browser; server functions replace the HTTP API between the two;
-//! sign-in, sessions and data access run in-process.
+//! Seamless: a task manager in one Rust process. Leptos renders pages on the server as HTML
+//! and hydrates only their interactive parts (islands) in the browser; server functions
+//! replace the HTTP API between the two; sign-in, sessions and data access run in-process.
 #![deny(unsafe_code)]
 
 pub mod app;
@@ -8,7 +8,9 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the wasm bundle: attaches the browser to the server-rendered page.
+/// Entry point of the wasm bundle. Pages are plain HTML from the server; only their
+/// interactive parts (`#[island]`s) hydrate. This sets up the reactive root the islands share;
+/// the loader script in the page then hydrates each `<leptos-island>` (see `app::bundle`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -16,9 +18,5 @@ pub fn hydrate() {
     // and leave the hook (and its formatting code) out of the bundle.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Lets tests (and curious people) tell a hydrated page from server-rendered HTML alone.
-    if let Some(body) = leptos::prelude::document().body() {
-        let _ = body.set_attribute("data-hydrated", "");
-    }
+    leptos::mount::hydrate_islands();
 }

@@ -9,9 +9,15 @@ export function uniqueEmail(prefix: string): string {
   return `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }
 
-/** Waits until the wasm bundle has taken over the server-rendered page. */
+/** Waits until the page's islands have hydrated (pages without islands are plain HTML and
+ *  ready as they load; they must reference no script at all). */
 export async function hydrated(page: Page): Promise<void> {
-  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await page.waitForLoadState('domcontentloaded');
+  if ((await page.locator('leptos-island').count()) > 0) {
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  } else {
+    await expect(page.locator('script')).toHaveCount(0);
+  }
 }
 
 export async function signUp(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {
@@ -22,6 +28,7 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/todos$/);
+  await hydrated(page);
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
@@ -31,6 +38,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/todos$/);
+  await hydrated(page);
 }
 
 export async function addTask(page: Page, title: string): Promise<void> {

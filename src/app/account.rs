@@ -1,17 +1,14 @@
 //! `/account`: profile, sign-in methods, password, active sessions, recent activity, and
-//! deleting the account. Every form is a plain POST that works without JavaScript.
+//! deleting the account. Every form is a plain POST that works without JavaScript; the
+//! password form is also an island (see [`PasswordForm`]).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_query_map},
-    NavigateOptions,
-};
+use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
-    ui::{error_of, field_error, FormError},
-    SessionContext,
+    ui::{error_of, errors_from_the_address, field_error, FormError},
+    IslandScripts,
 };
 use crate::domain::{
     AccountOverview, ActiveSession, AppError, Provider, ProviderSignInError, SessionKind,
@@ -28,13 +25,17 @@ pub async fn account_overview() -> Result<AccountOverview, AppError> {
 pub async fn update_profile(name: String) -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
     crate::server::account::update_name(&state, &crate::server::context::origin()?, &user, &name)
-        .await
+        .await?;
+    leptos_axum::redirect(&done_url(Done::Name));
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
-    crate::server::account::resend_verification(&state, &user).await
+    crate::server::account::resend_verification(&state, &user).await?;
+    leptos_axum::redirect(&done_url(Done::Resent));
+    Ok(())
 }
 
 /// Changes the password (or sets one, for accounts that only sign in with a provider).
@@ -56,7 +57,9 @@ pub async fn change_password(
     )
     .await?;
     // The change voided this browser's device cookie with the others: renew it.
-    context::remember_device(&context::known_devices()?, &changed)
+    context::remember_device(&context::known_devices()?, &changed)?;
+    leptos_axum::redirect(&done_url(Done::Password));
+    Ok(())
 }
 
 /// Ends one session. Ending this browser's own session signs it out.
@@ -75,6 +78,8 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
     if own {
         crate::server::auth::session::end(&session).await?;
         leptos_axum::redirect("/login");
+    } else {
+        leptos_axum::redirect(&done_url(Done::Revoked));
     }
     Ok(())
 }
@@ -100,7 +105,9 @@ pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
         &user,
         provider,
     )
-    .await
+    .await?;
+    leptos_axum::redirect(&done_url(Done::Unlinked));
+    Ok(())
 }
 
 /// Deletes the account and everything in it; the person confirms by typing their email.
@@ -127,6 +134,64 @@ mod ssr {
     }
 }
 
+/// What went through on the account page: its forms come back to `/account?done=…` (a new
+/// page load, with or without JavaScript), and the section says so.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Name,
+    Resent,
+    Password,
+    Revoked,
+    Unlinked,
+}
+
+impl Done {
+    const ALL: [Done; 5] = [
+        Done::Name,
+        Done::Resent,
+        Done::Password,
+        Done::Revoked,
+        Done::Unlinked,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Done::Name => "name",
+            Done::Resent => "resent",
+            Done::Password => "password",
+            Done::Revoked => "revoked",
+            Done::Unlinked => "unlinked",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Done::Name => "Your name is saved.",
+            Done::Resent => "We sent you a new verification link.",
+            Done::Password => "Your password is changed. Other sessions were signed out.",
+            Done::Revoked => "The session is revoked.",
+            Done::Unlinked => "The sign-in method is unlinked.",
+        }
+    }
+
+    /// The `done` of the page's address, unless a later form post on it was refused.
+    fn from_query(done: Option<String>, refused: bool) -> Option<Done> {
+        let done = done.filter(|_| !refused)?;
+        Done::ALL.into_iter().find(|d| d.code() == done)
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn done_url(done: Done) -> String {
+    format!("/account?done={}", done.code())
+}
+
+/// The status line of one section, when its form has just gone through.
+fn done_status(done: Option<Done>, what: Done) -> impl IntoView {
+    (done == Some(what))
+        .then(|| view! { <p role="status" class="alert alert--info">{what.message()}</p> })
+}
+
 /// A short, readable form of a stored timestamp: "2026-11-22 15:04 UTC".
 fn when(ts: &str) -> String {
     let date = ts.get(..10).unwrap_or(ts);
@@ -136,57 +201,15 @@ fn when(ts: &str) -> String {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let session = expect_context::<SessionContext>();
     let update = ServerAction::<UpdateProfile>::new();
     let resend = ServerAction::<ResendVerification>::new();
-    let change = ServerAction::<ChangePassword>::new();
     let revoke = ServerAction::<RevokeSession>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let unlink = ServerAction::<UnlinkProvider>::new();
     let delete = ServerAction::<DeleteAccount>::new();
-    // Reloaded after each change that went through. Not after a refused one: that would render
-    // the forms again and wipe what the person typed (a new password, say) under the message
-    // telling them what to correct.
-    let (updated, resent, changed, revoked, unlinked) = (
-        successes(update),
-        successes(resend),
-        successes(change),
-        successes(revoke),
-        successes(unlink),
-    );
-    let overview = Resource::new(
-        move || {
-            (
-                updated.get(),
-                resent.get(),
-                changed.get(),
-                revoked.get(),
-                unlinked.get(),
-            )
-        },
-        |_| account_overview(),
-    );
-    // Whoever changes their name sees it in the header at once.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = update.value().get() {
-            session.refresh();
-        }
-    });
-    // A session that ended elsewhere: back to sign-in.
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if matches!(overview.get(), Some(Err(AppError::Unauthorized))) {
-            session.ended();
-            navigate(
-                "/login?next=%2Faccount&reason=expired",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
-        }
-    });
+    let overview = Resource::new(|| (), |_| account_overview());
     let query = use_query_map();
+    let done = query.with_untracked(|q| Done::from_query(q.get("done"), q.get("__err").is_some()));
     let verified_now = move || query.read().get("verified").is_some();
     // A provider link that did not go through comes back here with a known code.
     let link_error = move || {
@@ -198,6 +221,7 @@ pub fn AccountPage() -> impl IntoView {
 
     view! {
         <Title text="Your account" />
+        <IslandScripts />
         <div class="account">
             <h1>"Your account"</h1>
             <Show when=verified_now>
@@ -211,10 +235,10 @@ pub fn AccountPage() -> impl IntoView {
                         .map(|result| match result {
                             Ok(account) => {
                                 view! {
-                                    <Profile account=account.clone() update resend />
-                                    <SignInMethods account=account.clone() unlink resend />
-                                    <PasswordForm has_password=account.has_password change />
-                                    <Sessions sessions=account.sessions.clone() revoke everywhere />
+                                    <Profile account=account.clone() update resend done />
+                                    <SignInMethods account=account.clone() unlink resend done />
+                                    <PasswordForm has_password=account.has_password changed=done == Some(Done::Password) />
+                                    <Sessions sessions=account.sessions.clone() revoke everywhere done />
                                     <RecentActivity account=account.clone() />
                                     <DeleteAccountForm delete />
                                 }
@@ -236,33 +260,12 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
-/// How many times `action` has succeeded on this page.
-fn successes<S>(action: ServerAction<S>) -> Memo<usize>
-where
-    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    Memo::new(move |before: Option<&usize>| {
-        let before = before.copied().unwrap_or(0);
-        if succeeded(action)() {
-            before + 1
-        } else {
-            before
-        }
-    })
-}
-
-fn succeeded<S>(action: ServerAction<S>) -> impl Fn() -> bool + Copy + Send + Sync
-where
-    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    move || matches!(action.value().get(), Some(Ok(())))
-}
-
 #[component]
 fn Profile(
     account: AccountOverview,
     update: ServerAction<UpdateProfile>,
     resend: ServerAction<ResendVerification>,
+    done: Option<Done>,
 ) -> impl IntoView {
     let error = error_of(update);
     let name_invalid = field_error(error, "name");
@@ -271,9 +274,7 @@ fn Profile(
         <section class="card account__section" aria-labelledby="profile-title">
             <h2 id="profile-title">"Profile"</h2>
             <FormError error />
-            <Show when=succeeded(update)>
-                <p role="status" class="alert alert--info">"Your name is saved."</p>
-            </Show>
+            {done_status(done, Done::Name)}
             <ActionForm action=update attr:class="form form--inline">
                 <div class="field">
                     <label for="profile-name">"Name"</label>
@@ -306,9 +307,7 @@ fn Profile(
                 }}
             </div>
             <FormError error=resend_error />
-            <Show when=succeeded(resend)>
-                <p role="status" class="alert alert--info">"We sent you a new verification link."</p>
-            </Show>
+            {done_status(done, Done::Resent)}
         </section>
     }
 }
@@ -318,6 +317,7 @@ fn SignInMethods(
     account: AccountOverview,
     unlink: ServerAction<UnlinkProvider>,
     resend: ServerAction<ResendVerification>,
+    done: Option<Done>,
 ) -> impl IntoView {
     let error = error_of(unlink);
     let verified = account.email_verified;
@@ -367,6 +367,7 @@ fn SignInMethods(
         <section class="card account__section" aria-labelledby="methods-title">
             <h2 id="methods-title">"Sign-in methods"</h2>
             <FormError error />
+            {done_status(done, Done::Unlinked)}
             {(!verified && !account.providers.iter().all(|p| p.linked)).then(|| view! {
                 <div class="notice">
                     <p>"Verify your email address to link GitHub or Google: open the link we sent you."</p>
@@ -388,8 +389,15 @@ fn SignInMethods(
     }
 }
 
-#[component]
-fn PasswordForm(has_password: bool, change: ServerAction<ChangePassword>) -> impl IntoView {
+/// The password form is an island: a refused change (a mistyped current password) says so in
+/// place and keeps the new password typed, which a page load could not (it is never kept).
+/// Once the change goes through, `change_password`'s redirect loads the page again (Leptos's
+/// `ActionForm` follows a server function's redirect in the browser), with the sessions it
+/// signed out gone.
+#[island]
+fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
+    errors_from_the_address();
+    let change = ServerAction::<ChangePassword>::new();
     let error = error_of(change);
     let current_invalid = field_error(error, "current_password");
     let new_invalid = field_error(error, "new_password");
@@ -403,9 +411,7 @@ fn PasswordForm(has_password: bool, change: ServerAction<ChangePassword>) -> imp
             <h2 id="password-title">{title}</h2>
             <p class="muted">"Changing your password signs you out on every other device and API client."</p>
             <FormError error />
-            <Show when=succeeded(change)>
-                <p role="status" class="alert alert--info">"Your password is changed. Other sessions were signed out."</p>
-            </Show>
+            {done_status(changed.then_some(Done::Password), Done::Password)}
             <ActionForm action=change attr:class="form">
                 {has_password.then(|| view! {
                     <div class="field">
@@ -445,6 +451,7 @@ fn Sessions(
     sessions: Vec<ActiveSession>,
     revoke: ServerAction<RevokeSession>,
     everywhere: ServerAction<SignOutEverywhere>,
+    done: Option<Done>,
 ) -> impl IntoView {
     let error = error_of(revoke);
     let rows = sessions
@@ -484,9 +491,7 @@ fn Sessions(
         <section class="card account__section" aria-labelledby="sessions-title">
             <h2 id="sessions-title">"Active sessions"</h2>
             <FormError error />
-            <Show when=succeeded(revoke)>
-                <p role="status" class="alert alert--info">"The session is revoked."</p>
-            </Show>
+            {done_status(done, Done::Revoked)}
             <ul class="rows" aria-label="Active sessions">{rows}</ul>
             <ActionForm action=everywhere attr:class="form--end">
                 <button type="submit" class="btn btn--danger">"Sign out everywhere"</button>

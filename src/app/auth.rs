@@ -4,10 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::{
-    ui::{error_of, field_error, FormError},
-    SessionContext,
-};
+use super::ui::{error_of, field_error, FormError};
 use crate::domain::{
     AppError, CurrentUser, PendingLink, Provider, ProviderSignInError, EMAIL_MAX_LEN,
     NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
@@ -88,6 +85,7 @@ mod ssr {
             auth::{oauth, session},
             context,
             db::{audit, users::UserRecord},
+            http::cookies::{self, CookieOptions},
         },
     };
 
@@ -99,7 +97,16 @@ mod ssr {
         let state = context::state()?;
         let origin = context::origin()?;
         let devices = context::known_devices()?;
-        let user = account::sign_in(&state, &origin, &email, password, &devices).await?;
+        let user = match account::sign_in(&state, &origin, &email, password, &devices).await {
+            Ok(user) => user,
+            Err(err) => {
+                keep_typed(&Typed {
+                    email,
+                    name: String::new(),
+                });
+                return Err(err);
+            }
+        };
         start_session(&user, &origin).await?;
         context::remember_device(&devices, &user)?;
         tracing::info!(user_id = %user.id, "signed in");
@@ -115,7 +122,13 @@ mod ssr {
     ) -> Result<(), AppError> {
         let state = context::state()?;
         let origin = context::origin()?;
-        let outcome = account::sign_up(&state, &origin, &name, &email, password).await?;
+        let outcome = match account::sign_up(&state, &origin, &name, &email, password).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                keep_typed(&Typed { email, name });
+                return Err(err);
+            }
+        };
         // Without a session until the address is proven, the answer is the same either way.
         let to = if state.settings.auth.require_verified_email {
             "/login?verify=1".to_owned()
@@ -155,6 +168,54 @@ mod ssr {
         Ok(())
     }
 
+    /// What a person typed into the sign-in or sign-up form, never the password. A refused
+    /// form post comes back to its page as a new page load (the error in the URL); the page
+    /// fills the fields in again from this.
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    pub struct Typed {
+        pub email: String,
+        pub name: String,
+    }
+
+    const TYPED_PURPOSE: &str = "typed";
+    const TYPED_COOKIE: &str = "seamless_typed";
+
+    fn typed_cookie() -> Result<CookieOptions, AppError> {
+        Ok(CookieOptions {
+            path: "/",
+            // Long enough for the redirect back to the form, no longer.
+            max_age: std::time::Duration::from_secs(60),
+            secure: context::state()?.settings.is_https(),
+            same_site: tower_sessions::cookie::SameSite::Strict,
+        })
+    }
+
+    /// Keeps `typed` for the form's page, in a signed cookie that lives a minute.
+    fn keep_typed(typed: &Typed) {
+        let Ok((state, options)) = context::state().and_then(|s| Ok((s, typed_cookie()?))) else {
+            return;
+        };
+        let sealed = cookies::seal(&state.keys.cookies, TYPED_PURPOSE, typed, options.max_age);
+        if let Some(cookie) = cookies::set(&cookies::name(TYPED_COOKIE, options), &sealed, options)
+        {
+            context::set_cookie(cookie);
+        }
+    }
+
+    /// What the last refused sign-in or sign-up form held, once: the cookie is removed.
+    pub fn take_typed() -> Typed {
+        let found = (|| {
+            let (state, options) = (context::state().ok()?, typed_cookie().ok()?);
+            let name = cookies::name(TYPED_COOKIE, options);
+            let sealed = cookies::read(&context::parts().ok()?.headers, &name)?;
+            if let Some(removal) = cookies::remove(&name, options) {
+                context::set_cookie(removal);
+            }
+            cookies::open(&state.keys.cookies, TYPED_PURPOSE, &sealed)
+        })();
+        found.unwrap_or_default()
+    }
+
     pub async fn start_session(user: &UserRecord, origin: &audit::Origin) -> Result<(), AppError> {
         session::start(
             &context::session()?,
@@ -172,23 +233,23 @@ fn next_param() -> Signal<String> {
     Signal::derive(move || query.read().get("next").unwrap_or_default())
 }
 
-/// Refreshes the header once `action` has signed someone in.
-fn refresh_on_success<S>(session: SessionContext, action: ServerAction<S>)
-where
-    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            session.refresh();
-        }
-    });
+/// The email and name of the last refused form post on this page (filled in again).
+fn typed_back() -> (String, String) {
+    #[cfg(feature = "ssr")]
+    {
+        let typed = ssr::take_typed();
+        (typed.email, typed.name)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Default::default()
+    }
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let session = expect_context::<SessionContext>();
     let login = ServerAction::<Login>::new();
-    refresh_on_success(session, login);
+    let (typed_email, _) = typed_back();
     let query = use_query_map();
     let next = next_param();
     let expired = move || query.read().get("reason").as_deref() == Some("expired");
@@ -248,6 +309,7 @@ pub fn LoginPage() -> impl IntoView {
                         id="login-email"
                         type="email"
                         name="email"
+                        value=typed_email
                         autocomplete="username"
                         inputmode="email"
                         maxlength=EMAIL_MAX_LEN
@@ -270,9 +332,8 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let session = expect_context::<SessionContext>();
     let signup = ServerAction::<Signup>::new();
-    refresh_on_success(session, signup);
+    let (typed_email, typed_name) = typed_back();
     let next = next_param();
     let error = error_of(signup);
     let pending = signup.pending();
@@ -298,6 +359,7 @@ pub fn SignupPage() -> impl IntoView {
                         id="signup-name"
                         type="text"
                         name="name"
+                        value=typed_name
                         autocomplete="name"
                         maxlength=NAME_MAX_CHARS
                         required
@@ -310,6 +372,7 @@ pub fn SignupPage() -> impl IntoView {
                         id="signup-email"
                         type="email"
                         name="email"
+                        value=typed_email
                         autocomplete="email"
                         inputmode="email"
                         maxlength=EMAIL_MAX_LEN
@@ -347,9 +410,7 @@ pub fn SignupPage() -> impl IntoView {
 /// password is asked for once before the provider is linked (or the person resets it).
 #[component]
 pub fn LinkPage() -> impl IntoView {
-    let session = expect_context::<SessionContext>();
     let link = ServerAction::<LinkAccount>::new();
-    refresh_on_success(session, link);
     let waiting = Resource::new(|| (), |_| pending_link());
     let error = error_of(link);
     let pending = link.pending();

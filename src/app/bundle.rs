@@ -1,21 +1,56 @@
-//! The `<head>` links to the style sheet, the JavaScript and the wasm bundle, with the
-//! hydration script (server only). Leptos's own `HashedStylesheet` and `HydrationScripts` read
-//! `hash.txt` from disk on every page they render, twice a page with both (and panic if it is
-//! gone); the file names do not change while the process runs, so here they are read once.
+//! The `<head>`'s links to the style sheet and, on pages that have islands, to the JavaScript
+//! and the wasm bundle with the script that hydrates the islands (server only). Leptos's own
+//! `HashedStylesheet` and `HydrationScripts` read `hash.txt` from disk on every page they
+//! render, twice a page with both (and panic if it is gone); the file names do not change while
+//! the process runs, so here they are read once. And `HydrationScripts` would put the bundle on
+//! every page: here a page without islands references no script at all.
 
 use std::sync::OnceLock;
 
 use leptos::{nonce::use_nonce, prelude::*};
+use leptos_meta::{Link, Script};
 
-/// What Leptos's `HydrationScripts` runs (leptos 0.8, `hydration_script.js`, MIT): load the
-/// JavaScript glue, which fetches and starts the wasm, then hydrate.
-const HYDRATION_SCRIPT: &str = r#"(function (root, pkg_path, output_name, wasm_output_name) {
-	import(`${root}/${pkg_path}/${output_name}.js`)
-		.then(mod => {
-			mod.default({module_or_path: `${root}/${pkg_path}/${wasm_output_name}.wasm`}).then(() => {
+/// What Leptos's island loader runs (leptos 0.8, `island_script.js`, MIT), when the browser is
+/// idle: load the JavaScript glue, which fetches and starts the wasm, then hydrate each
+/// `<leptos-island>` with the function of its name (children of an island first tell it they
+/// are there). Then `data-hydrated` on `<body>` tells tests (and the curious) that it is done.
+const ISLANDS_SCRIPT: &str = r#"((pkg_path, output_name, wasm_output_name) => {
+	const childrenCallbacks = [];
+	async function traverse(node, mod) {
+		if (node.nodeType !== Node.ELEMENT_NODE) return;
+		const tag = node.tagName.toLowerCase();
+		if (tag === 'leptos-island') {
+			await hydrateIsland(node, node.dataset.component || null, mod);
+			for (const child of node.children) await traverse(child, mod);
+		} else if (tag === 'leptos-children') {
+			childrenCallbacks.push(node.$$on_hydrate);
+			for (const child of node.children) await traverse(child, mod);
+			childrenCallbacks.pop();
+		} else {
+			for (const child of node.children) await traverse(child, mod);
+		}
+	}
+	async function hydrateIsland(el, id, mod) {
+		const island = mod[id];
+		if (!island) {
+			console.warn(`Could not find WASM function for the island ${id}.`);
+			return;
+		}
+		const childrenCallback = childrenCallbacks[childrenCallbacks.length - 1];
+		if (childrenCallback) childrenCallback();
+		const res = island(el);
+		if (res && res.then) await res;
+	}
+	const idle = (c) => ("requestIdleCallback" in window ? window.requestIdleCallback(c) : c());
+	idle(() => {
+		import(`/${pkg_path}/${output_name}.js`).then((mod) =>
+			mod.default({ module_or_path: `/${pkg_path}/${wasm_output_name}.wasm` }).then(async () => {
 				mod.hydrate();
-			});
-		});
+				await traverse(document.body, mod);
+				document.body.setAttribute("data-hydrated", "");
+			}),
+		);
+	});
 })"#;
 
 /// The bundle's file names without extension (`seamless.<hash>` with cargo-leptos's
@@ -67,25 +102,42 @@ fn names(options: &LeptosOptions) -> &'static Names {
     })
 }
 
-/// The style sheet, the bundle's preloads and the hydration script, for the document's head.
-/// The links carry this request's nonce as Leptos's do (the CSP allows scripts by nonce).
+/// The style sheet, for the document's head. Rendering on the server starts "not hydrating":
+/// only islands (which switch it on for themselves) leave hydration markers and data.
 #[component]
 pub fn BundleLinks(options: LeptosOptions) -> impl IntoView {
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     let names = names(&options);
     let pkg = options.site_pkg_dir.to_string();
-    let nonce = use_nonce();
-    view! {
-        <link id="leptos" rel="stylesheet" href=format!("/{pkg}/{}.css", names.css) />
-        <link rel="modulepreload" href=format!("/{pkg}/{}.js", names.js) crossorigin=nonce.clone() />
-        <link
+    view! { <link id="leptos" rel="stylesheet" href=format!("/{pkg}/{}.css", names.css) /> }
+}
+
+/// The bundle's preloads and the islands' loader, put into the head (through `<MetaTags/>`)
+/// by a page that has islands. The loader carries this request's nonce (the CSP allows
+/// scripts by nonce).
+pub fn island_scripts() -> impl IntoView {
+    let options = match crate::server::context::state() {
+        Ok(state) => state.leptos_options.clone(),
+        Err(_) => return None,
+    };
+    let names = names(&options);
+    let pkg = options.site_pkg_dir.to_string();
+    let nonce = use_nonce().map(|n| n.to_string());
+    let loader = format!(
+        "{ISLANDS_SCRIPT}({pkg:?}, {:?}, {:?});",
+        names.js, names.wasm
+    );
+    Some(view! {
+        <Link rel="modulepreload" href=format!("/{pkg}/{}.js", names.js) />
+        <Link
             rel="preload"
             href=format!("/{pkg}/{}.wasm", names.wasm)
-            r#as="fetch"
-            r#type="application/wasm"
-            crossorigin=nonce.clone()
+            as_="fetch"
+            type_="application/wasm"
+            crossorigin="anonymous"
         />
-        <script type="module" nonce=nonce>
-            {format!("{HYDRATION_SCRIPT}(\"\", {pkg:?}, {:?}, {:?});", names.js, names.wasm)}
-        </script>
-    }
+        <Script type_="module" nonce=nonce.unwrap_or_default()>{loader}</Script>
+    })
 }

@@ -55,46 +55,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in state every page shares: the current user, and a counter that pages bump
-/// when they change who is signed in (so the header refreshes).
+/// The signed-in state every page shares: sign-out, and the current user for the header.
+/// (Server-rendered: a change of who is signed in is a new page.)
 #[derive(Clone, Copy)]
 pub struct SessionContext {
     pub logout: ServerAction<Logout>,
-    /// Bumped after a sign-in or sign-up, and when a request finds the session gone.
-    pub changed: RwSignal<usize>,
-    /// Set when a request found the session gone: the header drops the signed-in state at once
-    /// instead of showing it until `user` has been fetched again.
-    pub signed_out: RwSignal<bool>,
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
 impl SessionContext {
     fn new() -> Self {
-        let logout = ServerAction::<Logout>::new();
-        let changed = RwSignal::new(0);
-        let signed_out = RwSignal::new(false);
-        let user = Resource::new(
-            move || (logout.version().get(), changed.get()),
-            |_| current_user(),
-        );
         SessionContext {
-            logout,
-            changed,
-            signed_out,
-            user,
+            logout: ServerAction::<Logout>::new(),
+            user: Resource::new(|| (), |_| current_user()),
         }
     }
+}
 
-    /// Tells the header that who is signed in has changed.
-    pub fn refresh(&self) {
-        self.signed_out.set(false);
-        self.changed.update(|n| *n += 1);
-    }
-
-    /// Tells the header that the session has ended (a request came back `Unauthorized`).
-    pub fn ended(&self) {
-        self.signed_out.set(true);
-        self.changed.update(|n| *n += 1);
+/// The bundle's preloads and the islands' loader, for a page with islands (they go into the
+/// head). A page without one references no script at all.
+#[component]
+pub fn IslandScripts() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        bundle::island_scripts()
     }
 }
 
@@ -111,8 +95,8 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Layout() -> impl IntoView {
-    // Actions whose errors must survive a form post without JavaScript are created inside the
-    // routes (where the router hands them the error from the URL); sign-out has none to show.
+    // Actions whose errors must survive a form post are created inside the routes (where the
+    // router hands them the error from the URL); sign-out has none to show.
     let session = SessionContext::new();
     provide_context(session);
     view! {
@@ -153,7 +137,6 @@ fn Header() -> impl IntoView {
                             .get()
                             .and_then(Result::ok)
                             .flatten()
-                            .filter(|_| !session.signed_out.get())
                             .map(|user| {
                                 view! {
                                     <nav class="account-nav" aria-label="Account">

@@ -83,14 +83,7 @@ mod ssr {
     /// without JavaScript would not find its way back to show an error. This sends it back to
     /// `path` with the error in the URL, the way Leptos does when it has a `Referer`.
     pub fn back_without_referrer<S: ServerFn>(path: &str, err: AppError) -> AppError {
-        let plain_form = context::parts().ok().is_some_and(|parts| {
-            parts
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-        });
-        if plain_form {
+        if context::is_plain_form() {
             if let Ok(state) = context::state() {
                 if let Ok(base) = state.settings.app_url.join(path) {
                     if let Ok(url) =

@@ -1,17 +1,13 @@
 //! The task list: the page and the server functions behind it. Every form works as a plain
-//! POST without JavaScript and updates in place with it.
+//! POST without JavaScript and updates in place with it (the list is an island).
 
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{
-    components::{Form, A},
-    hooks::{use_navigate, use_query_map},
-    NavigateOptions,
-};
+use leptos_router::hooks::use_query_map;
 
 use super::{
-    ui::{error_of, FormError},
-    SessionContext,
+    ui::{error_of, errors_from_the_address, FormError},
+    IslandScripts,
 };
 use crate::domain::{
     AppError, TaskRow, Todo, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
@@ -53,8 +49,8 @@ pub async fn reopen_todo(id: String) -> Result<Todo, AppError> {
     ssr::set_completed(&id, false).await
 }
 
-/// Renames a task, then leaves edit mode for the page of the list it was on (`/todos`, or
-/// `/todos?after=…` when `after` is given).
+/// Renames a task. A plain form post then leaves edit mode for the page of the list it was on
+/// (`/todos`, or `/todos?after=…` when `after` is given).
 #[server(prefix = "/rpc", endpoint = "rename_todo")]
 pub async fn rename_todo(
     id: String,
@@ -67,7 +63,10 @@ pub async fn rename_todo(
     let after = crate::domain::parse_page_cursor(after.as_deref())?;
     let todo =
         crate::server::db::todos::update(&state.db, &user.id, id, Some(&title), None).await?;
-    leptos_axum::redirect(&list_url(after));
+    // The island leaves edit mode in place; a plain form post loads the list's page.
+    if crate::server::context::is_plain_form() {
+        leptos_axum::redirect(&list_url(after));
+    }
     Ok(todo)
 }
 
@@ -116,41 +115,108 @@ const REOPEN_FORM: &str = "undo";
 const DELETE_FORM: &str = "del";
 const EDIT_FORM: &str = "edit";
 
+/// `/todos`: the page is server-rendered HTML around one island, [`TodoBoard`], which gets this
+/// page of the list as its props (the only hydration data the page carries).
 #[component]
 pub fn TodosPage() -> impl IntoView {
-    let session = expect_context::<SessionContext>();
+    let query = use_query_map();
+    let (after, editing) = query.with_untracked(|q| {
+        (
+            q.get("after").filter(|a| !a.is_empty()),
+            q.get("edit").filter(|e| !e.is_empty()),
+        )
+    });
+    let todos = {
+        let after = after.clone();
+        Resource::new(move || after.clone(), |after| list_todos(after, None))
+    };
+    view! {
+        <Title text="Your tasks" />
+        <IslandScripts />
+        <Suspense fallback=|| ()>
+            {move || {
+                let (after, editing) = (after.clone(), editing.clone());
+                todos
+                    .get()
+                    .map(|result| match result {
+                        Ok(page) => view! { <TodoBoard page after editing /> }.into_any(),
+                        // Signed out meanwhile: the page's guard sends the next load to sign-in.
+                        Err(AppError::Unauthorized) => ().into_any(),
+                        Err(err) => {
+                            view! {
+                                <section class="card todos">
+                                    <h1>"Your tasks"</h1>
+                                    <p role="alert" class="alert alert--error">
+                                        {err.to_string()}
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// Where a page whose session has ended sends the person: sign-in, saying why.
+const EXPIRED: &str = "/login?next=%2Ftodos&reason=expired";
+
+/// The task list, its counts and its forms: server-rendered, then hydrated in the browser so
+/// that adding, completing, renaming, deleting and "Show more" update in place. Without
+/// JavaScript every one of them is a plain form post or link.
+#[island]
+fn TodoBoard(
+    page: TodoPage<TaskRow>,
+    after: Option<String>,
+    editing: Option<String>,
+) -> impl IntoView {
+    errors_from_the_address();
     let add = ServerAction::<AddTodo>::new();
     let complete = ServerAction::<CompleteTodo>::new();
     let reopen = ServerAction::<ReopenTodo>::new();
     let rename = ServerAction::<RenameTodo>::new();
     let delete = ServerAction::<DeleteTodo>::new();
-    let query = use_query_map();
-    let editing = Memo::new(move |_| query.read().get("edit"));
-    // Where this page of the list starts (`?after=`, a plain link without JavaScript), and how
-    // many pages "Show more" has added in place since (with JavaScript).
-    let after = Memo::new(move |_| query.read().get("after").filter(|a| !a.is_empty()));
-    let pages = RwSignal::new((None::<String>, 1u32));
-    let shown = Memo::new(move |_| {
-        let (start, n) = pages.get();
-        if start == after.get() {
-            n
-        } else {
-            1
-        }
-    });
-    let todos = Resource::new(
+    let list = RwSignal::new(page);
+    let list_error = RwSignal::new(None::<AppError>);
+    let editing = RwSignal::new(editing);
+    let after = StoredValue::new(after);
+    // How many pages "Show more" has put on this one.
+    let shown = RwSignal::new(1u32);
+
+    // After each change, and when "Show more" asks for more, read the shown part of the list
+    // again. Only the latest read is applied, so a slow answer never replaces a newer one.
+    let reads = StoredValue::new(0u64);
+    Effect::watch(
         move || {
             (
-                after.get(),
-                shown.get(),
                 add.version().get(),
                 complete.version().get(),
                 reopen.version().get(),
                 rename.version().get(),
                 delete.version().get(),
+                shown.get(),
             )
         },
-        |(after, pages, ..)| list_todos(after, Some(pages * TODO_PAGE_SIZE)),
+        move |_, _, _| {
+            reads.update_value(|n| *n += 1);
+            let this = reads.get_value();
+            let limit = shown.get_untracked() * TODO_PAGE_SIZE;
+            let after = after.get_value();
+            leptos::task::spawn_local(async move {
+                let result = list_todos(after, Some(limit)).await;
+                if reads.get_value() == this {
+                    match result {
+                        Ok(page) => {
+                            list.set(page);
+                            list_error.set(None);
+                        }
+                        Err(err) => list_error.set(Some(err)),
+                    }
+                }
+            });
+        },
+        false,
     );
 
     // The error of the latest action on this page, for the alert. Starting an action clears
@@ -162,7 +228,12 @@ pub fn TodosPage() -> impl IntoView {
         error_of(rename),
         error_of(delete),
     ];
-    let last_error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    let last_error = Signal::derive(move || {
+        errors
+            .iter()
+            .find_map(|e| e.get())
+            .or_else(|| list_error.get())
+    });
     Effect::new(move |_| {
         let pending = [
             add.pending().get(),
@@ -188,22 +259,14 @@ pub fn TodosPage() -> impl IntoView {
     });
 
     // A session that ended while the page was open: go to sign-in and say why.
-    let navigate = use_navigate();
     Effect::new(move |_| {
-        let list_unauthorized = matches!(todos.get(), Some(Err(AppError::Unauthorized)));
-        if list_unauthorized || last_error.get() == Some(AppError::Unauthorized) {
-            session.ended();
-            navigate(
-                "/login?next=%2Ftodos&reason=expired",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+        if last_error.get() == Some(AppError::Unauthorized) {
+            let _ = window().location().replace(EXPIRED);
         }
     });
 
-    // After a successful add, empty the field for the next task.
+    // After a successful add, empty the field for the next task; after a rename, leave edit
+    // mode.
     let new_task = NodeRef::<html::Input>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = add.value().get() {
@@ -212,33 +275,29 @@ pub fn TodosPage() -> impl IntoView {
             }
         }
     });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = rename.value().get() {
+            editing.set(None);
+        }
+    });
 
     let visible_error =
         Signal::derive(move || last_error.get().filter(|e| *e != AppError::Unauthorized));
+    let count = move || {
+        list.with(|page| match page.open {
+            0 if page.total == 0 => String::new(),
+            0 => "All done".to_owned(),
+            1 => "1 left".to_owned(),
+            n => format!("{n} left"),
+        })
+    };
     view! {
-        <Title text="Your tasks" />
         <section class="card todos">
             <header class="todos__header">
                 <h1>"Your tasks"</h1>
-                <Transition fallback=|| ()>
-                    {move || {
-                        todos
-                            .get()
-                            .and_then(Result::ok)
-                            .map(|page| {
-                                view! {
-                                    <p class="todos__count" aria-live="polite">
-                                        {match page.open {
-                                            0 if page.total == 0 => String::new(),
-                                            0 => "All done".to_owned(),
-                                            1 => "1 left".to_owned(),
-                                            n => format!("{n} left"),
-                                        }}
-                                    </p>
-                                }
-                            })
-                    }}
-                </Transition>
+                <p class="todos__count" aria-live="polite">
+                    {count}
+                </p>
             </header>
             <ActionForm action=add attr:class="add-form">
                 <label for="new-task" class="visually-hidden">
@@ -269,61 +328,46 @@ pub fn TodosPage() -> impl IntoView {
             <ActionForm action=delete attr:id=DELETE_FORM attr:class="shared-form">
                 ""
             </ActionForm>
-            <Form method="GET" action="/todos" attr:id=EDIT_FORM attr:class="shared-form">
-                {move || after.get().map(|a| view! { <input type="hidden" name="after" value=a /> })}
-            </Form>
-            <Transition fallback=|| view! { <p class="muted">"Loading your tasks…"</p> }>
-                {move || {
-                    todos
-                        .get()
-                        .map(|result| match result {
-                            Ok(page) if page.todos.is_empty() && page.total == 0 => {
-                                view! {
-                                    <p class="empty">
-                                        <strong>"No tasks yet"</strong>
-                                        <span class="muted">"Add your first one above."</span>
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                            Ok(TodoPage { todos: list, next, .. }) => {
-                                view! {
-                                    <ul class="todo-list" aria-label="Tasks">
-                                        <For
-                                            each=move || list.clone()
-                                            key=|t| (t.id.clone(), t.title.clone(), t.completed)
-                                            let:todo
-                                        >
-                                            <TodoItem todo editing after rename />
-                                        </For>
-                                    </ul>
-                                    <ListPages after=after.get_untracked() next shown pages />
-                                }
-                                    .into_any()
-                            }
-                            Err(AppError::Unauthorized) => ().into_any(),
-                            Err(err) => {
-                                view! {
-                                    <p role="alert" class="alert alert--error">
-                                        {err.to_string()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
+            <form method="get" action="/todos" id=EDIT_FORM class="shared-form">
+                {after.get_value().map(|a| view! { <input type="hidden" name="after" value=a /> })}
+            </form>
+            {move || {
+                if list.with(|page| page.todos.is_empty() && page.total == 0) {
+                    view! {
+                        <p class="empty">
+                            <strong>"No tasks yet"</strong>
+                            <span class="muted">"Add your first one above."</span>
+                        </p>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <ul class="todo-list" aria-label="Tasks">
+                            <For
+                                each=move || list.with(|page| page.todos.clone())
+                                key=|t| (t.id.clone(), t.title.clone(), t.completed)
+                                let:todo
+                            >
+                                <TodoItem todo editing after=after.get_value() rename />
+                            </For>
+                        </ul>
+                        <ListPages after=after.get_value() next=Signal::derive(move || list.with(|p| p.next.clone())) shown />
+                    }
+                        .into_any()
+                }
+            }}
         </section>
     }
 }
 
 /// One task: its check button, title, and edit and delete buttons, all submitting the page's
-/// shared forms; or, while it is being edited, the rename form.
+/// shared forms; or, while it is being edited, the rename form. With JavaScript, "Edit" and
+/// "Cancel" switch in place instead of loading `?edit=`.
 #[component]
 fn TodoItem(
     todo: TaskRow,
-    editing: Memo<Option<String>>,
-    after: Memo<Option<String>>,
+    editing: RwSignal<Option<String>>,
+    after: Option<String>,
     rename: ServerAction<RenameTodo>,
 ) -> impl IntoView {
     let TaskRow {
@@ -333,7 +377,7 @@ fn TodoItem(
     } = todo;
     let is_editing = {
         let id = id.clone();
-        move || editing.get().as_deref() == Some(id.as_str())
+        move || editing.with(|e| e.as_deref() == Some(id.as_str()))
     };
     let edit_input = NodeRef::<html::Input>::new();
     Effect::new(move |_| {
@@ -347,14 +391,21 @@ fn TodoItem(
             let (edit_id, delete_id) = (id.clone(), id.clone());
             let edit_label = format!("Edit {title}");
             let delete_label = format!("Delete {title}");
+            let start_editing = {
+                let id = id.clone();
+                move |ev: leptos::ev::MouseEvent| {
+                    ev.prevent_default();
+                    editing.set(Some(id.clone()));
+                }
+            };
             view! {
-                // A button submits its form by default: no `type` needed. The row's buttons are
-                // sized by `.todo .btn`.
-                <span class="todo__title">{title.clone()}</span>
-                <button form=EDIT_FORM name="edit" value=edit_id class="btn btn--quiet" aria-label=edit_label>
+                // A button submits its form by default: no `type` needed. The row and its
+                // buttons have no classes: the style sheet finds them in `.todo-list`.
+                <span>{title.clone()}</span>
+                <button form=EDIT_FORM name="edit" value=edit_id aria-label=edit_label on:click=start_editing>
                     "Edit"
                 </button>
-                <button form=DELETE_FORM name="id" value=delete_id class="btn btn--danger" aria-label=delete_label>
+                <button form=DELETE_FORM name="id" value=delete_id aria-label=delete_label>
                     "Delete"
                 </button>
             }
@@ -363,12 +414,16 @@ fn TodoItem(
     let edit_mode = {
         let (id, title) = (id.clone(), title.clone());
         move || {
-            let (id, title) = (id.clone(), title.clone());
+            let (id, title, after) = (id.clone(), title.clone(), after.clone());
             let field = format!("edit-{id}");
+            let cancel = move |ev: leptos::ev::MouseEvent| {
+                ev.prevent_default();
+                editing.set(None);
+            };
             view! {
                 <ActionForm action=rename attr:class="todo__edit">
                     <input type="hidden" name="id" value=id />
-                    {after.get_untracked().map(|a| view! { <input type="hidden" name="after" value=a /> })}
+                    {after.clone().map(|a| view! { <input type="hidden" name="after" value=a /> })}
                     <label for=field.clone() class="visually-hidden">
                         "Edit task"
                     </label>
@@ -385,22 +440,22 @@ fn TodoItem(
                     <button type="submit" class="btn btn--primary btn--small">
                         "Save"
                     </button>
-                    <A href=list_url(after.get_untracked().as_deref()) attr:class="btn btn--quiet btn--small">
+                    <a href=list_url(after.as_deref()) class="btn btn--quiet btn--small" on:click=cancel>
                         "Cancel"
-                    </A>
+                    </a>
                 </ActionForm>
             }
         }
     };
     view! {
-        <li class="todo" class:todo--done=completed>
-            // The tick is drawn by the style sheet (`.check::after`), not an SVG per task.
+        <li class=completed.then_some("done")>
+            // The tick is drawn by the style sheet (`[role="checkbox"]::after`), not an SVG
+            // per task.
             <button
                 form=if completed { REOPEN_FORM } else { COMPLETE_FORM }
                 name="id"
                 value=id
                 role="checkbox"
-                class="check"
                 aria-checked=completed.to_string()
                 aria-label=title
             ></button>
@@ -418,31 +473,32 @@ fn TodoItem(
 #[component]
 fn ListPages(
     after: Option<String>,
-    next: Option<String>,
-    shown: Memo<u32>,
-    pages: RwSignal<(Option<String>, u32)>,
+    next: Signal<Option<String>>,
+    shown: RwSignal<u32>,
 ) -> impl IntoView {
     let back = after.is_some();
-    let more = next.map(|next| {
-        let in_place = move |ev: leptos::ev::MouseEvent| {
-            let n = shown.get_untracked() + 1;
-            if n * TODO_PAGE_SIZE <= TODO_PAGE_MAX {
-                ev.prevent_default();
-                pages.set((after.clone(), n));
+    move || {
+        let more = next.get().map(|next| {
+            let in_place = move |ev: leptos::ev::MouseEvent| {
+                let n = shown.get_untracked() + 1;
+                if n * TODO_PAGE_SIZE <= TODO_PAGE_MAX {
+                    ev.prevent_default();
+                    shown.set(n);
+                }
+            };
+            view! {
+                <a href=list_url(Some(&next)) class="btn btn--quiet" on:click=in_place>
+                    "Show more"
+                </a>
             }
-        };
-        view! {
-            <a href=list_url(Some(&next)) class="btn btn--quiet" on:click=in_place>
-                "Show more"
-            </a>
-        }
-    });
-    (more.is_some() || back).then(|| {
-        view! {
-            <nav class="todos__pages" aria-label="More tasks">
-                {more}
-                {back.then(|| view! { <A href="/todos" attr:class="btn btn--quiet">"Back to the start"</A> })}
-            </nav>
-        }
-    })
+        });
+        (more.is_some() || back).then(|| {
+            view! {
+                <nav class="todos__pages" aria-label="More tasks">
+                    {more}
+                    {back.then(|| view! { <a href="/todos" class="btn btn--quiet">"Back to the start"</a> })}
+                </nav>
+            }
+        })
+    }
 }

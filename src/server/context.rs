@@ -72,6 +72,19 @@ pub fn known_devices() -> Result<KnownDevices, AppError> {
     ))
 }
 
+/// Whether the running server function was called by a plain form post (a browser without
+/// JavaScript, or before the page's islands hydrated: it asks for HTML), not by the islands'
+/// `fetch` (which asks for JSON). A redirect for the one would make the other leave the page.
+pub fn is_plain_form() -> bool {
+    parts().ok().is_some_and(|parts| {
+        parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// Adds a `Set-Cookie` to the answer of the running server function. (Its `ResponseOptions`
 /// are made for this call alone, in the call's own reactive owner.)
 pub fn set_cookie(value: HeaderValue) {

@@ -180,15 +180,23 @@ fn router(state: AppState) -> Router {
         move || shell(options.clone())
     };
 
+    let render = {
+        let (context, app_shell) = (context.clone(), app_shell.clone());
+        move |req: Request| {
+            leptos_axum::handle_response_inner(context.clone(), app_shell.clone(), req, page_stream)
+        }
+    };
     let pages = page_layers(
         Router::new()
             .merge(oauth::routes())
-            .leptos_routes_with_context(&state, route_list(), context.clone(), app_shell.clone()),
+            // The server functions (with no routes, this registers only them) ...
+            .leptos_routes_with_context(&state, Vec::new(), context.clone(), app_shell.clone())
+            // ... and the pages, rendered by `page_stream`.
+            .leptos_routes_with_handler(route_list(), get(render.clone())),
         &state,
     );
     // Every other path: a file of the site root (what the build copied from `public/`), served
     // by the static file service, or else the "Page not found" page with a 404.
-    let render = leptos_axum::render_app_async_with_context(context, app_shell);
     let not_found = move |req: Request| {
         let render = render.clone();
         async move {
@@ -295,6 +303,29 @@ fn page_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             require_same_origin,
         ))
         .layer(from_fn_with_state(state.health.clone(), health::fail_fast))
+}
+
+type PageStream = std::pin::Pin<Box<dyn futures::Stream<Item = String> + Send>>;
+
+/// Renders a page once everything on it has loaded (every route is `SsrMode::Async`), as
+/// Leptos's own async renderer does, with one difference: Leptos always follows the page with
+/// two scripts for the hydration context (resolved resources, errors, pending chunks), which
+/// only islands read. A page without islands is sent without them, and so references no script.
+fn page_stream<V: leptos::prelude::IntoView + 'static>(
+    app: V,
+    context_scripts: Box<dyn FnOnce() -> PageStream + Send>,
+    _out_of_order: bool,
+) -> std::pin::Pin<Box<dyn Future<Output = PageStream> + Send>> {
+    use futures::StreamExt;
+    Box::pin(async move {
+        let html = app.to_html_stream_in_order().collect::<String>().await;
+        if html.contains("<leptos-island") {
+            Box::pin(futures::stream::once(async move { html }).chain(context_scripts()))
+                as PageStream
+        } else {
+            Box::pin(futures::stream::once(async move { html })) as PageStream
+        }
+    })
 }
 
 /// The app's routes, found by rendering it once in a special mode. Computed once per process:

@@ -309,13 +309,18 @@ impl TestClient {
             .expect("POST")
     }
 
-    /// Posts a form the way a browser without JavaScript does.
+    /// Posts a form of the task page the way a browser without JavaScript does.
     pub async fn post_form(&self, name: &str, form: &[(&str, &str)]) -> Response {
+        self.post_form_from("/todos", name, form).await
+    }
+
+    /// Posts a form of the page at `page` the way a browser without JavaScript does.
+    pub async fn post_form_from(&self, page: &str, name: &str, form: &[(&str, &str)]) -> Response {
         self.http
             .post(self.url(&format!("/rpc/{name}")))
             .header(header::ORIGIN, &self.base)
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
-            .header(header::REFERER, self.url("/todos"))
+            .header(header::REFERER, self.url(page))
             .form(form)
             .send()
             .await
@@ -435,7 +440,7 @@ impl TestClient {
             .as_array()
             .expect("a page of tasks")
             .iter()
-            .map(|t| t["title"].as_str().expect("title").to_owned())
+            .map(|t| t["t"].as_str().expect("title").to_owned())
             .collect()
     }
 }

@@ -10,6 +10,7 @@ mod oauth;
 #[path = "../support/oauth_standin.rs"]
 mod oauth_standin;
 mod operations;
+mod pages;
 mod paging;
 mod postgres;
 mod security;
