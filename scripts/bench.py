@@ -433,6 +433,73 @@ def sign_in_during_reset_flood(server, duration, flood_connections=64):
             "flood_rps": parse_wrk(flood_out)["rps"]}
 
 
+LIGHTHOUSE_VERSION = "12.2.3"  # the last line that runs on Node 20
+
+
+def ensure_lighthouse():
+    """npm's lighthouse under target/bench/lighthouse (installed once)."""
+    dest = ROOT / "target" / "bench" / "lighthouse"
+    cli = dest / "node_modules" / "lighthouse" / "cli" / "index.js"
+    if not cli.exists():
+        print(f"  installing lighthouse {LIGHTHOUSE_VERSION} under {dest}", file=sys.stderr)
+        dest.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", str(dest), "--no-audit", "--no-fund", "--silent",
+                        f"lighthouse@{LIGHTHOUSE_VERSION}"], check=True, timeout=900)
+    return cli
+
+
+def lighthouse(cli, url, cookie=None):
+    """Lighthouse's scores for one page, with its defaults (mobile emulation, simulated slow 4G and
+    4x CPU throttling), in Debian's Chromium: performance, accessibility and best practices (0 to
+    100), Total Blocking Time, and the audits that cost points."""
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+        out = Path(tmp) / "report.json"
+        cmd = ["node", str(cli), url, "--chrome-path=/usr/bin/chromium",
+               "--chrome-flags=--headless=new --no-sandbox --disable-gpu", "--output=json", f"--output-path={out}",
+               "--quiet", "--only-categories=performance,accessibility,best-practices"]
+        if cookie:
+            cmd.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
+        subprocess.run(cmd, check=True, timeout=300, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        report = json.loads(out.read_text())
+    cats, audits = report["categories"], report["audits"]
+    failing = sorted({ref["id"] for cat in cats.values() for ref in cat["auditRefs"]
+                      if ref.get("weight", 0) > 0 and audits[ref["id"]].get("score") is not None
+                      and audits[ref["id"]]["score"] < 1})
+    return {
+        "url": report.get("finalDisplayedUrl") or report.get("finalUrl"),
+        "performance": round(cats["performance"]["score"] * 100),
+        "accessibility": round(cats["accessibility"]["score"] * 100),
+        "best_practices": round(cats["best-practices"]["score"] * 100),
+        "tbt_ms": audits["total-blocking-time"]["numericValue"],
+        "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
+        "failing": failing,
+    }
+
+
+def lighthouse_pages(server, cookie):
+    """Lighthouse on /todos (signed in, 50 tasks) and /login, one page at a time, with the server
+    otherwise idle."""
+    cli = ensure_lighthouse()
+    out = {}
+    for path, with_cookie in (("/todos", True), ("/login", False)):
+        out[path] = lighthouse(cli, server.base + path, cookie if with_cookie else None)
+        r = out[path]
+        print(f"  Lighthouse {path}: performance {r['performance']}, accessibility {r['accessibility']}, "
+              f"best practices {r['best_practices']}, TBT {r['tbt_ms']:.0f} ms", file=sys.stderr)
+    return out
+
+
+def lighthouse_budgets(scores):
+    checks = []
+    for path, r in scores.items():
+        checks += [
+            (f"Lighthouse performance of {path} >= 95", r["performance"], 95, f"{r['performance']} (TBT {r['tbt_ms']:.0f} ms)", ">="),
+            (f"Lighthouse accessibility of {path} = 100", r["accessibility"], 100, str(r["accessibility"]), ">="),
+            (f"Lighthouse best practices of {path} = 100", r["best_practices"], 100, str(r["best_practices"]), ">="),
+        ]
+    return judge(checks)
+
+
 def bundle_sizes(html):
     """The wasm and JS the /todos page loads: every /pkg/ file its HTML references (the main
     bundle, and with `--split` the page's own wasm chunks and the loader that fetches them),
@@ -475,7 +542,7 @@ def table(rows, title):
     return "\n".join(lines)
 
 
-def bench_seamless(args, extra_env=None, label="Seamless", big_tasks=0):
+def bench_seamless(args, extra_env=None, label="Seamless", big_tasks=0, with_lighthouse=False):
     data_dir = Path(tempfile.mkdtemp(prefix="seamless-bench-"))
     server = seamless_server(data_dir, extra_env)
     try:
@@ -513,6 +580,7 @@ def bench_seamless(args, extra_env=None, label="Seamless", big_tasks=0):
             "big": big_sizes(server, users["bulk"], big_tasks) if big_tasks else None,
             "html_todos": html,
             "html_pages": signed_out_pages(server),
+            "lighthouse": lighthouse_pages(server, r["cookie"]) if with_lighthouse else None,
         }
     finally:
         server.stop()
@@ -970,6 +1038,8 @@ def main():
     p.add_argument("--with-peers", action="store_true", help="--with-fastapi and --with-nextjs")
     p.add_argument("--nextjs-warmup", type=int, default=15, help="seconds of load on the peer's page before measuring it (default 15)")
     p.add_argument("--big-tasks", type=int, default=5000, help="tasks of a third user, for the long-list cases (default 5000; 0: none)")
+    p.add_argument("--lighthouse", action="store_true",
+                   help="also run Lighthouse (npm lighthouse %s, installed under target/bench) on /todos and /login" % LIGHTHOUSE_VERSION)
     args = p.parse_args()
     if args.with_peers:
         args.with_fastapi = args.with_nextjs = True
@@ -982,12 +1052,14 @@ def main():
     # build's CPU does not overlap any measurement.
     nextjs = prepare_nextjs(Path(args.nextjs_dir).resolve()) if args.with_nextjs else None
     print(f"Seamless benchmark: {args.rounds} rounds x {args.duration} s per case, {args.connections} connections, loopback, {os.cpu_count()} cores", file=sys.stderr)
-    run = bench_seamless(args, big_tasks=args.big_tasks)
+    run = bench_seamless(args, big_tasks=args.big_tasks, with_lighthouse=args.lighthouse)
     sizes = bundle_sizes(run.pop("html_todos"))
     sizes["pages"] = page_sizes(run.pop("html_pages"))
     checks = budgets(run, sizes)
     if run["big"]:
         checks += big_budgets(run, args.tasks)
+    if run["lighthouse"]:
+        checks += lighthouse_budgets(run["lighthouse"])
     report = {"settings": vars(args), "cores": os.cpu_count(), "seamless": run, "sizes": sizes, "budgets": checks}
     if nextjs:
         print("Next.js peer", file=sys.stderr)
@@ -1017,6 +1089,13 @@ def main():
         big = run["big"]
         md.append(f"| HTML of /todos with {big['tasks']:,} tasks ({big['rows_rendered']:,} rows rendered) | {big['html_bytes'] / 1024:.1f} KB | |")
         md.append(f"| GET /api/v1/todos?limit=50 with {big['tasks']:,} tasks ({big['api_first_page_items']:,} items) | {big['api_first_page_bytes'] / 1024:.1f} KB | |")
+    if run["lighthouse"]:
+        md.append("")
+        md.append("| Lighthouse (mobile, simulated throttling) | performance | accessibility | best practices | TBT | LCP | audits below 1 |")
+        md.append("|---|---:|---:|---:|---:|---:|---|")
+        for path, r in run["lighthouse"].items():
+            md.append(f"| {path} | {r['performance']} | {r['accessibility']} | {r['best_practices']} | {r['tbt_ms']:.0f} ms | "
+                      f"{r['lcp_ms']:.0f} ms | {', '.join(r['failing']) or 'none'} |")
     md.append("")
     md.append("| budget | measured | |\n|---|---:|---|")
     for c in checks:
