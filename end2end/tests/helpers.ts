@@ -9,11 +9,12 @@ export function uniqueEmail(prefix: string): string {
   return `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }
 
-/** Waits until the page's islands have hydrated (pages without islands are plain HTML and
- *  ready as they load; they must reference no script at all). */
+/** Waits until the wasm bundle has enhanced the page's forms, on the pages that load it
+ *  (`/todos`, `/account`); the others are plain HTML, ready as they load, and must reference
+ *  no script at all. */
 export async function hydrated(page: Page): Promise<void> {
   await page.waitForLoadState('domcontentloaded');
-  if ((await page.locator('leptos-island').count()) > 0) {
+  if ((await page.locator('script[type="module"]').count()) > 0) {
     await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
   } else {
     await expect(page.locator('script')).toHaveCount(0);

@@ -1,14 +1,14 @@
 //! `/account`: profile, sign-in methods, password, active sessions, recent activity, and
-//! deleting the account. Every form is a plain POST that works without JavaScript; the
-//! password form is also an island (see [`PasswordForm`]).
+//! deleting the account. Every form is a plain POST that works without JavaScript; with it,
+//! the forms post in place (`crate::enhance`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
-    ui::{error_of, errors_from_the_address, field_error, FormError},
-    IslandScripts,
+    ui::{error_of, field_error, FormError},
+    EnhanceScripts,
 };
 use crate::domain::{
     AccountOverview, ActiveSession, AppError, Provider, ProviderSignInError, SessionKind,
@@ -221,7 +221,7 @@ pub fn AccountPage() -> impl IntoView {
 
     view! {
         <Title text="Your account" />
-        <IslandScripts />
+        <EnhanceScripts />
         <div class="account">
             <h1>"Your account"</h1>
             <Show when=verified_now>
@@ -389,14 +389,12 @@ fn SignInMethods(
     }
 }
 
-/// The password form is an island: a refused change (a mistyped current password) says so in
-/// place and keeps the new password typed, which a page load could not (it is never kept).
-/// Once the change goes through, `change_password`'s redirect loads the page again (Leptos's
-/// `ActionForm` follows a server function's redirect in the browser), with the sessions it
-/// signed out gone.
-#[island]
+/// With JavaScript, a refused change (a mistyped current password) comes back in place with
+/// the new password still typed (`crate::enhance` keeps the fields' text); once it goes
+/// through, `change_password`'s redirect loads the page again, with the sessions it signed out
+/// gone.
+#[component]
 fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
-    errors_from_the_address();
     let change = ServerAction::<ChangePassword>::new();
     let error = error_of(change);
     let current_invalid = field_error(error, "current_password");

@@ -1,56 +1,26 @@
-//! The `<head>`'s links to the style sheet and, on pages that have islands, to the JavaScript
-//! and the wasm bundle with the script that hydrates the islands (server only). Leptos's own
+//! The `<head>`'s links to the style sheet and, on the pages that are enhanced (`/todos`,
+//! `/account`), to the JavaScript and the wasm bundle with the script that starts it (server
+//! only). Leptos's own
 //! `HashedStylesheet` and `HydrationScripts` read `hash.txt` from disk on every page they
 //! render, twice a page with both (and panic if it is gone); the file names do not change while
 //! the process runs, so here they are read once. And `HydrationScripts` would put the bundle on
-//! every page: here a page without islands references no script at all.
+//! every page: here a page that does not ask for it references no script at all.
 
 use std::sync::OnceLock;
 
 use leptos::{nonce::use_nonce, prelude::*};
 use leptos_meta::{Link, Script};
 
-/// What Leptos's island loader runs (leptos 0.8, `island_script.js`, MIT), when the browser is
-/// idle: load the JavaScript glue, which fetches and starts the wasm, then hydrate each
-/// `<leptos-island>` with the function of its name (children of an island first tell it they
-/// are there). Then `data-hydrated` on `<body>` tells tests (and the curious) that it is done.
-const ISLANDS_SCRIPT: &str = r#"((pkg_path, output_name, wasm_output_name) => {
-	const childrenCallbacks = [];
-	async function traverse(node, mod) {
-		if (node.nodeType !== Node.ELEMENT_NODE) return;
-		const tag = node.tagName.toLowerCase();
-		if (tag === 'leptos-island') {
-			await hydrateIsland(node, node.dataset.component || null, mod);
-			for (const child of node.children) await traverse(child, mod);
-		} else if (tag === 'leptos-children') {
-			childrenCallbacks.push(node.$$on_hydrate);
-			for (const child of node.children) await traverse(child, mod);
-			childrenCallbacks.pop();
-		} else {
-			for (const child of node.children) await traverse(child, mod);
-		}
-	}
-	async function hydrateIsland(el, id, mod) {
-		const island = mod[id];
-		if (!island) {
-			console.warn(`Could not find WASM function for the island ${id}.`);
-			return;
-		}
-		const childrenCallback = childrenCallbacks[childrenCallbacks.length - 1];
-		if (childrenCallback) childrenCallback();
-		const res = island(el);
-		if (res && res.then) await res;
-	}
-	const idle = (c) => ("requestIdleCallback" in window ? window.requestIdleCallback(c) : c());
-	idle(() => {
-		import(`/${pkg_path}/${output_name}.js`).then((mod) =>
-			mod.default({ module_or_path: `/${pkg_path}/${wasm_output_name}.wasm` }).then(async () => {
-				mod.hydrate();
-				await traverse(document.body, mod);
-				document.body.setAttribute("data-hydrated", "");
-			}),
-		);
-	});
+/// Loads the JavaScript glue, which fetches and starts the wasm, then starts the enhancement
+/// (`crate::enhance`). Then `data-hydrated` on `<body>` tells tests (and the curious) that the
+/// page's forms are enhanced.
+const ENHANCE_SCRIPT: &str = r#"((pkg_path, output_name, wasm_output_name) => {
+	import(`/${pkg_path}/${output_name}.js`).then((mod) =>
+		mod.default({ module_or_path: `/${pkg_path}/${wasm_output_name}.wasm` }).then(() => {
+			mod.enhance();
+			document.body.setAttribute("data-hydrated", "");
+		}),
+	);
 })"#;
 
 /// The bundle's file names without extension (`seamless.<hash>` with cargo-leptos's
@@ -102,8 +72,8 @@ fn names(options: &LeptosOptions) -> &'static Names {
     })
 }
 
-/// The style sheet, for the document's head. Rendering on the server starts "not hydrating":
-/// only islands (which switch it on for themselves) leave hydration markers and data.
+/// The style sheet, for the document's head. Rendering on the server starts "not hydrating"
+/// (nothing hydrates: no hydration data is written).
 #[component]
 pub fn BundleLinks(options: LeptosOptions) -> impl IntoView {
     if let Some(context) = Owner::current_shared_context() {
@@ -114,10 +84,10 @@ pub fn BundleLinks(options: LeptosOptions) -> impl IntoView {
     view! { <link id="leptos" rel="stylesheet" href=format!("/{pkg}/{}.css", names.css) /> }
 }
 
-/// The bundle's preloads and the islands' loader, put into the head (through `<MetaTags/>`)
-/// by a page that has islands. The loader carries this request's nonce (the CSP allows
+/// The bundle's preloads and its loader, put into the head (through `<MetaTags/>`) by a page
+/// that is enhanced. The loader carries this request's nonce (the CSP allows
 /// scripts by nonce).
-pub fn island_scripts() -> impl IntoView {
+pub fn enhance_scripts() -> impl IntoView {
     let options = match crate::server::context::state() {
         Ok(state) => state.leptos_options.clone(),
         Err(_) => return None,
@@ -126,7 +96,7 @@ pub fn island_scripts() -> impl IntoView {
     let pkg = options.site_pkg_dir.to_string();
     let nonce = use_nonce().map(|n| n.to_string());
     let loader = format!(
-        "{ISLANDS_SCRIPT}({pkg:?}, {:?}, {:?});",
+        "{ENHANCE_SCRIPT}({pkg:?}, {:?}, {:?});",
         names.js, names.wasm
     );
     Some(view! {

@@ -72,13 +72,13 @@ impl SessionContext {
     }
 }
 
-/// The bundle's preloads and the islands' loader, for a page with islands (they go into the
-/// head). A page without one references no script at all.
+/// The bundle's preloads and its loader, for a page whose forms it enhances (they go into the
+/// head). A page without it references no script at all.
 #[component]
-pub fn IslandScripts() -> impl IntoView {
+pub fn EnhanceScripts() -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
-        bundle::island_scripts()
+        bundle::enhance_scripts()
     }
 }
 

@@ -1,13 +1,13 @@
 //! The task list: the page and the server functions behind it. Every form works as a plain
-//! POST without JavaScript and updates in place with it (the list is an island).
+//! POST without JavaScript and updates in place with it (`crate::enhance`).
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    ui::{error_of, errors_from_the_address, FormError},
-    IslandScripts,
+    ui::{error_of, FormError},
+    EnhanceScripts,
 };
 use crate::domain::{
     AppError, TaskRow, Todo, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
@@ -63,7 +63,7 @@ pub async fn rename_todo(
     let after = crate::domain::parse_page_cursor(after.as_deref())?;
     let todo =
         crate::server::db::todos::update(&state.db, &user.id, id, Some(&title), None).await?;
-    // The island leaves edit mode in place; a plain form post loads the list's page.
+    // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
         leptos_axum::redirect(&list_url(after));
     }
@@ -115,31 +115,37 @@ const REOPEN_FORM: &str = "undo";
 const DELETE_FORM: &str = "del";
 const EDIT_FORM: &str = "edit";
 
-/// `/todos`: the page is server-rendered HTML around one island, [`TodoBoard`], which gets this
-/// page of the list as its props (the only hydration data the page carries).
+/// `/todos`: this page of the list (`?after=`), as many pages of it as "Show more" has asked
+/// for in place (`?shown=`, with JavaScript), and the task being edited (`?edit=`).
 #[component]
 pub fn TodosPage() -> impl IntoView {
     let query = use_query_map();
-    let (after, editing) = query.with_untracked(|q| {
-        (
-            q.get("after").filter(|a| !a.is_empty()),
-            q.get("edit").filter(|e| !e.is_empty()),
-        )
+    let view = query.with_untracked(|q| ListView {
+        after: q.get("after").filter(|a| !a.is_empty()),
+        shown: q
+            .get("shown")
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| (1..=TODO_PAGE_MAX / TODO_PAGE_SIZE).contains(n))
+            .unwrap_or(1),
+        editing: q.get("edit").filter(|e| !e.is_empty()),
     });
     let todos = {
-        let after = after.clone();
-        Resource::new(move || after.clone(), |after| list_todos(after, None))
+        let (after, limit) = (view.after.clone(), view.shown * TODO_PAGE_SIZE);
+        Resource::new(
+            move || after.clone(),
+            move |after| list_todos(after, Some(limit)),
+        )
     };
     view! {
         <Title text="Your tasks" />
-        <IslandScripts />
+        <EnhanceScripts />
         <Suspense fallback=|| ()>
             {move || {
-                let (after, editing) = (after.clone(), editing.clone());
+                let view = view.clone();
                 todos
                     .get()
                     .map(|result| match result {
-                        Ok(page) => view! { <TodoBoard page after editing /> }.into_any(),
+                        Ok(page) => view! { <TodoBoard page view /> }.into_any(),
                         // Signed out meanwhile: the page's guard sends the next load to sign-in.
                         Err(AppError::Unauthorized) => ().into_any(),
                         Err(err) => {
@@ -159,68 +165,48 @@ pub fn TodosPage() -> impl IntoView {
     }
 }
 
-/// Where a page whose session has ended sends the person: sign-in, saying why.
-const EXPIRED: &str = "/login?next=%2Ftodos&reason=expired";
-
-/// The task list, its counts and its forms: server-rendered, then hydrated in the browser so
-/// that adding, completing, renaming, deleting and "Show more" update in place. Without
-/// JavaScript every one of them is a plain form post or link.
-#[island]
-fn TodoBoard(
-    page: TodoPage<TaskRow>,
+/// Which part of the list the page shows.
+#[derive(Clone)]
+struct ListView {
     after: Option<String>,
+    /// Pages of [`TODO_PAGE_SIZE`] shown from `after` on.
+    shown: u32,
     editing: Option<String>,
-) -> impl IntoView {
-    errors_from_the_address();
+}
+
+impl ListView {
+    /// The hidden fields that keep this view through a form (the task page's edit form).
+    fn fields(&self) -> impl IntoView {
+        (
+            self.after
+                .clone()
+                .map(|a| view! { <input type="hidden" name="after" value=a /> }),
+            (self.shown > 1)
+                .then(|| view! { <input type="hidden" name="shown" value=self.shown /> }),
+        )
+    }
+
+    /// The address of this view with `shown` pages.
+    fn url(&self, shown: u32) -> String {
+        match (&self.after, shown) {
+            (None, 1) => "/todos".to_owned(),
+            (Some(after), 1) => format!("/todos?after={after}"),
+            (None, n) => format!("/todos?shown={n}"),
+            (Some(after), n) => format!("/todos?after={after}&shown={n}"),
+        }
+    }
+}
+
+/// The task list, its counts and its forms. Every control is a plain form post or link; with
+/// JavaScript they work in place (`crate::enhance`).
+#[component]
+fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
     let add = ServerAction::<AddTodo>::new();
     let complete = ServerAction::<CompleteTodo>::new();
     let reopen = ServerAction::<ReopenTodo>::new();
     let rename = ServerAction::<RenameTodo>::new();
     let delete = ServerAction::<DeleteTodo>::new();
-    let list = RwSignal::new(page);
-    let list_error = RwSignal::new(None::<AppError>);
-    let editing = RwSignal::new(editing);
-    let after = StoredValue::new(after);
-    // How many pages "Show more" has put on this one.
-    let shown = RwSignal::new(1u32);
-
-    // After each change, and when "Show more" asks for more, read the shown part of the list
-    // again. Only the latest read is applied, so a slow answer never replaces a newer one.
-    let reads = StoredValue::new(0u64);
-    Effect::watch(
-        move || {
-            (
-                add.version().get(),
-                complete.version().get(),
-                reopen.version().get(),
-                rename.version().get(),
-                delete.version().get(),
-                shown.get(),
-            )
-        },
-        move |_, _, _| {
-            reads.update_value(|n| *n += 1);
-            let this = reads.get_value();
-            let limit = shown.get_untracked() * TODO_PAGE_SIZE;
-            let after = after.get_value();
-            leptos::task::spawn_local(async move {
-                let result = list_todos(after, Some(limit)).await;
-                if reads.get_value() == this {
-                    match result {
-                        Ok(page) => {
-                            list.set(page);
-                            list_error.set(None);
-                        }
-                        Err(err) => list_error.set(Some(err)),
-                    }
-                }
-            });
-        },
-        false,
-    );
-
-    // The error of the latest action on this page, for the alert. Starting an action clears
-    // the others' results, so an old error never lingers next to a newer success.
+    // The error a form post came back with (in the address), for the alert.
     let errors = [
         error_of(add),
         error_of(complete),
@@ -228,68 +214,36 @@ fn TodoBoard(
         error_of(rename),
         error_of(delete),
     ];
-    let last_error = Signal::derive(move || {
-        errors
-            .iter()
-            .find_map(|e| e.get())
-            .or_else(|| list_error.get())
-    });
-    Effect::new(move |_| {
-        let pending = [
-            add.pending().get(),
-            complete.pending().get(),
-            reopen.pending().get(),
-            rename.pending().get(),
-            delete.pending().get(),
-        ];
-        let clear: [&dyn Fn(); 5] = [
-            &|| add.clear(),
-            &|| complete.clear(),
-            &|| reopen.clear(),
-            &|| rename.clear(),
-            &|| delete.clear(),
-        ];
-        if let Some(started) = pending.iter().position(|p| *p) {
-            for (i, clear) in clear.iter().enumerate() {
-                if i != started {
-                    clear();
-                }
-            }
+    let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    let count = match page.open {
+        0 if page.total == 0 => String::new(),
+        0 => "All done".to_owned(),
+        1 => "1 left".to_owned(),
+        n => format!("{n} left"),
+    };
+    let TodoPage {
+        todos, next, total, ..
+    } = page;
+    let list = if todos.is_empty() && total == 0 {
+        view! {
+            <p class="empty">
+                <strong>"No tasks yet"</strong>
+                <span class="muted">"Add your first one above."</span>
+            </p>
         }
-    });
-
-    // A session that ended while the page was open: go to sign-in and say why.
-    Effect::new(move |_| {
-        if last_error.get() == Some(AppError::Unauthorized) {
-            let _ = window().location().replace(EXPIRED);
+        .into_any()
+    } else {
+        let rows = todos
+            .into_iter()
+            .map(|todo| view! { <TodoItem todo view=view.clone() rename /> })
+            .collect_view();
+        view! {
+            <ul class="todo-list" aria-label="Tasks">
+                {rows}
+            </ul>
+            <ListPages view=view.clone() next />
         }
-    });
-
-    // After a successful add, empty the field for the next task; after a rename, leave edit
-    // mode.
-    let new_task = NodeRef::<html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = add.value().get() {
-            if let Some(input) = new_task.get() {
-                input.set_value("");
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = rename.value().get() {
-            editing.set(None);
-        }
-    });
-
-    let visible_error =
-        Signal::derive(move || last_error.get().filter(|e| *e != AppError::Unauthorized));
-    let count = move || {
-        list.with(|page| match page.open {
-            0 if page.total == 0 => String::new(),
-            0 => "All done".to_owned(),
-            1 => "1 left".to_owned(),
-            n => format!("{n} left"),
-        })
+        .into_any()
     };
     view! {
         <section class="card todos">
@@ -305,7 +259,6 @@ fn TodoBoard(
                 </label>
                 <input
                     id="new-task"
-                    node_ref=new_task
                     type="text"
                     name="title"
                     placeholder="What needs doing?"
@@ -313,11 +266,11 @@ fn TodoBoard(
                     autocomplete="off"
                     required
                 />
-                <button type="submit" class="btn btn--primary" aria-busy=move || add.pending().get().to_string()>
+                <button type="submit" class="btn btn--primary">
                     "Add"
                 </button>
             </ActionForm>
-            <FormError error=visible_error />
+            <FormError error />
             // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
             <ActionForm action=complete attr:id=COMPLETE_FORM attr:class="shared-form">
                 ""
@@ -329,123 +282,64 @@ fn TodoBoard(
                 ""
             </ActionForm>
             <form method="get" action="/todos" id=EDIT_FORM class="shared-form">
-                {after.get_value().map(|a| view! { <input type="hidden" name="after" value=a /> })}
+                {view.fields()}
             </form>
-            {move || {
-                if list.with(|page| page.todos.is_empty() && page.total == 0) {
-                    view! {
-                        <p class="empty">
-                            <strong>"No tasks yet"</strong>
-                            <span class="muted">"Add your first one above."</span>
-                        </p>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <ul class="todo-list" aria-label="Tasks">
-                            <For
-                                each=move || list.with(|page| page.todos.clone())
-                                key=|t| (t.id.clone(), t.title.clone(), t.completed)
-                                let:todo
-                            >
-                                <TodoItem todo editing after=after.get_value() rename />
-                            </For>
-                        </ul>
-                        <ListPages after=after.get_value() next=Signal::derive(move || list.with(|p| p.next.clone())) shown />
-                    }
-                        .into_any()
-                }
-            }}
+            {list}
         </section>
     }
 }
 
 /// One task: its check button, title, and edit and delete buttons, all submitting the page's
-/// shared forms; or, while it is being edited, the rename form. With JavaScript, "Edit" and
-/// "Cancel" switch in place instead of loading `?edit=`.
+/// shared forms; or, while it is being edited, the rename form.
 #[component]
-fn TodoItem(
-    todo: TaskRow,
-    editing: RwSignal<Option<String>>,
-    after: Option<String>,
-    rename: ServerAction<RenameTodo>,
-) -> impl IntoView {
+fn TodoItem(todo: TaskRow, view: ListView, rename: ServerAction<RenameTodo>) -> impl IntoView {
     let TaskRow {
         id,
         title,
         completed,
     } = todo;
-    let is_editing = {
-        let id = id.clone();
-        move || editing.with(|e| e.as_deref() == Some(id.as_str()))
-    };
-    let edit_input = NodeRef::<html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = edit_input.get() {
-            let _ = input.focus();
-        }
-    });
-    let view_mode = {
+    let body = if view.editing.as_deref() == Some(id.as_str()) {
+        let field = format!("edit-{id}");
+        let cancel = view.url(view.shown);
         let (id, title) = (id.clone(), title.clone());
-        move || {
-            let (edit_id, delete_id) = (id.clone(), id.clone());
-            let edit_label = format!("Edit {title}");
-            let delete_label = format!("Delete {title}");
-            let start_editing = {
-                let id = id.clone();
-                move |ev: leptos::ev::MouseEvent| {
-                    ev.prevent_default();
-                    editing.set(Some(id.clone()));
-                }
-            };
-            view! {
-                // A button submits its form by default: no `type` needed. The row and its
-                // buttons have no classes: the style sheet finds them in `.todo-list`.
-                <span>{title.clone()}</span>
-                <button form=EDIT_FORM name="edit" value=edit_id aria-label=edit_label on:click=start_editing>
-                    "Edit"
+        view! {
+            <ActionForm action=rename attr:class="todo__edit">
+                <input type="hidden" name="id" value=id />
+                {view.after.clone().map(|a| view! { <input type="hidden" name="after" value=a /> })}
+                <label for=field.clone() class="visually-hidden">
+                    "Edit task"
+                </label>
+                <input
+                    id=field
+                    type="text"
+                    name="title"
+                    value=title
+                    maxlength=TITLE_MAX_CHARS
+                    required
+                    autofocus
+                />
+                <button type="submit" class="btn btn--primary btn--small">
+                    "Save"
                 </button>
-                <button form=DELETE_FORM name="id" value=delete_id aria-label=delete_label>
-                    "Delete"
-                </button>
-            }
+                <a href=cancel.clone() data-swap=cancel class="btn btn--quiet btn--small">
+                    "Cancel"
+                </a>
+            </ActionForm>
         }
-    };
-    let edit_mode = {
-        let (id, title) = (id.clone(), title.clone());
-        move || {
-            let (id, title, after) = (id.clone(), title.clone(), after.clone());
-            let field = format!("edit-{id}");
-            let cancel = move |ev: leptos::ev::MouseEvent| {
-                ev.prevent_default();
-                editing.set(None);
-            };
-            view! {
-                <ActionForm action=rename attr:class="todo__edit">
-                    <input type="hidden" name="id" value=id />
-                    {after.clone().map(|a| view! { <input type="hidden" name="after" value=a /> })}
-                    <label for=field.clone() class="visually-hidden">
-                        "Edit task"
-                    </label>
-                    <input
-                        id=field
-                        node_ref=edit_input
-                        type="text"
-                        name="title"
-                        value=title
-                        maxlength=TITLE_MAX_CHARS
-                        required
-                        autofocus
-                    />
-                    <button type="submit" class="btn btn--primary btn--small">
-                        "Save"
-                    </button>
-                    <a href=list_url(after.as_deref()) class="btn btn--quiet btn--small" on:click=cancel>
-                        "Cancel"
-                    </a>
-                </ActionForm>
-            }
+        .into_any()
+    } else {
+        view! {
+            // A button submits its form by default: no `type` needed. The row and its
+            // buttons have no classes: the style sheet finds them in `.todo-list`.
+            <span>{title.clone()}</span>
+            <button form=EDIT_FORM name="edit" value=id.clone() aria-label=format!("Edit {title}")>
+                "Edit"
+            </button>
+            <button form=DELETE_FORM name="id" value=id.clone() aria-label=format!("Delete {title}")>
+                "Delete"
+            </button>
         }
+        .into_any()
     };
     view! {
         <li class=completed.then_some("done")>
@@ -459,46 +353,33 @@ fn TodoItem(
                 aria-checked=completed.to_string()
                 aria-label=title
             ></button>
-            <Show when=is_editing fallback=view_mode>
-                {edit_mode.clone()}
-            </Show>
+            {body}
         </li>
     }
 }
 
 /// The links under a page of the list. "Show more" is a link to the next page (`?after=`), so
-/// it works without JavaScript; with it, a click adds the next page under this one instead,
-/// up to [`TODO_PAGE_MAX`] tasks on one page, then goes on as a link. Away from the first
-/// page, "Back to the start" leads there.
+/// it works without JavaScript; with it, it shows the next page under this one instead
+/// (`data-swap`: this view with one page more), up to [`TODO_PAGE_MAX`] tasks on one page,
+/// then goes on as a link. Away from the first page, "Back to the start" leads there.
 #[component]
-fn ListPages(
-    after: Option<String>,
-    next: Signal<Option<String>>,
-    shown: RwSignal<u32>,
-) -> impl IntoView {
-    let back = after.is_some();
-    move || {
-        let more = next.get().map(|next| {
-            let in_place = move |ev: leptos::ev::MouseEvent| {
-                let n = shown.get_untracked() + 1;
-                if n * TODO_PAGE_SIZE <= TODO_PAGE_MAX {
-                    ev.prevent_default();
-                    shown.set(n);
-                }
-            };
-            view! {
-                <a href=list_url(Some(&next)) class="btn btn--quiet" on:click=in_place>
-                    "Show more"
-                </a>
-            }
-        });
-        (more.is_some() || back).then(|| {
-            view! {
-                <nav class="todos__pages" aria-label="More tasks">
-                    {more}
-                    {back.then(|| view! { <a href="/todos" class="btn btn--quiet">"Back to the start"</a> })}
-                </nav>
-            }
-        })
-    }
+fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
+    let back = view.after.is_some();
+    let more = next.map(|next| {
+        let in_place =
+            ((view.shown + 1) * TODO_PAGE_SIZE <= TODO_PAGE_MAX).then(|| view.url(view.shown + 1));
+        view! {
+            <a href=list_url(Some(&next)) data-swap=in_place class="btn btn--quiet">
+                "Show more"
+            </a>
+        }
+    });
+    (more.is_some() || back).then(|| {
+        view! {
+            <nav class="todos__pages" aria-label="More tasks">
+                {more}
+                {back.then(|| view! { <a href="/todos" class="btn btn--quiet">"Back to the start"</a> })}
+            </nav>
+        }
+    })
 }

@@ -21,26 +21,6 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
-/// Lets an island's actions find the error of a form post that came back without JavaScript
-/// (`?__path=…&__err=…`, as the server rendered it), so the island hydrates the alert the page
-/// shows. Call it before the island creates its actions. On the server the router has done
-/// this for the whole page already.
-pub fn errors_from_the_address() {
-    #[cfg(feature = "hydrate")]
-    {
-        let params = window()
-            .location()
-            .search()
-            .ok()
-            .and_then(|search| leptos::web_sys::UrlSearchParams::new_with_str(&search).ok());
-        if let Some(params) = params {
-            if let (Some(path), Some(err)) = (params.get("__path"), params.get("__err")) {
-                provide_context(leptos::server::ServerActionError::new(&path, &err));
-            }
-        }
-    }
-}
-
 /// The error of an action's last run, if it failed.
 pub fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where

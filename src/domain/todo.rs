@@ -109,15 +109,11 @@ impl TodoPage {
     }
 }
 
-/// A task as a row of the task page shows it. (The page carries its rows once more, as the
-/// island's props: one-letter names, since they are repeated for every row.)
+/// A task as a row of the task page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskRow {
-    #[serde(rename = "i")]
     pub id: String,
-    #[serde(rename = "t")]
     pub title: String,
-    #[serde(rename = "c")]
     pub completed: bool,
 }
 

@@ -73,8 +73,9 @@ pub fn known_devices() -> Result<KnownDevices, AppError> {
 }
 
 /// Whether the running server function was called by a plain form post (a browser without
-/// JavaScript, or before the page's islands hydrated: it asks for HTML), not by the islands'
-/// `fetch` (which asks for JSON). A redirect for the one would make the other leave the page.
+/// JavaScript, or before the page's wasm module started: it asks for HTML), not by that
+/// module's `fetch` (which asks for JSON). A redirect for the one would make the other leave
+/// the page.
 pub fn is_plain_form() -> bool {
     parts().ok().is_some_and(|parts| {
         parts

@@ -310,21 +310,17 @@ type PageStream = std::pin::Pin<Box<dyn futures::Stream<Item = String> + Send>>;
 /// Renders a page once everything on it has loaded (every route is `SsrMode::Async`), as
 /// Leptos's own async renderer does, with one difference: Leptos always follows the page with
 /// two scripts for the hydration context (resolved resources, errors, pending chunks), which
-/// only islands read. A page without islands is sent without them, and so references no script.
+/// only hydrating components read. Nothing hydrates here (the browser side is
+/// `crate::enhance`), so pages are sent without them.
 fn page_stream<V: leptos::prelude::IntoView + 'static>(
     app: V,
-    context_scripts: Box<dyn FnOnce() -> PageStream + Send>,
+    _hydration_context: Box<dyn FnOnce() -> PageStream + Send>,
     _out_of_order: bool,
 ) -> std::pin::Pin<Box<dyn Future<Output = PageStream> + Send>> {
     use futures::StreamExt;
     Box::pin(async move {
         let html = app.to_html_stream_in_order().collect::<String>().await;
-        if html.contains("<leptos-island") {
-            Box::pin(futures::stream::once(async move { html }).chain(context_scripts()))
-                as PageStream
-        } else {
-            Box::pin(futures::stream::once(async move { html })) as PageStream
-        }
+        Box::pin(futures::stream::once(async move { html })) as PageStream
     })
 }
 

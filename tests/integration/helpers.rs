@@ -440,7 +440,7 @@ impl TestClient {
             .as_array()
             .expect("a page of tasks")
             .iter()
-            .map(|t| t["t"].as_str().expect("title").to_owned())
+            .map(|t| t["title"].as_str().expect("title").to_owned())
             .collect()
     }
 }

@@ -80,7 +80,7 @@ async fn a_task_can_be_added_completed_renamed_and_deleted() {
     assert_eq!(
         location(&res),
         None,
-        "the island's call stays on the page (a plain form post goes to the list: below)"
+        "a call from the page's script stays on the page (a plain form post goes to the list: below)"
     );
     assert_eq!(browser.titles().await, ["Water the garden"]);
 
@@ -145,9 +145,8 @@ async fn another_users_task_is_not_found_for_every_operation() {
     let page: Value = ada.list_todos().await.json().await.unwrap();
     let list = page["todos"].as_array().unwrap();
     assert_eq!(list.len(), 1);
-    // The task page's rows (`TaskRow`): one-letter names.
-    assert_eq!(list[0]["t"], "Ada's private task");
-    assert_eq!(list[0]["c"], false);
+    assert_eq!(list[0]["title"], "Ada's private task");
+    assert_eq!(list[0]["completed"], false);
 }
 
 #[tokio::test]
@@ -210,7 +209,7 @@ async fn task_forms_work_without_javascript() {
     let id = {
         let page: Value = browser.list_todos().await.json().await.unwrap();
         let list = page["todos"].as_array().unwrap();
-        list[0]["i"].as_str().unwrap().to_owned()
+        list[0]["id"].as_str().unwrap().to_owned()
     };
 
     let res = browser.post_form("complete_todo", &[("id", &id)]).await;
