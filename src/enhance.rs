@@ -65,10 +65,12 @@ fn set_current(url: &str) {
     }
 }
 
-/// The answer to a request: status, `Location` when the server function redirects, body.
+/// The answer to a request: status, `Location` when the server function redirects, the
+/// address an HTTP redirect led to, body.
 struct Answer {
     status: u16,
     redirect: Option<String>,
+    redirected_to: Option<String>,
     body: Vec<u8>,
 }
 
@@ -97,6 +99,7 @@ async fn fetch(
     Ok(Answer {
         status: response.status(),
         redirect,
+        redirected_to: response.redirected().then(|| response.url()),
         body: js_sys::Uint8Array::new(&buffer).to_vec(),
     })
 }
@@ -142,6 +145,10 @@ fn counterpart(element: &Element) -> Option<String> {
 /// typed into the old fields is put into the new ones (by id): a refused post loses nothing.
 async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
     let answer = fetch(url, "GET", None, "text/html").await?;
+    if let Some(to) = answer.redirected_to {
+        // The page sent the browser elsewhere (sign-in, when the session has ended): go there.
+        return window().location().assign(&to);
+    }
     if answer.status != 200 {
         // The page itself says what went wrong (a 404 page, the outage page): show it.
         return window().location().assign(url);
