@@ -124,12 +124,16 @@ fn base64_url(bytes: &[u8]) -> String {
     out
 }
 
-/// A selector that finds `element`'s counterpart in the new rendering, to keep the focus.
+/// A selector that finds `element`'s counterpart in the new rendering, to keep the focus: a
+/// button with a value by its role, name and value (a task's buttons: their ids, where they
+/// have one, are places in the list, which change when a task above goes), anything else by
+/// its id.
 fn counterpart(element: &Element) -> Option<String> {
-    if !element.id().is_empty() {
-        return Some(format!("#{}", element.id()));
-    }
-    let value = element.get_attribute("value")?;
+    let value = match element.get_attribute("value") {
+        Some(value) if element.tag_name().eq_ignore_ascii_case("button") => value,
+        _ if !element.id().is_empty() => return Some(format!("#{}", element.id())),
+        _ => return None,
+    };
     let role = element
         .get_attribute("role")
         .map(|r| format!("[role=\"{r}\"]"))

@@ -4,12 +4,14 @@
 //! and data access run in-process.
 #![deny(unsafe_code)]
 
+#[cfg(feature = "ssr")]
 pub mod app;
+#[cfg(feature = "ssr")]
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The wasm bundle: progressive enhancement of the server-rendered pages (no Leptos in the
-/// browser; see `enhance`).
+/// The wasm bundle: progressive enhancement of the server-rendered pages. It is the only
+/// module the browser build compiles: no Leptos, none of the pages, none of the domain.
 #[cfg(feature = "hydrate")]
 pub mod enhance;

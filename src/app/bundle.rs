@@ -9,19 +9,21 @@
 use std::sync::OnceLock;
 
 use leptos::{nonce::use_nonce, prelude::*};
-use leptos_meta::{Link, Script};
+use leptos_meta::Script;
 
-/// Loads the JavaScript glue, which fetches and starts the wasm, then starts the enhancement
-/// (`crate::enhance`). Then `data-hydrated` on `<body>` tells tests (and the curious) that the
-/// page's forms are enhanced.
-const ENHANCE_SCRIPT: &str = r#"((pkg_path, output_name, wasm_output_name) => {
-	import(`/${pkg_path}/${output_name}.js`).then((mod) =>
-		mod.default({ module_or_path: `/${pkg_path}/${wasm_output_name}.wasm` }).then(() => {
-			mod.enhance();
-			document.body.setAttribute("data-hydrated", "");
-		}),
-	);
-})"#;
+/// Loads the JavaScript glue (a static import: the browser fetches it as soon as it reads the
+/// script, with no preload link), which fetches and starts the wasm, then starts the
+/// enhancement (`crate::enhance`). Then `data-hydrated` on `<body>` tells tests (and the
+/// curious) that the page's forms are enhanced. Written short: it is on every enhanced page.
+fn loader(pkg: &str, names: &Names) -> String {
+    format!(
+        "import init,{{enhance}}from\"/{pkg}/{js}.js\";\
+         init({{module_or_path:\"/{pkg}/{wasm}.wasm\"}}).then(()=>{{enhance();\
+         document.body.setAttribute(\"data-hydrated\",\"\")}})",
+        js = names.js,
+        wasm = names.wasm
+    )
+}
 
 /// The bundle's file names without extension (`seamless.<hash>` with cargo-leptos's
 /// `hash-files`, else as cargo-leptos names them).
@@ -84,30 +86,15 @@ pub fn BundleLinks(options: LeptosOptions) -> impl IntoView {
     view! { <link id="leptos" rel="stylesheet" href=format!("/{pkg}/{}.css", names.css) /> }
 }
 
-/// The bundle's preloads and its loader, put into the head (through `<MetaTags/>`) by a page
-/// that is enhanced. The loader carries this request's nonce (the CSP allows
-/// scripts by nonce).
-pub fn enhance_scripts() -> impl IntoView {
-    let options = match crate::server::context::state() {
-        Ok(state) => state.leptos_options.clone(),
-        Err(_) => return None,
-    };
-    let names = names(&options);
-    let pkg = options.site_pkg_dir.to_string();
+/// The bundle's loader, put into the head (through `<MetaTags/>`) by a page that is enhanced.
+/// It carries this request's nonce (the CSP allows scripts by nonce).
+pub fn enhance_scripts() -> Option<impl IntoView> {
+    static LOADER: OnceLock<String> = OnceLock::new();
+    let state = crate::server::context::state().ok()?;
+    let options = &state.leptos_options;
+    let loader = LOADER.get_or_init(|| loader(&options.site_pkg_dir, names(options)));
     let nonce = use_nonce().map(|n| n.to_string());
-    let loader = format!(
-        "{ENHANCE_SCRIPT}({pkg:?}, {:?}, {:?});",
-        names.js, names.wasm
-    );
-    Some(view! {
-        <Link rel="modulepreload" href=format!("/{pkg}/{}.js", names.js) />
-        <Link
-            rel="preload"
-            href=format!("/{pkg}/{}.wasm", names.wasm)
-            as_="fetch"
-            type_="application/wasm"
-            crossorigin="anonymous"
-        />
-        <Script type_="module" nonce=nonce.unwrap_or_default()>{loader}</Script>
-    })
+    Some(
+        view! { <Script type_="module" nonce=nonce.unwrap_or_default()>{loader.as_str()}</Script> },
+    )
 }

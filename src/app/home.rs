@@ -1,7 +1,7 @@
 //! The landing page for signed-out visitors (signed-in ones are sent to their tasks).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::SessionContext;
@@ -16,6 +16,8 @@ pub fn HomePage() -> impl IntoView {
     let deleted = move || query.read().get("deleted").is_some();
     view! {
         <Title text="" />
+        // The front page is the one a search engine shows; a signed-in page has no use for it.
+        <Meta name="description" content="Seamless: your tasks, signed in and in sync." />
         <Show when=deleted>
             <p role="status" class="alert alert--info hero__notice">
                 "Your account and everything in it have been deleted."

@@ -21,12 +21,13 @@ pub async fn list_todos(
     limit: Option<u32>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let (state, user) = ssr::caller()?;
-    let after = crate::domain::parse_page_cursor(after.as_deref())?;
+    let after = crate::domain::parse_page_ref(after.as_deref())?;
     let limit = limit
         .map(crate::domain::page_limit)
         .transpose()?
         .unwrap_or(TODO_PAGE_SIZE);
-    let page = crate::server::db::todos::page(&state.db, &user.id, after, limit, true).await?;
+    let page =
+        crate::server::db::todos::page(&state.db, &user.id, after.as_deref(), limit, true).await?;
     Ok(page.into_rows())
 }
 
@@ -58,23 +59,23 @@ pub async fn rename_todo(
     after: Option<String>,
 ) -> Result<Todo, AppError> {
     let (state, user) = ssr::caller()?;
-    let id = crate::domain::parse_todo_id(&id)?;
+    let id = crate::domain::parse_task_ref(&id)?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
-    let after = crate::domain::parse_page_cursor(after.as_deref())?;
+    let after = crate::domain::parse_page_ref(after.as_deref())?;
     let todo =
-        crate::server::db::todos::update(&state.db, &user.id, id, Some(&title), None).await?;
+        crate::server::db::todos::update(&state.db, &user.id, &id, Some(&title), None).await?;
     // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
-        leptos_axum::redirect(&list_url(after));
+        leptos_axum::redirect(&list_url(after.as_deref()));
     }
     Ok(todo)
 }
 
 /// The address of the list's page that starts after the task `after` (the first page for
-/// `None`). Cursors are task ids, which need no escaping.
+/// `None`). Cursors are task ids in their short form, which needs no escaping.
 fn list_url(after: Option<&str>) -> String {
     match after {
-        Some(id) => format!("/todos?after={id}"),
+        Some(id) => format!("/todos?after={}", crate::domain::short_task_id(id)),
         None => "/todos".to_owned(),
     }
 }
@@ -82,8 +83,8 @@ fn list_url(after: Option<&str>) -> String {
 #[server(prefix = "/rpc", endpoint = "delete_todo")]
 pub async fn delete_todo(id: String) -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
-    let id = crate::domain::parse_todo_id(&id)?;
-    crate::server::db::todos::delete(&state.db, &user.id, id).await
+    let id = crate::domain::parse_task_ref(&id)?;
+    crate::server::db::todos::delete(&state.db, &user.id, &id).await
 }
 
 #[cfg(feature = "ssr")]
@@ -102,18 +103,28 @@ mod ssr {
 
     pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {
         let (state, user) = caller()?;
-        let id = crate::domain::parse_todo_id(id)?;
-        crate::server::db::todos::update(&state.db, &user.id, id, None, Some(completed)).await
+        let id = crate::domain::parse_task_ref(id)?;
+        crate::server::db::todos::update(&state.db, &user.id, &id, None, Some(completed)).await
     }
 }
 
-/// The ids of the page's shared forms. Each task's buttons submit one of them (`form=…`) with
-/// their own `name="id" value=…`, so a long list needs no form per task.
-/// (Short, because every task names one of them three times.)
-const COMPLETE_FORM: &str = "done";
-const REOPEN_FORM: &str = "undo";
-const DELETE_FORM: &str = "del";
-const EDIT_FORM: &str = "edit";
+/// The ids of the page's shared forms. Each task's buttons submit one of them with their own
+/// `name="id" value=…` (or `name="edit"`), so a long list needs no form per task: the list is
+/// inside the delete form, and the other buttons name theirs (`form=…`). One letter each,
+/// because every task names two of them.
+const COMPLETE_FORM: &str = "c";
+const REOPEN_FORM: &str = "u";
+const DELETE_FORM: &str = "x";
+const EDIT_FORM: &str = "e";
+/// The rename form, while a task is edited: outside the list (forms do not nest), its field
+/// and button in the task's row name it.
+const RENAME_FORM: &str = "rename";
+
+/// The ids of the words "Edit" and "Delete", written once (hidden) on the page: each task's
+/// Edit and Delete buttons are named by one of them and the task's checkbox, whose text is the
+/// title (`aria-labelledby="E t7"`: "Edit Buy milk"), so the title is on the page once per task.
+const EDIT_LABEL: &str = "E";
+const DELETE_LABEL: &str = "D";
 
 /// `/todos`: this page of the list (`?after=`), as many pages of it as "Show more" has asked
 /// for in place (`?shown=`, with JavaScript), and the task being edited (`?edit=`).
@@ -127,7 +138,10 @@ pub fn TodosPage() -> impl IntoView {
             .and_then(|n| n.parse::<u32>().ok())
             .filter(|n| (1..=TODO_PAGE_MAX / TODO_PAGE_SIZE).contains(n))
             .unwrap_or(1),
-        editing: q.get("edit").filter(|e| !e.is_empty()),
+        // The UUID, to compare with the rows' (the address may hold either form).
+        editing: q
+            .get("edit")
+            .and_then(|e| crate::domain::parse_task_ref(&e).ok()),
     });
     let todos = {
         let (after, limit) = (view.after.clone(), view.shown * TODO_PAGE_SIZE);
@@ -224,6 +238,12 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
     let TodoPage {
         todos, next, total, ..
     } = page;
+    let labels = (!todos.is_empty()).then(|| {
+        view! {
+            <span id=EDIT_LABEL hidden>"Edit"</span>
+            <span id=DELETE_LABEL hidden>"Delete"</span>
+        }
+    });
     let list = if todos.is_empty() && total == 0 {
         view! {
             <p class="empty">
@@ -235,12 +255,30 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
     } else {
         let rows = todos
             .into_iter()
-            .map(|todo| view! { <TodoItem todo view=view.clone() rename /> })
+            .enumerate()
+            .map(|(i, todo)| view! { <TodoItem todo n=i + 1 view=view.clone() /> })
             .collect_view();
+        let renaming = view
+            .editing
+            .as_deref()
+            .map(crate::domain::short_task_id)
+            .map(|id| {
+                let after = view.after.clone();
+                view! {
+                    <ActionForm action=rename attr:id=RENAME_FORM attr:hidden=true>
+                        <input type="hidden" name="id" value=id />
+                        {after.map(|a| view! { <input type="hidden" name="after" value=a /> })}
+                    </ActionForm>
+                }
+            });
         view! {
-            <ul class="todo-list" aria-label="Tasks">
-                {rows}
-            </ul>
+            {labels}
+            {renaming}
+            <ActionForm action=delete attr:id=DELETE_FORM>
+                <ul class="todo-list" aria-label="Tasks">
+                    {rows}
+                </ul>
+            </ActionForm>
             <ListPages view=view.clone() next />
         }
         .into_any()
@@ -254,11 +292,9 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
                 </p>
             </header>
             <ActionForm action=add attr:class="add-form">
-                <label for="new-task" class="visually-hidden">
-                    "New task"
-                </label>
                 <input
                     id="new-task"
+                    aria-label="New task"
                     type="text"
                     name="title"
                     placeholder="What needs doing?"
@@ -272,16 +308,13 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
             </ActionForm>
             <FormError error />
             // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
-            <ActionForm action=complete attr:id=COMPLETE_FORM attr:class="shared-form">
-                ""
+            <ActionForm action=complete attr:id=COMPLETE_FORM attr:hidden=true>
+                ()
             </ActionForm>
-            <ActionForm action=reopen attr:id=REOPEN_FORM attr:class="shared-form">
-                ""
+            <ActionForm action=reopen attr:id=REOPEN_FORM attr:hidden=true>
+                ()
             </ActionForm>
-            <ActionForm action=delete attr:id=DELETE_FORM attr:class="shared-form">
-                ""
-            </ActionForm>
-            <form method="get" action="/todos" id=EDIT_FORM class="shared-form">
+            <form method="get" action="/todos" id=EDIT_FORM hidden>
                 {view.fields()}
             </form>
             {list}
@@ -289,72 +322,81 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
     }
 }
 
-/// One task: its check button, title, and edit and delete buttons, all submitting the page's
-/// shared forms; or, while it is being edited, the rename form.
+/// One task (the `n`th on the page): its checkbox, whose text is the title, and its Edit and
+/// Delete buttons, all submitting the page's shared forms; or, while it is being edited, the
+/// rename form's field and button. Ids are written in their short form (`short_task_id`). The row and its buttons
+/// have no classes: the style sheet finds them in `.todo-list`, and a done task by its
+/// checkbox (`aria-checked="true"`).
 #[component]
-fn TodoItem(todo: TaskRow, view: ListView, rename: ServerAction<RenameTodo>) -> impl IntoView {
+fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView {
     let TaskRow {
         id,
         title,
         completed,
     } = todo;
-    let body = if view.editing.as_deref() == Some(id.as_str()) {
-        let field = format!("edit-{id}");
-        let cancel = view.url(view.shown);
-        let (id, title) = (id.clone(), title.clone());
+    let editing = view.editing.as_deref() == Some(id.as_str());
+    let id = crate::domain::short_task_id(&id);
+    let checkbox = |label: Option<String>, text: Option<String>| {
         view! {
-            <ActionForm action=rename attr:class="todo__edit">
-                <input type="hidden" name="id" value=id />
-                {view.after.clone().map(|a| view! { <input type="hidden" name="after" value=a /> })}
-                <label for=field.clone() class="visually-hidden">
-                    "Edit task"
-                </label>
-                <input
-                    id=field
-                    type="text"
-                    name="title"
-                    value=title
-                    maxlength=TITLE_MAX_CHARS
-                    required
-                    autofocus
-                />
-                <button type="submit" class="btn btn--primary btn--small">
-                    "Save"
-                </button>
-                <a href=cancel.clone() data-swap=cancel class="btn btn--quiet btn--small">
-                    "Cancel"
-                </a>
-            </ActionForm>
-        }
-        .into_any()
-    } else {
-        view! {
-            // A button submits its form by default: no `type` needed. The row and its
-            // buttons have no classes: the style sheet finds them in `.todo-list`.
-            <span>{title.clone()}</span>
-            <button form=EDIT_FORM name="edit" value=id.clone() aria-label=format!("Edit {title}")>
-                "Edit"
-            </button>
-            <button form=DELETE_FORM name="id" value=id.clone() aria-label=format!("Delete {title}")>
-                "Delete"
-            </button>
-        }
-        .into_any()
-    };
-    view! {
-        <li class=completed.then_some("done")>
-            // The tick is drawn by the style sheet (`[role="checkbox"]::after`), not an SVG
-            // per task.
             <button
                 form=if completed { REOPEN_FORM } else { COMPLETE_FORM }
                 name="id"
-                value=id
+                value=id.clone()
                 role="checkbox"
-                aria-checked=completed.to_string()
-                aria-label=title
-            ></button>
-            {body}
-        </li>
+                aria-checked=if completed { "true" } else { "false" }
+                aria-label=label
+                id=format!("t{n}")
+            >
+                {text}
+            </button>
+        }
+    };
+    if editing {
+        let field = format!("edit-{id}");
+        let cancel = view.url(view.shown);
+        view! {
+            <li>
+                // Named by the title here: the text field below holds it.
+                {checkbox(Some(title.clone()), None)}
+                <div class="todo__edit">
+                    <label for=field.clone() class="visually-hidden">
+                        "Edit task"
+                    </label>
+                    <input
+                        form=RENAME_FORM
+                        id=field
+                        type="text"
+                        name="title"
+                        value=title
+                        maxlength=TITLE_MAX_CHARS
+                        required
+                        autofocus
+                    />
+                    <button form=RENAME_FORM type="submit" class="btn btn--primary btn--small">
+                        "Save"
+                    </button>
+                    <a href=cancel.clone() data-swap=cancel class="btn btn--quiet btn--small">
+                        "Cancel"
+                    </a>
+                </div>
+            </li>
+        }
+        .into_any()
+    } else {
+        // A button submits its form by default: no `type` needed.
+        view! {
+            <li>
+                {checkbox(None, Some(title))}
+                <button form=EDIT_FORM name="edit" value=id.clone() aria-labelledby=format!("{EDIT_LABEL} t{n}")>
+                    "Edit"
+                </button>
+                // In the delete form (the list's): no `form` needed either.
+                <button name="id" value=id.clone() aria-labelledby=format!("{DELETE_LABEL} t{n}")>
+                    "Delete"
+                </button>
+            </li>
+        }
+        .into_any()
     }
 }
 

@@ -22,7 +22,8 @@ pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use provider::{PendingLink, Provider, ProviderSignInError};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN};
 pub use todo::{
-    page_limit, parse_page_cursor, parse_page_limit, parse_todo_id, TaskRow, Todo, TodoPage,
-    TodoTitle, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,
+    short_task_id, TaskRow, Todo, TodoPage, TodoTitle, TITLE_MAX_CHARS, TODO_PAGE_MAX,
+    TODO_PAGE_SIZE,
 };
 pub use user::{CurrentUser, UserName, NAME_MAX_CHARS};

@@ -170,6 +170,43 @@ pub fn parse_todo_id(input: &str) -> Result<&str, AppError> {
     }
 }
 
+/// A task id as the task page writes it: the UUID's 16 bytes in unpadded base64url, 22
+/// characters instead of 36 (every task's id is on the page three times). The page's forms
+/// and addresses read either form back ([`parse_task_ref`]); the API speaks only UUIDs.
+pub fn short_task_id(id: &str) -> String {
+    use base64::Engine;
+    match uuid::Uuid::try_parse(id) {
+        Ok(uuid) => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(uuid.as_bytes()),
+        Err(_) => id.to_owned(),
+    }
+}
+
+/// Reads a task id that a page sent: its short form ([`short_task_id`]) or the UUID. Gives the
+/// UUID, as the database keeps it; anything else is "not found", like an unknown id.
+pub fn parse_task_ref(input: &str) -> Result<String, AppError> {
+    use base64::Engine;
+    if input.len() == 22 {
+        // Decoding refuses non-zero trailing bits, so each id has exactly one short form.
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(input)
+            .map_err(|_| AppError::NotFound)?;
+        let bytes: [u8; 16] = bytes.try_into().map_err(|_| AppError::NotFound)?;
+        return Ok(uuid::Uuid::from_bytes(bytes).hyphenated().to_string());
+    }
+    parse_todo_id(input).map(str::to_owned)
+}
+
+/// Reads a list cursor that a page sent (`?after=`, either form of a task id), like
+/// [`parse_page_cursor`].
+pub fn parse_page_ref(input: Option<&str>) -> Result<Option<String>, AppError> {
+    match input {
+        None | Some("") => Ok(None),
+        Some(id) => parse_task_ref(id)
+            .map(Some)
+            .map_err(|_| AppError::invalid("after", Message::PageCursorInvalid)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -218,6 +255,45 @@ mod tests {
             "0192f0c1x6f1e-7c3a-9d2b-1a2b3c4d5e6f",
         ] {
             assert_eq!(parse_todo_id(bad), Err(AppError::NotFound));
+        }
+    }
+
+    #[test]
+    fn the_page_writes_task_ids_in_22_characters_and_reads_both_forms() {
+        let id = "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6f";
+        let short = short_task_id(id);
+        assert_eq!(short, "AZLwwW8efDqdKxorPE1ebw");
+        assert_eq!(parse_task_ref(&short).unwrap(), id);
+        assert_eq!(parse_task_ref(id).unwrap(), id);
+        assert_eq!(parse_page_ref(Some(&short)).unwrap().as_deref(), Some(id));
+        assert_eq!(parse_page_ref(Some("")).unwrap(), None);
+        // One short form per id: the same bits with the unused last bits set are refused.
+        assert_eq!(
+            parse_task_ref("AZLwwW8efDqdKxorPE1ebx"),
+            Err(AppError::NotFound)
+        );
+        for bad in [
+            "",
+            "AZLwwW8efDqdKxorPE1eb",
+            "AZLwwW8efDqdKxorPE1e+w",
+            "' or 1=1 --",
+            "x",
+        ] {
+            assert_eq!(parse_task_ref(bad), Err(AppError::NotFound), "{bad:?}");
+        }
+        assert_eq!(
+            parse_page_ref(Some("AZLwwW8efDqdKxorPE1e+w")),
+            Err(AppError::invalid("after", Message::PageCursorInvalid))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn every_uuid_has_a_short_form_that_reads_back(bytes in proptest::array::uniform16(any::<u8>())) {
+            let id = uuid::Uuid::from_bytes(bytes).hyphenated().to_string();
+            let short = short_task_id(&id);
+            prop_assert_eq!(short.len(), 22);
+            prop_assert_eq!(parse_task_ref(&short).unwrap(), id);
         }
     }
 

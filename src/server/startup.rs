@@ -308,10 +308,11 @@ fn page_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
 type PageStream = std::pin::Pin<Box<dyn futures::Stream<Item = String> + Send>>;
 
 /// Renders a page once everything on it has loaded (every route is `SsrMode::Async`), as
-/// Leptos's own async renderer does, with one difference: Leptos always follows the page with
-/// two scripts for the hydration context (resolved resources, errors, pending chunks), which
-/// only hydrating components read. Nothing hydrates here (the browser side is
-/// `crate::enhance`), so pages are sent without them.
+/// Leptos's own async renderer does, with two differences, both because nothing hydrates here
+/// (the browser side is `crate::enhance`): Leptos always follows the page with two scripts for
+/// the hydration context (resolved resources, errors, pending chunks), which only hydrating
+/// components read, and it marks the places hydration would look for with comments
+/// ([`without_markers`]). Pages are sent without either.
 fn page_stream<V: leptos::prelude::IntoView + 'static>(
     app: V,
     _hydration_context: Box<dyn FnOnce() -> PageStream + Send>,
@@ -320,8 +321,39 @@ fn page_stream<V: leptos::prelude::IntoView + 'static>(
     use futures::StreamExt;
     Box::pin(async move {
         let html = app.to_html_stream_in_order().collect::<String>().await;
+        let html = without_markers(&html);
         Box::pin(futures::stream::once(async move { html })) as PageStream
     })
+}
+
+/// The page without the comments Leptos's renderer writes for hydration to find its way:
+/// `<!>` between adjacent texts and for every empty slot, `<!--<() />-->`, `<!--HEAD-->`
+/// (in a page of 50 tasks, 350 of them). Every text and attribute value Leptos writes is
+/// escaped (`<` as `&lt;`), and the page's one inline script has no `<!`, so each `<!` is
+/// markup Leptos wrote: the comments go and `<!DOCTYPE html>` stays.
+fn without_markers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<!") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("<!>") {
+            rest = after;
+        } else if let Some(comment) = tail.strip_prefix("<!--") {
+            match comment.find("-->") {
+                Some(end) => rest = &comment[end + 3..],
+                None => {
+                    out.push_str(tail);
+                    rest = "";
+                }
+            }
+        } else {
+            out.push_str("<!");
+            rest = &tail[2..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The app's routes, found by rendering it once in a special mode. Computed once per process:
@@ -370,5 +402,25 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_markers;
+
+    #[test]
+    fn hydration_markers_go_and_everything_else_stays() {
+        assert_eq!(
+            without_markers(
+                "<!DOCTYPE html><html><head><!--HEAD--></head><body><!--<() />--><p>a<!>b</p>\
+                 <!><ul><li>&lt;!&gt; x</li><!></ul></body></html>"
+            ),
+            "<!DOCTYPE html><html><head></head><body><p>ab</p><ul><li>&lt;!&gt; x</li></ul>\
+             </body></html>"
+        );
+        assert_eq!(without_markers("a <!-- not closed"), "a <!-- not closed");
+        assert_eq!(without_markers("<!"), "<!");
+        assert_eq!(without_markers(""), "");
     }
 }
