@@ -181,6 +181,21 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
             }
         }
     }
+    // A live region ("3 left") is announced when what it says changes, not when a new one
+    // arrives: the old one stays, moved into the new rendering, and takes its text.
+    let regions = new.query_selector_all("[aria-live][id]")?;
+    for i in 0..regions.length() {
+        let Some(fresh) = regions.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        if let Some(kept) = old.query_selector(&format!("#{}", fresh.id()))? {
+            let text = fresh.text_content();
+            fresh.replace_with_with_node_1(&kept)?;
+            if kept.text_content() != text {
+                kept.set_text_content(text.as_deref());
+            }
+        }
+    }
     let focused = document().active_element().and_then(|e| counterpart(&e));
     old.replace_with_with_node_1(&new)?;
     if let Some(title) = parsed

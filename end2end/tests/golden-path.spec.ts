@@ -10,9 +10,15 @@ test('sign up, manage tasks, sign out and back in: the remaining tasks are there
   // Mark the page: a full reload would lose it, client-side updates keep it.
   await page.evaluate(() => ((window as any).__stillHere = true));
 
+  // The count is a live region: it must be the same element after each change (a new one is
+  // not announced), saying the new count.
+  const count = page.locator('[aria-live="polite"]');
+  await count.evaluate((e) => ((e as any).__kept = true));
   for (const title of ['Buy milk', 'Write report', 'Call the bank']) {
     await addTask(page, title);
   }
+  await expect(count).toHaveText('3 left');
+  expect(await count.evaluate((e) => (e as any).__kept)).toBe(true);
   await expect(page.getByRole('textbox', { name: 'New task' })).toHaveValue('');
   await expect(page.getByRole('list', { name: 'Tasks' }).getByRole('listitem')).toHaveCount(3);
 

@@ -66,17 +66,20 @@ pub async fn rename_todo(
         crate::server::db::todos::update(&state.db, &user.id, &id, Some(&title), None).await?;
     // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
-        leptos_axum::redirect(&list_url(after.as_deref()));
+        leptos_axum::redirect(&list_url(after.as_deref(), 1));
     }
     Ok(todo)
 }
 
-/// The address of the list's page that starts after the task `after` (the first page for
-/// `None`). Cursors are task ids in their short form, which needs no escaping.
-fn list_url(after: Option<&str>) -> String {
-    match after {
-        Some(id) => format!("/todos?after={}", crate::domain::short_task_id(id)),
-        None => "/todos".to_owned(),
+/// The address of the list from after the task `after` (from the start for `None`), `shown`
+/// pages of it. Cursors are task ids in their short form, which needs no escaping.
+fn list_url(after: Option<&str>, shown: u32) -> String {
+    let after = after.map(crate::domain::short_task_id);
+    match (after, shown) {
+        (None, 1) => "/todos".to_owned(),
+        (Some(after), 1) => format!("/todos?after={after}"),
+        (None, n) => format!("/todos?shown={n}"),
+        (Some(after), n) => format!("/todos?after={after}&shown={n}"),
     }
 }
 
@@ -202,12 +205,7 @@ impl ListView {
 
     /// The address of this view with `shown` pages.
     fn url(&self, shown: u32) -> String {
-        match (&self.after, shown) {
-            (None, 1) => "/todos".to_owned(),
-            (Some(after), 1) => format!("/todos?after={after}"),
-            (None, n) => format!("/todos?shown={n}"),
-            (Some(after), n) => format!("/todos?after={after}&shown={n}"),
-        }
+        list_url(self.after.as_deref(), shown)
     }
 }
 
@@ -287,7 +285,8 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
         <section class="card todos">
             <header class="todos__header">
                 <h1>"Your tasks"</h1>
-                <p class="todos__count" aria-live="polite">
+                // Its id keeps it across a swap (`crate::enhance`), so a change is announced.
+                <p id="count" class="todos__count" aria-live="polite">
                     {count}
                 </p>
             </header>
@@ -411,7 +410,7 @@ fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
         let in_place =
             ((view.shown + 1) * TODO_PAGE_SIZE <= TODO_PAGE_MAX).then(|| view.url(view.shown + 1));
         view! {
-            <a href=list_url(Some(&next)) data-swap=in_place class="btn btn--quiet">
+            <a href=list_url(Some(&next), 1) data-swap=in_place class="btn btn--quiet">
                 "Show more"
             </a>
         }

@@ -15,7 +15,9 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, services::ServeDir,
+    catch_panic::CatchPanicLayer,
+    compression::{CompressionLayer, CompressionLevel},
+    services::ServeDir,
     set_header::SetResponseHeaderLayer,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
@@ -246,7 +248,11 @@ fn router(state: AppState) -> Router {
         ))
         .merge(pages)
         .fallback_service(site_files)
-        .layer(CompressionLayer::new())
+        // Quality 1 for what is compressed per response (pages, JSON; the bundle's files are
+        // compressed once, at build time, at the highest quality): the task page of 50 tasks
+        // in 120 us to 2.8 KB, where brotli's default for this layer (4) takes 250 us for
+        // 2.4 KB (README, Performance).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(1)))
         .layer(from_fn_with_state(
             BodyRules {
                 limit: settings.http.body_limit,
