@@ -83,7 +83,7 @@ pub fn BundleLinks(options: LeptosOptions) -> impl IntoView {
     }
     let names = names(&options);
     let pkg = options.site_pkg_dir.to_string();
-    view! { <link id="leptos" rel="stylesheet" href=format!("/{pkg}/{}.css", names.css) /> }
+    view! { <link rel="stylesheet" href=format!("/{pkg}/{}.css", names.css) /> }
 }
 
 /// The bundle's loader, put into the head (through `<MetaTags/>`) by a page that is enhanced.
