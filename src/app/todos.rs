@@ -323,9 +323,9 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
 
 /// One task (the `n`th on the page): its checkbox, whose text is the title, and its Edit and
 /// Delete buttons, all submitting the page's shared forms; or, while it is being edited, the
-/// rename form's field and button. Ids are written in their short form (`short_task_id`). The row and its buttons
-/// have no classes: the style sheet finds them in `.todo-list`, and a done task by its
-/// checkbox (`aria-checked="true"`).
+/// rename form's field and button. Ids are written in their short form (`short_task_id`).
+/// The row and its buttons have no classes: the style sheet finds them in `.todo-list`, and a
+/// done task by its checkbox (`aria-checked="true"`).
 #[component]
 fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView {
     let TaskRow {
