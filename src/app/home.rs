@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
     // The server sends signed-in visitors straight to their tasks; this page can still be
     // reached by client-side navigation, so it offers the way there instead of a sign-in.
     let session = expect_context::<SessionContext>();
-    let signed_in = move || matches!(session.user.get(), Some(Ok(Some(_))));
+    let signed_in = session.user.is_some();
     let query = use_query_map();
     let deleted = move || query.read().get("deleted").is_some();
     view! {
@@ -28,32 +28,26 @@ pub fn HomePage() -> impl IntoView {
             <p class="hero__lead">
                 "Seamless keeps a simple list of what needs doing. Sign in from any browser and it is there, rendered on the server the moment you arrive."
             </p>
-            <Transition fallback=|| ()>
-                {move || {
-                    if signed_in() {
-                        view! {
-                            <div class="hero__actions">
-                                <A href="/todos" attr:class="btn btn--primary">
-                                    "Open your tasks"
-                                </A>
-                            </div>
-                        }
-                            .into_any()
-                    } else {
-                        view! {
-                            <div class="hero__actions">
-                                <A href="/login" attr:class="btn btn--primary">
-                                    "Sign in"
-                                </A>
-                                <A href="/signup" attr:class="btn btn--secondary">
-                                    "Create account"
-                                </A>
-                            </div>
-                        }
-                            .into_any()
+            <div class="hero__actions">
+                {if signed_in {
+                    view! {
+                        <A href="/todos" attr:class="btn btn--primary">
+                            "Open your tasks"
+                        </A>
                     }
+                        .into_any()
+                } else {
+                    view! {
+                        <A href="/login" attr:class="btn btn--primary">
+                            "Sign in"
+                        </A>
+                        <A href="/signup" attr:class="btn btn--secondary">
+                            "Create account"
+                        </A>
+                    }
+                        .into_any()
                 }}
-            </Transition>
+            </div>
         </section>
     }
 }

@@ -27,7 +27,7 @@ pub use auth::{
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
 pub use todos::{AddTodo, CompleteTodo, DeleteTodo, ListTodos, RenameTodo, ReopenTodo};
 
-use crate::domain::{AppError, CurrentUser};
+use crate::domain::CurrentUser;
 
 /// The HTML document around the app (server only: it reads the bundle's file names). Its
 /// scripts carry the nonce of this request's Content-Security-Policy, which the server's
@@ -55,18 +55,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The signed-in state every page shares: sign-out, and the current user for the header.
-/// (Server-rendered: a change of who is signed in is a new page.)
-#[derive(Clone, Copy)]
+/// (Server-rendered: a change of who is signed in is a new page. The user is read from the
+/// request as the page starts rendering: the session middleware has already loaded it, so
+/// there is nothing to wait for, and a resource would make every page an async render.)
+#[derive(Clone)]
 pub struct SessionContext {
     pub logout: ServerAction<Logout>,
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub user: Option<CurrentUser>,
 }
 
 impl SessionContext {
     fn new() -> Self {
+        let user = crate::server::context::auth()
+            .ok()
+            .and_then(|auth| auth.user().map(|user| user.to_view()));
         SessionContext {
             logout: ServerAction::<Logout>::new(),
-            user: Resource::new(|| (), |_| current_user()),
+            user,
         }
     }
 }
@@ -129,30 +134,23 @@ fn Header() -> impl IntoView {
                     <span class="brand__mark" aria-hidden="true"></span>
                     "Seamless"
                 </A>
-                <Transition fallback=|| ()>
-                    {move || {
-                        session
-                            .user
-                            .get()
-                            .and_then(Result::ok)
-                            .flatten()
-                            .map(|user| {
-                                view! {
-                                    <nav class="account-nav" aria-label="Account">
-                                        <span class="account-nav__user" title=user.email.clone()>
-                                            {user.display_name().to_owned()}
-                                        </span>
-                                        <account::AccountLink />
-                                        <ActionForm action=session.logout>
-                                            <button type="submit" class="btn btn--quiet">
-                                                "Sign out"
-                                            </button>
-                                        </ActionForm>
-                                    </nav>
-                                }
-                            })
-                    }}
-                </Transition>
+                {session
+                    .user
+                    .map(|user| {
+                        view! {
+                            <nav class="account-nav" aria-label="Account">
+                                <span class="account-nav__user" title=user.email.clone()>
+                                    {user.display_name().to_owned()}
+                                </span>
+                                <account::AccountLink />
+                                <ActionForm action=session.logout>
+                                    <button type="submit" class="btn btn--quiet">
+                                        "Sign out"
+                                    </button>
+                                </ActionForm>
+                            </nav>
+                        }
+                    })}
             </div>
         </header>
     }

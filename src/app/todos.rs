@@ -1,7 +1,7 @@
 //! The task list: the page and the server functions behind it. Every form works as a plain
 //! POST without JavaScript and updates in place with it (`crate::enhance`).
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -26,9 +26,7 @@ pub async fn list_todos(
         .map(crate::domain::page_limit)
         .transpose()?
         .unwrap_or(TODO_PAGE_SIZE);
-    let page =
-        crate::server::db::todos::page(&state.db, &user.id, after.as_deref(), limit, true).await?;
-    Ok(page.into_rows())
+    crate::server::db::todos::board(&state.db, &user.id, after.as_deref(), limit).await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_todo")]
@@ -146,39 +144,29 @@ pub fn TodosPage() -> impl IntoView {
             .get("edit")
             .and_then(|e| crate::domain::parse_task_ref(&e).ok()),
     });
-    let todos = {
-        let (after, limit) = (view.after.clone(), view.shown * TODO_PAGE_SIZE);
-        Resource::new(
-            move || after.clone(),
-            move |after| list_todos(after, Some(limit)),
-        )
-    };
+    // Loaded once, as the page renders: a future rather than a resource, since nothing on the
+    // page reads the list again (a resource's reactive closure builds the whole list twice).
+    let (after, limit) = (view.after.clone(), view.shown * TODO_PAGE_SIZE);
+    let board = Suspend::new(async move {
+        match list_todos(after, Some(limit)).await {
+            Ok(page) => view! { <TodoBoard page view /> }.into_any(),
+            // Signed out meanwhile: the page's guard sends the next load to sign-in.
+            Err(AppError::Unauthorized) => ().into_any(),
+            Err(err) => view! {
+                <section class="card todos">
+                    <h1>"Your tasks"</h1>
+                    <p role="alert" class="alert alert--error">
+                        {err.to_string()}
+                    </p>
+                </section>
+            }
+            .into_any(),
+        }
+    });
     view! {
         <Title text="Your tasks" />
         <EnhanceScripts />
-        <Suspense fallback=|| ()>
-            {move || {
-                let view = view.clone();
-                todos
-                    .get()
-                    .map(|result| match result {
-                        Ok(page) => view! { <TodoBoard page view /> }.into_any(),
-                        // Signed out meanwhile: the page's guard sends the next load to sign-in.
-                        Err(AppError::Unauthorized) => ().into_any(),
-                        Err(err) => {
-                            view! {
-                                <section class="card todos">
-                                    <h1>"Your tasks"</h1>
-                                    <p role="alert" class="alert alert--error">
-                                        {err.to_string()}
-                                    </p>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+        <Suspense fallback=|| ()>{board}</Suspense>
     }
 }
 
@@ -350,10 +338,11 @@ fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView {
             </button>
         }
     };
+    // Either, not a type-erased view: a row is rendered without boxing it.
     if editing {
         let field = format!("edit-{id}");
         let cancel = view.url(view.shown);
-        view! {
+        Either::Left(view! {
             <li>
                 // Named by the title here: the text field below holds it.
                 {checkbox(Some(title.clone()), None)}
@@ -379,11 +368,10 @@ fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView {
                     </a>
                 </div>
             </li>
-        }
-        .into_any()
+        })
     } else {
         // A button submits its form by default: no `type` needed.
-        view! {
+        Either::Right(view! {
             <li>
                 {checkbox(None, Some(title))}
                 <button form=EDIT_FORM name="edit" value=id.clone() aria-labelledby=format!("{EDIT_LABEL} t{n}")>
@@ -394,8 +382,7 @@ fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView {
                     "Delete"
                 </button>
             </li>
-        }
-        .into_any()
+        })
     }
 }
 

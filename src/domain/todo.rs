@@ -96,35 +96,12 @@ impl<T> Default for TodoPage<T> {
     }
 }
 
-impl TodoPage {
-    /// The page as the task page needs it: rows without their timestamps, which would be
-    /// half of the data the page carries to hydrate its list.
-    pub fn into_rows(self) -> TodoPage<TaskRow> {
-        TodoPage {
-            todos: self.todos.into_iter().map(TaskRow::from).collect(),
-            next: self.next,
-            open: self.open,
-            total: self.total,
-        }
-    }
-}
-
-/// A task as a row of the task page shows it.
+/// A task as a row of the task page shows it (its timestamps are not on the page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskRow {
     pub id: String,
     pub title: String,
     pub completed: bool,
-}
-
-impl From<Todo> for TaskRow {
-    fn from(todo: Todo) -> Self {
-        TaskRow {
-            id: todo.id,
-            title: todo.title,
-            completed: todo.completed,
-        }
-    }
 }
 
 /// Reads a page size sent by a client: 1 to [`TODO_PAGE_MAX`], [`TODO_PAGE_SIZE`] when absent.

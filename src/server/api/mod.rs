@@ -70,13 +70,7 @@ async fn bench_todos(
     State(state): State<AppState>,
     axum::extract::Query(q): axum::extract::Query<BenchQuery>,
 ) -> Result<Json<Vec<crate::domain::Todo>>, AppError> {
-    let page = super::db::todos::page(
-        &state.db,
-        &q.user_id,
-        None,
-        crate::domain::TODO_PAGE_SIZE,
-        false,
-    );
+    let page = super::db::todos::page(&state.db, &q.user_id, None, crate::domain::TODO_PAGE_SIZE);
     Ok(Json(page.await?.todos))
 }
 

@@ -63,7 +63,7 @@ pub async fn list(
     }
     let limit = parse_page_limit(limit.as_deref())?;
     let after = parse_page_cursor(after.as_deref())?;
-    let page = todos::page(&state.db, &caller.user_id, after, limit, false).await?;
+    let page = todos::page(&state.db, &caller.user_id, after, limit).await?;
     let mut response = Json(page.todos).into_response();
     if let Some(next) = page.next {
         // The cursor is a UUID: nothing in it needs escaping.

@@ -49,14 +49,14 @@ pub async fn record(
     }
 }
 
-/// The user's latest events, newest first.
-pub async fn recent(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Event>, AppError> {
-    let rows = sqlx::query(
+/// The user's latest events, newest first. The limit is written into the statement (see
+/// `todos::fetched`: SQLite would prepare a statement with a bound one again every time).
+pub async fn recent(db: &Db, user_id: &str, limit: u32) -> Result<Vec<Event>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "select event, ip, user_agent, created_at from audit_events \
-         where user_id = $1 order by created_at desc, id desc limit $2",
-    )
+         where user_id = $1 order by created_at desc, id desc limit {limit}"
+    )))
     .bind(user_id)
-    .bind(limit)
     .fetch_all(db.read())
     .await
     .map_err(internal)?;

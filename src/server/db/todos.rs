@@ -4,7 +4,7 @@
 use sqlx::{any::AnyRow, Row};
 
 use super::{internal, new_id, now, Db};
-use crate::domain::{AppError, Todo, TodoPage, TodoTitle};
+use crate::domain::{AppError, TaskRow, Todo, TodoPage, TodoTitle};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
     let completed_at: Option<String> = row.try_get("completed_at")?;
@@ -23,56 +23,108 @@ fn one(row: Option<AnyRow>) -> Result<Todo, AppError> {
 }
 
 /// One page of the owner's tasks in list order (id order: ids are UUID v7, so creation order),
-/// the ones after the task `after` when it is given. The cursor is a key, not an offset, so a
-/// page costs the same however far down it is. With `with_counts`, also the counts of the
-/// whole list (the task page's "12 left"; the API has no use for them), in the same query:
-/// the counts are one row, read from the index on `(user_id, completed_at)` alone, and the
-/// page is joined to it, so an empty page has them too.
+/// the ones after the task `after` when it is given: the JSON API's list. The cursor is a key,
+/// not an offset, so a page costs the same however far down it is. (No counts: the API has
+/// no use for them.)
 pub async fn page(
     db: &Db,
     user_id: &str,
     after: Option<&str>,
     limit: u32,
-    with_counts: bool,
 ) -> Result<TodoPage, AppError> {
-    let sql = if with_counts {
-        "select t.id, t.title, t.completed_at, t.created_at, t.updated_at, c.total, c.done \
-         from (select count(*) as total, count(completed_at) as done \
-               from todos where user_id = $1) c \
-         left join (select id, title, completed_at, created_at, updated_at from todos \
-                    where user_id = $1 and id > $2 order by id limit $3) t on true \
-         order by t.id"
-    } else {
+    let sql = format!(
         "select id, title, completed_at, created_at, updated_at from todos \
-         where user_id = $1 and id > $2 order by id limit $3"
-    };
-    // Every id is greater than the empty string, in any collation. One more row than asked
-    // for tells whether another page follows.
-    let rows = sqlx::query(sql)
+         where user_id = $1 and id > $2 order by id limit {}",
+        fetched(limit)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(user_id)
         .bind(after.unwrap_or(""))
-        .bind(i64::from(limit) + 1)
         .fetch_all(db.read())
         .await
         .map_err(internal)?;
-    let mut page = TodoPage::default();
-    if let (true, Some(first)) = (with_counts, rows.first()) {
-        let total: i64 = first.try_get("total").map_err(internal)?;
-        let done: i64 = first.try_get("done").map_err(internal)?;
-        page.total = u32::try_from(total).unwrap_or(u32::MAX);
-        page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
-    }
-    for row in &rows {
-        let id: Option<String> = row.try_get("id").map_err(internal)?;
-        if id.is_some() {
-            page.todos.push(from_row(row).map_err(internal)?);
+    let todos = rows
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(internal)?;
+    Ok(paged(todos, limit, |t| &t.id))
+}
+
+/// The same page as the task page shows it: each task's id, title and state (not its
+/// timestamps), and the counts of the whole list ("12 left" is about every task), in one
+/// query: the counts are one row, read from the index on `(user_id, completed_at)` alone, and
+/// the page is joined to it, so an empty page has them too.
+pub async fn board(
+    db: &Db,
+    user_id: &str,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<TodoPage<TaskRow>, AppError> {
+    // No `order by` around the join: sorting its result again would need a temporary b-tree
+    // (half again the statement's work in SQLite); the rows are put in order below instead.
+    let sql = format!(
+        "select t.id, t.title, t.completed_at, c.total, c.done \
+         from (select count(*) as total, count(completed_at) as done \
+               from todos where user_id = $1) c \
+         left join (select id, title, completed_at from todos \
+                    where user_id = $1 and id > $2 order by id limit {}) t on true",
+        fetched(limit)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(after.unwrap_or(""))
+        .fetch_all(db.read())
+        .await
+        .map_err(internal)?;
+    let (mut total, mut done) = (0i64, 0i64);
+    let mut todos = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        if i == 0 {
+            total = row.try_get("total").map_err(internal)?;
+            done = row.try_get("done").map_err(internal)?;
         }
+        // A list with nothing after the cursor still has its counts row, with no task in it.
+        let Some(id) = row.try_get::<Option<String>, _>("id").map_err(internal)? else {
+            continue;
+        };
+        let completed_at: Option<String> = row.try_get("completed_at").map_err(internal)?;
+        todos.push(TaskRow {
+            id,
+            title: row.try_get("title").map_err(internal)?,
+            completed: completed_at.is_some(),
+        });
     }
-    if page.todos.len() > limit as usize {
-        page.todos.truncate(limit as usize);
-        page.next = page.todos.last().map(|t| t.id.clone());
-    }
+    todos.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    let mut page = paged(todos, limit, |t| &t.id);
+    page.total = u32::try_from(total).unwrap_or(u32::MAX);
+    page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
     Ok(page)
+}
+
+/// How many rows a page asks for: one more than it shows tells whether another page follows.
+/// The number is written into the statement, not bound: SQLite plans a bound LIMIT as a
+/// constant and expires the prepared statement whenever that parameter is bound again, so the
+/// statement cache would prepare it anew for every page (14% of the API list's instructions).
+/// A number we format is safe SQL, and the cache keeps one statement per distinct limit.
+fn fetched(limit: u32) -> u64 {
+    u64::from(limit) + 1
+}
+
+/// The first `limit` of `rows` (fetched with one more), and the cursor of the next page when
+/// that one more came back.
+fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPage<T> {
+    let mut next = None;
+    if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        next = rows.last().map(|t| id(t).clone());
+    }
+    TodoPage {
+        todos: rows,
+        next,
+        open: 0,
+        total: 0,
+    }
 }
 
 pub async fn get(db: &Db, user_id: &str, id: &str) -> Result<Todo, AppError> {
