@@ -58,6 +58,44 @@ async fn titles_are_shown_escaped_never_as_markup() {
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
 
+/// The page's list comes from the database as one JSON array (`db::todos::board`): titles
+/// with what JSON escapes (quotes, backslashes, non-ASCII) arrive as typed, in order, each with
+/// its own state, on SQLite and on PostgreSQL.
+#[tokio::test]
+async fn titles_with_quotes_backslashes_and_emoji_come_back_as_typed_with_their_state() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    let titles = [
+        r#"Say "hello" to \\server\share"#,
+        r"Café 🎉 naïve \u0041",
+        "[\"not\", \"json\"], {}",
+    ];
+    let mut ids = Vec::new();
+    for title in titles {
+        ids.push(browser.added(title).await);
+    }
+    browser.toggle_todo(&ids[1], true).await;
+
+    let html = browser.get("/todos").await.text().await.unwrap();
+    let rows: Vec<&str> = html.split("<li>").skip(1).collect();
+    assert_eq!(rows.len(), 3, "{html}");
+    let shown = |title: &str| title.replace('&', "&amp;").replace('"', "&quot;");
+    for (i, (row, title)) in rows.iter().zip(titles).enumerate() {
+        let text = row.split("</button>").next().unwrap_or_default();
+        let text = &text[text.find('>').map_or(0, |at| at + 1)..];
+        assert!(
+            text == title || text == shown(title),
+            "task {i}: {text:?} shown for {title:?}"
+        );
+        let checked = if i == 1 { "true" } else { "false" };
+        assert!(
+            row.contains(&format!(r#"aria-checked="{checked}""#)),
+            "task {i}: {row}"
+        );
+    }
+    assert!(html.contains("2 left"));
+}
+
 #[tokio::test]
 async fn a_task_can_be_added_completed_renamed_and_deleted() {
     let app = TestApp::spawn().await;

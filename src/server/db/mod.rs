@@ -38,9 +38,15 @@ use crate::domain::AppError;
 pub struct Db {
     read: AnyPool,
     write: AnyPool,
+    backend: Backend,
 }
 
 impl Db {
+    /// Which database this is (for the rare statement whose SQL differs between them).
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// The pool for queries that only read.
     pub fn read(&self) -> &AnyPool {
         &self.read
@@ -144,7 +150,11 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         Backend::Sqlite => open_pool(settings, &url, &redacted, 1).await?,
         Backend::Postgres => read.clone(),
     };
-    Ok(Db { read, write })
+    Ok(Db {
+        read,
+        write,
+        backend,
+    })
 }
 
 /// Opens a pool of at most `max_connections`, with the per-connection settings.

@@ -3,7 +3,7 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use super::{internal, new_id, now, Db};
+use super::{internal, new_id, now, Backend, Db};
 use crate::domain::{AppError, TaskRow, Todo, TodoPage, TodoTitle};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -53,53 +53,80 @@ pub async fn page(
 
 /// The same page as the task page shows it: each task's id, title and state (not its
 /// timestamps), and the counts of the whole list ("12 left" is about every task), in one
-/// query: the counts are one row, read from the index on `(user_id, completed_at)` alone, and
-/// the page is joined to it, so an empty page has them too.
+/// row: the counts are read from the index on `(user_id, completed_at)` alone, and the page
+/// comes as one JSON array made by the database (`[[id, title, done], ...]`). One row instead
+/// of one per task: SQLite's driver hands every row from its own thread to the request's
+/// over a channel, waking the request each time, and turns each into a row of named, boxed
+/// values. The array is the one statement whose SQL differs between the two databases (the
+/// aggregate's name; both order it by id).
 pub async fn board(
     db: &Db,
     user_id: &str,
     after: Option<&str>,
     limit: u32,
 ) -> Result<TodoPage<TaskRow>, AppError> {
-    // No `order by` around the join: sorting its result again would need a temporary b-tree
-    // (half again the statement's work in SQLite); the rows are put in order below instead.
+    let page = "select id, title, completed_at from todos \
+                where user_id = $1 and id > $2 order by id";
+    let array = match db.backend() {
+        Backend::Sqlite => {
+            "coalesce(json_group_array(json_array(id, title, \
+                            completed_at is not null) order by id), '[]')"
+        }
+        Backend::Postgres => {
+            "coalesce(json_agg(json_build_array(id, title, \
+                              completed_at is not null) order by id), '[]')::text"
+        }
+    };
     let sql = format!(
-        "select t.id, t.title, t.completed_at, c.total, c.done \
-         from (select count(*) as total, count(completed_at) as done \
-               from todos where user_id = $1) c \
-         left join (select id, title, completed_at from todos \
-                    where user_id = $1 and id > $2 order by id limit {}) t on true",
+        "select count(*) as total, count(completed_at) as done, \
+                (select {array} from ({page} limit {}) p) as page \
+         from todos where user_id = $1",
         fetched(limit)
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(user_id)
         .bind(after.unwrap_or(""))
-        .fetch_all(db.read())
+        .fetch_one(db.read())
         .await
         .map_err(internal)?;
-    let (mut total, mut done) = (0i64, 0i64);
-    let mut todos = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        if i == 0 {
-            total = row.try_get("total").map_err(internal)?;
-            done = row.try_get("done").map_err(internal)?;
-        }
-        // A list with nothing after the cursor still has its counts row, with no task in it.
-        let Some(id) = row.try_get::<Option<String>, _>("id").map_err(internal)? else {
-            continue;
-        };
-        let completed_at: Option<String> = row.try_get("completed_at").map_err(internal)?;
-        todos.push(TaskRow {
+    let total: i64 = row.try_get("total").map_err(internal)?;
+    let done: i64 = row.try_get("done").map_err(internal)?;
+    let json: String = row.try_get("page").map_err(internal)?;
+    let rows: Vec<(String, String, Flag)> = serde_json::from_str(&json).map_err(|err| {
+        tracing::error!(error = %err, "the task page's array is not what it should be");
+        AppError::Internal
+    })?;
+    let todos = rows
+        .into_iter()
+        .map(|(id, title, Flag(completed))| TaskRow {
             id,
-            title: row.try_get("title").map_err(internal)?,
-            completed: completed_at.is_some(),
-        });
-    }
-    todos.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            title,
+            completed,
+        })
+        .collect();
     let mut page = paged(todos, limit, |t| &t.id);
     page.total = u32::try_from(total).unwrap_or(u32::MAX);
     page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
     Ok(page)
+}
+
+/// A truth value as the databases write one into JSON: `true`/`false` (PostgreSQL) or `1`/`0`
+/// (SQLite, which has no boolean type).
+struct Flag(bool);
+
+impl<'de> serde::Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Bool(bool),
+            Int(i64),
+        }
+        Ok(Flag(match Either::deserialize(d)? {
+            Either::Bool(b) => b,
+            Either::Int(i) => i != 0,
+        }))
+    }
 }
 
 /// How many rows a page asks for: one more than it shows tells whether another page follows.
