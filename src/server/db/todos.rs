@@ -25,7 +25,7 @@ fn one(row: Option<AnyRow>) -> Result<Todo, AppError> {
 /// One page of the owner's tasks in list order (id order: ids are UUID v7, so creation order),
 /// the ones after the task `after` when it is given: the JSON API's list. The cursor is a key,
 /// not an offset, so a page costs the same however far down it is. (No counts: the API has
-/// no use for them.)
+/// no use for them.) The page comes as one row, like [`board`]'s.
 pub async fn page(
     db: &Db,
     user_id: &str,
@@ -33,54 +33,47 @@ pub async fn page(
     limit: u32,
 ) -> Result<TodoPage, AppError> {
     let sql = format!(
-        "select id, title, completed_at, created_at, updated_at from todos \
-         where user_id = $1 and id > $2 order by id limit {}",
+        "select (select {} from (select id, title, completed_at, created_at, updated_at \
+                 from todos where user_id = $1 and id > $2 order by id limit {}) p) as page",
+        json_rows(db, "id, title, completed_at, created_at, updated_at"),
         fetched(limit)
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(user_id)
         .bind(after.unwrap_or(""))
-        .fetch_all(db.read())
+        .fetch_one(db.read())
         .await
         .map_err(internal)?;
+    let rows: Vec<(String, String, Option<String>, String, String)> = from_json(&row)?;
     let todos = rows
-        .iter()
-        .map(from_row)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(internal)?;
+        .into_iter()
+        .map(|(id, title, completed_at, created_at, updated_at)| Todo {
+            id,
+            title,
+            completed: completed_at.is_some(),
+            created_at,
+            updated_at,
+        })
+        .collect();
     Ok(paged(todos, limit, |t| &t.id))
 }
 
 /// The same page as the task page shows it: each task's id, title and state (not its
 /// timestamps), and the counts of the whole list ("12 left" is about every task), in one
 /// row: the counts are read from the index on `(user_id, completed_at)` alone, and the page
-/// comes as one JSON array made by the database (`[[id, title, done], ...]`). One row instead
-/// of one per task: SQLite's driver hands every row from its own thread to the request's
-/// over a channel, waking the request each time, and turns each into a row of named, boxed
-/// values. The array is the one statement whose SQL differs between the two databases (the
-/// aggregate's name; both order it by id).
+/// comes as one JSON array made by the database ([`json_rows`]).
 pub async fn board(
     db: &Db,
     user_id: &str,
     after: Option<&str>,
     limit: u32,
 ) -> Result<TodoPage<TaskRow>, AppError> {
-    let page = "select id, title, completed_at from todos \
-                where user_id = $1 and id > $2 order by id";
-    let array = match db.backend() {
-        Backend::Sqlite => {
-            "coalesce(json_group_array(json_array(id, title, \
-                            completed_at is not null) order by id), '[]')"
-        }
-        Backend::Postgres => {
-            "coalesce(json_agg(json_build_array(id, title, \
-                              completed_at is not null) order by id), '[]')::text"
-        }
-    };
     let sql = format!(
         "select count(*) as total, count(completed_at) as done, \
-                (select {array} from ({page} limit {}) p) as page \
+                (select {} from (select id, title, completed_at from todos \
+                 where user_id = $1 and id > $2 order by id limit {}) p) as page \
          from todos where user_id = $1",
+        json_rows(db, "id, title, completed_at is not null"),
         fetched(limit)
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -91,11 +84,7 @@ pub async fn board(
         .map_err(internal)?;
     let total: i64 = row.try_get("total").map_err(internal)?;
     let done: i64 = row.try_get("done").map_err(internal)?;
-    let json: String = row.try_get("page").map_err(internal)?;
-    let rows: Vec<(String, String, Flag)> = serde_json::from_str(&json).map_err(|err| {
-        tracing::error!(error = %err, "the task page's array is not what it should be");
-        AppError::Internal
-    })?;
+    let rows: Vec<(String, String, Flag)> = from_json(&row)?;
     let todos = rows
         .into_iter()
         .map(|(id, title, Flag(completed))| TaskRow {
@@ -108,6 +97,31 @@ pub async fn board(
     page.total = u32::try_from(total).unwrap_or(u32::MAX);
     page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
     Ok(page)
+}
+
+/// The SQL of a JSON array with one array of `columns` per row of the subquery `p`, in id
+/// order (`[]` for none). A page of tasks is read as this one value instead of a row per task:
+/// SQLite's driver hands every row from its own thread to the request's over a channel, waking
+/// the request each time, and turns each into a row of named, boxed values. It is the one SQL
+/// that differs between the two databases: the aggregate's name.
+fn json_rows(db: &Db, columns: &str) -> String {
+    match db.backend() {
+        Backend::Sqlite => {
+            format!("coalesce(json_group_array(json_array({columns}) order by id), '[]')")
+        }
+        Backend::Postgres => {
+            format!("coalesce(json_agg(json_build_array({columns}) order by id), '[]')::text")
+        }
+    }
+}
+
+/// The rows of the [`json_rows`] array in the column `page`.
+fn from_json<T: serde::de::DeserializeOwned>(row: &AnyRow) -> Result<Vec<T>, AppError> {
+    let json: String = row.try_get("page").map_err(internal)?;
+    serde_json::from_str(&json).map_err(|err| {
+        tracing::error!(error = %err, "a page of tasks from the database is not what it should be");
+        AppError::Internal
+    })
 }
 
 /// A truth value as the databases write one into JSON: `true`/`false` (PostgreSQL) or `1`/`0`
