@@ -19,6 +19,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{config::Settings, db::health::DbHealth, http::health::fail_fast, state::AppState};
@@ -40,15 +41,19 @@ pub fn router(settings: &Settings, health: &DbHealth) -> Router<AppState> {
         .route_layer(from_fn_with_state(health.clone(), fail_fast))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
-        // Token responses must not be cached (RFC 6749 §5.1); nothing here should be.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(from_fn_with_state(
-            cors::AllowedOrigins(Arc::new(settings.api.cors_allowed_origins.clone())),
-            cors::middleware,
-        ));
+        // One layer, outermost first (see `startup::router`). Token responses must not be
+        // cached (RFC 6749 §5.1); nothing here should be.
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn_with_state(
+                    cors::AllowedOrigins(Arc::new(settings.api.cors_allowed_origins.clone())),
+                    cors::middleware,
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                )),
+        );
     let router = Router::new()
         .nest("/api/v1", v1)
         .route("/.well-known/jwks.json", get(jwks));
