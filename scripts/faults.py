@@ -239,7 +239,7 @@ def crash_during_writes(name, database_url=None, writers=8, seconds=3.0):
     server = Server(data, database_url=database_url)
     try:
         server.start()
-        _, token = sign_up(server, f"crash-{random.randrange(10**9)}@example.com")
+        browser, token = sign_up(server, f"crash-{random.randrange(10**9)}@example.com")
         bearer = {"Authorization": f"Bearer {token}"}
         acked, lock, stop = [], threading.Lock(), threading.Event()
 
@@ -267,12 +267,18 @@ def crash_during_writes(name, database_url=None, writers=8, seconds=3.0):
         back_in = server.start()
         status, present = every_task(Http(server.base), bearer)
         lost = [i for i in acked if i not in present]
+        # The task page's counts are kept with the writes, in the same transaction: they must
+        # still be the list's own.
+        _, body, _ = browser.request("POST", "/rpc/list_todos", {}, {"Origin": server.base, "Accept": "application/json"}, form=True)
+        counts = json.loads(body or "{}")
+        counted = counts.get("total") == len(present) and counts.get("open") == len(present)
         integrity = "n/a"
         if database_url is None:
             with sqlite3.connect(data / "faults.db") as db:
                 integrity = db.execute("pragma integrity_check").fetchone()[0]
-        ok = status == 200 and not lost and len(acked) > 0 and integrity in ("ok", "n/a")
+        ok = status == 200 and not lost and len(acked) > 0 and integrity in ("ok", "n/a") and counted
         report(name, ok, f"{len(acked)} writes acknowledged before kill -9, {len(lost)} lost, "
+                         f"counts {counts.get('total')} of {len(present)} tasks, "
                          f"integrity_check {integrity}, ready again {back_in * 1000:.0f} ms after restart")
     except Exception as err:  # noqa: BLE001 - a broken check is a failed check
         report(name, False, f"{type(err).__name__}: {err}")

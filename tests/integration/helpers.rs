@@ -115,6 +115,12 @@ impl TestApp {
     }
 
     async fn spawn_on(postgres: bool, env: &[(&str, &str)]) -> TestApp {
+        let (resources, database_url) = Self::fresh_database(postgres).await;
+        Self::start(resources, database_url, env).await
+    }
+
+    /// A fresh database (SQLite, or PostgreSQL when `TEST_DATABASE=postgres`) and its URL.
+    async fn fresh_database(postgres: bool) -> (Arc<Resources>, String) {
         let dir = tempfile::tempdir().expect("temp dir");
         let (postgres, database_url) = if postgres {
             let (db, url) = PgDatabase::create().await;
@@ -129,7 +135,32 @@ impl TestApp {
             dir,
             _postgres: postgres,
         });
-        Self::start(resources, database_url, env).await
+        (resources, database_url)
+    }
+
+    /// Starts the app on a database that an older version left: the migrations up to
+    /// `version`, then the statements `seed` (its data). The app's start-up migrates the rest.
+    pub async fn spawn_upgrading(version: i64, seed: &[&str]) -> TestApp {
+        let (resources, database_url) = Self::fresh_database(postgres_selected()).await;
+        sqlx::any::install_default_drivers();
+        let url = if database_url.starts_with("sqlite:") {
+            format!("{database_url}?mode=rwc")
+        } else {
+            database_url.clone()
+        };
+        let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+        seamless::server::db::migrator()
+            .run_to(version, &pool)
+            .await
+            .expect("the older migrations");
+        for statement in seed {
+            sqlx::query(sqlx::AssertSqlSafe(*statement))
+                .execute(&pool)
+                .await
+                .expect("seed");
+        }
+        pool.close().await;
+        Self::start(resources, database_url, &[]).await
     }
 
     /// Two instances starting at the same moment on one fresh PostgreSQL database (both run the

@@ -96,6 +96,103 @@ async fn titles_with_quotes_backslashes_and_emoji_come_back_as_typed_with_their_
     assert!(html.contains("2 left"));
 }
 
+/// "N left" comes from counts kept with the writes (`todo_counts`): the same change made many
+/// times at once counts once, and every add, completion, reopening, rename and delete keeps
+/// them equal to the list itself.
+#[tokio::test]
+async fn the_counts_stay_true_through_repeated_and_concurrent_changes() {
+    let app = TestApp::spawn().await;
+    let browser = Arc::new(app.signed_up_client("ada@example.com").await);
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(browser.added(&format!("Task {i}")).await);
+    }
+
+    let mut changes = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        for (id, done) in [(ids[0].clone(), true), (ids[1].clone(), false)] {
+            let browser = browser.clone();
+            changes.spawn(async move { browser.toggle_todo(&id, done).await.status() });
+        }
+    }
+    while let Some(status) = changes.join_next().await {
+        assert_eq!(status.expect("no request failed"), StatusCode::OK);
+    }
+    for done in [true, false, true] {
+        browser.toggle_todo(&ids[2], done).await;
+    }
+    browser.delete_todo(&ids[2]).await;
+    browser.delete_todo(&ids[3]).await;
+    browser.rename_todo(&ids[0], "Renamed").await;
+
+    // Left: Task 0 (done, renamed), Task 1, Task 4, Task 5.
+    let page: Value = browser.list_todos().await.json().await.unwrap();
+    assert_eq!(page["total"], 4, "{page}");
+    assert_eq!(page["open"], 3, "{page}");
+    let html = browser.get("/todos").await.text().await.unwrap();
+    assert!(html.contains("3 left"), "{html}");
+    for id in &ids[4..] {
+        browser.toggle_todo(id, true).await;
+    }
+    browser.toggle_todo(&ids[1], true).await;
+    let html = browser.get("/todos").await.text().await.unwrap();
+    assert!(html.contains("All done"));
+}
+
+/// An install from before the counts were kept: the migration that adds them counts the tasks
+/// already there, per person.
+#[tokio::test]
+async fn upgrading_counts_the_tasks_already_there() {
+    let user = |id: &str| {
+        format!(
+            "insert into users (id, email, name, created_at, updated_at) \
+             values ('{id}', '{id}@example.com', '{id}', '2026-01-01T00:00:00.000000Z', \
+                     '2026-01-01T00:00:00.000000Z')"
+        )
+    };
+    let task = |id: &str, user: &str, done: bool| {
+        let completed = if done {
+            "'2026-01-02T00:00:00.000000Z'"
+        } else {
+            "null"
+        };
+        format!(
+            "insert into todos (id, user_id, title, completed_at, created_at, updated_at) \
+             values ('{id}', '{user}', 'A task', {completed}, '2026-01-01T00:00:00.000000Z', \
+                     '2026-01-01T00:00:00.000000Z')"
+        )
+    };
+    let seed = [
+        user("ada"),
+        user("bob"),
+        user("cy"),
+        task("t1", "ada", false),
+        task("t2", "ada", true),
+        task("t3", "ada", true),
+        task("t4", "bob", false),
+    ];
+    let seed: Vec<&str> = seed.iter().map(String::as_str).collect();
+    let app = TestApp::spawn_upgrading(20261201000006, &seed).await;
+
+    let counts = |user: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let row = sqlx::query("select total, done from todo_counts where user_id = $1")
+                .bind(user)
+                .fetch_optional(db.read())
+                .await
+                .expect("query");
+            row.map(|row| {
+                use sqlx::Row;
+                (row.get::<i64, _>("total"), row.get::<i64, _>("done"))
+            })
+        }
+    };
+    assert_eq!(counts("ada").await, Some((3, 2)));
+    assert_eq!(counts("bob").await, Some((1, 0)));
+    assert_eq!(counts("cy").await, None, "no tasks, no row (read as zero)");
+}
+
 #[tokio::test]
 async fn a_task_can_be_added_completed_renamed_and_deleted() {
     let app = TestApp::spawn().await;

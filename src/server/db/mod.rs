@@ -103,6 +103,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "todos counts index",
         include_str!("../../../migrations/20261201000006_todos_counts_index.sql"),
     ),
+    (
+        20261202000007,
+        "todo counts",
+        include_str!("../../../migrations/20261202000007_todo_counts.sql"),
+    ),
 ];
 
 /// Which database a URL selects.
