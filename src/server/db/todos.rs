@@ -33,17 +33,10 @@ pub async fn page(
     limit: u32,
 ) -> Result<TodoPage, AppError> {
     let sql = format!(
-        "select (select {} from (select id, title, completed_at, created_at, updated_at \
-                 from todos where user_id = $1 and id > $2 order by id limit {}) p) as page",
-        json_rows(db, "id, title, completed_at, created_at, updated_at"),
-        fetched(limit)
+        "select {} as page",
+        page_array(db, "id, title, completed_at, created_at, updated_at", limit)
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .bind(after.unwrap_or(""))
-        .fetch_one(db.read())
-        .await
-        .map_err(internal)?;
+    let row = page_row(db, sql, user_id, after).await?;
     let rows: Vec<(String, String, Option<String>, String, String)> = from_json(&row)?;
     let todos = rows
         .into_iter()
@@ -55,7 +48,7 @@ pub async fn page(
             updated_at,
         })
         .collect();
-    Ok(paged(in_order(todos, |t| &t.id), limit, |t| &t.id))
+    Ok(paged(todos, limit, |t| &t.id))
 }
 
 /// The same page as the task page shows it: each task's id, title and state (not its
@@ -72,17 +65,10 @@ pub async fn board(
     let sql = format!(
         "select (select total from todo_counts where user_id = $1) as total, \
                 (select done from todo_counts where user_id = $1) as done, \
-                (select {} from (select id, title, completed_at from todos \
-                 where user_id = $1 and id > $2 order by id limit {}) p) as page",
-        json_rows(db, "id, title, completed_at is not null"),
-        fetched(limit)
+                {} as page",
+        page_array(db, "id, title, completed_at is not null", limit)
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .bind(after.unwrap_or(""))
-        .fetch_one(db.read())
-        .await
-        .map_err(internal)?;
+    let row = page_row(db, sql, user_id, after).await?;
     // No counts row: the person has never had a task.
     let total: i64 = row
         .try_get::<Option<i64>, _>("total")
@@ -101,7 +87,7 @@ pub async fn board(
             completed,
         })
         .collect();
-    let mut page = paged(in_order(todos, |t| &t.id), limit, |t| &t.id);
+    let mut page = paged(todos, limit, |t| &t.id);
     page.total = u32::try_from(total).unwrap_or(u32::MAX);
     page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
     Ok(page)
@@ -113,8 +99,8 @@ pub async fn board(
 /// each time, and turns each into a row of named, boxed values. It is the one SQL that differs
 /// between the two databases: the aggregate's name. The aggregate has no `order by` of its
 /// own (SQLite would sort the page again in a temporary b-tree, a quarter of the API list's
-/// instructions): [`from_json`]'s caller puts the rows in id order, which costs one pass when
-/// they already are, as they come.
+/// instructions): [`paged`] puts the rows in id order, which costs one pass when they already
+/// are, as they come.
 fn json_rows(db: &Db, columns: &str) -> String {
     match db.backend() {
         Backend::Sqlite => format!("coalesce(json_group_array(json_array({columns})), '[]')"),
@@ -124,10 +110,32 @@ fn json_rows(db: &Db, columns: &str) -> String {
     }
 }
 
-/// `rows` in id order (the list's order).
-fn in_order<T>(mut rows: Vec<T>, id: impl Fn(&T) -> &String) -> Vec<T> {
-    rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
-    rows
+/// The SQL of a page of the person `$1`'s tasks after the task `$2` (at most `limit` and one
+/// more), in list order, as one [`json_rows`] array of `columns` (of `id`, `title`,
+/// `completed_at`, `created_at`, `updated_at`).
+fn page_array(db: &Db, columns: &str, limit: u32) -> String {
+    format!(
+        "(select {} from (select id, title, completed_at, created_at, updated_at from todos \
+          where user_id = $1 and id > $2 order by id limit {}) p)",
+        json_rows(db, columns),
+        fetched(limit)
+    )
+}
+
+/// The one row of a statement with a [`page_array`] in it, for `user_id` after `after`.
+async fn page_row(
+    db: &Db,
+    sql: String,
+    user_id: &str,
+    after: Option<&str>,
+) -> Result<AnyRow, AppError> {
+    // Every id is greater than the empty string, in any collation.
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(after.unwrap_or(""))
+        .fetch_one(db.read())
+        .await
+        .map_err(internal)
 }
 
 /// The rows of the [`json_rows`] array in the column `page`.
@@ -167,9 +175,10 @@ fn fetched(limit: u32) -> u64 {
     u64::from(limit) + 1
 }
 
-/// The first `limit` of `rows` (fetched with one more), and the cursor of the next page when
-/// that one more came back.
+/// The first `limit` of `rows` (fetched with one more) in id order (the list's order), and the
+/// cursor of the next page when that one more came back.
 fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPage<T> {
+    rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
     let mut next = None;
     if rows.len() > limit as usize {
         rows.truncate(limit as usize);
