@@ -200,6 +200,14 @@ async fn tasks_can_be_created_read_changed_and_deleted() {
         (renamed["completed"].clone(), renamed["title"].clone()),
         (json!(true), json!("Renamed"))
     );
+    // The list writes each task as the single-task answers do (the same fields and types).
+    let list: Vec<Value> = api
+        .get("/api/v1/todos", Some(&t.access))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, [renamed]);
 
     assert_eq!(
         api.delete(&format!("/api/v1/todos/{id}"), &t.access)

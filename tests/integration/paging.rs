@@ -208,6 +208,18 @@ async fn the_api_pages_with_a_cursor_and_a_link_header() {
     let res = api.get("/api/v1/todos?limit=500", Some(&token)).await;
     assert!(res.headers().get(header::LINK).is_none());
     assert_eq!(res.json::<Vec<Value>>().await.unwrap().len(), 120);
+    // A page that ends exactly where the list does links to no empty page after it.
+    let res = api
+        .get(
+            &format!("/api/v1/todos?limit=60&after={}", ids[59]),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    assert!(res.headers().get(header::LINK).is_none());
+    let rest: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(rest.len(), 60);
+    assert_eq!(rest[59]["id"], ids[119].as_str());
 }
 
 #[tokio::test]

@@ -94,6 +94,24 @@ async fn titles_with_quotes_backslashes_and_emoji_come_back_as_typed_with_their_
         );
     }
     assert!(html.contains("2 left"));
+
+    // The JSON API writes them as they were typed too.
+    let api = ApiClient::new(&app);
+    let token = api.tokens("ada@example.com").await.access;
+    let list: Vec<Value> = api
+        .get("/api/v1/todos", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<(&str, bool)> = list
+        .iter()
+        .map(|t| (t["title"].as_str().unwrap(), t["completed"] == true))
+        .collect();
+    assert_eq!(
+        listed,
+        [(titles[0], false), (titles[1], true), (titles[2], false)]
+    );
 }
 
 /// "N left" comes from counts kept with the writes (`todo_counts`): the same change made many

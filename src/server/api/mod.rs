@@ -74,9 +74,9 @@ struct BenchQuery {
 async fn bench_todos(
     State(state): State<AppState>,
     axum::extract::Query(q): axum::extract::Query<BenchQuery>,
-) -> Result<Json<Vec<crate::domain::Todo>>, AppError> {
+) -> Result<axum::response::Response, AppError> {
     let page = super::db::todos::page(&state.db, &q.user_id, None, crate::domain::TODO_PAGE_SIZE);
-    Ok(Json(page.await?.todos))
+    Ok(todos::json_body(page.await?.json))
 }
 
 /// The public keys that verify our access tokens.

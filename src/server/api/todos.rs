@@ -64,7 +64,7 @@ pub async fn list(
     let limit = parse_page_limit(limit.as_deref())?;
     let after = parse_page_cursor(after.as_deref())?;
     let page = todos::page(&state.db, &caller.user_id, after, limit).await?;
-    let mut response = Json(page.todos).into_response();
+    let mut response = json_body(page.json);
     if let Some(next) = page.next {
         // The cursor is a UUID: nothing in it needs escaping.
         let link = format!("</api/v1/todos?limit={limit}&after={next}>; rel=\"next\"");
@@ -73,6 +73,18 @@ pub async fn list(
         }
     }
     Ok(response)
+}
+
+/// A response with a JSON body written as the rows were read (see [`todos::page`]).
+pub(super) fn json_body(json: Vec<u8>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response()
 }
 
 #[utoipa::path(post, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])), request_body = NewTodo,

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod credentials;
 pub mod health;
+pub mod inline;
 pub mod one_time_tokens;
 pub mod rate_limits;
 pub mod refresh;
@@ -19,7 +20,7 @@ pub mod sessions;
 pub mod todos;
 pub mod users;
 
-use std::{borrow::Cow, path::Path, str::FromStr, time::Duration};
+use std::{borrow::Cow, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     any::AnyPoolOptions,
@@ -29,6 +30,7 @@ use sqlx::{
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
+use self::inline::{ColumnError, Columns, InlineReads, NotHere};
 use super::config::DatabaseSettings;
 use crate::domain::AppError;
 
@@ -39,6 +41,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// SQLite only: the connections for reads on the request's own thread ([`Db::read_one`]).
+    inline: Option<Arc<InlineReads>>,
 }
 
 impl Db {
@@ -63,8 +67,74 @@ impl Db {
         self.write.begin().await
     }
 
+    /// Folds the rows of a read whose parameters are all text (`$1`, `$2`, … in the order of
+    /// `binds`) into `init` with `step`. On SQLite it runs on this thread, without a round trip
+    /// to a connection's thread of its own (see [`inline`]), and goes through the read pool
+    /// when it cannot (a lock, an error, the database closed: `step` then starts again from a
+    /// new `init`); on PostgreSQL it goes through the pool, a row at a time.
+    pub async fn fold_rows<S>(
+        &self,
+        sql: &str,
+        binds: &[&str],
+        init: impl Fn() -> S,
+        mut step: impl FnMut(&mut S, &dyn Columns) -> Result<(), ColumnError>,
+    ) -> Result<S, sqlx::Error> {
+        if let Some(inline) = &self.inline {
+            match inline.fold(sql, binds, init(), &mut step) {
+                Ok(state) => return state.map_err(decode),
+                Err(NotHere::Sqlite(err)) => {
+                    tracing::debug!(error = %err, "a read on the request's thread failed: through the pool");
+                }
+                Err(NotHere::Closed) => {}
+            }
+            inline.sent_to_pool();
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        for bind in binds {
+            query = query.bind(*bind);
+        }
+        let mut rows = query.fetch(&self.read);
+        let mut state = init();
+        while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+            step(&mut state, &row).map_err(decode)?;
+        }
+        Ok(state)
+    }
+
+    /// The first row of a read (see [`Db::fold_rows`]), mapped by `map`.
+    pub async fn read_one<T>(
+        &self,
+        sql: &str,
+        binds: &[&str],
+        map: impl Fn(&dyn Columns) -> Result<T, ColumnError>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        self.fold_rows(
+            sql,
+            binds,
+            || None,
+            |first, row| {
+                if first.is_none() {
+                    *first = Some(map(row)?);
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// How many reads [`Db::fold_rows`] sent through the pool because they could not run on
+    /// the request's thread (SQLite only; always 0 on PostgreSQL).
+    pub fn reads_sent_to_pool(&self) -> u64 {
+        self.inline
+            .as_ref()
+            .map_or(0, |inline| inline.reads_sent_to_pool())
+    }
+
     /// Closes every connection (shutdown; tests that take the database away).
     pub async fn close(&self) {
+        if let Some(inline) = &self.inline {
+            inline.close();
+        }
         self.read.close().await;
         self.write.close().await;
     }
@@ -151,15 +221,35 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
     }
     let read = open_pool(settings, &url, &redacted, settings.max_connections).await?;
     migrator().run(&read).await?;
-    let write = match backend {
-        Backend::Sqlite => open_pool(settings, &url, &redacted, 1).await?,
-        Backend::Postgres => read.clone(),
+    let (write, inline) = match backend {
+        Backend::Sqlite => (
+            open_pool(settings, &url, &redacted, 1).await?,
+            sqlite_file(&url)
+                .map(|path| Arc::new(InlineReads::new(&path, settings.max_connections as usize))),
+        ),
+        Backend::Postgres => (read.clone(), None),
     };
     Ok(Db {
         read,
         write,
         backend,
+        inline,
     })
+}
+
+/// The file of a SQLite URL; `None` for an in-memory database, which another connection
+/// cannot open.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    (!name.is_empty() && !name.starts_with(":memory:") && !name.starts_with("file:"))
+        .then(|| path.to_owned())
+}
+
+/// A column a query did not give as expected, as sqlx reports one.
+pub(super) fn decode(err: ColumnError) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(err))
 }
 
 /// Opens a pool of at most `max_connections`, with the per-connection settings.
@@ -384,6 +474,33 @@ mod tests {
         assert_eq!(a.len(), b.len());
         assert!(a < b);
         assert_eq!(parse_timestamp(&b).unwrap().unix_timestamp(), 1_800_000_000);
+    }
+
+    /// A read that cannot run on the request's thread (there, SQLite busy or an error; here,
+    /// its connections closed) goes through the pool and answers, instead of failing. (That a
+    /// locked file sends it there at once, without waiting on the request's thread, is
+    /// `inline::tests::a_read_that_would_wait_for_a_lock_does_not`.)
+    #[tokio::test]
+    async fn a_read_that_cannot_run_inline_goes_through_the_pool_and_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = DatabaseSettings {
+            url: format!("sqlite:{}", dir.path().join("t.db").display()),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(30),
+            sqlite_synchronous: "full".to_owned(),
+            connect_timeout: Duration::from_secs(30),
+            statement_timeout: Duration::from_secs(30),
+        };
+        let db = connect(&settings).await.unwrap();
+        let sql = "select count(*), $1 from users";
+        let read = |row: &dyn Columns| Ok((row.int(0)?, row.text(1)?));
+        let answer = Some((0, "x".to_owned()));
+        assert_eq!(db.read_one(sql, &["x"], read).await.unwrap(), answer);
+        assert_eq!(db.reads_sent_to_pool(), 0, "an ordinary read runs inline");
+
+        db.inline.as_ref().unwrap().close();
+        assert_eq!(db.read_one(sql, &["x"], read).await.unwrap(), answer);
+        assert_eq!(db.reads_sent_to_pool(), 1);
     }
 
     #[test]

@@ -2,7 +2,12 @@
 //! token; the table keys rows by an HMAC of it, and holds the user id, the times and the
 //! device, so sessions can be listed, expired and revoked with plain SQL.
 
-use std::{cell::RefCell, future::Future, sync::Arc, time::Duration};
+use std::{
+    cell::RefCell,
+    future::Future,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -13,7 +18,11 @@ use tower_sessions::{
     SessionStore,
 };
 
-use super::{internal, now, parse_timestamp, timestamp, users::UserRecord, Db};
+use super::{
+    internal, now, parse_timestamp, timestamp,
+    users::{UserRecord, USER_COLUMNS},
+    Db,
+};
 use crate::{
     domain::AppError,
     server::{
@@ -205,26 +214,38 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         // The session's user comes along (see `LOADED_USER`); its columns are the ones
         // `UserRecord::from_row` reads, and `id` is null for a session without a user.
-        let row = sqlx::query(
-            "select s.data, s.expires_at, u.id, u.email, u.name, u.password_hash, \
-                    u.email_verified_at, u.created_at, u.credential_version \
-             from sessions s left join users u on u.id = s.user_id \
-             where s.id_hash = $1 and s.expires_at > $2 and s.created_at > $3",
-        )
-        .bind(self.hash(id))
-        .bind(now())
-        .bind(self.absolute_cutoff())
-        .fetch_optional(self.db.read())
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let data: String = row.try_get("data").map_err(backend)?;
-        let expires_at: String = row.try_get("expires_at").map_err(backend)?;
+        // The session's user comes along (see `LOADED_USER`): u.id is null for a session
+        // without one. On SQLite this runs on the request's own thread (`Db::read_one`):
+        // every signed-in request makes it.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "select s.data, s.expires_at, {} \
+                 from sessions s left join users u on u.id = s.user_id \
+                 where s.id_hash = $1 and s.expires_at > $2 and s.created_at > $3",
+                USER_COLUMNS.map(|c| format!("u.{c}")).join(", ")
+            )
+        });
+        let row = self
+            .db
+            .read_one(
+                &SQL,
+                &[&self.hash(id), &now(), &self.absolute_cutoff()],
+                |row| {
+                    let user = match row.opt_str(2)? {
+                        Some(_) => Some(UserRecord::from_row(row, 2)?),
+                        None => None,
+                    };
+                    Ok((row.text(0)?, row.text(1)?, user))
+                },
+            )
+            .await
+            .map_err(backend)?;
+        let Some((data, expires_at, user)) = row else {
+            return Ok(None);
+        };
         let expiry_date = parse_timestamp(&expires_at)
             .ok_or_else(|| backend(format!("bad session expiry {expires_at:?}")))?;
-        let user_id: Option<String> = row.try_get("id").map_err(backend)?;
-        if user_id.is_some() {
-            let user = UserRecord::from_row(&row).map_err(backend)?;
+        if let Some(user) = user {
             // Outside `with_loaded_user` there is nowhere to leave it, and nobody asks.
             let _ = LOADED_USER.try_with(|slot| *slot.borrow_mut() = Some(user));
         }

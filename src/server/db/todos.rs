@@ -3,7 +3,7 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use super::{internal, new_id, now, Backend, Db};
+use super::{inline::ColumnError, internal, new_id, now, Db};
 use crate::domain::{AppError, TaskRow, Todo, TodoPage, TodoTitle};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -22,40 +22,104 @@ fn one(row: Option<AnyRow>) -> Result<Todo, AppError> {
     from_row(&row).map_err(internal)
 }
 
-/// One page of the owner's tasks in list order (id order: ids are UUID v7, so creation order),
-/// the ones after the task `after` when it is given: the JSON API's list. The cursor is a key,
-/// not an offset, so a page costs the same however far down it is. (No counts: the API has
-/// no use for them.) The page comes as one row, like [`board`]'s.
+/// A page of the JSON API's list: the response body, and the cursor of the next page when
+/// more follow.
+pub struct ApiPage {
+    /// A JSON array of tasks, each in [`Todo`]'s shape (the OpenAPI document's schema).
+    pub json: Vec<u8>,
+    pub next: Option<String>,
+}
+
+/// A task as [`Todo`] serialises, borrowed from the row it is written from.
+#[derive(serde::Serialize)]
+struct TodoJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    completed: bool,
+    created_at: &'a str,
+    updated_at: &'a str,
+}
+
+/// The SQL of the person `$1`'s tasks after the task `$2` (at most `limit`) in list order: id
+/// order, and ids are UUID v7, so creation order. The cursor is a key, not an offset, so a
+/// page costs the same however far down it is. The limit is written into the statement, not
+/// bound: SQLite plans a bound LIMIT as a constant and expires the prepared statement whenever
+/// that parameter is bound again, so the statement cache would prepare it anew for every page
+/// (14% of the API list's instructions). A number we format is safe SQL, and the cache keeps
+/// one statement per distinct limit.
+fn page_rows(columns: &str, limit: u64) -> String {
+    format!("select {columns} from todos where user_id = $1 and id > $2 order by id limit {limit}")
+}
+
+/// One page of the owner's tasks after the task `after` when it is given: the JSON API's list,
+/// written as the response body while the rows are read (no [`Todo`] made per task, nothing
+/// parsed). No counts: the API has no use for them. A page asks for one task more than it
+/// shows, which tells whether another page follows.
 pub async fn page(
     db: &Db,
     user_id: &str,
     after: Option<&str>,
     limit: u32,
-) -> Result<TodoPage, AppError> {
-    let sql = format!(
-        "select {} as page",
-        page_array(db, "id, title, completed_at, created_at, updated_at", limit)
+) -> Result<ApiPage, AppError> {
+    let sql = page_rows(
+        "id, title, completed_at, created_at, updated_at",
+        fetched(limit),
     );
-    let row = page_row(db, sql, user_id, after).await?;
-    let rows: Vec<(String, String, Option<String>, String, String)> = from_json(&row)?;
-    let todos = rows
-        .into_iter()
-        .map(|(id, title, completed_at, created_at, updated_at)| Todo {
-            id,
-            title,
-            completed: completed_at.is_some(),
-            created_at,
-            updated_at,
-        })
-        .collect();
-    Ok(paged(todos, limit, |t| &t.id))
+    struct Writing {
+        json: Vec<u8>,
+        rows: u32,
+        more: bool,
+        last: String,
+    }
+    let page = db
+        .fold_rows(
+            &sql,
+            &[user_id, after.unwrap_or("")],
+            || Writing {
+                json: Vec::with_capacity(64 + 180 * limit as usize),
+                rows: 0,
+                more: false,
+                last: String::new(),
+            },
+            |page, row| {
+                if page.rows == limit {
+                    page.more = true;
+                    return Ok(());
+                }
+                let todo = TodoJson {
+                    id: row.str(0)?,
+                    title: row.str(1)?,
+                    completed: row.opt_str(2)?.is_some(),
+                    created_at: row.str(3)?,
+                    updated_at: row.str(4)?,
+                };
+                page.json.push(if page.rows == 0 { b'[' } else { b',' });
+                serde_json::to_writer(&mut page.json, &todo)
+                    .map_err(|err| ColumnError::Read(0, err.to_string()))?;
+                page.rows += 1;
+                page.last.clear();
+                page.last.push_str(todo.id);
+                Ok(())
+            },
+        )
+        .await
+        .map_err(internal)?;
+    let mut json = page.json;
+    if json.is_empty() {
+        json.push(b'[');
+    }
+    json.push(b']');
+    Ok(ApiPage {
+        json,
+        next: page.more.then_some(page.last),
+    })
 }
 
 /// The same page as the task page shows it: each task's id, title and state (not its
 /// timestamps), and the counts of the whole list ("12 left" is about every task), in one
-/// row: the counts are kept with the writes (`todo_counts`, one row per person, changed in the
-/// transaction that changes a task: reading them costs the same for 5 tasks or 5,000), and the
-/// page comes as one JSON array made by the database ([`json_rows`]).
+/// statement: the counts are kept with the writes (`todo_counts`, one row per person, changed
+/// in the transaction that changes a task: reading them costs the same for 5 tasks or 5,000),
+/// and come on every row of the page, or on a row of their own when the page is empty.
 pub async fn board(
     db: &Db,
     user_id: &str,
@@ -63,120 +127,47 @@ pub async fn board(
     limit: u32,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let sql = format!(
-        "select (select total from todo_counts where user_id = $1) as total, \
-                (select done from todo_counts where user_id = $1) as done, \
-                {} as page",
-        page_array(db, "id, title, completed_at is not null", limit)
+        "select c.total, c.done, p.id, p.title, p.completed_at \
+         from (select 1 as one) o \
+         left join todo_counts c on c.user_id = $1 \
+         left join ({}) p on 1 = 1",
+        page_rows("id, title, completed_at", fetched(limit))
     );
-    let row = page_row(db, sql, user_id, after).await?;
-    // No counts row: the person has never had a task.
-    let total: i64 = row
-        .try_get::<Option<i64>, _>("total")
-        .map_err(internal)?
-        .unwrap_or(0);
-    let done: i64 = row
-        .try_get::<Option<i64>, _>("done")
-        .map_err(internal)?
-        .unwrap_or(0);
-    let rows: Vec<(String, String, Flag)> = from_json(&row)?;
-    let todos = rows
-        .into_iter()
-        .map(|(id, title, Flag(completed))| TaskRow {
-            id,
-            title,
-            completed,
-        })
-        .collect();
-    let mut page = paged(todos, limit, |t| &t.id);
+    let (total, done, rows) = db
+        .fold_rows(
+            &sql,
+            &[user_id, after.unwrap_or("")],
+            || (0, 0, Vec::with_capacity(limit as usize + 1)),
+            |(total, done, rows), row| {
+                // No counts row: the person has never had a task.
+                *total = row.opt_int(0)?.unwrap_or(0);
+                *done = row.opt_int(1)?.unwrap_or(0);
+                if let Some(id) = row.opt_str(2)? {
+                    rows.push(TaskRow {
+                        id: id.to_owned(),
+                        title: row.text(3)?,
+                        completed: row.opt_str(4)?.is_some(),
+                    });
+                }
+                Ok(())
+            },
+        )
+        .await
+        .map_err(internal)?;
+    let mut page = paged(rows, limit, |t| &t.id);
     page.total = u32::try_from(total).unwrap_or(u32::MAX);
     page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
     Ok(page)
 }
 
-/// The SQL of a JSON array with one array of `columns` per row of the subquery `p` (`[]` for
-/// none). A page of tasks is read as this one value instead of a row per task: SQLite's driver
-/// hands every row from its own thread to the request's over a channel, waking the request
-/// each time, and turns each into a row of named, boxed values. It is the one SQL that differs
-/// between the two databases: the aggregate's name. The aggregate has no `order by` of its
-/// own (SQLite would sort the page again in a temporary b-tree, a quarter of the API list's
-/// instructions): [`paged`] puts the rows in id order, which costs one pass when they already
-/// are, as they come.
-fn json_rows(db: &Db, columns: &str) -> String {
-    match db.backend() {
-        Backend::Sqlite => format!("coalesce(json_group_array(json_array({columns})), '[]')"),
-        Backend::Postgres => {
-            format!("coalesce(json_agg(json_build_array({columns})), '[]')::text")
-        }
-    }
-}
-
-/// The SQL of a page of the person `$1`'s tasks after the task `$2` (at most `limit` and one
-/// more), in list order, as one [`json_rows`] array of `columns` (of `id`, `title`,
-/// `completed_at`, `created_at`, `updated_at`).
-fn page_array(db: &Db, columns: &str, limit: u32) -> String {
-    format!(
-        "(select {} from (select id, title, completed_at, created_at, updated_at from todos \
-          where user_id = $1 and id > $2 order by id limit {}) p)",
-        json_rows(db, columns),
-        fetched(limit)
-    )
-}
-
-/// The one row of a statement with a [`page_array`] in it, for `user_id` after `after`.
-async fn page_row(
-    db: &Db,
-    sql: String,
-    user_id: &str,
-    after: Option<&str>,
-) -> Result<AnyRow, AppError> {
-    // Every id is greater than the empty string, in any collation.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .bind(after.unwrap_or(""))
-        .fetch_one(db.read())
-        .await
-        .map_err(internal)
-}
-
-/// The rows of the [`json_rows`] array in the column `page`.
-fn from_json<T: serde::de::DeserializeOwned>(row: &AnyRow) -> Result<Vec<T>, AppError> {
-    let json: String = row.try_get("page").map_err(internal)?;
-    serde_json::from_str(&json).map_err(|err| {
-        tracing::error!(error = %err, "a page of tasks from the database is not what it should be");
-        AppError::Internal
-    })
-}
-
-/// A truth value as the databases write one into JSON: `true`/`false` (PostgreSQL) or `1`/`0`
-/// (SQLite, which has no boolean type).
-struct Flag(bool);
-
-impl<'de> serde::Deserialize<'de> for Flag {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            Bool(bool),
-            Int(i64),
-        }
-        Ok(Flag(match Either::deserialize(d)? {
-            Either::Bool(b) => b,
-            Either::Int(i) => i != 0,
-        }))
-    }
-}
-
 /// How many rows a page asks for: one more than it shows tells whether another page follows.
-/// The number is written into the statement, not bound: SQLite plans a bound LIMIT as a
-/// constant and expires the prepared statement whenever that parameter is bound again, so the
-/// statement cache would prepare it anew for every page (14% of the API list's instructions).
-/// A number we format is safe SQL, and the cache keeps one statement per distinct limit.
 fn fetched(limit: u32) -> u64 {
     u64::from(limit) + 1
 }
 
-/// The first `limit` of `rows` (fetched with one more) in id order (the list's order), and the
-/// cursor of the next page when that one more came back.
+/// The first `limit` of `rows` (fetched with one more) in id order (the list's order: the
+/// join may give them in another), and the cursor of the next page when that one more came
+/// back.
 fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPage<T> {
     rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
     let mut next = None;

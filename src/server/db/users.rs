@@ -1,9 +1,26 @@
 //! Queries on `users`.
 
-use sqlx::{any::AnyRow, Row};
+use std::sync::LazyLock;
 
-use super::{internal, is_unique_violation, new_id, now, Db};
+use sqlx::Row;
+
+use super::{
+    inline::{ColumnError, Columns},
+    internal, is_unique_violation, new_id, now, Db,
+};
 use crate::domain::{AppError, CurrentUser, Email, Message, UserName};
+
+/// The columns [`UserRecord::from_row`] reads, in its order (prefixed with a table's alias
+/// where a query joins: see `sessions::DbSessionStore::load`).
+pub(super) const USER_COLUMNS: [&str; 7] = [
+    "id",
+    "email",
+    "name",
+    "password_hash",
+    "email_verified_at",
+    "created_at",
+    "credential_version",
+];
 
 /// A user as stored.
 #[derive(Clone)]
@@ -31,15 +48,16 @@ impl std::fmt::Debug for UserRecord {
 }
 
 impl UserRecord {
-    pub(super) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+    /// The user in the [`USER_COLUMNS`] of `row` that start at column `at`.
+    pub(super) fn from_row(row: &dyn Columns, at: usize) -> Result<Self, ColumnError> {
         Ok(UserRecord {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            name: row.try_get("name")?,
-            password_hash: row.try_get("password_hash")?,
-            email_verified_at: row.try_get("email_verified_at")?,
-            created_at: row.try_get("created_at")?,
-            credential_version: row.try_get("credential_version")?,
+            id: row.text(at)?,
+            email: row.text(at + 1)?,
+            name: row.text(at + 2)?,
+            password_hash: row.opt_text(at + 3)?,
+            email_verified_at: row.opt_text(at + 4)?,
+            created_at: row.text(at + 5)?,
+            credential_version: row.int(at + 6)?,
         })
     }
 
@@ -99,37 +117,27 @@ where
 }
 
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRecord>, AppError> {
-    fetch_one_user(
-        db,
-        "select id, email, name, password_hash, email_verified_at, created_at, credential_version \
-         from users where email = $1",
-        email.as_str(),
-    )
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| user_where("email"));
+    fetch_one_user(db, &SQL, email.as_str()).await
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, AppError> {
-    fetch_one_user(
-        db,
-        "select id, email, name, password_hash, email_verified_at, created_at, credential_version \
-         from users where id = $1",
-        id,
-    )
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| user_where("id"));
+    fetch_one_user(db, &SQL, id).await
 }
 
-async fn fetch_one_user(
-    db: &Db,
-    sql: &'static str,
-    key: &str,
-) -> Result<Option<UserRecord>, AppError> {
-    sqlx::query(sql)
-        .bind(key)
-        .fetch_optional(db.read())
+/// The SQL of the user whose column `key` (unique) is `$1`.
+fn user_where(key: &str) -> String {
+    format!(
+        "select {} from users where {key} = $1",
+        USER_COLUMNS.join(", ")
+    )
+}
+
+async fn fetch_one_user(db: &Db, sql: &str, value: &str) -> Result<Option<UserRecord>, AppError> {
+    db.read_one(sql, &[value], |row| UserRecord::from_row(row, 0))
         .await
-        .map_err(internal)?
-        .map(|row| UserRecord::from_row(&row).map_err(internal))
-        .transpose()
+        .map_err(internal)
 }
 
 pub async fn set_name(db: &Db, id: &str, name: &UserName) -> Result<(), AppError> {
