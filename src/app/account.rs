@@ -3,11 +3,12 @@
 //! the forms post in place (`crate::enhance`).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
-    ui::{error_of, field_error, FormError},
+    ui::{invalid, post_error, FormError},
     EnhanceScripts,
 };
 use crate::domain::{
@@ -201,12 +202,6 @@ fn when(ts: &str) -> String {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let update = ServerAction::<UpdateProfile>::new();
-    let resend = ServerAction::<ResendVerification>::new();
-    let revoke = ServerAction::<RevokeSession>::new();
-    let everywhere = ServerAction::<SignOutEverywhere>::new();
-    let unlink = ServerAction::<UnlinkProvider>::new();
-    let delete = ServerAction::<DeleteAccount>::new();
     let overview = Resource::new(|| (), |_| account_overview());
     let query = use_query_map();
     let done = query.with_untracked(|q| Done::from_query(q.get("done"), q.get("__err").is_some()));
@@ -235,12 +230,12 @@ pub fn AccountPage() -> impl IntoView {
                         .map(|result| match result {
                             Ok(account) => {
                                 view! {
-                                    <Profile account=account.clone() update resend done />
-                                    <SignInMethods account=account.clone() unlink resend done />
+                                    <Profile account=account.clone() done />
+                                    <SignInMethods account=account.clone() done />
                                     <PasswordForm has_password=account.has_password changed=done == Some(Done::Password) />
-                                    <Sessions sessions=account.sessions.clone() revoke everywhere done />
+                                    <Sessions sessions=account.sessions.clone() done />
                                     <RecentActivity account=account.clone() />
-                                    <DeleteAccountForm delete />
+                                    <DeleteAccountForm />
                                 }
                                     .into_any()
                             }
@@ -261,21 +256,16 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn Profile(
-    account: AccountOverview,
-    update: ServerAction<UpdateProfile>,
-    resend: ServerAction<ResendVerification>,
-    done: Option<Done>,
-) -> impl IntoView {
-    let error = error_of(update);
-    let name_invalid = field_error(error, "name");
-    let resend_error = error_of(resend);
+fn Profile(account: AccountOverview, done: Option<Done>) -> impl IntoView {
+    let error = post_error::<UpdateProfile>();
+    let name_invalid = invalid(&error, "name");
+    let resend_error = post_error::<ResendVerification>();
     view! {
         <section class="card account__section" aria-labelledby="profile-title">
             <h2 id="profile-title">"Profile"</h2>
             <FormError error />
             {done_status(done, Done::Name)}
-            <ActionForm action=update attr:class="form form--inline">
+            <form action=UpdateProfile::PATH method="post" class="form form--inline">
                 <div class="field">
                     <label for="profile-name">"Name"</label>
                     <input
@@ -286,11 +276,11 @@ fn Profile(
                         autocomplete="name"
                         maxlength=NAME_MAX_CHARS
                         required
-                        aria-invalid=move || name_invalid().to_string()
+                        aria-invalid=name_invalid
                     />
                 </div>
                 <button type="submit" class="btn btn--secondary">"Save name"</button>
-            </ActionForm>
+            </form>
             <div class="account__email">
                 <span class="muted">"Email"</span>
                 <strong>{account.email.clone()}</strong>
@@ -299,9 +289,9 @@ fn Profile(
                 } else {
                     view! {
                         <span class="badge badge--warn">"Not verified"</span>
-                        <ActionForm action=resend attr:class="inline-form">
+                        <form action=ResendVerification::PATH method="post" class="inline-form">
                             <button type="submit" class="btn btn--quiet btn--small">"Resend verification email"</button>
-                        </ActionForm>
+                        </form>
                     }
                         .into_any()
                 }}
@@ -313,13 +303,8 @@ fn Profile(
 }
 
 #[component]
-fn SignInMethods(
-    account: AccountOverview,
-    unlink: ServerAction<UnlinkProvider>,
-    resend: ServerAction<ResendVerification>,
-    done: Option<Done>,
-) -> impl IntoView {
-    let error = error_of(unlink);
+fn SignInMethods(account: AccountOverview, done: Option<Done>) -> impl IntoView {
+    let error = post_error::<UnlinkProvider>();
     let verified = account.email_verified;
     let rows = account
         .providers
@@ -334,10 +319,10 @@ fn SignInMethods(
             };
             let action = if link.linked {
                 view! {
-                    <ActionForm action=unlink attr:class="inline-form">
+                    <form action=UnlinkProvider::PATH method="post" class="inline-form">
                         <input type="hidden" name="provider" value=provider.slug() />
                         <button type="submit" class="btn btn--quiet btn--small">{format!("Unlink {label}")}</button>
-                    </ActionForm>
+                    </form>
                 }
                     .into_any()
             } else if verified {
@@ -371,9 +356,9 @@ fn SignInMethods(
             {(!verified && !account.providers.iter().all(|p| p.linked)).then(|| view! {
                 <div class="notice">
                     <p>"Verify your email address to link GitHub or Google: open the link we sent you."</p>
-                    <ActionForm action=resend attr:class="inline-form">
+                    <form action=ResendVerification::PATH method="post" class="inline-form">
                         <button type="submit" class="btn btn--secondary btn--small">"Resend"</button>
-                    </ActionForm>
+                    </form>
                 </div>
             })}
             <ul class="rows">
@@ -395,10 +380,9 @@ fn SignInMethods(
 /// gone.
 #[component]
 fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
-    let error = error_of(change);
-    let current_invalid = field_error(error, "current_password");
-    let new_invalid = field_error(error, "new_password");
+    let error = post_error::<ChangePassword>();
+    let current_invalid = invalid(&error, "current_password");
+    let new_invalid = invalid(&error, "new_password");
     let (title, button) = if has_password {
         ("Change password", "Change password")
     } else {
@@ -410,7 +394,7 @@ fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
             <p class="muted">"Changing your password signs you out on every other device and API client."</p>
             <FormError error />
             {done_status(changed.then_some(Done::Password), Done::Password)}
-            <ActionForm action=change attr:class="form">
+            <form action=ChangePassword::PATH method="post" class="form">
                 {has_password.then(|| view! {
                     <div class="field">
                         <label for="current-password">"Current password"</label>
@@ -421,7 +405,7 @@ fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
                             autocomplete="current-password"
                             maxlength=PASSWORD_MAX_CHARS
                             required
-                            aria-invalid=move || current_invalid().to_string()
+                            aria-invalid=current_invalid
                         />
                     </div>
                 })}
@@ -435,23 +419,18 @@ fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
                         minlength=PASSWORD_MIN_CHARS
                         maxlength=PASSWORD_MAX_CHARS
                         required
-                        aria-invalid=move || new_invalid().to_string()
+                        aria-invalid=new_invalid
                     />
                 </div>
                 <button type="submit" class="btn btn--primary">{button}</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
 #[component]
-fn Sessions(
-    sessions: Vec<ActiveSession>,
-    revoke: ServerAction<RevokeSession>,
-    everywhere: ServerAction<SignOutEverywhere>,
-    done: Option<Done>,
-) -> impl IntoView {
-    let error = error_of(revoke);
+fn Sessions(sessions: Vec<ActiveSession>, done: Option<Done>) -> impl IntoView {
+    let error = post_error::<RevokeSession>();
     let rows = sessions
         .into_iter()
         .map(|s| {
@@ -477,10 +456,10 @@ fn Sessions(
                             )}
                         </span>
                     </span>
-                    <ActionForm action=revoke attr:class="inline-form">
+                    <form action=RevokeSession::PATH method="post" class="inline-form">
                         <input type="hidden" name="id" value=s.id.clone() />
                         <button type="submit" class="btn btn--quiet btn--small">"Revoke"</button>
-                    </ActionForm>
+                    </form>
                 </li>
             }
         })
@@ -491,9 +470,9 @@ fn Sessions(
             <FormError error />
             {done_status(done, Done::Revoked)}
             <ul class="rows" aria-label="Active sessions">{rows}</ul>
-            <ActionForm action=everywhere attr:class="form--end">
+            <form action=SignOutEverywhere::PATH method="post" class="form--end">
                 <button type="submit" class="btn btn--danger">"Sign out everywhere"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
@@ -525,20 +504,20 @@ fn RecentActivity(account: AccountOverview) -> impl IntoView {
 }
 
 #[component]
-fn DeleteAccountForm(delete: ServerAction<DeleteAccount>) -> impl IntoView {
-    let error = error_of(delete);
+fn DeleteAccountForm() -> impl IntoView {
+    let error = post_error::<DeleteAccount>();
     view! {
         <section class="card account__section account__danger" aria-labelledby="delete-title">
             <h2 id="delete-title">"Delete account"</h2>
             <p class="muted">"This deletes your tasks, sessions, tokens and linked accounts. It cannot be undone."</p>
             <FormError error />
-            <ActionForm action=delete attr:class="form form--inline">
+            <form action=DeleteAccount::PATH method="post" class="form form--inline">
                 <div class="field">
                     <label for="confirm-email">"Confirm your email"</label>
                     <input id="confirm-email" type="email" name="confirm_email" autocomplete="off" required />
                 </div>
                 <button type="submit" class="btn btn--danger">"Delete account"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

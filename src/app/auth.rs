@@ -1,10 +1,11 @@
 //! Sign-up, sign-in and sign-out: the pages and the server functions behind them.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::ui::{error_of, field_error, FormError};
+use super::ui::{invalid, post_error, FormError};
 use crate::domain::{
     AppError, CurrentUser, PendingLink, Provider, ProviderSignInError, EMAIL_MAX_LEN,
     NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
@@ -248,7 +249,6 @@ fn typed_back() -> (String, String) {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = ServerAction::<Login>::new();
     let (typed_email, _) = typed_back();
     let query = use_query_map();
     let next = next_param();
@@ -271,13 +271,12 @@ pub fn LoginPage() -> impl IntoView {
         let provider = q.get("provider").and_then(|p| Provider::from_slug(&p));
         Some(reason.message(provider))
     };
-    let error = error_of(login);
-    let pending = login.pending();
+    let error = post_error::<Login>();
     let signup_href = move || match next.get() {
         n if n.is_empty() => "/signup".to_owned(),
         n => format!("/signup?next={}", urlencode(&n)),
     };
-    let email_invalid = field_error(error, "email");
+    let email_invalid = invalid(&error, "email");
     view! {
         <Title text="Sign in" />
         <section class="card card--narrow auth">
@@ -301,7 +300,7 @@ pub fn LoginPage() -> impl IntoView {
             }}
             <FormError error />
             <ProviderLinks next />
-            <ActionForm action=login attr:class="form">
+            <form action=Login::PATH method="post" class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="login-email">"Email"</label>
@@ -314,14 +313,14 @@ pub fn LoginPage() -> impl IntoView {
                         inputmode="email"
                         maxlength=EMAIL_MAX_LEN
                         required
-                        aria-invalid=move || email_invalid().to_string()
+                        aria-invalid=email_invalid
                     />
                 </div>
                 <CurrentPasswordField id="login-password" />
-                <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
+                <button type="submit" class="btn btn--primary btn--block">
                     "Sign in"
                 </button>
-            </ActionForm>
+            </form>
             <p class="auth__switch auth__switch--first">
                 <A href="/forgot-password">"Forgot your password?"</A>
             </p>
@@ -332,18 +331,16 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let signup = ServerAction::<Signup>::new();
     let (typed_email, typed_name) = typed_back();
     let next = next_param();
-    let error = error_of(signup);
-    let pending = signup.pending();
+    let error = post_error::<Signup>();
     let login_href = move || match next.get() {
         n if n.is_empty() => "/login".to_owned(),
         n => format!("/login?next={}", urlencode(&n)),
     };
-    let name_invalid = field_error(error, "name");
-    let email_invalid = field_error(error, "email");
-    let password_invalid = field_error(error, "password");
+    let name_invalid = invalid(&error, "name");
+    let email_invalid = invalid(&error, "email");
+    let password_invalid = invalid(&error, "password");
     view! {
         <Title text="Create account" />
         <section class="card card--narrow auth">
@@ -351,7 +348,7 @@ pub fn SignupPage() -> impl IntoView {
             <p class="muted">"It takes a few seconds. No credit card, no spam."</p>
             <FormError error />
             <ProviderLinks next />
-            <ActionForm action=signup attr:class="form">
+            <form action=Signup::PATH method="post" class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="signup-name">"Name"</label>
@@ -363,7 +360,7 @@ pub fn SignupPage() -> impl IntoView {
                         autocomplete="name"
                         maxlength=NAME_MAX_CHARS
                         required
-                        aria-invalid=move || name_invalid().to_string()
+                        aria-invalid=name_invalid
                     />
                 </div>
                 <div class="field">
@@ -377,7 +374,7 @@ pub fn SignupPage() -> impl IntoView {
                         inputmode="email"
                         maxlength=EMAIL_MAX_LEN
                         required
-                        aria-invalid=move || email_invalid().to_string()
+                        aria-invalid=email_invalid
                     />
                 </div>
                 <div class="field">
@@ -391,16 +388,16 @@ pub fn SignupPage() -> impl IntoView {
                         maxlength=PASSWORD_MAX_CHARS
                         required
                         aria-describedby="signup-password-hint"
-                        aria-invalid=move || password_invalid().to_string()
+                        aria-invalid=password_invalid
                     />
                     <p id="signup-password-hint" class="field__hint">
                         {format!("At least {PASSWORD_MIN_CHARS} characters. A few unrelated words make a strong password.")}
                     </p>
                 </div>
-                <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
+                <button type="submit" class="btn btn--primary btn--block">
                     "Create account"
                 </button>
-            </ActionForm>
+            </form>
             <p class="auth__switch">"Already have an account? " <A href=login_href>"Sign in"</A></p>
         </section>
     }
@@ -410,10 +407,8 @@ pub fn SignupPage() -> impl IntoView {
 /// password is asked for once before the provider is linked (or the person resets it).
 #[component]
 pub fn LinkPage() -> impl IntoView {
-    let link = ServerAction::<LinkAccount>::new();
     let waiting = Resource::new(|| (), |_| pending_link());
-    let error = error_of(link);
-    let pending = link.pending();
+    let error = post_error::<LinkAccount>();
     view! {
         <Title text="Link your account" />
         <section class="card card--narrow auth">
@@ -430,14 +425,14 @@ pub fn LinkPage() -> impl IntoView {
                                         "An account with " <strong>{email.clone()}</strong>
                                         {format!(" already exists. Enter its password once to link {label} to it; after that, {label} signs you in directly.")}
                                     </p>
-                                    <FormError error />
-                                    <ActionForm action=link attr:class="form">
+                                    <FormError error=error.clone() />
+                                    <form action=LinkAccount::PATH method="post" class="form">
                                         <input type="hidden" name="username" autocomplete="username" value=email />
                                         <CurrentPasswordField id="link-password" />
-                                        <button type="submit" class="btn btn--primary btn--block" aria-busy=move || pending.get().to_string()>
+                                        <button type="submit" class="btn btn--primary btn--block">
                                             "Link and sign in"
                                         </button>
-                                    </ActionForm>
+                                    </form>
                                     <p class="auth__switch">
                                         "Not your password, or forgotten it? " <A href="/forgot-password">"Reset the password"</A>
                                     </p>

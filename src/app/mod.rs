@@ -10,6 +10,7 @@ mod todos;
 mod ui;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
@@ -54,13 +55,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in state every page shares: sign-out, and the current user for the header.
+/// The signed-in state every page shares: the current user, for the header.
 /// (Server-rendered: a change of who is signed in is a new page. The user is read from the
 /// request as the page starts rendering: the session middleware has already loaded it, so
 /// there is nothing to wait for, and a resource would make every page an async render.)
 #[derive(Clone)]
 pub struct SessionContext {
-    pub logout: ServerAction<Logout>,
     pub user: Option<CurrentUser>,
 }
 
@@ -69,10 +69,7 @@ impl SessionContext {
         let user = crate::server::context::auth()
             .ok()
             .and_then(|auth| auth.user().map(|user| user.to_view()));
-        SessionContext {
-            logout: ServerAction::<Logout>::new(),
-            user,
-        }
+        SessionContext { user }
     }
 }
 
@@ -99,8 +96,6 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Layout() -> impl IntoView {
-    // Actions whose errors must survive a form post are created inside the routes (where the
-    // router hands them the error from the URL); sign-out has none to show.
     let session = SessionContext::new();
     provide_context(session);
     view! {
@@ -143,11 +138,11 @@ fn Header() -> impl IntoView {
                                     {user.display_name().to_owned()}
                                 </span>
                                 <account::AccountLink />
-                                <ActionForm action=session.logout>
+                                <form action=Logout::PATH method="post">
                                     <button type="submit" class="btn btn--quiet">
                                         "Sign out"
                                     </button>
-                                </ActionForm>
+                                </form>
                             </nav>
                         }
                     })}

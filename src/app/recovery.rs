@@ -4,10 +4,11 @@
 //! nothing on GET: the person confirms with a button (a form POST).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::ui::{error_of, field_error, FormError};
+use super::ui::{invalid, post_error, FormError};
 use crate::domain::{AppError, EMAIL_MAX_LEN, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 
 /// Asks for a reset link. The answer is the same whether or not the address has an account.
@@ -106,11 +107,10 @@ fn token_param() -> Signal<String> {
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let request = ServerAction::<RequestPasswordReset>::new();
     let query = use_query_map();
     let sent = move || query.read().get("sent").is_some();
-    let error = error_of(request);
-    let email_invalid = field_error(error, "email");
+    let error = post_error::<RequestPasswordReset>();
+    let email_invalid = invalid(&error, "email");
     view! {
         <Title text="Reset your password" />
         <section class="card card--narrow auth">
@@ -122,7 +122,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 </p>
             </Show>
             <FormError error />
-            <ActionForm action=request attr:class="form">
+            <form action=RequestPasswordReset::PATH method="post" class="form">
                 <div class="field">
                     <label for="forgot-email">"Email"</label>
                     <input
@@ -133,11 +133,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         inputmode="email"
                         maxlength=EMAIL_MAX_LEN
                         required
-                        aria-invalid=move || email_invalid().to_string()
+                        aria-invalid=email_invalid
                     />
                 </div>
                 <button type="submit" class="btn btn--primary btn--block">"Send reset link"</button>
-            </ActionForm>
+            </form>
             <p class="auth__switch">
                 "Remembered it? " <A href="/login">"Back to sign in"</A>
             </p>
@@ -147,23 +147,25 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let reset = ServerAction::<ResetPassword>::new();
     let token = token_param();
-    let error = error_of(reset);
-    let password_invalid = field_error(error, "new_password");
-    let token_invalid = field_error(error, "token");
+    let error = post_error::<ResetPassword>();
+    let password_invalid = invalid(&error, "new_password");
+    let token_invalid = invalid(&error, "token") == "true";
     view! {
         <Title text="Choose a new password" />
         <section class="card card--narrow auth">
             <h1>"Choose a new password"</h1>
             <p class="muted">"After this, you are signed out everywhere and sign in with the new password."</p>
             <FormError error />
-            <Show when=token_invalid>
-                <p class="auth__switch">
-                    <A href="/forgot-password">"Ask for a new link"</A>
-                </p>
-            </Show>
-            <ActionForm action=reset attr:class="form">
+            {token_invalid
+                .then(|| {
+                    view! {
+                        <p class="auth__switch">
+                            <A href="/forgot-password">"Ask for a new link"</A>
+                        </p>
+                    }
+                })}
+            <form action=ResetPassword::PATH method="post" class="form">
                 <input type="hidden" name="token" value=token />
                 <div class="field">
                     <label for="reset-password">"New password"</label>
@@ -175,30 +177,29 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         minlength=PASSWORD_MIN_CHARS
                         maxlength=PASSWORD_MAX_CHARS
                         required
-                        aria-invalid=move || password_invalid().to_string()
+                        aria-invalid=password_invalid
                     />
                 </div>
                 <button type="submit" class="btn btn--primary btn--block">"Reset password"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let verify = ServerAction::<VerifyEmail>::new();
     let token = token_param();
-    let error = error_of(verify);
+    let error = post_error::<VerifyEmail>();
     view! {
         <Title text="Verify your email address" />
         <section class="card card--narrow auth">
             <h1>"Verify your email address"</h1>
             <p class="muted">"Confirm that this address is yours to finish setting up your account."</p>
             <FormError error />
-            <ActionForm action=verify attr:class="form">
+            <form action=VerifyEmail::PATH method="post" class="form">
                 <input type="hidden" name="token" value=token />
                 <button type="submit" class="btn btn--primary btn--block">"Verify email"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

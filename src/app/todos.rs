@@ -1,12 +1,13 @@
 //! The task list: the page and the server functions behind it. Every form works as a plain
 //! POST without JavaScript and updates in place with it (`crate::enhance`).
 
+use leptos::server_fn::ServerFn;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    ui::{error_of, FormError},
+    ui::{post_error, FormError},
     EnhanceScripts,
 };
 use crate::domain::{
@@ -201,20 +202,12 @@ impl ListView {
 /// JavaScript they work in place (`crate::enhance`).
 #[component]
 fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
-    let add = ServerAction::<AddTodo>::new();
-    let complete = ServerAction::<CompleteTodo>::new();
-    let reopen = ServerAction::<ReopenTodo>::new();
-    let rename = ServerAction::<RenameTodo>::new();
-    let delete = ServerAction::<DeleteTodo>::new();
     // The error a form post came back with (in the address), for the alert.
-    let errors = [
-        error_of(add),
-        error_of(complete),
-        error_of(reopen),
-        error_of(rename),
-        error_of(delete),
-    ];
-    let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    let error = post_error::<AddTodo>()
+        .or_else(post_error::<CompleteTodo>)
+        .or_else(post_error::<ReopenTodo>)
+        .or_else(post_error::<RenameTodo>)
+        .or_else(post_error::<DeleteTodo>);
     let count = match page.open {
         0 if page.total == 0 => String::new(),
         0 => "All done".to_owned(),
@@ -251,20 +244,20 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
             .map(|id| {
                 let after = view.after.clone();
                 view! {
-                    <ActionForm action=rename attr:id=RENAME_FORM attr:hidden=true>
+                    <form action=RenameTodo::PATH method="post" id=RENAME_FORM hidden>
                         <input type="hidden" name="id" value=id />
                         {after.map(|a| view! { <input type="hidden" name="after" value=a /> })}
-                    </ActionForm>
+                    </form>
                 }
             });
         view! {
             {labels}
             {renaming}
-            <ActionForm action=delete attr:id=DELETE_FORM>
+            <form action=DeleteTodo::PATH method="post" id=DELETE_FORM>
                 <ul class="todo-list" aria-label="Tasks">
                     {rows}
                 </ul>
-            </ActionForm>
+            </form>
             <ListPages view=view.clone() next />
         }
         .into_any()
@@ -278,7 +271,7 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
                     {count}
                 </p>
             </header>
-            <ActionForm action=add attr:class="add-form">
+            <form action=AddTodo::PATH method="post" class="add-form">
                 <input
                     id="new-task"
                     aria-label="New task"
@@ -292,15 +285,11 @@ fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
                 <button type="submit" class="btn btn--primary">
                     "Add"
                 </button>
-            </ActionForm>
+            </form>
             <FormError error />
             // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
-            <ActionForm action=complete attr:id=COMPLETE_FORM attr:hidden=true>
-                ()
-            </ActionForm>
-            <ActionForm action=reopen attr:id=REOPEN_FORM attr:hidden=true>
-                ()
-            </ActionForm>
+            <form action=CompleteTodo::PATH method="post" id=COMPLETE_FORM hidden></form>
+            <form action=ReopenTodo::PATH method="post" id=REOPEN_FORM hidden></form>
             <form method="get" action="/todos" id=EDIT_FORM hidden>
                 {view.fields()}
             </form>

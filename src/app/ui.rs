@@ -9,33 +9,37 @@ use crate::domain::AppError;
 /// An error for the person, announced by screen readers (`role="alert"`). Renders nothing
 /// when there is no error.
 #[component]
-pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        error.get().map(|err| {
-            view! {
-                <p role="alert" class="alert alert--error">
-                    {err.to_string()}
-                </p>
-            }
-        })
-    }
+pub fn FormError(error: Option<AppError>) -> impl IntoView {
+    error.map(|err| {
+        view! {
+            <p role="alert" class="alert alert--error">
+                {err.to_string()}
+            </p>
+        }
+    })
 }
 
-/// The error of an action's last run, if it failed.
-pub fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+/// The error a plain form post to the server function `S` came back with, if any. Leptos
+/// sends the browser back to the page with it in the address (`?__path=…&__err=…`, also what
+/// `crate::enhance` asks for after a refused post), and the router hands it to the page. This
+/// is what a `ServerAction`'s value would hold while the page renders, without the reactive
+/// action: pages are only ever rendered on the server.
+pub fn post_error<S>() -> Option<AppError>
 where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn<Error = AppError>,
 {
-    Signal::derive(move || action.value().get().and_then(Result::err))
+    use leptos::server_fn::error::ServerFnUrlError;
+    let error = use_context::<leptos::server::ServerActionError>()?;
+    (error.path() == S::PATH).then(|| ServerFnUrlError::<AppError>::decode_err(error.err()))
 }
 
-/// The message for one field, if the error is about that field.
-pub fn field_error(
-    error: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl Fn() -> bool + Copy + Send + Sync {
-    move || error.with(|e| e.as_ref().and_then(AppError::field) == Some(field))
+/// `"true"` when `error` is about `field` (for `aria-invalid`), else `"false"`.
+pub fn invalid(error: &Option<AppError>, field: &'static str) -> &'static str {
+    if error.as_ref().and_then(AppError::field) == Some(field) {
+        "true"
+    } else {
+        "false"
+    }
 }
 
 /// What an unknown address shows. (The server answers it with 404: every path that is not a

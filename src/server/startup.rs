@@ -351,9 +351,16 @@ fn page_stream<V: leptos::prelude::IntoView + 'static>(
 fn without_markers(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(at) = rest.find("<!") {
+    // A search for the byte `<` (memchr), then a look at the next: several times quicker than
+    // searching for the two-byte string on an 18 KB page.
+    while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
+        if !tail[1..].starts_with('!') {
+            out.push('<');
+            rest = &tail[1..];
+            continue;
+        }
         if let Some(after) = tail.strip_prefix("<!>") {
             rest = after;
         } else if let Some(comment) = tail.strip_prefix("<!--") {
