@@ -268,3 +268,39 @@ async fn account_forms_come_back_saying_what_went_through() {
         .unwrap();
     assert!(!unknown.contains(r#"role="status""#));
 }
+
+/// A browser gets its pages compressed, and the page inside is the page. Without compression
+/// the page would come as it is.
+#[tokio::test]
+async fn pages_come_compressed_to_a_browser_that_asks() {
+    use std::io::Read;
+
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client("ada@example.com").await;
+    for i in 0..30 {
+        browser.added(&format!("Task number {i}")).await;
+    }
+
+    let res = browser
+        .http
+        .get(browser.url("/todos"))
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "br");
+    let sent = res.bytes().await.unwrap();
+    let mut html = String::new();
+    brotli::Decompressor::new(&sent[..], 4096)
+        .read_to_string(&mut html)
+        .unwrap();
+    assert!(html.contains("Task number 29"), "{html}");
+    assert!(
+        sent.len() * 4 < html.len(),
+        "{} bytes sent for {} of HTML",
+        sent.len(),
+        html.len()
+    );
+}
