@@ -273,7 +273,7 @@ pub async fn verify_email(
     current: Option<(&UserRecord, &Session)>,
 ) -> Result<String, AppError> {
     let invalid = || AppError::invalid("token", Message::VerificationLinkInvalid);
-    let mut tx = state.db.begin().await.map_err(super::db::internal)?;
+    let mut tx = state.db.begin().await?;
     let redeemed = one_time_tokens::redeem(
         &mut *tx,
         Purpose::VerifyEmail,
@@ -292,7 +292,7 @@ pub async fn verify_email(
     if proof == users::Proof::NotTheirs {
         return Err(invalid());
     }
-    tx.commit().await.map_err(super::db::internal)?;
+    tx.commit().await?;
     if let Some(first) = &first {
         if let Some(session) = own_session {
             browser_session::keep_credential_version(session, first.credential_version).await?;
@@ -383,7 +383,7 @@ pub async fn reset_password(
     let password = new_password(new, "new_password", Some(&user.name), Some(&user.email))?;
     let hash = state.hasher.hash(&password).await?;
 
-    let mut tx = state.db.begin().await.map_err(super::db::internal)?;
+    let mut tx = state.db.begin().await?;
     let redeemed = one_time_tokens::redeem(&mut *tx, Purpose::ResetPassword, &token_hash)
         .await?
         .filter(|r| r.user_id == user.id)
@@ -392,7 +392,7 @@ pub async fn reset_password(
     let ended = credentials::end_sign_ins(&mut tx, &user.id, None).await?;
     let proven = redeemed.email.unwrap_or_else(|| user.email.clone());
     let (_, first) = credentials::prove_email(&mut tx, &user.id, &proven, None).await?;
-    tx.commit().await.map_err(super::db::internal)?;
+    tx.commit().await?;
 
     user.password_hash = Some(hash);
     audit::record(&state.db, Some(&user.id), "password_reset", None, origin).await;
@@ -446,10 +446,10 @@ pub async fn change_password(
     let password = new_password(new, "new_password", Some(&user.name), Some(&user.email))?;
     let hash = state.hasher.hash(&password).await?;
     let keep = stored_id(state, session);
-    let mut tx = state.db.begin().await.map_err(super::db::internal)?;
+    let mut tx = state.db.begin().await?;
     let version = users::set_password_hash(&mut *tx, &user.id, &hash).await?;
     credentials::end_sign_ins(&mut tx, &user.id, keep.as_deref()).await?;
-    tx.commit().await.map_err(super::db::internal)?;
+    tx.commit().await?;
     browser_session::keep_credential_version(session, version).await?;
     let event = if user.password_hash.is_some() {
         "password_changed"
@@ -493,11 +493,7 @@ pub async fn overview(
             }
         })
         .collect();
-    let browser = state
-        .sessions
-        .list_for_user(&user.id)
-        .await
-        .map_err(super::db::internal)?;
+    let browser = state.sessions.list_for_user(&user.id).await?;
     let api = refresh::list_active_for_user(&state.db, &user.id).await?;
     let mut sessions: Vec<ActiveSession> = browser
         .into_iter()
@@ -559,11 +555,7 @@ pub async fn revoke_session(
 ) -> Result<bool, AppError> {
     let found = if let Some(hash) = id.strip_prefix("browser:") {
         let own = stored_id(state, session).as_deref() == Some(hash);
-        let deleted = state
-            .sessions
-            .delete_for_user(&user.id, hash)
-            .await
-            .map_err(super::db::internal)?;
+        let deleted = state.sessions.delete_for_user(&user.id, hash).await?;
         if deleted {
             audit::record(&state.db, Some(&user.id), "session_revoked", None, origin).await;
             return Ok(own);
@@ -595,9 +587,9 @@ pub async fn sign_out_everywhere(
         origin,
     )
     .await;
-    let mut tx = state.db.begin().await.map_err(super::db::internal)?;
+    let mut tx = state.db.begin().await?;
     credentials::end_sign_ins(&mut tx, &user.id, None).await?;
-    tx.commit().await.map_err(super::db::internal)
+    Ok(tx.commit().await?)
 }
 
 /// Unlinks a provider, unless it is the last way to sign in.

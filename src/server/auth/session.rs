@@ -53,9 +53,13 @@ impl Auth {
     }
 }
 
-fn session_error(err: tower_sessions::session::Error) -> AppError {
-    tracing::error!(error = %err, "session store failed");
-    AppError::Unavailable
+/// The session store failed (it is the database): logged here, once, with its detail, and
+/// answered 503 without it.
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> AppError {
+        tracing::error!(error = %err, "session store failed");
+        AppError::Unavailable
+    }
 }
 
 /// Reads the session behind the cookie (if any) and loads its user.
@@ -63,7 +67,7 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
     if session.id().is_none() {
         return Ok(Auth::Anonymous);
     }
-    let user_id: Option<String> = session.get(SESSION_USER_ID).await.map_err(session_error)?;
+    let user_id: Option<String> = session.get(SESSION_USER_ID).await?;
     let Some(user_id) = user_id else {
         // The store found nothing for this cookie when it cleared the id.
         return Ok(if session.id().is_none() {
@@ -72,11 +76,7 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
             Auth::Anonymous
         });
     };
-    let version: i64 = session
-        .get(SESSION_CREDENTIAL_VERSION)
-        .await
-        .map_err(session_error)?
-        .unwrap_or(0);
+    let version: i64 = session.get(SESSION_CREDENTIAL_VERSION).await?.unwrap_or(0);
     // Loaded with the session when the middleware asked (`authenticate`); else one query.
     let user = match sessions::take_loaded_user() {
         Some(user) if user.id == user_id => Some(user),
@@ -84,7 +84,7 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
     };
     let Some(user) = user.filter(|u| u.credential_version == version) else {
         // The account is gone, or its credentials changed since this session signed in.
-        session.flush().await.map_err(session_error)?;
+        session.flush().await?;
         return Ok(Auth::Expired);
     };
     touch(state, session).await?;
@@ -96,17 +96,10 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
 /// re-send the cookie with a fresh `Max-Age`.
 async fn touch(state: &AppState, session: &Session) -> Result<(), AppError> {
     let now = unix_millis();
-    let last: i64 = session
-        .get(SESSION_LAST_SEEN)
-        .await
-        .map_err(session_error)?
-        .unwrap_or(0);
+    let last: i64 = session.get(SESSION_LAST_SEEN).await?.unwrap_or(0);
     let interval = state.settings.session.touch_interval.as_millis() as i64;
     if now - last >= interval {
-        session
-            .insert(SESSION_LAST_SEEN, now)
-            .await
-            .map_err(session_error)?;
+        session.insert(SESSION_LAST_SEEN, now).await?;
     }
     Ok(())
 }
@@ -124,36 +117,23 @@ pub async fn start(
     user_agent: Option<&str>,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(session_error)?;
+    session.cycle_id().await?;
     session.clear().await;
-    session
-        .insert(SESSION_USER_ID, &user.id)
-        .await
-        .map_err(session_error)?;
+    session.insert(SESSION_USER_ID, &user.id).await?;
     keep_credential_version(session, user.credential_version).await?;
-    session
-        .insert(SESSION_LAST_SEEN, unix_millis())
-        .await
-        .map_err(session_error)?;
+    session.insert(SESSION_LAST_SEEN, unix_millis()).await?;
     session
         .insert(
             SESSION_SIGNED_IN_AT,
             OffsetDateTime::now_utc().unix_timestamp(),
         )
-        .await
-        .map_err(session_error)?;
+        .await?;
     if let Some(ua) = user_agent {
         let ua: String = ua.chars().take(512).collect();
-        session
-            .insert(SESSION_USER_AGENT, ua)
-            .await
-            .map_err(session_error)?;
+        session.insert(SESSION_USER_AGENT, ua).await?;
     }
     if let Some(ip) = ip {
-        session
-            .insert(SESSION_IP, ip)
-            .await
-            .map_err(session_error)?;
+        session.insert(SESSION_IP, ip).await?;
     }
     Ok(())
 }
@@ -164,7 +144,7 @@ pub async fn keep_credential_version(session: &Session, version: i64) -> Result<
     session
         .insert(SESSION_CREDENTIAL_VERSION, version)
         .await
-        .map_err(session_error)
+        .map_err(AppError::from)
 }
 
 /// True when this session signed in no longer than `within` ago.
@@ -172,17 +152,14 @@ pub async fn signed_in_recently(
     session: &Session,
     within: std::time::Duration,
 ) -> Result<bool, AppError> {
-    let at: Option<i64> = session
-        .get(SESSION_SIGNED_IN_AT)
-        .await
-        .map_err(session_error)?;
+    let at: Option<i64> = session.get(SESSION_SIGNED_IN_AT).await?;
     let now = OffsetDateTime::now_utc().unix_timestamp();
     Ok(at.is_some_and(|at| now - at <= within.as_secs() as i64))
 }
 
 /// Signs out: deletes the session row (so the old cookie is worthless) and clears the cookie.
 pub async fn end(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(session_error)
+    Ok(session.flush().await?)
 }
 
 /// Pages that need a signed-in user.

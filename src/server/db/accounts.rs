@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{internal, is_unique_violation, now, Db};
+use super::{is_unique_violation, now, Db};
 use crate::domain::{AppError, Message, Provider};
 
 /// The user an identity is linked to, if any.
@@ -16,10 +16,8 @@ pub async fn find_user_id(
             .bind(provider.slug())
             .bind(subject)
             .fetch_optional(db.read())
-            .await
-            .map_err(internal)?;
-    row.map(|r| r.try_get("user_id").map_err(internal))
-        .transpose()
+            .await?;
+    Ok(row.map(|r| r.try_get("user_id")).transpose()?)
 }
 
 /// Links an identity to a user. A user already linked to another identity of the same
@@ -50,7 +48,7 @@ where
         Err(err) if is_unique_violation(&err) => {
             Err(AppError::conflict(Message::ProviderAlreadyLinked))
         }
-        Err(err) => Err(internal(err)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -63,8 +61,7 @@ pub async fn list_for_user(
         sqlx::query("select provider, email from accounts where user_id = $1 order by provider")
             .bind(user_id)
             .fetch_all(db.read())
-            .await
-            .map_err(internal)?;
+            .await?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -80,8 +77,7 @@ pub async fn unlink(db: &Db, user_id: &str, provider: Provider) -> Result<bool, 
         .bind(user_id)
         .bind(provider.slug())
         .execute(db.write())
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -99,8 +95,7 @@ pub async fn unlink_all_before(
     .bind(user_id)
     .bind(before)
     .fetch_all(conn)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(rows
         .iter()
         .filter_map(|r| Provider::from_slug(&r.try_get::<String, _>("provider").ok()?))

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{internal, new_id, now, Db};
+use super::{new_id, now, Db};
 use crate::domain::AppError;
 
 /// Where a request came from, for the audit trail and the sessions list.
@@ -58,15 +58,14 @@ pub async fn recent(db: &Db, user_id: &str, limit: u32) -> Result<Vec<Event>, Ap
     )))
     .bind(user_id)
     .fetch_all(db.read())
-    .await
-    .map_err(internal)?;
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(Event {
-                event: r.try_get("event").map_err(internal)?,
-                ip: r.try_get("ip").map_err(internal)?,
-                user_agent: r.try_get("user_agent").map_err(internal)?,
-                created_at: r.try_get("created_at").map_err(internal)?,
+                event: r.try_get("event")?,
+                ip: r.try_get("ip")?,
+                user_agent: r.try_get("user_agent")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect()

@@ -405,15 +405,19 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Logs a database failure with its detail and gives the client a detail-free error:
-/// 503 when the database is unreachable or busy (worth retrying), 500 otherwise.
-pub fn internal(err: sqlx::Error) -> AppError {
-    if is_unavailable(&err) {
-        tracing::error!(error = %err, "database unavailable");
-        AppError::Unavailable
-    } else {
-        tracing::error!(error = %err, "database error");
-        AppError::Internal
+/// A database failure as the client sees it. Every `?` on a sqlx error in a function that
+/// answers `AppError` comes through here: the failure is logged once, with its detail, and
+/// answered without it, 503 when the database is unreachable or busy (worth retrying), 500
+/// otherwise.
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> AppError {
+        if is_unavailable(&err) {
+            tracing::error!(error = %err, "database unavailable");
+            AppError::Unavailable
+        } else {
+            tracing::error!(error = %err, "database error");
+            AppError::Internal
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::{internal, now, timestamp, Db};
+use super::{now, timestamp, Db};
 use crate::domain::AppError;
 
 /// What a token is for; a token for one purpose never works for another.
@@ -35,14 +35,14 @@ pub async fn issue(
     ttl: Duration,
 ) -> Result<(), AppError> {
     let now = now();
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     sqlx::query("update one_time_tokens set used_at = $3 where user_id = $1 and purpose = $2 and used_at is null")
         .bind(user_id)
         .bind(purpose.as_str())
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(internal)?;
+        ?;
     sqlx::query(
         "insert into one_time_tokens (token_hash, purpose, user_id, email, created_at, expires_at, used_at) \
          values ($1, $2, $3, $4, $5, $6, null)",
@@ -55,8 +55,8 @@ pub async fn issue(
     .bind(timestamp(OffsetDateTime::now_utc() + ttl))
     .execute(&mut *tx)
     .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)
+    ?;
+    Ok(tx.commit().await?)
 }
 
 /// A redeemed token: whose it is, and (for verification) which address it proves.
@@ -68,8 +68,8 @@ pub struct Redeemed {
 impl Redeemed {
     fn from_row(row: &sqlx::any::AnyRow) -> Result<Redeemed, AppError> {
         Ok(Redeemed {
-            user_id: row.try_get("user_id").map_err(internal)?,
-            email: row.try_get("email").map_err(internal)?,
+            user_id: row.try_get("user_id")?,
+            email: row.try_get("email")?,
         })
     }
 }
@@ -94,8 +94,7 @@ where
     .bind(purpose.as_str())
     .bind(&now)
     .fetch_optional(db)
-    .await
-    .map_err(internal)?;
+    .await?;
     row.as_ref().map(Redeemed::from_row).transpose()
 }
 
@@ -114,7 +113,6 @@ pub async fn peek(
     .bind(purpose.as_str())
     .bind(now())
     .fetch_optional(db.read())
-    .await
-    .map_err(internal)?;
+    .await?;
     row.as_ref().map(Redeemed::from_row).transpose()
 }

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::Row;
 
-use super::{internal, Db};
+use super::Db;
 use crate::{domain::AppError, server::config::Limit};
 
 /// A count taken in a bucket's current window, which can be given back.
@@ -54,11 +54,11 @@ pub async fn take(db: &Db, buckets: &[(String, Limit)]) -> Result<Vec<Taken>, Ap
     for t in &taken {
         query = query.bind(&t.bucket).bind(t.window_start);
     }
-    let rows = query.fetch_all(db.write()).await.map_err(internal)?;
+    let rows = query.fetch_all(db.write()).await?;
     let mut retry_after = None;
     for row in &rows {
-        let bucket: String = row.try_get("bucket").map_err(internal)?;
-        let hits: i64 = row.try_get("hits").map_err(internal)?;
+        let bucket: String = row.try_get("bucket")?;
+        let hits: i64 = row.try_get("hits")?;
         let over = buckets
             .iter()
             .zip(&taken)

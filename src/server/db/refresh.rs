@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::{internal, new_id, now, parse_timestamp, timestamp, Db};
+use super::{new_id, now, parse_timestamp, timestamp, Db};
 use crate::domain::AppError;
 
 /// What presenting a refresh token led to.
@@ -45,7 +45,7 @@ pub async fn create_family(
 ) -> Result<String, AppError> {
     let family_id = new_id();
     let now = now();
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "insert into refresh_families (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip, credential_version) \
          values ($1, $2, $3, $3, $4, null, $5, $6, $7)",
@@ -59,9 +59,9 @@ pub async fn create_family(
     .bind(new.credential_version)
     .execute(&mut *tx)
     .await
-    .map_err(internal)?;
+    ?;
     insert_token(&mut tx, token_hash, &family_id, &now).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(family_id)
 }
 
@@ -78,7 +78,7 @@ async fn insert_token(
         .bind(now)
         .execute(&mut **tx)
         .await
-        .map_err(internal)?;
+        ?;
     Ok(())
 }
 
@@ -94,7 +94,7 @@ pub async fn rotate(
 ) -> Result<Redeemed, AppError> {
     let now_at = OffsetDateTime::now_utc();
     let now = timestamp(now_at);
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     let row = sqlx::query(
         "select t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at, \
            f.credential_version, u.credential_version as user_version \
@@ -104,18 +104,17 @@ pub async fn rotate(
     )
     .bind(token_hash)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let Some(row) = row else {
         return Ok(Redeemed::Invalid);
     };
-    let family_id: String = row.try_get("family_id").map_err(internal)?;
-    let user_id: String = row.try_get("user_id").map_err(internal)?;
-    let used_at: Option<String> = row.try_get("used_at").map_err(internal)?;
-    let revoked_at: Option<String> = row.try_get("revoked_at").map_err(internal)?;
-    let expires_at: String = row.try_get("expires_at").map_err(internal)?;
-    let version: i64 = row.try_get("credential_version").map_err(internal)?;
-    let user_version: i64 = row.try_get("user_version").map_err(internal)?;
+    let family_id: String = row.try_get("family_id")?;
+    let user_id: String = row.try_get("user_id")?;
+    let used_at: Option<String> = row.try_get("used_at")?;
+    let revoked_at: Option<String> = row.try_get("revoked_at")?;
+    let expires_at: String = row.try_get("expires_at")?;
+    let version: i64 = row.try_get("credential_version")?;
+    let user_version: i64 = row.try_get("user_version")?;
     if revoked_at.is_some() || expires_at <= now || version != user_version {
         return Ok(Redeemed::Invalid);
     }
@@ -126,8 +125,7 @@ pub async fn rotate(
     .bind(token_hash)
     .bind(&now)
     .execute(&mut *tx)
-    .await
-    .map_err(internal)?
+    .await?
     .rows_affected()
         == 1;
     if used_at.is_some() || !claimed {
@@ -142,14 +140,13 @@ pub async fn rotate(
             )
             .bind(&family_id)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
             if let Some(current) = current {
-                tx.commit().await.map_err(internal)?;
+                tx.commit().await?;
                 return Ok(Redeemed::Replaced {
                     family_id,
                     user_id,
-                    current_hash: current.try_get("token_hash").map_err(internal)?,
+                    current_hash: current.try_get("token_hash")?,
                 });
             }
         }
@@ -159,9 +156,8 @@ pub async fn rotate(
         .bind(&family_id)
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         return Ok(Redeemed::Reused);
     }
     insert_token(&mut tx, successor_hash, &family_id, &now).await?;
@@ -169,9 +165,8 @@ pub async fn rotate(
         .bind(&family_id)
         .bind(&now)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+        .await?;
+    tx.commit().await?;
     Ok(Redeemed::Fresh { family_id, user_id })
 }
 
@@ -186,7 +181,7 @@ pub async fn revoke_by_token(db: &Db, token_hash: &str) -> Result<(), AppError> 
     .bind(now())
     .execute(db.write())
     .await
-    .map_err(internal)?;
+    ?;
     Ok(())
 }
 
@@ -198,7 +193,7 @@ pub async fn revoke_family(db: &Db, user_id: &str, family_id: &str) -> Result<bo
         .bind(now())
         .execute(db.write())
         .await
-        .map_err(internal)?;
+        ?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -213,8 +208,7 @@ where
     .bind(user_id)
     .bind(now())
     .execute(db)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -236,16 +230,15 @@ pub async fn list_active_for_user(db: &Db, user_id: &str) -> Result<Vec<FamilyRo
     .bind(user_id)
     .bind(now())
     .fetch_all(db.read())
-    .await
-    .map_err(internal)?;
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(FamilyRow {
-                id: r.try_get("id").map_err(internal)?,
-                created_at: r.try_get("created_at").map_err(internal)?,
-                last_used_at: r.try_get("last_used_at").map_err(internal)?,
-                user_agent: r.try_get("user_agent").map_err(internal)?,
-                ip: r.try_get("ip").map_err(internal)?,
+                id: r.try_get("id")?,
+                created_at: r.try_get("created_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+                user_agent: r.try_get("user_agent")?,
+                ip: r.try_get("ip")?,
             })
         })
         .collect()

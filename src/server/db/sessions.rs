@@ -19,7 +19,7 @@ use tower_sessions::{
 };
 
 use super::{
-    internal, now, parse_timestamp, timestamp,
+    now, parse_timestamp, timestamp,
     users::{UserRecord, USER_COLUMNS},
     Db,
 };
@@ -136,8 +136,7 @@ where
             .bind(user_id)
             .bind(keep)
             .execute(db)
-            .await
-            .map_err(internal)?;
+            .await?;
     Ok(done.rows_affected())
 }
 

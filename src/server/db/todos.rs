@@ -3,7 +3,7 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use super::{inline::ColumnError, internal, new_id, now, Db};
+use super::{inline::ColumnError, new_id, now, Db};
 use crate::domain::{AppError, TaskRow, Todo, TodoPage, TodoTitle};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -19,7 +19,7 @@ fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
 
 fn one(row: Option<AnyRow>) -> Result<Todo, AppError> {
     let row = row.ok_or(AppError::NotFound)?;
-    from_row(&row).map_err(internal)
+    Ok(from_row(&row)?)
 }
 
 /// A page of the JSON API's list: the response body, and the cursor of the next page when
@@ -102,8 +102,7 @@ pub async fn page(
                 Ok(())
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut json = page.json;
     if json.is_empty() {
         json.push(b'[');
@@ -152,8 +151,7 @@ pub async fn board(
                 Ok(())
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut page = paged(rows, limit, |t| &t.id);
     page.total = u32::try_from(total).unwrap_or(u32::MAX);
     page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
@@ -191,8 +189,7 @@ pub async fn get(db: &Db, user_id: &str, id: &str) -> Result<Todo, AppError> {
     .bind(id)
     .bind(user_id)
     .fetch_optional(db.read())
-    .await
-    .map_err(internal)?;
+    .await?;
     one(row)
 }
 
@@ -204,7 +201,7 @@ pub async fn insert(db: &Db, user_id: &str, title: &TodoTitle) -> Result<Todo, A
         created_at: now(),
         updated_at: String::new(),
     };
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "insert into todos (id, user_id, title, completed_at, created_at, updated_at) \
          values ($1, $2, $3, null, $4, $4)",
@@ -214,10 +211,9 @@ pub async fn insert(db: &Db, user_id: &str, title: &TodoTitle) -> Result<Todo, A
     .bind(&todo.title)
     .bind(&todo.created_at)
     .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     recount(&mut tx, user_id, 1, 0).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(Todo {
         updated_at: todo.created_at.clone(),
         ..todo
@@ -233,7 +229,7 @@ pub async fn update(
     completed: Option<bool>,
 ) -> Result<Todo, AppError> {
     let now = now();
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     if let Some(completed) = completed {
         // Only a change of state is counted: the condition makes the same change made twice,
         // or by two requests at once, change the row (and the count) once.
@@ -253,7 +249,7 @@ pub async fn update(
             .bind(id)
             .bind(user_id)
         };
-        let changed = change.execute(&mut *tx).await.map_err(internal)?;
+        let changed = change.execute(&mut *tx).await?;
         if changed.rows_affected() > 0 {
             recount(&mut tx, user_id, 0, if completed { 1 } else { -1 }).await?;
         }
@@ -269,26 +265,24 @@ pub async fn update(
     .bind(title.map(TodoTitle::as_str))
     .bind(&now)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let todo = one(row)?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(todo)
 }
 
 pub async fn delete(db: &Db, user_id: &str, id: &str) -> Result<(), AppError> {
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     let row =
         sqlx::query("delete from todos where id = $1 and user_id = $2 returning completed_at")
             .bind(id)
             .bind(user_id)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
     let row = row.ok_or(AppError::NotFound)?;
-    let completed_at: Option<String> = row.try_get("completed_at").map_err(internal)?;
+    let completed_at: Option<String> = row.try_get("completed_at")?;
     recount(&mut tx, user_id, -1, -i64::from(completed_at.is_some())).await?;
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }
 
 /// Adds to the person's counts (`todo_counts`), in the transaction that changed their tasks.
@@ -307,7 +301,6 @@ async fn recount(
     .bind(total)
     .bind(done)
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }

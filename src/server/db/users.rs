@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::{
     inline::{ColumnError, Columns},
-    internal, is_unique_violation, new_id, now, Db,
+    is_unique_violation, new_id, now, Db,
 };
 use crate::domain::{AppError, CurrentUser, Email, Message, UserName};
 
@@ -112,7 +112,7 @@ where
             credential_version: 0,
         }),
         Err(err) if is_unique_violation(&err) => Err(AppError::conflict(Message::EmailTaken)),
-        Err(err) => Err(internal(err)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -135,9 +135,9 @@ fn user_where(key: &str) -> String {
 }
 
 async fn fetch_one_user(db: &Db, sql: &str, value: &str) -> Result<Option<UserRecord>, AppError> {
-    db.read_one(sql, &[value], |row| UserRecord::from_row(row, 0))
-        .await
-        .map_err(internal)
+    Ok(db
+        .read_one(sql, &[value], |row| UserRecord::from_row(row, 0))
+        .await?)
 }
 
 pub async fn set_name(db: &Db, id: &str, name: &UserName) -> Result<(), AppError> {
@@ -146,8 +146,7 @@ pub async fn set_name(db: &Db, id: &str, name: &UserName) -> Result<(), AppError
         .bind(name.as_str())
         .bind(now())
         .execute(db.write())
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -165,10 +164,9 @@ where
     .bind(password_hash)
     .bind(now())
     .fetch_optional(db)
-    .await
-    .map_err(internal)?
+    .await?
     .ok_or(AppError::NotFound)?;
-    row.try_get("credential_version").map_err(internal)
+    Ok(row.try_get("credential_version")?)
 }
 
 /// What a proof of an email address (a verification link, a reset link, a provider that
@@ -200,19 +198,17 @@ pub async fn prove_email(
     .bind(email)
     .bind(&now)
     .fetch_optional(&mut *conn)
-    .await
-    .map_err(internal)?;
+    .await?;
     if let Some(row) = first {
         return Ok(Proof::First {
-            credential_version: row.try_get("credential_version").map_err(internal)?,
+            credential_version: row.try_get("credential_version")?,
         });
     }
     let theirs = sqlx::query("select id from users where id = $1 and email = $2")
         .bind(id)
         .bind(email)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(if theirs.is_some() {
         Proof::AlreadyProven
     } else {
@@ -226,7 +222,6 @@ pub async fn delete(db: &Db, id: &str) -> Result<(), AppError> {
     sqlx::query("delete from users where id = $1")
         .bind(id)
         .execute(db.write())
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }

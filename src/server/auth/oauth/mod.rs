@@ -539,11 +539,7 @@ pub async fn finish_link(
         audit::record(&state.db, Some(&user.id), "sign_in_failed", None, origin).await;
         return Err(AppError::invalid("password", Message::LinkPasswordWrong));
     }
-    let mut tx = state
-        .db
-        .begin()
-        .await
-        .map_err(crate::server::db::internal)?;
+    let mut tx = state.db.begin().await?;
     let (_, first) = credentials::prove_email(&mut tx, &user.id, &user.email, None).await?;
     accounts::link(
         &mut *tx,
@@ -553,7 +549,7 @@ pub async fn finish_link(
         Some(&waiting.email),
     )
     .await?;
-    tx.commit().await.map_err(crate::server::db::internal)?;
+    tx.commit().await?;
     if let Some(first) = &first {
         user.credential_version = first.credential_version;
         user.email_verified_at = Some(crate::server::db::now());
@@ -595,6 +591,12 @@ enum Refusal {
 impl From<AppError> for Refusal {
     fn from(err: AppError) -> Self {
         Refusal::App(err)
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(err: sqlx::Error) -> Self {
+        Refusal::App(err.into())
     }
 }
 
@@ -649,7 +651,7 @@ async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> {
         .and_then(|n| UserName::parse(n).ok())
         .or_else(|| UserName::parse(email.as_str().split('@').next().unwrap_or_default()).ok())
         .ok_or(Refusal::App(AppError::Internal))?;
-    let mut tx = db.begin().await.map_err(crate::server::db::internal)?;
+    let mut tx = db.begin().await?;
     let user = users::insert(
         &mut *tx,
         NewUser {
@@ -668,7 +670,7 @@ async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> {
         Some(email.as_str()),
     )
     .await?;
-    tx.commit().await.map_err(crate::server::db::internal)?;
+    tx.commit().await?;
     Ok(Resolved::SignIn(user))
 }
 
