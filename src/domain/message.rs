@@ -61,8 +61,8 @@ messages! {
     PasswordCommon = "password_common" => ("This password is too common and easy to guess. Choose another one, such as a few unrelated words."),
     PasswordContext = "password_context" => ("Choose a password that does not contain your name, your email address or the name of this site."),
     CurrentPasswordWrong = "current_password_wrong" => ("Your current password is not correct."),
-    /// An account without a password whose sign-in is too old to set one.
-    SignInAgainToSetPassword = "sign_in_again" => ("For your security, sign out and sign in again, then set your password within 10 minutes."),
+    /// An account without a password whose sign-in is too old (`AUTH_RECENT_SIGN_IN`) to set one.
+    SignInAgainToSetPassword = "sign_in_again" => ("For your security, sign out and sign in again, then set your password right away."),
     /// Linking a provider to an existing account: the password of that account was wrong.
     LinkPasswordWrong = "link_password_wrong" => ("That is not the password of this account. Try again, or reset the password with the link below."),
     /// Linking a provider to an existing account: the sign-in with the provider is no longer pending.

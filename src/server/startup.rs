@@ -278,7 +278,7 @@ fn router(state: AppState) -> Router {
                 // Quality 1 for what is compressed per response (pages, JSON; the bundle's
                 // files are compressed once, at build time, at the highest quality): the task
                 // page of 50 tasks in 120 us to 2.8 KB, where brotli's default for this layer
-                // (4) takes 250 us for 2.4 KB (README, Performance).
+                // (4) takes 250 us for 2.4 KB (docs/performance.md).
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(1))),
         )
         .with_state(state)
