@@ -77,36 +77,37 @@ pub trait Columns {
 }
 
 /// A column that is missing, NULL or not of the type asked for: a bug in a query, never the
-/// user's doing.
+/// user's doing. The drivers' own errors name the column.
 #[derive(Debug, thiserror::Error)]
 pub enum ColumnError {
     #[error("column {0} is null")]
     Null(usize),
-    #[error("column {0}: {1}")]
-    Read(usize, String),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    SqliteValue(#[from] rusqlite::types::FromSqlError),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A row that could not be written out as JSON (the API list writes its body from rows).
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
 }
 
 impl Columns for rusqlite::Row<'_> {
     fn opt_str(&self, index: usize) -> Result<Option<&str>, ColumnError> {
-        let value = self
-            .get_ref(index)
-            .map_err(|e| ColumnError::Read(index, e.to_string()))?;
-        value
-            .as_str_or_null()
-            .map_err(|e| ColumnError::Read(index, e.to_string()))
+        Ok(self.get_ref(index)?.as_str_or_null()?)
     }
     fn opt_int(&self, index: usize) -> Result<Option<i64>, ColumnError> {
-        self.get(index)
-            .map_err(|e| ColumnError::Read(index, e.to_string()))
+        Ok(self.get(index)?)
     }
 }
 
 impl Columns for sqlx::any::AnyRow {
     fn opt_str(&self, index: usize) -> Result<Option<&str>, ColumnError> {
-        sqlx::Row::try_get(self, index).map_err(|e| ColumnError::Read(index, e.to_string()))
+        Ok(sqlx::Row::try_get(self, index)?)
     }
     fn opt_int(&self, index: usize) -> Result<Option<i64>, ColumnError> {
-        sqlx::Row::try_get(self, index).map_err(|e| ColumnError::Read(index, e.to_string()))
+        Ok(sqlx::Row::try_get(self, index)?)
     }
 }
 
@@ -117,6 +118,12 @@ pub enum NotHere {
     Closed,
     /// SQLite said something other than rows (busy, an I/O error, a broken statement).
     Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for NotHere {
+    fn from(err: rusqlite::Error) -> NotHere {
+        NotHere::Sqlite(err)
+    }
 }
 
 impl InlineReads {
@@ -147,7 +154,7 @@ impl InlineReads {
         if result.is_ok() {
             self.give_back(conn);
         }
-        result.map_err(NotHere::Sqlite)
+        Ok(result?)
     }
 
     /// A read could not run here and goes through the sqlx pool.
@@ -173,7 +180,7 @@ impl InlineReads {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         match idle {
             Some(conn) => Ok(conn),
-            None => open(&self.path).map_err(NotHere::Sqlite),
+            None => Ok(open(&self.path)?),
         }
     }
 
@@ -285,7 +292,7 @@ mod tests {
             row.text(0)
         });
         assert!(
-            matches!(not_text, Ok(Err(ColumnError::Read(0, _)))),
+            matches!(not_text, Ok(Err(ColumnError::SqliteValue(_)))),
             "{not_text:?}"
         );
     }

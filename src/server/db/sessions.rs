@@ -149,10 +149,6 @@ pub struct SessionRow {
     pub ip: Option<String>,
 }
 
-fn backend(err: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(err.to_string())
-}
-
 fn text(record: &Record, key: &str) -> Option<String> {
     record
         .data
@@ -161,10 +157,27 @@ fn text(record: &Record, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-#[async_trait]
-impl SessionStore for DbSessionStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(backend)?;
+/// What can go wrong in the store: the database, or a session's stored data.
+#[derive(Debug, thiserror::Error)]
+enum StoreError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("a session's data: {0}")]
+    Data(#[from] serde_json::Error),
+    #[error("a session's expiry {0:?} is not a time")]
+    Expiry(String),
+}
+
+/// tower-sessions takes a store's errors as text.
+impl From<StoreError> for session_store::Error {
+    fn from(err: StoreError) -> session_store::Error {
+        session_store::Error::Backend(err.to_string())
+    }
+}
+
+impl DbSessionStore {
+    async fn insert_record(&self, record: &mut Record) -> Result<(), StoreError> {
+        let data = serde_json::to_string(&record.data)?;
         let now = now();
         loop {
             let done = sqlx::query(
@@ -179,8 +192,7 @@ impl SessionStore for DbSessionStore {
             .bind(text(record, SESSION_USER_AGENT))
             .bind(text(record, SESSION_IP))
             .execute(self.db.write())
-            .await
-            .map_err(backend)?;
+            .await?;
             if done.rows_affected() == 1 {
                 return Ok(());
             }
@@ -189,10 +201,8 @@ impl SessionStore for DbSessionStore {
         }
     }
 
-    /// Updates a session. Never inserts: a session deleted meanwhile (signed out, revoked)
-    /// must stay deleted even if a request that started before still holds it.
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(backend)?;
+    async fn update_record(&self, record: &Record) -> Result<(), StoreError> {
+        let data = serde_json::to_string(&record.data)?;
         sqlx::query(
             "update sessions set user_id = $2, data = $3, last_seen_at = $4, expires_at = $5, \
              user_agent = $6, ip = $7 where id_hash = $1",
@@ -205,14 +215,11 @@ impl SessionStore for DbSessionStore {
         .bind(text(record, SESSION_USER_AGENT))
         .bind(text(record, SESSION_IP))
         .execute(self.db.write())
-        .await
-        .map_err(backend)?;
+        .await?;
         Ok(())
     }
 
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        // The session's user comes along (see `LOADED_USER`); its columns are the ones
-        // `UserRecord::from_row` reads, and `id` is null for a session without a user.
+    async fn load_record(&self, id: &Id) -> Result<Option<Record>, StoreError> {
         // The session's user comes along (see `LOADED_USER`): u.id is null for a session
         // without one. On SQLite this runs on the request's own thread (`Db::read_one`):
         // every signed-in request makes it.
@@ -237,43 +244,66 @@ impl SessionStore for DbSessionStore {
                     Ok((row.text(0)?, row.text(1)?, user))
                 },
             )
-            .await
-            .map_err(backend)?;
+            .await?;
         let Some((data, expires_at, user)) = row else {
             return Ok(None);
         };
-        let expiry_date = parse_timestamp(&expires_at)
-            .ok_or_else(|| backend(format!("bad session expiry {expires_at:?}")))?;
+        let Some(expiry_date) = parse_timestamp(&expires_at) else {
+            return Err(StoreError::Expiry(expires_at));
+        };
         if let Some(user) = user {
             // Outside `with_loaded_user` there is nowhere to leave it, and nobody asks.
             let _ = LOADED_USER.try_with(|slot| *slot.borrow_mut() = Some(user));
         }
         Ok(Some(Record {
             id: *id,
-            data: serde_json::from_str(&data).map_err(backend)?,
+            data: serde_json::from_str(&data)?,
             expiry_date,
         }))
     }
 
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+    async fn delete_record(&self, id: &Id) -> Result<(), StoreError> {
         sqlx::query("delete from sessions where id_hash = $1")
             .bind(self.hash(id))
             .execute(self.db.write())
-            .await
-            .map_err(backend)?;
+            .await?;
         Ok(())
+    }
+
+    async fn delete_expired_records(&self) -> Result<(), StoreError> {
+        sqlx::query("delete from sessions where expires_at <= $1 or created_at <= $2")
+            .bind(now())
+            .bind(self.absolute_cutoff())
+            .execute(self.db.write())
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        Ok(self.insert_record(record).await?)
+    }
+
+    /// Updates a session. Never inserts: a session deleted meanwhile (signed out, revoked)
+    /// must stay deleted even if a request that started before still holds it.
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        Ok(self.update_record(record).await?)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        Ok(self.load_record(id).await?)
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        Ok(self.delete_record(id).await?)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        sqlx::query("delete from sessions where expires_at <= $1 or created_at <= $2")
-            .bind(now())
-            .bind(self.absolute_cutoff())
-            .execute(self.db.write())
-            .await
-            .map_err(backend)?;
-        Ok(())
+        Ok(self.delete_expired_records().await?)
     }
 }

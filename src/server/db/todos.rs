@@ -3,7 +3,7 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use super::{inline::ColumnError, new_id, now, Db};
+use super::{new_id, now, Db};
 use crate::domain::{AppError, TaskRow, Todo, TodoPage, TodoTitle};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -94,8 +94,7 @@ pub async fn page(
                     updated_at: row.str(4)?,
                 };
                 page.json.push(if page.rows == 0 { b'[' } else { b',' });
-                serde_json::to_writer(&mut page.json, &todo)
-                    .map_err(|err| ColumnError::Read(0, err.to_string()))?;
+                serde_json::to_writer(&mut page.json, &todo)?;
                 page.rows += 1;
                 page.last.clear();
                 page.last.push_str(todo.id);
