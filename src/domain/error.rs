@@ -133,32 +133,51 @@ impl AppError {
     }
 }
 
-/// The one JSON shape of an error, for server functions and the JSON API alike:
+/// The one JSON shape of an error, for server functions, the JSON API and its OpenAPI
+/// document alike:
 /// `{"error": "validation", "key": "title_empty", "message": "Give the task a title.", "field": "title"}`.
 /// `message` is for people reading the JSON; what reads an error back uses `key`.
-#[derive(Serialize, Deserialize)]
-struct WireError {
-    error: String,
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What kind of error (`AppError::code`).
+    #[schema(example = "not_found")]
+    pub error: String,
     #[serde(default)]
-    message: String,
+    #[schema(example = "Not found.")]
+    pub message: String,
+    /// Which message this is, for clients that show their own words (validation errors,
+    /// conflicts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    key: Option<String>,
+    #[schema(example = "title_empty")]
+    pub key: Option<String>,
+    /// The input field the error is about, for validation errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    field: Option<String>,
+    pub field: Option<String>,
+    /// Seconds to wait, for 429 and 503 when the server is busy (also in `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    retry_after: Option<u64>,
+    pub retry_after: Option<u64>,
+    /// The request's id, to quote in a bug report (in the server's answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
-impl Serialize for AppError {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        WireError {
+impl AppError {
+    /// This error in its JSON shape (without a request id).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
             error: self.code().to_owned(),
             message: self.to_string(),
             key: self.message().map(|m| m.key().to_owned()),
             field: self.field().map(str::to_owned),
             retry_after: self.retry_after(),
+            request_id: None,
         }
-        .serialize(serializer)
+    }
+}
+
+impl Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body().serialize(serializer)
     }
 }
 
@@ -166,7 +185,7 @@ impl<'de> Deserialize<'de> for AppError {
     /// Reads the kind, the message key, the field and the wait; never the text (see
     /// [`Message`]). Unknown kinds and keys become generic errors with our own words.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = WireError::deserialize(deserializer)?;
+        let wire = ErrorBody::deserialize(deserializer)?;
         let known = wire.key.as_deref().and_then(Message::from_key);
         let field = wire
             .field

@@ -16,7 +16,7 @@ pub use account::{
     SessionKind,
 };
 pub use email::{Email, EMAIL_MAX_LEN};
-pub use error::AppError;
+pub use error::{AppError, ErrorBody};
 pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use provider::{PendingLink, Provider, ProviderSignInError};

@@ -31,7 +31,7 @@ use super::{
     db::{self, sessions::DbSessionStore},
     http::{
         body::{self, BodyRules},
-        errors::{self, server_fn_responses},
+        errors::{self, server_fn_status, tidy_redirects},
         health,
         origin::{require_same_origin, SiteOrigin},
         request_id::{self, AccessLog},
@@ -318,7 +318,8 @@ fn page_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("no-store"),
             ))
-            .layer(from_fn(server_fn_responses)),
+            .layer(from_fn(tidy_redirects))
+            .layer(from_fn(server_fn_status)),
     )
 }
 

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiJson, Caller};
 use crate::{
-    domain::AppError,
+    domain::{AppError, ErrorBody},
     server::{
         account,
         auth::{
@@ -79,10 +79,10 @@ fn tokens(
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Invalid email or password", body = super::openapi::ErrorBody),
-        (status = 403, description = "Email not verified (when the server requires it)", body = super::openapi::ErrorBody),
-        (status = 422, description = "Malformed request", body = super::openapi::ErrorBody),
-        (status = 429, description = "Too many attempts; see Retry-After", body = super::openapi::ErrorBody),
+        (status = 401, description = "Invalid email or password", body = ErrorBody),
+        (status = 403, description = "Email not verified (when the server requires it)", body = ErrorBody),
+        (status = 422, description = "Malformed request", body = ErrorBody),
+        (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
     ))]
 pub async fn token(
     State(state): State<AppState>,
@@ -127,8 +127,8 @@ const MAX_SUCCESSORS: usize = 16;
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens (the old refresh token is now spent)", body = TokenResponse),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = super::openapi::ErrorBody),
-        (status = 429, description = "Too many refreshes; see Retry-After", body = super::openapi::ErrorBody),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = ErrorBody),
+        (status = 429, description = "Too many refreshes; see Retry-After", body = ErrorBody),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -197,7 +197,7 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The user the token belongs to", body = Me),
-        (status = 401, description = "Missing, invalid or expired token", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
     ))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
     let user = users::find_by_id(&state.db, &caller.user_id)

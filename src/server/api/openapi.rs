@@ -1,29 +1,10 @@
 //! The OpenAPI document of `/api/v1`, generated from the handlers and types above.
 
 use axum::Json;
-use serde::Serialize;
 use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
-    Modify, OpenApi, ToSchema,
+    Modify, OpenApi,
 };
-
-/// Every error: a code, a message for people, and the request id to quote in a bug report.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    #[schema(example = "not_found")]
-    error: String,
-    #[schema(example = "Not found.")]
-    message: String,
-    /// Which message this is, for clients that show their own words (validation errors,
-    /// conflicts).
-    #[schema(example = "title_empty")]
-    key: Option<String>,
-    /// The input field the error is about, for validation errors.
-    field: Option<String>,
-    /// Seconds to wait, for 429 and 503 when the server is busy (also in `Retry-After`).
-    retry_after: Option<u64>,
-    request_id: Option<String>,
-}
 
 struct BearerAuth;
 
@@ -47,7 +28,7 @@ impl Modify for BearerAuth {
         super::auth::token, super::auth::refresh, super::auth::logout, super::auth::me,
         super::todos::list, super::todos::create, super::todos::get, super::todos::update, super::todos::delete,
     ),
-    components(schemas(ErrorBody, crate::domain::Todo)),
+    components(schemas(crate::domain::ErrorBody, crate::domain::Todo)),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Tokens"), (name = "todos", description = "The caller's tasks"))
 )]

@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 use super::extract::{ApiJson, Caller};
 use crate::{
     domain::{
-        parse_page_cursor, parse_page_limit, parse_todo_id, AppError, Message, Todo, TodoTitle,
+        parse_page_cursor, parse_page_limit, parse_todo_id, AppError, ErrorBody, Message, Todo,
+        TodoTitle,
     },
     server::{db::todos, state::AppState},
 };
@@ -44,8 +45,8 @@ pub struct TodoPatch {
     ),
     responses(
         (status = 200, body = [Todo], headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
-        (status = 401, body = super::openapi::ErrorBody),
-        (status = 422, description = "`limit` out of range or `after` not a task id", body = super::openapi::ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "`limit` out of range or `after` not a task id", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -90,8 +91,8 @@ pub(super) fn json_body(json: Vec<u8>) -> Response {
 #[utoipa::path(post, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])), request_body = NewTodo,
     responses(
         (status = 201, body = Todo),
-        (status = 401, body = super::openapi::ErrorBody),
-        (status = 422, description = "Invalid title", body = super::openapi::ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "Invalid title", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -105,7 +106,7 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])),
     params(("id" = String, Path, description = "Task id")),
-    responses((status = 200, body = Todo), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, body = Todo), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,8 +120,8 @@ pub async fn get(
     params(("id" = String, Path, description = "Task id")),
     responses(
         (status = 200, body = Todo),
-        (status = 404, body = super::openapi::ErrorBody),
-        (status = 422, body = super::openapi::ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -154,7 +155,7 @@ pub async fn update(
 
 #[utoipa::path(delete, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])),
     params(("id" = String, Path, description = "Task id")),
-    responses((status = 204), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,

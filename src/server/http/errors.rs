@@ -3,7 +3,7 @@
 //! for a browser navigating to a page while the database is unreachable, a small HTML page.
 
 use super::request_id;
-use crate::domain::AppError;
+use crate::domain::{AppError, ErrorBody};
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
@@ -11,6 +11,7 @@ use axum::{
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
 /// Marks an answer that could not reach the database (`AppError::Unavailable`), for the
 /// layer that decides whether the database is down (`health::fail_fast`).
@@ -22,27 +23,33 @@ const UNAVAILABLE_RETRY_AFTER: &str = "5";
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut body = serde_json::to_value(&self).unwrap_or_default();
-        if let (Some(obj), Some(id)) = (body.as_object_mut(), request_id::current()) {
-            obj.insert("request_id".into(), id.into());
-        }
-        let mut res = (status, axum::Json(body)).into_response();
+        let mut body = self.body();
+        body.request_id = request_id::current();
+        let mut res = (status_of(&self), axum::Json(body)).into_response();
         if matches!(self, AppError::Unauthorized | AppError::InvalidCredentials) {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if self == AppError::Unavailable {
-            mark_unavailable(&mut res);
-        }
-        if let Some(v) = self
-            .retry_after()
-            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
-        {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        with_retry_after(&self, &mut res);
         res
+    }
+}
+
+fn status_of(err: &AppError) -> StatusCode {
+    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The one place `Retry-After` is set: the wait an error names (429, and 503 while hashing is
+/// backed up), or the database's (503 while it is unreachable, which also marks the answer
+/// for `health::fail_fast`).
+fn with_retry_after(err: &AppError, res: &mut Response) {
+    if *err == AppError::Unavailable {
+        mark_unavailable(res);
+    } else if let Some(v) = err
+        .retry_after()
+        .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
     }
 }
 
@@ -159,18 +166,43 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
 /// A JSON error response in the shape of `AppError`'s, for errors that are not `AppError`s
 /// (e.g. a malformed body), with the request id.
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let mut body = serde_json::json!({ "error": code, "message": message });
-    if let Some(id) = request_id::current() {
-        body["request_id"] = id.into();
-    }
+    let body = ErrorBody {
+        error: code.to_owned(),
+        message: message.to_owned(),
+        request_id: request_id::current(),
+        ..ErrorBody::default()
+    };
     (status, axum::Json(body)).into_response()
 }
 
-/// Server functions answer every error with 500 and the serialised `AppError` as the body.
-/// This gives such responses the status that error stands for (422, 401, 404, …). Form posts
-/// without JavaScript are redirects, not errors: for them it only tidies the `Location`
-/// (no dangling `?` once the framework has removed a previous error from the query).
-pub async fn server_fn_responses(req: Request, next: Next) -> Response {
+/// Server functions answer every error with 500 (Leptos writes that status whatever the
+/// error) and the serialised `AppError` as the body. This gives such responses the status that
+/// error stands for (422, 401, 404, …) and its `Retry-After`, and does nothing else.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    let decoded = serde_json::from_slice::<AppError>(&bytes).ok();
+    if let Some(err) = &decoded {
+        parts.status = status_of(err);
+    }
+    let mut res = Response::from_parts(parts, Body::from(bytes));
+    if let Some(err) = &decoded {
+        with_retry_after(err, &mut res);
+    }
+    res
+}
+
+/// A form post without JavaScript is answered with a redirect back to its page, from which
+/// Leptos has removed an earlier error: this drops the `?` it leaves dangling.
+pub async fn tidy_redirects(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     if res.status().is_redirection() {
         let tidy = res
@@ -182,31 +214,6 @@ pub async fn server_fn_responses(req: Request, next: Next) -> Response {
         if let Some(loc) = tidy {
             res.headers_mut().insert(header::LOCATION, loc);
         }
-        return res;
-    }
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !res.headers().contains_key("serverfnerror")
-    {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
-    };
-    let decoded = serde_json::from_slice::<AppError>(&bytes).ok();
-    if let Some(err) = &decoded {
-        parts.status =
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let Some(v) = err
-            .retry_after()
-            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
-        {
-            parts.headers.insert(header::RETRY_AFTER, v);
-        }
-    }
-    let mut res = Response::from_parts(parts, Body::from(bytes));
-    if decoded == Some(AppError::Unavailable) {
-        mark_unavailable(&mut res);
     }
     res
 }
