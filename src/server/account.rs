@@ -7,7 +7,6 @@ use tower_sessions::Session;
 use super::{
     auth::{
         devices::KnownDevices,
-        keys::TokenKey,
         limits::{self, Action},
         password::{
             check_sign_in, common_password_error, contains_context_word, context_password_error,
@@ -15,6 +14,7 @@ use super::{
         },
         session as browser_session,
     },
+    crypto::TokenKey,
     db::{
         accounts, audit,
         audit::Origin,

@@ -540,7 +540,7 @@ async fn with_verification_required_a_taken_address_gets_exactly_the_same_answer
 #[tokio::test]
 async fn the_session_store_loads_the_user_with_the_session() {
     use seamless::server::{
-        auth::keys::TokenKey,
+        crypto::TokenKey,
         db::sessions::{take_loaded_user, with_loaded_user, DbSessionStore},
     };
     use tower_sessions::{

@@ -12,9 +12,9 @@ use crate::{
         account,
         auth::{
             devices::KnownDevices,
-            keys::TokenKey,
             limits::{self, Action},
         },
+        crypto::TokenKey,
         db::{audit, refresh, timestamp, users},
         http::client::ClientOrigin,
         state::AppState,

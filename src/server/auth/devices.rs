@@ -14,7 +14,7 @@ use std::time::Duration;
 use axum::http::{HeaderMap, HeaderValue};
 use tower_sessions::cookie::SameSite;
 
-use super::keys::TokenKey;
+use crate::server::crypto::TokenKey;
 use crate::server::{
     db::users::UserRecord,
     http::cookies::{self, CookieOptions},

@@ -11,7 +11,6 @@ use std::{
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use ed25519_dalek::SigningKey;
-use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -249,10 +248,7 @@ fn unix_now() -> u64 {
 }
 
 fn derive_seed(app_secret: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(app_secret)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(b"seamless/jwt-ed25519/v1");
-    mac.finalize().into_bytes().into()
+    crate::server::crypto::derive(app_secret, b"seamless/jwt-ed25519/v1")
 }
 
 fn decode_seed(key: &Secret) -> Result<[u8; 32], JwtSetupError> {
@@ -269,7 +265,7 @@ fn decode_seed(key: &Secret) -> Result<[u8; 32], JwtSetupError> {
 
 /// The key id: the first 16 hex digits of the SHA-256 of the public key.
 fn key_id(public: &[u8; 32]) -> String {
-    crate::server::auth::keys::hex(&Sha256::digest(public)[..8])
+    crate::server::crypto::hex(&Sha256::digest(public)[..8])
 }
 
 #[cfg(test)]

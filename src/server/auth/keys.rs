@@ -6,72 +6,14 @@
 
 use std::{fs, io::Write, path::Path, sync::Arc};
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use hmac::{Hmac, Mac};
+use base64::Engine;
 use rand::RngCore;
-use sha2::Sha256;
 
 use super::jwt::{JwtKeys, JwtSetupError};
-use crate::server::config::{AppEnv, Settings};
-
-/// A key that turns bearer secrets (session tokens, refresh tokens) into the hashes stored in
-/// the database.
-pub struct TokenKey([u8; 32]);
-
-impl TokenKey {
-    /// A key made of these bytes (keys are normally derived from the application secret).
-    pub fn from_bytes(bytes: [u8; 32]) -> TokenKey {
-        TokenKey(bytes)
-    }
-
-    /// A new random secret for a link or a client: 256 bits, base64url.
-    pub fn new_token() -> String {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        URL_SAFE_NO_PAD.encode(bytes)
-    }
-
-    /// HMAC-SHA256 of a token, hex-encoded. Without the key, a copy of the sessions table
-    /// gives no way to forge or even test a cookie value.
-    pub fn hash_token(&self, token: &[u8]) -> String {
-        hex(&self.mac(token))
-    }
-
-    /// A secret that follows from `parent` (256 bits, base64url, like [`TokenKey::new_token`]):
-    /// only whoever holds `parent` and the server can know it. Refresh tokens are made this
-    /// way from the token they replace, so a client that presents the replaced token again a
-    /// moment later can be given the same successor without the server storing any token.
-    pub fn derive_token(&self, parent: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac(parent.as_bytes()))
-    }
-
-    /// HMAC-SHA256 of `message`, base64url: a signature for a value the client keeps (a
-    /// cookie) and gives back.
-    pub fn sign(&self, message: &[u8]) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac(message))
-    }
-
-    /// True when `signature` is [`TokenKey::sign`] of `message` (compared in constant time).
-    pub fn verify(&self, message: &[u8], signature: &str) -> bool {
-        let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else {
-            return false;
-        };
-        let mut mac = self.hmac();
-        mac.update(message);
-        mac.verify_slice(&given).is_ok()
-    }
-
-    fn hmac(&self) -> Hmac<Sha256> {
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
-    }
-
-    fn mac(&self, message: &[u8]) -> [u8; 32] {
-        let mut mac = self.hmac();
-        mac.update(message);
-        mac.finalize().into_bytes().into()
-    }
-}
+use crate::server::{
+    config::{AppEnv, Settings},
+    crypto::{derive, TokenKey},
+};
 
 /// Keys derived from the application secret, one per purpose.
 pub struct Keys {
@@ -122,21 +64,17 @@ pub fn load(settings: &Settings) -> Result<Keys, SecretError> {
         (None, AppEnv::Development) => development_secret(&settings.data_dir.join("secret.key"))?,
     };
     Ok(Keys {
-        session: Arc::new(TokenKey(derive(&secret, b"seamless/session-token/v1"))),
-        refresh: TokenKey(derive(&secret, b"seamless/refresh-token/v1")),
-        refresh_successor: TokenKey(derive(&secret, b"seamless/refresh-successor/v1")),
-        cookies: TokenKey(derive(&secret, b"seamless/signed-cookie/v1")),
-        one_time: TokenKey(derive(&secret, b"seamless/one-time-token/v1")),
-        buckets: TokenKey(derive(&secret, b"seamless/rate-limit-bucket/v1")),
+        session: Arc::new(TokenKey::from_bytes(derive(
+            &secret,
+            b"seamless/session-token/v1",
+        ))),
+        refresh: TokenKey::from_bytes(derive(&secret, b"seamless/refresh-token/v1")),
+        refresh_successor: TokenKey::from_bytes(derive(&secret, b"seamless/refresh-successor/v1")),
+        cookies: TokenKey::from_bytes(derive(&secret, b"seamless/signed-cookie/v1")),
+        one_time: TokenKey::from_bytes(derive(&secret, b"seamless/one-time-token/v1")),
+        buckets: TokenKey::from_bytes(derive(&secret, b"seamless/rate-limit-bucket/v1")),
         jwt: JwtKeys::new(settings, &secret)?,
     })
-}
-
-fn derive(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(purpose);
-    mac.finalize().into_bytes().into()
 }
 
 /// Reads the development secret, creating it (32 random bytes, base64, mode 0600) if absent.
@@ -188,16 +126,6 @@ fn restrict_permissions(path: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    out
 }
 
 #[cfg(test)]

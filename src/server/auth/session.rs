@@ -18,10 +18,9 @@ use crate::{
     server::{db::sessions, db::users, db::users::UserRecord, state::AppState},
 };
 
-/// Session keys. The store copies the first three into columns of `sessions`.
-pub const SESSION_USER_ID: &str = "user_id";
-pub const SESSION_USER_AGENT: &str = "user_agent";
-pub const SESSION_IP: &str = "ip";
+/// Session keys: the three the store copies into columns of `sessions`
+/// (`db::sessions`), and these.
+pub use crate::server::db::sessions::{SESSION_IP, SESSION_USER_AGENT, SESSION_USER_ID};
 /// Unix time (seconds) of the sign-in that started this session: "recent" sign-ins may do
 /// sensitive things without being asked for a password again.
 pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";

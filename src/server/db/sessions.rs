@@ -23,13 +23,13 @@ use super::{
     users::{UserRecord, USER_COLUMNS},
     Db,
 };
-use crate::{
-    domain::AppError,
-    server::{
-        auth::keys::TokenKey,
-        auth::session::{SESSION_IP, SESSION_USER_AGENT, SESSION_USER_ID},
-    },
-};
+use crate::{domain::AppError, server::crypto::TokenKey};
+
+/// The session keys the store copies into columns of `sessions` (so sessions can be listed and
+/// revoked with SQL); `auth::session` writes them.
+pub const SESSION_USER_ID: &str = "user_id";
+pub const SESSION_USER_AGENT: &str = "user_agent";
+pub const SESSION_IP: &str = "ip";
 
 tokio::task_local! {
     /// Where the store leaves the user of the session it loads, inside [`with_loaded_user`]:

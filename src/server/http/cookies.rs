@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use time::OffsetDateTime;
 use tower_sessions::cookie::{Cookie, SameSite};
 
-use crate::server::auth::keys::TokenKey;
+use crate::server::crypto::TokenKey;
 
 #[derive(Serialize, Deserialize)]
 struct Sealed<T> {
