@@ -7,7 +7,7 @@ use tower_sessions::Session;
 use super::{
     auth::{
         devices::KnownDevices,
-        limits::{self, Action},
+        limits::Action,
         password::{
             check_sign_in, common_password_error, contains_context_word, context_password_error,
             is_common,
@@ -44,7 +44,15 @@ pub async fn sign_in(
     let email = Email::parse(email)?;
     let user = users::find_by_email(&state.db, &email).await?;
     let ip = origin.ip.as_deref();
-    let verified = check_sign_in(state, &email, user.as_ref(), password, ip, devices).await?;
+    let verified = check_sign_in(
+        &state.sign_in_guard(),
+        &email,
+        user.as_ref(),
+        password,
+        ip,
+        devices,
+    )
+    .await?;
     match user {
         Some(user) if verified => {
             if state.settings.auth.require_verified_email && user.email_verified_at.is_none() {
@@ -88,7 +96,10 @@ pub async fn sign_up(
     email: &str,
     password: String,
 ) -> Result<SignedUp, AppError> {
-    limits::check(state, Action::SignUp, origin.ip.as_deref(), None).await?;
+    state
+        .limiter
+        .check(Action::SignUp, origin.ip.as_deref(), None)
+        .await?;
     let name = UserName::parse(name)?;
     let email = Email::parse(email)?;
     let password = new_password(
@@ -165,7 +176,9 @@ async fn tell_owner_of_sign_up(
         origin,
     )
     .await;
-    if limits::check(state, Action::SignUpNotice, None, Some(&owner.id))
+    if state
+        .limiter
+        .check(Action::SignUpNotice, None, Some(&owner.id))
         .await
         .is_err()
     {
@@ -252,7 +265,10 @@ pub async fn resend_verification(state: &AppState, user: &UserRecord) -> Result<
     if user.email_verified_at.is_some() {
         return Err(AppError::conflict(Message::AlreadyVerified));
     }
-    limits::check(state, Action::Verification, None, Some(&user.id)).await?;
+    state
+        .limiter
+        .check(Action::Verification, None, Some(&user.id))
+        .await?;
     send_verification(state, user).await
 }
 
@@ -312,13 +328,14 @@ pub async fn request_password_reset(
     email: &str,
 ) -> Result<(), AppError> {
     let email = Email::parse(email)?;
-    limits::check(
-        state,
-        Action::PasswordReset,
-        origin.ip.as_deref(),
-        Some(email.as_str()),
-    )
-    .await?;
+    state
+        .limiter
+        .check(
+            Action::PasswordReset,
+            origin.ip.as_deref(),
+            Some(email.as_str()),
+        )
+        .await?;
     in_background(
         state,
         origin,
@@ -371,7 +388,10 @@ pub async fn reset_password(
     token: &str,
     new: String,
 ) -> Result<UserRecord, AppError> {
-    limits::check(state, Action::ResetSubmit, origin.ip.as_deref(), None).await?;
+    state
+        .limiter
+        .check(Action::ResetSubmit, origin.ip.as_deref(), None)
+        .await?;
     let invalid = || AppError::invalid("token", Message::ResetLinkInvalid);
     let token_hash = state.keys.one_time.hash_token(token.as_bytes());
     let found = one_time_tokens::peek(&state.db, Purpose::ResetPassword, &token_hash)
@@ -417,7 +437,10 @@ pub async fn change_password(
     current: Option<String>,
     new: String,
 ) -> Result<UserRecord, AppError> {
-    limits::check(state, Action::PasswordChange, None, Some(&user.id)).await?;
+    state
+        .limiter
+        .check(Action::PasswordChange, None, Some(&user.id))
+        .await?;
     match &user.password_hash {
         Some(stored) => {
             let current = current.and_then(Password::parse_attempt);

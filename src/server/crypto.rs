@@ -9,6 +9,7 @@ use sha2::Sha256;
 
 /// A key that turns bearer secrets (session tokens, refresh tokens) into the hashes stored in
 /// the database.
+#[derive(Clone)]
 pub struct TokenKey([u8; 32]);
 
 impl TokenKey {

@@ -24,12 +24,13 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
     api,
-    auth::{keys, oauth, password::PasswordHasher, session::authenticate},
+    auth::{keys, limits::Limiter, oauth, password::PasswordHasher},
     background::Background,
     config::{AppEnv, Settings},
     db::health::DbHealth,
     db::{self, sessions::DbSessionStore},
     http::{
+        authenticate::authenticate,
         body::{self, BodyRules},
         errors::{self, server_fn_status, tidy_redirects},
         health,
@@ -112,8 +113,14 @@ impl Application {
             .hash_files(settings.hash_files)
             .build();
         let oauth = oauth::OAuth::new(&settings)?;
+        let limiter = Limiter::new(
+            db.clone(),
+            settings.rate_limits.clone(),
+            keys.buckets.clone(),
+        );
         let state = AppState::new(state::Shared {
             oauth,
+            limiter,
             leptos_options,
             hasher: PasswordHasher::new(settings.hash_concurrency(), settings.auth.hash_queue)
                 .map_err(StartupError::Threads)?,
@@ -433,6 +440,20 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::without_markers;
+
+    /// The middleware keeps the signed-out away from `app::PROTECTED_PAGES`: each must be a
+    /// page the router serves (a renamed route would otherwise lose its protection silently).
+    #[tokio::test]
+    async fn every_protected_page_is_a_route() {
+        super::telemetry::init_executor();
+        let paths: Vec<String> = super::route_list()
+            .iter()
+            .map(|route| route.path().to_owned())
+            .collect();
+        for page in crate::app::PROTECTED_PAGES {
+            assert!(paths.iter().any(|p| p == page), "{page} not in {paths:?}");
+        }
+    }
 
     #[test]
     fn hydration_markers_go_and_everything_else_stays() {

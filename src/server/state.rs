@@ -9,7 +9,12 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    auth::{keys::Keys, oauth::OAuth, password::PasswordHasher},
+    auth::{
+        keys::Keys,
+        limits::Limiter,
+        oauth::OAuth,
+        password::{PasswordHasher, SignInGuard},
+    },
     background::Background,
     config::Settings,
     db::{health::DbHealth, sessions::DbSessionStore, Db},
@@ -41,6 +46,8 @@ pub struct Shared {
     /// Whether the database answers (requests fail fast while it does not).
     pub health: DbHealth,
     pub hasher: PasswordHasher,
+    /// Rate limits, counted in the database.
+    pub limiter: Limiter,
     pub sessions: DbSessionStore,
     pub oauth: OAuth,
     /// Keys derived from the application secret (token hashing, JWT signing).
@@ -49,6 +56,29 @@ pub struct Shared {
     pub mailer: Arc<Mailer>,
     /// Work done after the answer (shutdown waits for it).
     pub background: Background,
+}
+
+impl AppState {
+    /// What checking a password at sign-in uses.
+    pub fn sign_in_guard(&self) -> SignInGuard<'_> {
+        SignInGuard {
+            limiter: &self.limiter,
+            hasher: &self.hasher,
+            device_key: &self.keys.cookies,
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<Keys> {
+    fn from_ref(state: &AppState) -> Self {
+        state.keys.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Settings> {
+    fn from_ref(state: &AppState) -> Self {
+        state.settings.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -10,10 +10,7 @@ use crate::{
     domain::{AppError, ErrorBody},
     server::{
         account,
-        auth::{
-            devices::KnownDevices,
-            limits::{self, Action},
-        },
+        auth::{devices::KnownDevices, limits::Action},
         crypto::TokenKey,
         db::{audit, refresh, timestamp, users},
         http::client::ClientOrigin,
@@ -135,7 +132,10 @@ pub async fn refresh(
     ClientOrigin(origin): ClientOrigin,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
-    limits::check(&state, Action::Refresh, origin.ip.as_deref(), None).await?;
+    state
+        .limiter
+        .check(Action::Refresh, origin.ip.as_deref(), None)
+        .await?;
     let keys = &state.keys;
     let hash = |token: &str| keys.refresh.hash_token(token.as_bytes());
     // The successor follows from the token itself, so a second request with the same token

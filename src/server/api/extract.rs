@@ -2,14 +2,16 @@
 //! come back as our error shape with the right status.
 
 use axum::{
-    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Request},
+    extract::{rejection::JsonRejection, FromRef, FromRequest, FromRequestParts, Request},
     http::{header, request::Parts, StatusCode},
     response::Response,
     Json,
 };
 use serde::de::DeserializeOwned;
 
-use crate::{domain::AppError, server::state::AppState};
+use std::sync::Arc;
+
+use crate::{domain::AppError, server::auth::keys::Keys};
 
 /// Who is calling: the user and sign-in named by a valid access token in
 /// `Authorization: Bearer …`. Cookies play no part.
@@ -17,13 +19,15 @@ pub struct Caller {
     pub user_id: String,
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<Keys>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let keys = Arc::<Keys>::from_ref(state);
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -35,7 +39,7 @@ impl FromRequestParts<AppState> for Caller {
                     .then_some(token.trim())
             })
             .ok_or(AppError::Unauthorized)?;
-        let claims = state.keys.jwt.verify(token)?;
+        let claims = keys.jwt.verify(token)?;
         Ok(Caller {
             user_id: claims.sub.clone(),
         })

@@ -9,16 +9,28 @@
 //! nobody can keep the real person out by guessing wrong on purpose; everyone else is counted
 //! per account and IP, per IP, and, with a higher limit, per account across every IP.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 
 use crate::{
     domain::{AppError, Email},
     server::{
-        config::Limit,
-        db::rate_limits::{self, Taken},
-        state::AppState,
+        config::{Limit, RateLimitSettings},
+        crypto::TokenKey,
+        db::{
+            rate_limits::{self, Taken},
+            Db,
+        },
     },
 };
+
+/// What the limits are counted with: the database every instance shares, the limits, and the
+/// key that turns an account's email or id into the name of its bucket. Cloning is cheap.
+#[derive(Clone)]
+pub struct Limiter {
+    db: Db,
+    limits: Arc<RateLimitSettings>,
+    buckets: Arc<TokenKey>,
+}
 
 /// Actions limited by attempts (every try counts).
 #[derive(Debug, Clone, Copy)]
@@ -38,39 +50,53 @@ pub enum Action {
     SignUpNotice,
 }
 
-/// Counts one attempt of `action` from `ip` on `account` (a normalised email or a user id)
-/// against each limit that applies; the first one exceeded answers `RateLimited`.
-pub async fn check(
-    state: &AppState,
-    action: Action,
-    ip: Option<&str>,
-    account: Option<&str>,
-) -> Result<(), AppError> {
-    let rl = &state.settings.rate_limits;
-    if !rl.enabled {
-        return Ok(());
+impl Limiter {
+    pub fn new(db: Db, limits: RateLimitSettings, buckets: TokenKey) -> Limiter {
+        Limiter {
+            db,
+            limits: Arc::new(limits),
+            buckets: Arc::new(buckets),
+        }
     }
-    let (name, per_ip, per_account): (&str, Option<Limit>, Option<Limit>) = match action {
-        Action::SignUp => ("sign_up", Some(rl.sign_up_ip), None),
-        Action::Refresh => ("refresh", Some(rl.refresh_ip), None),
-        Action::PasswordReset => ("reset", Some(rl.reset_ip), Some(rl.reset_account)),
-        Action::Verification => ("verification", None, Some(rl.verification_account)),
-        Action::ResetSubmit => ("reset_submit", Some(rl.reset_submit_ip), None),
-        Action::PasswordChange => ("password_change", None, Some(rl.password_change_account)),
-        Action::ProviderStart => ("provider_start", Some(rl.provider_start_ip), None),
-        Action::SignUpNotice => ("sign_up_notice", None, Some(rl.verification_account)),
-    };
-    let mut buckets = Vec::with_capacity(2);
-    if let (Some(limit), Some(ip)) = (per_ip, ip) {
-        buckets.push((format!("{name}:ip:{}", ip_bucket(ip)), limit));
+
+    /// Counts one attempt of `action` from `ip` on `account` (a normalised email or a user id)
+    /// against each limit that applies; the first one exceeded answers `RateLimited`.
+    pub async fn check(
+        &self,
+        action: Action,
+        ip: Option<&str>,
+        account: Option<&str>,
+    ) -> Result<(), AppError> {
+        let rl = &self.limits;
+        if !rl.enabled {
+            return Ok(());
+        }
+        let (name, per_ip, per_account): (&str, Option<Limit>, Option<Limit>) = match action {
+            Action::SignUp => ("sign_up", Some(rl.sign_up_ip), None),
+            Action::Refresh => ("refresh", Some(rl.refresh_ip), None),
+            Action::PasswordReset => ("reset", Some(rl.reset_ip), Some(rl.reset_account)),
+            Action::Verification => ("verification", None, Some(rl.verification_account)),
+            Action::ResetSubmit => ("reset_submit", Some(rl.reset_submit_ip), None),
+            Action::PasswordChange => ("password_change", None, Some(rl.password_change_account)),
+            Action::ProviderStart => ("provider_start", Some(rl.provider_start_ip), None),
+            Action::SignUpNotice => ("sign_up_notice", None, Some(rl.verification_account)),
+        };
+        let mut buckets = Vec::with_capacity(2);
+        if let (Some(limit), Some(ip)) = (per_ip, ip) {
+            buckets.push((format!("{name}:ip:{}", ip_bucket(ip)), limit));
+        }
+        if let (Some(limit), Some(account)) = (per_account, account) {
+            buckets.push((
+                format!("{name}:account:{}", self.account_key(account)),
+                limit,
+            ));
+        }
+        rate_limits::take(&self.db, &buckets).await.map(drop)
     }
-    if let (Some(limit), Some(account)) = (per_account, account) {
-        buckets.push((
-            format!("{name}:account:{}", account_key(state, account)),
-            limit,
-        ));
+
+    fn account_key(&self, account: &str) -> String {
+        self.buckets.hash_token(account.as_bytes())
     }
-    rate_limits::take(&state.db, &buckets).await.map(drop)
 }
 
 /// A sign-in attempt counted as a failure before the password is checked, so that any number
@@ -86,16 +112,16 @@ impl SignInThrottle {
     /// it carries a valid device cookie for the account: then only that device's own failures
     /// count.
     pub async fn begin(
-        state: &AppState,
+        limiter: &Limiter,
         email: &Email,
         ip: Option<&str>,
         known_device: Option<&str>,
     ) -> Result<SignInThrottle, AppError> {
-        let rl = &state.settings.rate_limits;
+        let rl = &limiter.limits;
         if !rl.enabled {
             return Ok(SignInThrottle { taken: Vec::new() });
         }
-        let account = account_key(state, email.as_str());
+        let account = limiter.account_key(email.as_str());
         let buckets = match known_device {
             Some(nonce) => vec![(format!("sign_in_fail:device:{nonce}"), rl.sign_in_device)],
             None => {
@@ -115,18 +141,14 @@ impl SignInThrottle {
             }
         };
         Ok(SignInThrottle {
-            taken: rate_limits::take(&state.db, &buckets).await?,
+            taken: rate_limits::take(&limiter.db, &buckets).await?,
         })
     }
 
     /// The password was right (or it was never checked): this attempt was no failure.
-    pub async fn succeeded(self, state: &AppState) {
-        rate_limits::give_back(&state.db, &self.taken).await;
+    pub async fn succeeded(self, limiter: &Limiter) {
+        rate_limits::give_back(&limiter.db, &self.taken).await;
     }
-}
-
-fn account_key(state: &AppState, account: &str) -> String {
-    state.keys.buckets.hash_token(account.as_bytes())
 }
 
 /// The key a client IP is counted under: an IPv4 address as it is (also when written as an

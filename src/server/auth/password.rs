@@ -22,10 +22,13 @@ use argon2::{
 };
 use tokio::sync::oneshot;
 
-use super::{devices::KnownDevices, limits::SignInThrottle};
+use super::{
+    devices::KnownDevices,
+    limits::{Limiter, SignInThrottle},
+};
 use crate::{
     domain::{AppError, Email, Message, Password},
-    server::{db::users::UserRecord, state::AppState},
+    server::{crypto::TokenKey, db::users::UserRecord},
 };
 
 /// Memory cost in KiB (OWASP Password Storage Cheat Sheet, argon2id option 2).
@@ -174,31 +177,39 @@ impl PasswordHasher {
     }
 }
 
+/// What checking a password at sign-in uses: the limits it counts failures against, the
+/// hasher, and the key that signs the browsers an account knows (device cookies).
+pub struct SignInGuard<'a> {
+    pub limiter: &'a Limiter,
+    pub hasher: &'a PasswordHasher,
+    pub device_key: &'a TokenKey,
+}
+
 /// Checks a password typed to sign in as `email` (whose account, if there is one, is `user`),
 /// for the pages, the API and provider linking alike. Counted by the sign-in throttle, which
 /// counts failures only, and for a browser the account knows (its device cookie) only that
 /// browser's failures. Unknown email, account without a password and wrong password all cost
 /// one argon2 verification and answer `false`.
 pub async fn check_sign_in(
-    state: &AppState,
+    guard: &SignInGuard<'_>,
     email: &Email,
     user: Option<&UserRecord>,
     password: String,
     ip: Option<&str>,
     devices: &KnownDevices,
 ) -> Result<bool, AppError> {
-    let device = user.and_then(|u| devices.nonce_for(&state.keys.cookies, u));
-    let throttle = SignInThrottle::begin(state, email, ip, device).await?;
+    let device = user.and_then(|u| devices.nonce_for(guard.device_key, u));
+    let throttle = SignInThrottle::begin(guard.limiter, email, ip, device).await?;
     let verified = match Password::parse_attempt(password) {
         Some(password) => {
             let stored = user.and_then(|u| u.password_hash.as_deref());
-            state.hasher.verify(&password, stored).await
+            guard.hasher.verify(&password, stored).await
         }
         None => Ok(false),
     };
     if !matches!(verified, Ok(false)) {
         // Right, or never checked (the queue was full): not a failure.
-        throttle.succeeded(state).await;
+        throttle.succeeded(guard.limiter).await;
     } else {
         tracing::info!("sign-in failed");
     }

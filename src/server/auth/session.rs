@@ -1,21 +1,19 @@
-//! Browser sessions on top of tower-sessions: what a session holds, how sign-in and sign-out
-//! change it, and the middleware that turns the cookie into the signed-in user once per
-//! request (for pages, server functions and the redirects of protected pages alike).
+//! Browser sessions on top of tower-sessions: what a session holds, who it signs in, and how
+//! sign-in and sign-out change it. (The middleware that does this once per request is
+//! `http::authenticate`.)
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use axum::{
-    extract::{Request, State},
-    http::{header, Method, StatusCode},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use crate::{
-    domain::{safe_next, AppError},
-    server::{db::sessions, db::users, db::users::UserRecord, state::AppState},
+    domain::AppError,
+    server::db::{
+        sessions,
+        users::{self, UserRecord},
+        Db,
+    },
 };
 
 /// Session keys: the three the store copies into columns of `sessions`
@@ -61,8 +59,13 @@ impl From<tower_sessions::session::Error> for AppError {
     }
 }
 
-/// Reads the session behind the cookie (if any) and loads its user.
-pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppError> {
+/// Reads the session behind the cookie (if any) and loads its user; a session in use is
+/// written back at most once per `touch_interval` (see [`touch`]).
+pub async fn resolve(
+    db: &Db,
+    touch_interval: Duration,
+    session: &Session,
+) -> Result<Auth, AppError> {
     if session.id().is_none() {
         return Ok(Auth::Anonymous);
     }
@@ -79,25 +82,24 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Auth, AppErr
     // Loaded with the session when the middleware asked (`authenticate`); else one query.
     let user = match sessions::take_loaded_user() {
         Some(user) if user.id == user_id => Some(user),
-        _ => users::find_by_id(&state.db, &user_id).await?,
+        _ => users::find_by_id(db, &user_id).await?,
     };
     let Some(user) = user.filter(|u| u.credential_version == version) else {
         // The account is gone, or its credentials changed since this session signed in.
         session.flush().await?;
         return Ok(Auth::Expired);
     };
-    touch(state, session).await?;
+    touch(touch_interval, session).await?;
     Ok(Auth::SignedIn(Arc::new(user)))
 }
 
 /// Sliding idle expiry with bounded writes: at most once per `touch_interval` the session is
 /// marked modified, which makes tower-sessions store the new last-seen time and expiry and
 /// re-send the cookie with a fresh `Max-Age`.
-async fn touch(state: &AppState, session: &Session) -> Result<(), AppError> {
+async fn touch(interval: Duration, session: &Session) -> Result<(), AppError> {
     let now = unix_millis();
     let last: i64 = session.get(SESSION_LAST_SEEN).await?.unwrap_or(0);
-    let interval = state.settings.session.touch_interval.as_millis() as i64;
-    if now - last >= interval {
+    if now - last >= interval.as_millis() as i64 {
         session.insert(SESSION_LAST_SEEN, now).await?;
     }
     Ok(())
@@ -159,76 +161,4 @@ pub async fn signed_in_recently(
 /// Signs out: deletes the session row (so the old cookie is worthless) and clears the cookie.
 pub async fn end(session: &Session) -> Result<(), AppError> {
     Ok(session.flush().await?)
-}
-
-/// Pages that need a signed-in user.
-fn is_protected(path: &str) -> bool {
-    ["/todos", "/account"]
-        .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
-}
-
-/// The middleware: resolves the user, stores `Auth` in the request, and redirects page
-/// requests that are in the wrong place (signed out on a protected page, signed in on the
-/// landing or sign-in pages).
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(session) = req.extensions().get::<Session>().cloned() else {
-        tracing::error!("session layer missing");
-        return AppError::Internal.into_response();
-    };
-    let auth = match sessions::with_loaded_user(resolve(&state, &session)).await {
-        Ok(auth) => auth,
-        // A browser asking for a page while the database is unreachable gets a page.
-        Err(err) => {
-            return crate::server::http::errors::for_request(
-                err,
-                req.method(),
-                req.headers(),
-                req.uri(),
-            )
-        }
-    };
-    if matches!(*req.method(), Method::GET | Method::HEAD) {
-        if let Some(to) = page_redirect(&req, &auth) {
-            return redirect_see_other(&to);
-        }
-    }
-    req.extensions_mut().insert(auth);
-    next.run(req).await
-}
-
-fn page_redirect(req: &Request, auth: &Auth) -> Option<String> {
-    let path = req.uri().path();
-    let query = req.uri().query();
-    match auth {
-        Auth::SignedIn(_) => match path {
-            "/" | "/signup" => Some("/todos".to_owned()),
-            "/login" => Some(safe_next(query_param(query, "next").as_deref())),
-            _ => None,
-        },
-        Auth::Anonymous | Auth::Expired if is_protected(path) => {
-            let target = match query {
-                Some(q) => format!("{path}?{q}"),
-                None => path.to_owned(),
-            };
-            let next: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
-            let reason = if matches!(auth, Auth::Expired) {
-                "&reason=expired"
-            } else {
-                ""
-            };
-            Some(format!("/login?next={next}{reason}"))
-        }
-        _ => None,
-    }
-}
-
-fn query_param(query: Option<&str>, key: &str) -> Option<String> {
-    url::form_urlencoded::parse(query?.as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
-
-fn redirect_see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }

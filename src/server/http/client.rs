@@ -1,15 +1,18 @@
 //! Who is on the other end of a request: the client's IP (from the peer address, or from the
 //! header a trusted proxy sets, if configured), user agent and request id.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::{ConnectInfo, FromRef, FromRequestParts},
     http::{header, request::Parts},
 };
 
 use super::request_id::X_REQUEST_ID;
-use crate::server::{config::HttpSettings, db::audit::Origin, state::AppState};
+use crate::server::{
+    config::{HttpSettings, Settings},
+    db::audit::Origin,
+};
 
 /// The client's IP. Behind a proxy, the peer is the proxy: then only the configured header is
 /// believed (`CLIENT_IP_HEADER`), read across all its lines (a client can send its own line
@@ -67,17 +70,19 @@ pub fn origin_of(parts: &Parts, http: &HttpSettings) -> Origin {
     }
 }
 
-/// Extractor for axum handlers.
+/// Extractor for axum handlers, with any state that gives the settings.
 pub struct ClientOrigin(pub Origin);
 
-impl FromRequestParts<AppState> for ClientOrigin {
+impl<S> FromRequestParts<S> for ClientOrigin
+where
+    S: Send + Sync,
+    Arc<Settings>: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientOrigin(origin_of(parts, &state.settings.http)))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let settings = Arc::<Settings>::from_ref(state);
+        Ok(ClientOrigin(origin_of(parts, &settings.http)))
     }
 }
 

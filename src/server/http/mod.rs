@@ -1,7 +1,8 @@
 //! HTTP plumbing around the app: the connection loop and its timeouts, request ids and logs,
-//! request targets and bodies, the same-origin check, security headers, error responses,
-//! health checks and static files.
+//! request targets and bodies, the same-origin check, security headers, who is signed in,
+//! error responses, health checks and static files.
 
+pub mod authenticate;
 pub mod body;
 pub mod client;
 pub mod cookies;

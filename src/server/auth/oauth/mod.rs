@@ -30,7 +30,7 @@ use tower_sessions::{cookie::SameSite, Session};
 use self::{github::GitHub, google::Google};
 use super::{
     devices::KnownDevices,
-    limits::{self, Action},
+    limits::Action,
     password::check_sign_in,
     session::{self as browser_session, Auth},
 };
@@ -259,7 +259,11 @@ async fn start(
     };
     let next = safe_next(query.next.as_deref());
     let linking = auth.user().is_some();
-    match limits::check(&state, Action::ProviderStart, origin.ip.as_deref(), None).await {
+    match state
+        .limiter
+        .check(Action::ProviderStart, origin.ip.as_deref(), None)
+        .await
+    {
         Ok(()) => {}
         Err(AppError::RateLimited { .. }) => {
             return failure(
@@ -535,7 +539,16 @@ pub async fn finish_link(
         .filter(|u| u.email == waiting.email && u.password_hash.is_some())
         .ok_or_else(expired)?;
     let ip = origin.ip.as_deref();
-    if !check_sign_in(state, &email, Some(&user), password, ip, devices).await? {
+    if !check_sign_in(
+        &state.sign_in_guard(),
+        &email,
+        Some(&user),
+        password,
+        ip,
+        devices,
+    )
+    .await?
+    {
         audit::record(&state.db, Some(&user.id), "sign_in_failed", None, origin).await;
         return Err(AppError::invalid("password", Message::LinkPasswordWrong));
     }
