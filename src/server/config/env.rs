@@ -1,6 +1,6 @@
 //! The environment: where variables come from, and the one table that says which file key each
 //! variable overrides. `Leptos.toml` and the README's configuration table list the same names;
-//! the tests below check that the three agree.
+//! the tests (`env_tests.rs`) check that the three agree.
 
 use super::ConfigError;
 
@@ -162,3 +162,7 @@ pub(super) fn describe(path: &str) -> String {
         None => path.to_owned(),
     }
 }
+
+#[cfg(test)]
+#[path = "env_tests.rs"]
+mod tests;
