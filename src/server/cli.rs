@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use super::{
-    config::{ProcessEnv, Settings},
+    config::{ProcessEnv, Settings, CONFIG_FILE_VARIABLE},
     startup::Application,
     telemetry,
 };
@@ -23,7 +23,7 @@ OPTIONS:
 
 pub async fn run() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let mut config: Option<PathBuf> = std::env::var_os("APP_CONFIG").map(PathBuf::from);
+    let mut config: Option<PathBuf> = std::env::var_os(CONFIG_FILE_VARIABLE).map(PathBuf::from);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => {
