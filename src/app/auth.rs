@@ -44,10 +44,12 @@ pub async fn signup(
 /// The provider sign-in waiting in this browser for an existing account's password.
 #[server(name = PendingLinkFn, prefix = "/rpc", endpoint = "pending_link")]
 pub async fn pending_link() -> Result<Option<PendingLink>, AppError> {
-    use crate::server::{auth::oauth, context};
+    use crate::server::{context, http::provider_link};
     let state = context::state()?;
-    Ok(oauth::pending_link(&state, &context::parts()?.headers)
-        .map(|(provider, email)| PendingLink { provider, email }))
+    Ok(
+        provider_link::pending_link(&state, &context::parts()?.headers)
+            .map(|(provider, email)| PendingLink { provider, email }),
+    )
 }
 
 /// Links the waiting provider identity to its account with that account's password, signs
@@ -83,10 +85,13 @@ mod ssr {
         domain::{safe_next, AppError},
         server::{
             account::{self, SignedUp},
-            auth::{oauth, session},
+            auth::session,
             context,
             db::{audit, users::UserRecord},
-            http::cookies::{self, CookieOptions},
+            http::{
+                cookies::{self, CookieOptions},
+                provider_link,
+            },
         },
     };
 
@@ -151,7 +156,7 @@ mod ssr {
         let state = context::state()?;
         let origin = context::origin()?;
         let devices = context::known_devices()?;
-        let (user, next, removal) = oauth::finish_link(
+        let (user, next, removal) = provider_link::finish_link(
             &state,
             &origin,
             &context::parts()?.headers,

@@ -33,7 +33,7 @@ use super::{
         authenticate::authenticate,
         body::{self, BodyRules},
         errors::{self, server_fn_status, tidy_redirects},
-        health,
+        health, oauth as oauth_routes,
         origin::{require_same_origin, SiteOrigin},
         request_id::{self, AccessLog},
         security_headers, serve,
@@ -197,7 +197,7 @@ fn router(state: AppState) -> Router {
     };
     let pages = page_layers(
         Router::new()
-            .merge(oauth::routes())
+            .merge(oauth_routes::routes())
             // The server functions (with no routes, this registers only them) ...
             .leptos_routes_with_context(&state, Vec::new(), context.clone(), app_shell.clone())
             // ... and the pages, rendered by `page_stream`.

@@ -8,7 +8,7 @@ use oauth2::{
 use serde::Deserialize;
 use url::Url;
 
-use super::{Identity, OAuthClient};
+use super::{get_json, Identity, OAuthClient, ProviderError};
 use crate::{domain::Provider, server::config::ClientCredentials};
 
 pub struct GitHub {
@@ -36,17 +36,12 @@ impl GitHub {
         base_url: &Url,
         api_url: &Url,
         callback: Url,
-    ) -> Result<GitHub, String> {
+    ) -> Result<GitHub, url::ParseError> {
         let base = base_url.as_str().trim_end_matches('/');
         let client = oauth2::Client::new(ClientId::new(creds.client_id.clone()))
             .set_client_secret(ClientSecret::new(creds.client_secret.expose().to_owned()))
-            .set_auth_uri(
-                AuthUrl::new(format!("{base}/login/oauth/authorize")).map_err(|e| e.to_string())?,
-            )
-            .set_token_uri(
-                TokenUrl::new(format!("{base}/login/oauth/access_token"))
-                    .map_err(|e| e.to_string())?,
-            )
+            .set_auth_uri(AuthUrl::new(format!("{base}/login/oauth/authorize"))?)
+            .set_token_uri(TokenUrl::new(format!("{base}/login/oauth/access_token"))?)
             .set_redirect_uri(RedirectUrl::from_url(callback));
         Ok(GitHub {
             client,
@@ -70,18 +65,26 @@ impl GitHub {
         http: &reqwest::Client,
         code: String,
         verifier: String,
-    ) -> Result<Identity, String> {
+    ) -> Result<Identity, ProviderError> {
         let token = self
             .client
             .exchange_code(AuthorizationCode::new(code))
             .set_pkce_verifier(PkceCodeVerifier::new(verifier))
             .request_async(http)
-            .await
-            .map_err(|e| format!("token exchange failed: {e}"))?;
+            .await?;
         let access = token.access_token().secret();
-        let user: GitHubUser = get_json(http, &format!("{}/user", self.api_url), access).await?;
-        let emails: Vec<GitHubEmail> =
-            get_json(http, &format!("{}/user/emails", self.api_url), access).await?;
+        let get = |path: &str| {
+            let url = format!("{}{path}", self.api_url);
+            let request = http
+                .get(&url)
+                .bearer_auth(access)
+                .header(reqwest::header::ACCEPT, "application/vnd.github+json");
+            (request, url)
+        };
+        let (request, url) = get("/user");
+        let user: GitHubUser = get_json(request, &url).await?;
+        let (request, url) = get("/user/emails");
+        let emails: Vec<GitHubEmail> = get_json(request, &url).await?;
         // Only the primary address, and only if GitHub verified it: a secondary address can be
         // one the person added once and no longer controls (or never did, on an Enterprise host
         // that verifies loosely), and the primary is the one GitHub itself writes to.
@@ -97,24 +100,4 @@ impl GitHub {
                 .or(Some(user.login)),
         })
     }
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-) -> Result<T, String> {
-    let res = http
-        .get(url)
-        .bearer_auth(token)
-        .header(reqwest::header::ACCEPT, "application/vnd.github+json")
-        .send()
-        .await
-        .map_err(|e| format!("GET {url}: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("GET {url}: status {}", res.status()));
-    }
-    res.json()
-        .await
-        .map_err(|e| format!("GET {url}: unreadable answer: {e}"))
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::{Identity, OAuthClient};
+use super::{get_json, Identity, OAuthClient, ProviderError};
 use crate::{
     domain::Provider,
     server::config::{ClientCredentials, Secret},
@@ -82,7 +82,7 @@ impl Google {
         }
     }
 
-    async fn discovery(&self, http: &reqwest::Client) -> Result<Discovery, String> {
+    async fn discovery(&self, http: &reqwest::Client) -> Result<Discovery, ProviderError> {
         let mut cache = self.cache.lock().await;
         if let Some((doc, at)) = &cache.discovery {
             if at.elapsed() < CACHE_TTL {
@@ -90,25 +90,23 @@ impl Google {
             }
         }
         let url = format!("{}/.well-known/openid-configuration", self.issuer);
-        let doc: Discovery = fetch_json(http, &url).await?;
+        let doc: Discovery = get_json(http.get(&url), &url).await?;
         // OpenID Connect Discovery §4.3: the document must name the issuer we asked.
         if doc.issuer.trim_end_matches('/') != self.issuer {
-            return Err(format!(
+            return Err(ProviderError::Protocol(format!(
                 "discovery document names issuer {:?}, expected {:?}",
                 doc.issuer, self.issuer
-            ));
+            )));
         }
         cache.discovery = Some((doc.clone(), Instant::now()));
         Ok(doc)
     }
 
-    fn client(&self, doc: &Discovery) -> Result<OAuthClient, String> {
+    fn client(&self, doc: &Discovery) -> Result<OAuthClient, ProviderError> {
         Ok(oauth2::Client::new(ClientId::new(self.client_id.clone()))
             .set_client_secret(ClientSecret::new(self.client_secret.expose().to_owned()))
-            .set_auth_uri(
-                AuthUrl::new(doc.authorization_endpoint.clone()).map_err(|e| e.to_string())?,
-            )
-            .set_token_uri(TokenUrl::new(doc.token_endpoint.clone()).map_err(|e| e.to_string())?)
+            .set_auth_uri(AuthUrl::new(doc.authorization_endpoint.clone())?)
+            .set_token_uri(TokenUrl::new(doc.token_endpoint.clone())?)
             .set_redirect_uri(RedirectUrl::from_url(self.callback.clone())))
     }
 
@@ -118,7 +116,7 @@ impl Google {
         state: CsrfToken,
         challenge: PkceCodeChallenge,
         nonce: &str,
-    ) -> Result<Url, String> {
+    ) -> Result<Url, ProviderError> {
         let doc = self.discovery(http).await?;
         Ok(self
             .client(&doc)?
@@ -138,20 +136,17 @@ impl Google {
         code: String,
         verifier: String,
         nonce: &str,
-    ) -> Result<Identity, String> {
+    ) -> Result<Identity, ProviderError> {
         let doc = self.discovery(http).await?;
         let token = self
             .client(&doc)?
             .exchange_code(AuthorizationCode::new(code))
             .set_pkce_verifier(PkceCodeVerifier::new(verifier))
             .request_async(http)
-            .await
-            .map_err(|e| format!("token exchange failed: {e}"))?;
-        let id_token = token
-            .extra_fields()
-            .id_token
-            .as_deref()
-            .ok_or("the token response has no id_token")?;
+            .await?;
+        let Some(id_token) = token.extra_fields().id_token.as_deref() else {
+            return Err(protocol("the token response has no id_token"));
+        };
         let claims = self.verify(http, &doc, id_token, nonce).await?;
         Ok(Identity {
             provider: Provider::Google,
@@ -171,16 +166,17 @@ impl Google {
         doc: &Discovery,
         id_token: &str,
         nonce: &str,
-    ) -> Result<Claims, String> {
-        let header = jsonwebtoken::decode_header(id_token)
-            .map_err(|e| format!("malformed id_token: {e}"))?;
+    ) -> Result<Claims, ProviderError> {
+        let header = jsonwebtoken::decode_header(id_token)?;
         if header.alg != Algorithm::RS256 {
-            return Err(format!(
+            return Err(protocol(format!(
                 "id_token signed with {:?}, only RS256 is accepted",
                 header.alg
-            ));
+            )));
         }
-        let kid = header.kid.ok_or("id_token has no key id")?;
+        let Some(kid) = header.kid else {
+            return Err(protocol("id_token has no key id"));
+        };
         let key = self.key(http, doc, &kid).await?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_audience(&[&self.client_id]);
@@ -192,11 +188,9 @@ impl Google {
         validation.set_issuer(&issuers);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 60;
-        let claims = jsonwebtoken::decode::<Claims>(id_token, &key, &validation)
-            .map_err(|e| format!("id_token rejected: {e}"))?
-            .claims;
+        let claims = jsonwebtoken::decode::<Claims>(id_token, &key, &validation)?.claims;
         if claims.nonce.as_deref() != Some(nonce) || nonce.is_empty() {
-            return Err("id_token nonce does not match this sign-in".into());
+            return Err(protocol("id_token nonce does not match this sign-in"));
         }
         Ok(claims)
     }
@@ -208,7 +202,7 @@ impl Google {
         http: &reqwest::Client,
         doc: &Discovery,
         kid: &str,
-    ) -> Result<DecodingKey, String> {
+    ) -> Result<DecodingKey, ProviderError> {
         let mut cache = self.cache.lock().await;
         let fresh_enough = |at: &Instant, limit: Duration| at.elapsed() < limit;
         let known = cache
@@ -221,32 +215,19 @@ impl Google {
             None => {
                 if let Some((_, at)) = &cache.keys {
                     if fresh_enough(at, KEY_REFRESH_MIN_INTERVAL) {
-                        return Err(format!("unknown key id {kid:?}"));
+                        return Err(protocol(format!("unknown key id {kid:?}")));
                     }
                 }
-                let set: JwkSet = fetch_json(http, &doc.jwks_uri).await?;
+                let set: JwkSet = get_json(http.get(&doc.jwks_uri), &doc.jwks_uri).await?;
                 let found = set.find(kid).cloned();
                 cache.keys = Some((set, Instant::now()));
-                found.ok_or_else(|| format!("unknown key id {kid:?}"))?
+                found.ok_or_else(|| protocol(format!("unknown key id {kid:?}")))?
             }
         };
-        DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable key {kid:?}: {e}"))
+        Ok(DecodingKey::from_jwk(&jwk)?)
     }
 }
 
-async fn fetch_json<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
-    url: &str,
-) -> Result<T, String> {
-    let res = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("GET {url}: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("GET {url}: status {}", res.status()));
-    }
-    res.json()
-        .await
-        .map_err(|e| format!("GET {url}: unreadable answer: {e}"))
+fn protocol(what: impl Into<String>) -> ProviderError {
+    ProviderError::Protocol(what.into())
 }

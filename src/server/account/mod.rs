@@ -2,6 +2,8 @@
 //! limited and audited), verify an email, reset or change a password, list and end sessions,
 //! unlink providers, delete the account. Server functions and handlers stay thin wrappers.
 
+pub mod identities;
+
 use tower_sessions::Session;
 
 use super::{
