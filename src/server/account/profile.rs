@@ -1,0 +1,154 @@
+//! The account page: what it shows, the name, unlinking providers, deleting the account.
+
+use tower_sessions::Session;
+
+use super::stored_id;
+use crate::domain::{
+    describe_device, describe_event, AccountOverview, ActiveSession, Activity, AppError, Message,
+    Provider, ProviderLink, SessionKind, UserName,
+};
+use crate::server::{
+    db::{
+        accounts, audit,
+        audit::Origin,
+        refresh,
+        users::{self, UserRecord},
+    },
+    state::AppState,
+};
+
+/// Everything the account page shows.
+pub async fn overview(
+    state: &AppState,
+    user: &UserRecord,
+    session: &Session,
+) -> Result<AccountOverview, AppError> {
+    let current = stored_id(state, session);
+    let linked = accounts::list_for_user(&state.db, &user.id).await?;
+    let providers = state
+        .oauth
+        .enabled()
+        .into_iter()
+        .chain(linked.iter().map(|(p, _)| *p))
+        .fold(Vec::<Provider>::new(), |mut all, p| {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+            all
+        })
+        .into_iter()
+        .map(|provider| {
+            let link = linked.iter().find(|(p, _)| *p == provider);
+            ProviderLink {
+                provider,
+                linked: link.is_some(),
+                email: link.and_then(|(_, e)| e.clone()),
+            }
+        })
+        .collect();
+    let browser = state.sessions.list_for_user(&user.id).await?;
+    let api = refresh::list_active_for_user(&state.db, &user.id).await?;
+    let mut sessions: Vec<ActiveSession> = browser
+        .into_iter()
+        .map(|s| ActiveSession {
+            current: current.as_deref() == Some(s.id_hash.as_str()),
+            id: format!("browser:{}", s.id_hash),
+            kind: SessionKind::Browser,
+            device: describe_device(s.user_agent.as_deref()),
+            ip: s.ip,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+        })
+        .chain(api.into_iter().map(|f| ActiveSession {
+            id: format!("api:{}", f.id),
+            kind: SessionKind::Api,
+            device: describe_device(f.user_agent.as_deref()),
+            ip: f.ip,
+            created_at: f.created_at,
+            last_seen_at: f.last_used_at,
+            current: false,
+        }))
+        .collect();
+    sessions.sort_by(|a, b| {
+        b.current
+            .cmp(&a.current)
+            .then(b.last_seen_at.cmp(&a.last_seen_at))
+    });
+    let activity = audit::recent(&state.db, &user.id, 20)
+        .await?
+        .into_iter()
+        .map(|e| Activity {
+            what: describe_event(&e.event).to_owned(),
+            device: describe_device(e.user_agent.as_deref()),
+            ip: e.ip,
+            at: e.created_at,
+        })
+        .collect();
+    Ok(AccountOverview {
+        id: user.id.clone(),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        email_verified: user.email_verified_at.is_some(),
+        has_password: user.password_hash.is_some(),
+        created_at: user.created_at.clone(),
+        providers,
+        sessions,
+        activity,
+    })
+}
+
+/// Updates the display name.
+pub async fn update_name(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    name: &str,
+) -> Result<(), AppError> {
+    let name = UserName::parse(name)?;
+    users::set_name(&state.db, &user.id, &name).await?;
+    audit::record(&state.db, Some(&user.id), "profile_updated", None, origin).await;
+    Ok(())
+}
+
+/// Unlinks a provider, unless it is the last way to sign in.
+pub async fn unlink_provider(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    provider: Provider,
+) -> Result<(), AppError> {
+    let linked = accounts::list_for_user(&state.db, &user.id).await?;
+    if !linked.iter().any(|(p, _)| *p == provider) {
+        return Err(AppError::NotFound);
+    }
+    if user.password_hash.is_none() && linked.len() <= 1 {
+        return Err(AppError::conflict(Message::OnlySignInMethod));
+    }
+    accounts::unlink(&state.db, &user.id, provider).await?;
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        "provider_unlinked",
+        Some(provider.slug()),
+        origin,
+    )
+    .await;
+    Ok(())
+}
+
+/// Deletes the account and everything in it, after the person typed their email to confirm.
+pub async fn delete_account(
+    state: &AppState,
+    user: &UserRecord,
+    confirmation: &str,
+) -> Result<(), AppError> {
+    if !confirmation.trim().eq_ignore_ascii_case(&user.email) {
+        return Err(AppError::invalid(
+            "confirm_email",
+            Message::DeleteConfirmMismatch,
+        ));
+    }
+    users::delete(&state.db, &user.id).await?;
+    tracing::info!(user_id = %user.id, "account deleted");
+    Ok(())
+}

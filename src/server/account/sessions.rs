@@ -1,0 +1,58 @@
+//! The sessions and API sign-ins of an account: ending one, or all.
+
+use tower_sessions::Session;
+
+use super::stored_id;
+use crate::domain::AppError;
+use crate::server::{
+    db::{audit, audit::Origin, credentials, refresh, users::UserRecord},
+    state::AppState,
+};
+
+/// Revokes one session: a browser session is deleted (its next request is signed out); an API
+/// sign-in's refresh tokens stop working. Returns true when it was this browser's own session.
+pub async fn revoke_session(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    session: &Session,
+    id: &str,
+) -> Result<bool, AppError> {
+    let found = if let Some(hash) = id.strip_prefix("browser:") {
+        let own = stored_id(state, session).as_deref() == Some(hash);
+        let deleted = state.sessions.delete_for_user(&user.id, hash).await?;
+        if deleted {
+            audit::record(&state.db, Some(&user.id), "session_revoked", None, origin).await;
+            return Ok(own);
+        }
+        false
+    } else if let Some(family) = id.strip_prefix("api:") {
+        refresh::revoke_family(&state.db, &user.id, family).await?
+    } else {
+        false
+    };
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    audit::record(&state.db, Some(&user.id), "session_revoked", None, origin).await;
+    Ok(false)
+}
+
+/// Ends every session and API sign-in of the user, this one included.
+pub async fn sign_out_everywhere(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+) -> Result<(), AppError> {
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        "signed_out_everywhere",
+        None,
+        origin,
+    )
+    .await;
+    let mut tx = state.db.begin().await?;
+    credentials::end_sign_ins(&mut tx, &user.id, None).await?;
+    Ok(tx.commit().await?)
+}
