@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod http;
 pub mod mail;
+mod router;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -21,7 +21,7 @@ pub use self::{
 use tower_sessions::Session;
 
 use super::{
-    auth::password::{
+    auth::password_rules::{
         common_password_error, contains_context_word, context_password_error, is_common,
     },
     db::audit::Origin,

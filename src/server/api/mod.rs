@@ -41,7 +41,7 @@ pub fn router(settings: &Settings, health: &DbHealth) -> Router<AppState> {
         .route_layer(from_fn_with_state(health.clone(), fail_fast))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
-        // One layer, outermost first (see `startup::router`). Token responses must not be
+        // One layer, outermost first (see `router::router`). Token responses must not be
         // cached (RFC 6749 §5.1); nothing here should be.
         .layer(
             ServiceBuilder::new()

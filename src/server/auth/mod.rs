@@ -7,4 +7,5 @@ pub mod keys;
 pub mod limits;
 pub mod oauth;
 pub mod password;
+pub mod password_rules;
 pub mod session;

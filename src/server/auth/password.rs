@@ -6,12 +6,9 @@
 //! request is answered at once with `Busy` (503 and `Retry-After`) instead of waiting behind
 //! work that someone may have queued only to slow everybody else down.
 
-use std::{
-    collections::HashSet,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        mpsc, Arc, Mutex, OnceLock,
-    },
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    mpsc, Arc, Mutex,
 };
 
 use argon2::{
@@ -27,7 +24,7 @@ use super::{
     limits::{Limiter, SignInThrottle},
 };
 use crate::{
-    domain::{AppError, Email, Message, Password},
+    domain::{AppError, Email, Password},
     server::{crypto::TokenKey, db::users::UserRecord},
 };
 
@@ -222,57 +219,10 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// True when `password` is among the 20,000 most common passwords of 8+ characters
-/// (SecLists' 10-million-password list), compared case-insensitively.
-pub fn is_common(password: &str) -> bool {
-    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    let list = LIST.get_or_init(|| include_str!("common-passwords.txt").lines().collect());
-    list.contains(password.to_lowercase().as_str())
-}
-
-/// Words that make a password easy to guess for this site (ASVS V6.1.2): the product's name,
-/// plus, per person, their name and the local part of their email (see `contains_context_word`).
-pub const CONTEXT_WORDS: &[&str] = &["seamless"];
-
-/// True when the password contains the site's name, a word of the person's name or of their
-/// email's local part, or that whole local part (each at least 4 characters), ignoring case,
-/// spaces and punctuation.
-pub fn contains_context_word(password: &str, name: Option<&str>, email: Option<&str>) -> bool {
-    let squash = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let password = squash(password);
-    let local = email.and_then(|e| e.split('@').next());
-    // Each word of the name and of the email's local part, and the local part as a whole.
-    let words = name
-        .into_iter()
-        .chain(local)
-        .flat_map(|s| s.split(|c: char| !c.is_alphanumeric()))
-        .map(squash)
-        .chain(local.map(squash));
-    CONTEXT_WORDS
-        .iter()
-        .map(|w| (*w).to_owned())
-        .chain(words)
-        .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
-        .any(|w| password.contains(&w))
-}
-
-/// The message for a password built on context words.
-pub fn context_password_error(field: &str) -> AppError {
-    AppError::invalid(field, Message::PasswordContext)
-}
-
-/// The message for a refused common password.
-pub fn common_password_error(field: &str) -> AppError {
-    AppError::invalid(field, Message::PasswordCommon)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     fn pw(s: &str) -> Password {
@@ -392,33 +342,5 @@ mod tests {
             (M_COST_KIB, T_COST, P_COST)
         );
         assert_eq!(parsed.algorithm.as_str(), "argon2id");
-    }
-
-    #[test]
-    fn passwords_built_on_the_site_or_the_person_are_recognised() {
-        assert!(contains_context_word("My Seamless pass", None, None));
-        assert!(contains_context_word(
-            "lovelace-2026!",
-            Some("Ada Lovelace"),
-            None
-        ));
-        assert!(contains_context_word(
-            "x-ada.king-x",
-            None,
-            Some("ada.king@example.com")
-        ));
-        assert!(!contains_context_word(
-            "violet staple orbit canyon",
-            Some("Ada"),
-            Some("ada@example.com")
-        ));
-    }
-
-    #[test]
-    fn common_passwords_are_recognised_case_insensitively() {
-        assert!(is_common("password"));
-        assert!(is_common("PassWord"));
-        assert!(is_common("qwertyuiop"));
-        assert!(!is_common("violet staple orbit canyon"));
     }
 }
