@@ -1,262 +1,9 @@
-//! `/account`: profile, sign-in methods, password, active sessions, recent activity, and
-//! deleting the account. Every form is a plain POST that works without JavaScript; with it,
-//! the forms post in place (`crate::enhance`).
+//! The sections of the account page.
 
-use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
-
-use super::{
-    ui::{invalid, post_error, FormError},
-    EnhanceScripts,
-};
-use crate::domain::{
-    AccountOverview, ActiveSession, AppError, Provider, ProviderSignInError, SessionKind,
-    NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
-};
-
-#[server(name = AccountOverviewFn, prefix = "/rpc", endpoint = "account_overview")]
-pub async fn account_overview() -> Result<AccountOverview, AppError> {
-    let (state, user) = ssr::caller()?;
-    crate::server::account::overview(&state, &user, &crate::server::context::session()?).await
-}
-
-#[server(prefix = "/rpc", endpoint = "update_profile")]
-pub async fn update_profile(name: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
-    crate::server::account::update_name(&state, &crate::server::context::origin()?, &user, &name)
-        .await?;
-    leptos_axum::redirect(&done_url(Done::Name));
-    Ok(())
-}
-
-#[server(prefix = "/rpc", endpoint = "resend_verification")]
-pub async fn resend_verification() -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
-    crate::server::account::resend_verification(&state, &user).await?;
-    leptos_axum::redirect(&done_url(Done::Resent));
-    Ok(())
-}
-
-/// Changes the password (or sets one, for accounts that only sign in with a provider).
-#[server(prefix = "/rpc", endpoint = "change_password")]
-pub async fn change_password(
-    current_password: Option<String>,
-    new_password: String,
-) -> Result<(), AppError> {
-    use crate::server::context;
-    let (state, user) = ssr::caller()?;
-    let session = context::session()?;
-    let changed = crate::server::account::change_password(
-        &state,
-        &context::origin()?,
-        &user,
-        &session,
-        current_password.filter(|p| !p.is_empty()),
-        new_password,
-    )
-    .await?;
-    // The change voided this browser's device cookie with the others: renew it.
-    context::remember_device(&context::known_devices()?, &changed)?;
-    leptos_axum::redirect(&done_url(Done::Password));
-    Ok(())
-}
-
-/// Ends one session. Ending this browser's own session signs it out.
-#[server(prefix = "/rpc", endpoint = "revoke_session")]
-pub async fn revoke_session(id: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
-    let session = crate::server::context::session()?;
-    let own = crate::server::account::revoke_session(
-        &state,
-        &crate::server::context::origin()?,
-        &user,
-        &session,
-        &id,
-    )
-    .await?;
-    if own {
-        crate::server::auth::session::end(&session).await?;
-        leptos_axum::redirect("/login");
-    } else {
-        leptos_axum::redirect(&done_url(Done::Revoked));
-    }
-    Ok(())
-}
-
-#[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
-pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
-    let session = crate::server::context::session()?;
-    crate::server::account::sign_out_everywhere(&state, &crate::server::context::origin()?, &user)
-        .await?;
-    crate::server::auth::session::end(&session).await?;
-    leptos_axum::redirect("/login");
-    Ok(())
-}
-
-#[server(prefix = "/rpc", endpoint = "unlink_provider")]
-pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
-    let provider = crate::domain::Provider::from_slug(&provider).ok_or(AppError::NotFound)?;
-    crate::server::account::unlink_provider(
-        &state,
-        &crate::server::context::origin()?,
-        &user,
-        provider,
-    )
-    .await?;
-    leptos_axum::redirect(&done_url(Done::Unlinked));
-    Ok(())
-}
-
-/// Deletes the account and everything in it; the person confirms by typing their email.
-#[server(prefix = "/rpc", endpoint = "delete_account")]
-pub async fn delete_account(confirm_email: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
-    crate::server::account::delete_account(&state, &user, &confirm_email).await?;
-    crate::server::auth::session::end(&crate::server::context::session()?).await?;
-    leptos_axum::redirect("/?deleted=1");
-    Ok(())
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use std::sync::Arc;
-
-    use crate::{
-        domain::AppError,
-        server::{context, db::users::UserRecord, state::AppState},
-    };
-
-    pub fn caller() -> Result<(AppState, Arc<UserRecord>), AppError> {
-        Ok((context::state()?, context::require_user()?))
-    }
-}
-
-/// What went through on the account page: its forms come back to `/account?done=…` (a new
-/// page load, with or without JavaScript), and the section says so.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Done {
-    Name,
-    Resent,
-    Password,
-    Revoked,
-    Unlinked,
-}
-
-impl Done {
-    const ALL: [Done; 5] = [
-        Done::Name,
-        Done::Resent,
-        Done::Password,
-        Done::Revoked,
-        Done::Unlinked,
-    ];
-
-    fn code(self) -> &'static str {
-        match self {
-            Done::Name => "name",
-            Done::Resent => "resent",
-            Done::Password => "password",
-            Done::Revoked => "revoked",
-            Done::Unlinked => "unlinked",
-        }
-    }
-
-    fn message(self) -> &'static str {
-        match self {
-            Done::Name => "Your name is saved.",
-            Done::Resent => "We sent you a new verification link.",
-            Done::Password => "Your password is changed. Other sessions were signed out.",
-            Done::Revoked => "The session is revoked.",
-            Done::Unlinked => "The sign-in method is unlinked.",
-        }
-    }
-
-    /// The `done` of the page's address, unless a later form post on it was refused.
-    fn from_query(done: Option<String>, refused: bool) -> Option<Done> {
-        let done = done.filter(|_| !refused)?;
-        Done::ALL.into_iter().find(|d| d.code() == done)
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn done_url(done: Done) -> String {
-    format!("/account?done={}", done.code())
-}
-
-/// The status line of one section, when its form has just gone through.
-fn done_status(done: Option<Done>, what: Done) -> impl IntoView {
-    (done == Some(what))
-        .then(|| view! { <p role="status" class="alert alert--info">{what.message()}</p> })
-}
-
-/// A short, readable form of a stored timestamp: "2026-11-22 15:04 UTC".
-fn when(ts: &str) -> String {
-    let date = ts.get(..10).unwrap_or(ts);
-    let time = ts.get(11..16).unwrap_or("");
-    format!("{date} {time} UTC")
-}
+use super::*;
 
 #[component]
-pub fn AccountPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| account_overview());
-    let query = use_query_map();
-    let done = query.with_untracked(|q| Done::from_query(q.get("done"), q.get("__err").is_some()));
-    let verified_now = move || query.read().get("verified").is_some();
-    // A provider link that did not go through comes back here with a known code.
-    let link_error = move || {
-        let q = query.read();
-        let reason = ProviderSignInError::from_code(&q.get("error")?)?;
-        let provider = q.get("provider").and_then(|p| Provider::from_slug(&p));
-        Some(reason.message(provider))
-    };
-
-    view! {
-        <Title text="Your account" />
-        <EnhanceScripts />
-        <div class="account">
-            <h1>"Your account"</h1>
-            <Show when=verified_now>
-                <p role="status" class="alert alert--info">"Your email address is verified. Thank you."</p>
-            </Show>
-            {move || link_error().map(|message| view! { <p role="alert" class="alert alert--error">{message}</p> })}
-            <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
-                {move || {
-                    overview
-                        .get()
-                        .map(|result| match result {
-                            Ok(account) => {
-                                view! {
-                                    <Profile account=account.clone() done />
-                                    <SignInMethods account=account.clone() done />
-                                    <PasswordForm has_password=account.has_password changed=done == Some(Done::Password) />
-                                    <Sessions sessions=account.sessions.clone() done />
-                                    <RecentActivity account=account.clone() />
-                                    <DeleteAccountForm />
-                                }
-                                    .into_any()
-                            }
-                            Err(AppError::Unauthorized) => ().into_any(),
-                            Err(err) => {
-                                view! {
-                                    <p role="alert" class="alert alert--error">
-                                        {err.to_string()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
-        </div>
-    }
-}
-
-#[component]
-fn Profile(account: AccountOverview, done: Option<Done>) -> impl IntoView {
+pub(super) fn Profile(account: AccountOverview, done: Option<Done>) -> impl IntoView {
     let error = post_error::<UpdateProfile>();
     let name_invalid = invalid(&error, "name");
     let resend_error = post_error::<ResendVerification>();
@@ -303,7 +50,7 @@ fn Profile(account: AccountOverview, done: Option<Done>) -> impl IntoView {
 }
 
 #[component]
-fn SignInMethods(account: AccountOverview, done: Option<Done>) -> impl IntoView {
+pub(super) fn SignInMethods(account: AccountOverview, done: Option<Done>) -> impl IntoView {
     let error = post_error::<UnlinkProvider>();
     let verified = account.email_verified;
     let rows = account
@@ -379,7 +126,7 @@ fn SignInMethods(account: AccountOverview, done: Option<Done>) -> impl IntoView 
 /// through, `change_password`'s redirect loads the page again, with the sessions it signed out
 /// gone.
 #[component]
-fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
+pub(super) fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
     let error = post_error::<ChangePassword>();
     let current_invalid = invalid(&error, "current_password");
     let new_invalid = invalid(&error, "new_password");
@@ -429,7 +176,7 @@ fn PasswordForm(has_password: bool, changed: bool) -> impl IntoView {
 }
 
 #[component]
-fn Sessions(sessions: Vec<ActiveSession>, done: Option<Done>) -> impl IntoView {
+pub(super) fn Sessions(sessions: Vec<ActiveSession>, done: Option<Done>) -> impl IntoView {
     let error = post_error::<RevokeSession>();
     let rows = sessions
         .into_iter()
@@ -478,7 +225,7 @@ fn Sessions(sessions: Vec<ActiveSession>, done: Option<Done>) -> impl IntoView {
 }
 
 #[component]
-fn RecentActivity(account: AccountOverview) -> impl IntoView {
+pub(super) fn RecentActivity(account: AccountOverview) -> impl IntoView {
     let rows = account
         .activity
         .into_iter()
@@ -504,7 +251,7 @@ fn RecentActivity(account: AccountOverview) -> impl IntoView {
 }
 
 #[component]
-fn DeleteAccountForm() -> impl IntoView {
+pub(super) fn DeleteAccountForm() -> impl IntoView {
     let error = post_error::<DeleteAccount>();
     view! {
         <section class="card account__section account__danger" aria-labelledby="delete-title">

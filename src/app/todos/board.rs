@@ -1,0 +1,206 @@
+//! The task list itself: its rows, counts, forms and the links under it.
+
+use super::*;
+
+/// The task list, its counts and its forms. Every control is a plain form post or link; with
+/// JavaScript they work in place (`crate::enhance`).
+#[component]
+pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
+    // The error a form post came back with (in the address), for the alert.
+    let error = post_error::<AddTodo>()
+        .or_else(post_error::<CompleteTodo>)
+        .or_else(post_error::<ReopenTodo>)
+        .or_else(post_error::<RenameTodo>)
+        .or_else(post_error::<DeleteTodo>);
+    let count = match page.open {
+        0 if page.total == 0 => String::new(),
+        0 => "All done".to_owned(),
+        1 => "1 left".to_owned(),
+        n => format!("{n} left"),
+    };
+    let TodoPage {
+        todos, next, total, ..
+    } = page;
+    let labels = (!todos.is_empty()).then(|| {
+        view! {
+            <span id=EDIT_LABEL hidden>"Edit"</span>
+            <span id=DELETE_LABEL hidden>"Delete"</span>
+        }
+    });
+    let list = if todos.is_empty() && total == 0 {
+        view! {
+            <p class="empty">
+                <strong>"No tasks yet"</strong>
+                <span class="muted">"Add your first one above."</span>
+            </p>
+        }
+        .into_any()
+    } else {
+        let rows = todos
+            .into_iter()
+            .enumerate()
+            .map(|(i, todo)| view! { <TodoItem todo n=i + 1 view=view.clone() /> })
+            .collect_view();
+        let renaming = view
+            .editing
+            .as_deref()
+            .map(crate::domain::short_task_id)
+            .map(|id| {
+                let after = view.after.clone();
+                view! {
+                    <form action=RenameTodo::PATH method="post" id=RENAME_FORM hidden>
+                        <input type="hidden" name="id" value=id />
+                        {after.map(|a| view! { <input type="hidden" name="after" value=a /> })}
+                    </form>
+                }
+            });
+        view! {
+            {labels}
+            {renaming}
+            <form action=DeleteTodo::PATH method="post" id=DELETE_FORM>
+                <ul class="todo-list" aria-label="Tasks">
+                    {rows}
+                </ul>
+            </form>
+            <ListPages view=view.clone() next />
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card todos">
+            <header class="todos__header">
+                <h1>"Your tasks"</h1>
+                // Its id keeps it across a swap (`crate::enhance`), so a change is announced.
+                <p id="count" class="todos__count" aria-live="polite">
+                    {count}
+                </p>
+            </header>
+            <form action=AddTodo::PATH method="post" class="add-form">
+                <input
+                    id="new-task"
+                    aria-label="New task"
+                    type="text"
+                    name="title"
+                    placeholder="What needs doing?"
+                    maxlength=TITLE_MAX_CHARS
+                    autocomplete="off"
+                    required
+                />
+                <button type="submit" class="btn btn--primary">
+                    "Add"
+                </button>
+            </form>
+            <FormError error />
+            // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
+            <form action=CompleteTodo::PATH method="post" id=COMPLETE_FORM hidden></form>
+            <form action=ReopenTodo::PATH method="post" id=REOPEN_FORM hidden></form>
+            <form method="get" action="/todos" id=EDIT_FORM hidden>
+                {view.fields()}
+            </form>
+            {list}
+        </section>
+    }
+}
+
+/// One task (the `n`th on the page): its checkbox, whose text is the title, and its Edit and
+/// Delete buttons, all submitting the page's shared forms; or, while it is being edited, the
+/// rename form's field and button. Ids are written in their short form (`short_task_id`).
+/// The row and its buttons have no classes: the style sheet finds them in `.todo-list`, and a
+/// done task by its checkbox (`aria-checked="true"`).
+#[component]
+pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView {
+    let TaskRow {
+        id,
+        title,
+        completed,
+    } = todo;
+    let editing = view.editing.as_deref() == Some(id.as_str());
+    let id = crate::domain::short_task_id(&id);
+    let checkbox = |label: Option<String>, text: Option<String>| {
+        view! {
+            <button
+                form=if completed { REOPEN_FORM } else { COMPLETE_FORM }
+                name="id"
+                value=id.clone()
+                role="checkbox"
+                aria-checked=if completed { "true" } else { "false" }
+                aria-label=label
+                id=format!("t{n}")
+            >
+                {text}
+            </button>
+        }
+    };
+    // Either, not a type-erased view: a row is rendered without boxing it.
+    if editing {
+        let field = format!("edit-{id}");
+        let cancel = view.url(view.shown);
+        Either::Left(view! {
+            <li>
+                // Named by the title here: the text field below holds it.
+                {checkbox(Some(title.clone()), None)}
+                <div class="todo__edit">
+                    <label for=field.clone() class="visually-hidden">
+                        "Edit task"
+                    </label>
+                    <input
+                        form=RENAME_FORM
+                        id=field
+                        type="text"
+                        name="title"
+                        value=title
+                        maxlength=TITLE_MAX_CHARS
+                        required
+                        autofocus
+                    />
+                    <button form=RENAME_FORM type="submit" class="btn btn--primary btn--small">
+                        "Save"
+                    </button>
+                    <a href=cancel.clone() data-swap=cancel class="btn btn--quiet btn--small">
+                        "Cancel"
+                    </a>
+                </div>
+            </li>
+        })
+    } else {
+        // A button submits its form by default: no `type` needed.
+        Either::Right(view! {
+            <li>
+                {checkbox(None, Some(title))}
+                <button form=EDIT_FORM name="edit" value=id.clone() aria-labelledby=format!("{EDIT_LABEL} t{n}")>
+                    "Edit"
+                </button>
+                // In the delete form (the list's): no `form` needed either.
+                <button name="id" value=id.clone() aria-labelledby=format!("{DELETE_LABEL} t{n}")>
+                    "Delete"
+                </button>
+            </li>
+        })
+    }
+}
+
+/// The links under a page of the list. "Show more" is a link to the next page (`?after=`), so
+/// it works without JavaScript; with it, it shows the next page under this one instead
+/// (`data-swap`: this view with one page more), up to [`TODO_PAGE_MAX`] tasks on one page,
+/// then goes on as a link. Away from the first page, "Back to the start" leads there.
+#[component]
+pub(super) fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
+    let back = view.after.is_some();
+    let more = next.map(|next| {
+        let in_place =
+            ((view.shown + 1) * TODO_PAGE_SIZE <= TODO_PAGE_MAX).then(|| view.url(view.shown + 1));
+        view! {
+            <a href=list_url(Some(&next), 1) data-swap=in_place class="btn btn--quiet">
+                "Show more"
+            </a>
+        }
+    });
+    (more.is_some() || back).then(|| {
+        view! {
+            <nav class="todos__pages" aria-label="More tasks">
+                {more}
+                {back.then(|| view! { <a href="/todos" class="btn btn--quiet">"Back to the start"</a> })}
+            </nav>
+        }
+    })
+}
