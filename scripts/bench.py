@@ -283,7 +283,6 @@ def seamless_server(data_dir, extra_env=None):
         "LOG_ACCESS": "false",
         "RUST_LOG": "warn",
         "RATE_LIMITS_ENABLED": "false",
-        "BENCH_UNAUTH_ENDPOINT": "1",
     })
     env.update(extra_env or {})
     return Server([str(ROOT / "target" / "release" / "seamless")], env, ROOT, "/readyz", port)

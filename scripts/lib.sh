@@ -70,10 +70,11 @@ ensure_test_tools() {
   fi
 }
 
-# The optimised server binary and the wasm/JS/CSS bundle (with .br/.gz next to them).
+# The optimised server binary and the wasm/JS/CSS bundle (with .br/.gz next to them). Extra
+# arguments go to cargo-leptos (scripts/bench: `--bin-features ssr,bench`).
 build_release() {
   say "building the release binary and the wasm bundle"
-  (cd "$ROOT" && cargo leptos build --release --precompress)
+  (cd "$ROOT" && cargo leptos build --release --precompress "$@")
 }
 
 # The PostgreSQL server the integration tests create their databases on: TEST_POSTGRES_URL, or

@@ -57,20 +57,25 @@ pub fn router(settings: &Settings, health: &DbHealth) -> Router<AppState> {
     let router = Router::new()
         .nest("/api/v1", v1)
         .route("/.well-known/jwks.json", get(jwks));
-    if settings.api.bench_unauth_endpoint {
-        tracing::warn!("BENCH_UNAUTH_ENDPOINT is on: /api/bench/todos lists any user's tasks without authentication");
+    #[cfg(feature = "bench")]
+    let router = {
+        tracing::warn!(
+            "a benchmark build: /api/bench/todos lists any user's tasks without authentication"
+        );
         router.route("/api/bench/todos", get(bench_todos))
-    } else {
-        router
-    }
+    };
+    router
 }
 
+#[cfg(feature = "bench")]
 #[derive(serde::Deserialize)]
 struct BenchQuery {
     user_id: String,
 }
 
-/// Benchmarks only: the same read as `GET /api/v1/todos`, without authentication.
+/// Benchmarks only (the `bench` cargo feature): the same read as `GET /api/v1/todos`,
+/// without authentication.
+#[cfg(feature = "bench")]
 async fn bench_todos(
     State(state): State<AppState>,
     axum::extract::Query(q): axum::extract::Query<BenchQuery>,

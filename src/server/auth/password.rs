@@ -156,12 +156,15 @@ impl PasswordHasher {
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
         let job: Job = Box::new(move || {
-            let _slot = slot;
             // The client went away while this waited in the queue: skip the work.
             if done.is_closed() {
                 return;
             }
-            let _ = done.send(span.in_scope(work));
+            let answer = span.in_scope(work);
+            // The place is given back before the answer goes out, so whoever has the answer
+            // sees the queue without this job.
+            drop(slot);
+            let _ = done.send(answer);
         });
         if self.jobs.send(job).is_err() {
             tracing::error!("the password hashing threads are gone");

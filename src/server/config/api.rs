@@ -69,11 +69,6 @@ pub struct ApiSettings {
     /// revokes it. `0s` turns the grace off. Env `JWT_REFRESH_REUSE_INTERVAL`. Default `10s`.
     #[serde(deserialize_with = "duration::deserialize")]
     pub refresh_reuse_interval: Duration,
-    /// Benchmarks only: `GET /api/bench/todos?user_id=…` lists a user's tasks without any
-    /// authentication, to measure what authentication costs. Env `BENCH_UNAUTH_ENDPOINT`
-    /// (environment only). Default false; refused with `APP_ENV=production`.
-    #[serde(skip)]
-    pub bench_unauth_endpoint: bool,
     /// Origins allowed to call `/api/v1` from a browser (never `*`; a trailing `/` is dropped).
     /// Env `CORS_ALLOWED_ORIGINS`, comma-separated. Default: none.
     #[serde(deserialize_with = "origins")]
@@ -92,7 +87,6 @@ impl Default for ApiSettings {
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(30 * 86_400),
             refresh_reuse_interval: Duration::from_secs(10),
-            bench_unauth_endpoint: false,
             cors_allowed_origins: Vec::new(),
         }
     }

@@ -99,8 +99,6 @@ pub const ENVIRONMENT_ONLY: &[(&str, &str)] = &[
     ("GOOGLE_CLIENT_SECRET", "oauth.google"),
     // Whether the bundle's names carry hashes is a fact of the build beside the binary.
     ("LEPTOS_HASH_FILES", "hash_files"),
-    // Opens an unauthenticated route: set by a benchmark run, never by a deployment's file.
-    ("BENCH_UNAUTH_ENDPOINT", "api.bench_unauth_endpoint"),
 ];
 
 /// Reads a variable from some environment (the process's, or a map in tests).

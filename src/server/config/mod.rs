@@ -166,7 +166,6 @@ impl Settings {
             Some(on) => on,
             None => app::hash_txt_beside_binary(),
         };
-        self.api.bench_unauth_endpoint = env::flag(env, "BENCH_UNAUTH_ENDPOINT")?.unwrap_or(false);
         for (client, id, secret_variable) in [
             (
                 &mut self.oauth.github,
@@ -221,9 +220,9 @@ impl Settings {
             }
             _ => {}
         }
-        if self.api.bench_unauth_endpoint && self.env == AppEnv::Production {
+        if cfg!(feature = "bench") && self.env == AppEnv::Production {
             return Err(ConfigError(
-                "BENCH_UNAUTH_ENDPOINT opens an unauthenticated route for benchmarks; it is refused with APP_ENV=production".into(),
+                "this is a benchmark build (the `bench` cargo feature): it has an unauthenticated route and refuses APP_ENV=production".into(),
             ));
         }
         Ok(self)
