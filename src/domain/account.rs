@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Provider;
+use super::{AppError, Provider};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountOverview {
@@ -35,11 +35,67 @@ pub enum SessionKind {
     Api,
 }
 
+/// Which session to revoke: a browser session (by the keyed hash of its token, never the
+/// token) or an API sign-in (its refresh family). Written `browser:…` or `api:…` in the
+/// account page's forms; read back only in those two forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum SessionRef {
+    Browser(String),
+    Api(String),
+}
+
+impl SessionRef {
+    pub fn kind(&self) -> SessionKind {
+        match self {
+            SessionRef::Browser(_) => SessionKind::Browser,
+            SessionRef::Api(_) => SessionKind::Api,
+        }
+    }
+}
+
+impl std::fmt::Display for SessionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionRef::Browser(hash) => write!(f, "browser:{hash}"),
+            SessionRef::Api(family) => write!(f, "api:{family}"),
+        }
+    }
+}
+
+impl std::str::FromStr for SessionRef {
+    type Err = AppError;
+
+    /// An id from a form: anything else is `NotFound`, like a session that is not yours.
+    fn from_str(text: &str) -> Result<SessionRef, AppError> {
+        match text.split_once(':') {
+            Some(("browser", hash)) if !hash.is_empty() => Ok(SessionRef::Browser(hash.to_owned())),
+            Some(("api", family)) if !family.is_empty() => Ok(SessionRef::Api(family.to_owned())),
+            _ => Err(AppError::NotFound),
+        }
+    }
+}
+
+impl From<SessionRef> for String {
+    fn from(id: SessionRef) -> String {
+        id.to_string()
+    }
+}
+
+impl TryFrom<String> for SessionRef {
+    type Error = AppError;
+
+    fn try_from(text: String) -> Result<SessionRef, AppError> {
+        text.parse()
+    }
+}
+
 /// A session that can be revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveSession {
-    /// Opaque id for `revoke_session` (never the session token).
-    pub id: String,
+    /// For `revoke_session` (never the session token).
+    pub id: SessionRef,
+    /// What kind of session `id` names (so clients need not read the id).
     pub kind: SessionKind,
     pub device: String,
     pub ip: Option<String>,
@@ -58,32 +114,117 @@ pub struct Activity {
     pub at: String,
 }
 
-/// What an audit event code means to a person.
-pub fn describe_event(code: &str) -> &'static str {
-    match code {
-        "sign_in" => "Signed in",
-        "sign_in_failed" => "Failed sign-in attempt",
-        "sign_in_provider" => "Signed in with a provider",
-        "sign_up" => "Account created",
-        "sign_out" => "Signed out",
-        "api_sign_in" => "API client signed in",
-        "password_changed" => "Password changed",
-        "password_set" => "Password set",
-        "password_reset" => "Password reset by email",
-        "password_reset_requested" => "Password reset requested",
-        "email_verified" => "Email address verified",
-        "provider_linked" => "Sign-in provider linked",
-        "provider_unlinked" => "Sign-in provider unlinked",
-        "provider_unlinked_on_proof" => {
-            "Sign-in provider unlinked: it was linked before your email was verified"
+/// A security-relevant event of an account's audit trail. Stored by its [`code`](Self::code);
+/// every event has a description for the account page (the match is exhaustive: a new event
+/// cannot go without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditEvent {
+    SignIn,
+    SignInFailed,
+    SignInProvider,
+    SignUp,
+    SignOut,
+    ApiSignIn,
+    PasswordChanged,
+    PasswordSet,
+    PasswordReset,
+    PasswordResetRequested,
+    EmailVerified,
+    ProviderLinked,
+    ProviderUnlinked,
+    ProviderUnlinkedOnProof,
+    SignInsEndedOnProof,
+    SignUpAttempted,
+    SessionRevoked,
+    SignedOutEverywhere,
+    ProfileUpdated,
+}
+
+impl AuditEvent {
+    pub const ALL: [AuditEvent; 19] = [
+        AuditEvent::SignIn,
+        AuditEvent::SignInFailed,
+        AuditEvent::SignInProvider,
+        AuditEvent::SignUp,
+        AuditEvent::SignOut,
+        AuditEvent::ApiSignIn,
+        AuditEvent::PasswordChanged,
+        AuditEvent::PasswordSet,
+        AuditEvent::PasswordReset,
+        AuditEvent::PasswordResetRequested,
+        AuditEvent::EmailVerified,
+        AuditEvent::ProviderLinked,
+        AuditEvent::ProviderUnlinked,
+        AuditEvent::ProviderUnlinkedOnProof,
+        AuditEvent::SignInsEndedOnProof,
+        AuditEvent::SignUpAttempted,
+        AuditEvent::SessionRevoked,
+        AuditEvent::SignedOutEverywhere,
+        AuditEvent::ProfileUpdated,
+    ];
+
+    /// How it is stored (`audit_events.event`).
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditEvent::SignIn => "sign_in",
+            AuditEvent::SignInFailed => "sign_in_failed",
+            AuditEvent::SignInProvider => "sign_in_provider",
+            AuditEvent::SignUp => "sign_up",
+            AuditEvent::SignOut => "sign_out",
+            AuditEvent::ApiSignIn => "api_sign_in",
+            AuditEvent::PasswordChanged => "password_changed",
+            AuditEvent::PasswordSet => "password_set",
+            AuditEvent::PasswordReset => "password_reset",
+            AuditEvent::PasswordResetRequested => "password_reset_requested",
+            AuditEvent::EmailVerified => "email_verified",
+            AuditEvent::ProviderLinked => "provider_linked",
+            AuditEvent::ProviderUnlinked => "provider_unlinked",
+            AuditEvent::ProviderUnlinkedOnProof => "provider_unlinked_on_proof",
+            AuditEvent::SignInsEndedOnProof => "sign_ins_ended_on_proof",
+            AuditEvent::SignUpAttempted => "sign_up_attempted",
+            AuditEvent::SessionRevoked => "session_revoked",
+            AuditEvent::SignedOutEverywhere => "signed_out_everywhere",
+            AuditEvent::ProfileUpdated => "profile_updated",
         }
-        "sign_ins_ended_on_proof" => "Other sessions signed out: your email was verified",
-        "sign_up_attempted" => "Someone tried to create an account with your email",
-        "session_revoked" => "Session revoked",
-        "signed_out_everywhere" => "Signed out everywhere",
-        "profile_updated" => "Profile updated",
-        _ => "Account activity",
     }
+
+    /// The event stored as `code`; `None` for a code this version does not know.
+    pub fn from_code(code: &str) -> Option<AuditEvent> {
+        AuditEvent::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// What the account page says happened.
+    pub fn description(self) -> &'static str {
+        match self {
+            AuditEvent::SignIn => "Signed in",
+            AuditEvent::SignInFailed => "Failed sign-in attempt",
+            AuditEvent::SignInProvider => "Signed in with a provider",
+            AuditEvent::SignUp => "Account created",
+            AuditEvent::SignOut => "Signed out",
+            AuditEvent::ApiSignIn => "API client signed in",
+            AuditEvent::PasswordChanged => "Password changed",
+            AuditEvent::PasswordSet => "Password set",
+            AuditEvent::PasswordReset => "Password reset by email",
+            AuditEvent::PasswordResetRequested => "Password reset requested",
+            AuditEvent::EmailVerified => "Email address verified",
+            AuditEvent::ProviderLinked => "Sign-in provider linked",
+            AuditEvent::ProviderUnlinked => "Sign-in provider unlinked",
+            AuditEvent::ProviderUnlinkedOnProof => {
+                "Sign-in provider unlinked: it was linked before your email was verified"
+            }
+            AuditEvent::SignInsEndedOnProof => "Other sessions signed out: your email was verified",
+            AuditEvent::SignUpAttempted => "Someone tried to create an account with your email",
+            AuditEvent::SessionRevoked => "Session revoked",
+            AuditEvent::SignedOutEverywhere => "Signed out everywhere",
+            AuditEvent::ProfileUpdated => "Profile updated",
+        }
+    }
+}
+
+/// The account page's words for a stored event (an event from another version, unknown here,
+/// is "Account activity").
+pub fn describe_event(code: &str) -> &'static str {
+    AuditEvent::from_code(code).map_or("Account activity", AuditEvent::description)
 }
 
 /// A short description of a device from its User-Agent: "Firefox on Linux", "curl".
@@ -130,6 +271,39 @@ pub fn describe_device(user_agent: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_audit_event_has_its_own_code_that_reads_back() {
+        let mut codes = std::collections::HashSet::new();
+        for event in AuditEvent::ALL {
+            assert!(codes.insert(event.code()), "{event:?}: a code used twice");
+            assert_eq!(AuditEvent::from_code(event.code()), Some(event));
+            assert!(!event.description().is_empty());
+        }
+        assert_eq!(describe_event("sign_in"), "Signed in");
+        assert_eq!(describe_event("from_a_later_version"), "Account activity");
+    }
+
+    #[test]
+    fn session_ids_read_back_in_their_two_forms_only() {
+        for id in [
+            SessionRef::Browser("ab12".into()),
+            SessionRef::Api("0192-x".into()),
+        ] {
+            assert_eq!(id.to_string().parse::<SessionRef>(), Ok(id));
+        }
+        assert_eq!(
+            "browser:ab12".parse::<SessionRef>().map(|s| s.kind()),
+            Ok(SessionKind::Browser)
+        );
+        for bad in ["", "ab12", "browser:", "api:", "cookie:ab12", ":x"] {
+            assert_eq!(
+                bad.parse::<SessionRef>(),
+                Err(AppError::NotFound),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn devices_are_named_the_way_people_know_them() {

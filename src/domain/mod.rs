@@ -12,8 +12,8 @@ mod todo;
 mod user;
 
 pub use account::{
-    describe_device, describe_event, AccountOverview, ActiveSession, Activity, ProviderLink,
-    SessionKind,
+    describe_device, describe_event, AccountOverview, ActiveSession, Activity, AuditEvent,
+    ProviderLink, SessionKind, SessionRef,
 };
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::{AppError, ErrorBody};

@@ -73,7 +73,7 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
         &crate::server::context::origin()?,
         &user,
         &session,
-        &id,
+        &id.parse()?,
     )
     .await?;
     if own {

@@ -185,7 +185,7 @@ pub(super) fn Sessions(sessions: Vec<ActiveSession>, done: Option<Done>) -> impl
                 SessionKind::Browser => "Browser",
                 SessionKind::Api => "API client",
             };
-            let described = format!("session-{}", s.id.replace(':', "-"));
+            let described = format!("session-{}", s.id.to_string().replace(':', "-"));
             let described_by = described.clone();
             view! {
                 <li class="row" aria-describedby=described_by>
@@ -204,7 +204,7 @@ pub(super) fn Sessions(sessions: Vec<ActiveSession>, done: Option<Done>) -> impl
                         </span>
                     </span>
                     <form action=RevokeSession::PATH method="post" class="inline-form">
-                        <input type="hidden" name="id" value=s.id.clone() />
+                        <input type="hidden" name="id" value=s.id.to_string() />
                         <button type="submit" class="btn btn--quiet btn--small">"Revoke"</button>
                     </form>
                 </li>

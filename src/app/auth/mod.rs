@@ -62,13 +62,16 @@ pub async fn link_account(password: String) -> Result<(), AppError> {
 /// Signs out: the session is deleted on the server, then the start page.
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{auth::session, context, db::audit};
+    use crate::{
+        domain::AuditEvent,
+        server::{auth::session, context, db::audit},
+    };
     let state = context::state()?;
     if let Some(user) = context::auth()?.user() {
         audit::record(
             &state.db,
             Some(&user.id),
-            "sign_out",
+            AuditEvent::SignOut,
             None,
             &context::origin()?,
         )

@@ -1,5 +1,6 @@
 //! Signing up, signing in with email and password, and changing the password.
 
+use crate::domain::AuditEvent;
 use tower_sessions::Session;
 
 use super::{in_background, new_password, page_link, send_verification, stored_id};
@@ -46,7 +47,7 @@ pub async fn sign_in(
                 send_verification(state, &user).await?;
                 return Err(AppError::EmailNotVerified);
             }
-            audit::record(&state.db, Some(&user.id), "sign_in", None, origin).await;
+            audit::record(&state.db, Some(&user.id), AuditEvent::SignIn, None, origin).await;
             Ok(user)
         }
         user => {
@@ -54,7 +55,7 @@ pub async fn sign_in(
             audit::record(
                 &state.db,
                 user.as_ref().map(|u| u.id.as_str()),
-                "sign_in_failed",
+                AuditEvent::SignInFailed,
                 detail.as_deref(),
                 origin,
             )
@@ -108,7 +109,7 @@ pub async fn sign_up(
     .await;
     match inserted {
         Ok(user) => {
-            audit::record(&state.db, Some(&user.id), "sign_up", None, origin).await;
+            audit::record(&state.db, Some(&user.id), AuditEvent::SignUp, None, origin).await;
             in_background(state, origin, "verification email", {
                 let user = user.clone();
                 move |state, _| async move { send_verification(&state, &user).await }
@@ -143,7 +144,7 @@ async fn tell_owner_of_sign_up(
     audit::record(
         &state.db,
         Some(&owner.id),
-        "sign_up_attempted",
+        AuditEvent::SignUpAttempted,
         None,
         origin,
     )
@@ -215,9 +216,9 @@ pub async fn change_password(
     tx.commit().await?;
     browser_session::keep_credential_version(session, version).await?;
     let event = if user.password_hash.is_some() {
-        "password_changed"
+        AuditEvent::PasswordChanged
     } else {
-        "password_set"
+        AuditEvent::PasswordSet
     };
     audit::record(&state.db, Some(&user.id), event, None, origin).await;
     Ok(UserRecord {

@@ -2,6 +2,7 @@
 //! only where that is safe, or wait for the account's password. (The protocol that yields the
 //! identity is `auth::oauth`; the routes that run it, `http::oauth`.)
 
+use crate::domain::AuditEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -177,7 +178,7 @@ pub async fn link_with_password(
         .ok_or_else(expired)?;
     let ip = origin.ip.as_deref();
     if !check_sign_in(guard, &email, Some(&user), password, ip, devices).await? {
-        audit::record(db, Some(&user.id), "sign_in_failed", None, origin).await;
+        audit::record(db, Some(&user.id), AuditEvent::SignInFailed, None, origin).await;
         return Err(AppError::invalid("password", Message::LinkPasswordWrong));
     }
     let mut tx = db.begin().await?;
@@ -199,7 +200,7 @@ pub async fn link_with_password(
     audit::record(
         db,
         Some(&user.id),
-        "provider_linked",
+        AuditEvent::ProviderLinked,
         Some(waiting.provider.slug()),
         origin,
     )

@@ -1,11 +1,12 @@
 //! The account page: what it shows, the name, unlinking providers, deleting the account.
 
+use crate::domain::AuditEvent;
 use tower_sessions::Session;
 
 use super::stored_id;
 use crate::domain::{
     describe_device, describe_event, AccountOverview, ActiveSession, Activity, AppError, Message,
-    Provider, ProviderLink, SessionKind, UserName,
+    Provider, ProviderLink, SessionKind, SessionRef, UserName,
 };
 use crate::server::{
     db::{
@@ -52,7 +53,7 @@ pub async fn overview(
         .into_iter()
         .map(|s| ActiveSession {
             current: current.as_deref() == Some(s.id_hash.as_str()),
-            id: format!("browser:{}", s.id_hash),
+            id: SessionRef::Browser(s.id_hash.clone()),
             kind: SessionKind::Browser,
             device: describe_device(s.user_agent.as_deref()),
             ip: s.ip,
@@ -60,7 +61,7 @@ pub async fn overview(
             last_seen_at: s.last_seen_at,
         })
         .chain(api.into_iter().map(|f| ActiveSession {
-            id: format!("api:{}", f.id),
+            id: SessionRef::Api(f.id.clone()),
             kind: SessionKind::Api,
             device: describe_device(f.user_agent.as_deref()),
             ip: f.ip,
@@ -106,7 +107,14 @@ pub async fn update_name(
 ) -> Result<(), AppError> {
     let name = UserName::parse(name)?;
     users::set_name(&state.db, &user.id, &name).await?;
-    audit::record(&state.db, Some(&user.id), "profile_updated", None, origin).await;
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        AuditEvent::ProfileUpdated,
+        None,
+        origin,
+    )
+    .await;
     Ok(())
 }
 
@@ -128,7 +136,7 @@ pub async fn unlink_provider(
     audit::record(
         &state.db,
         Some(&user.id),
-        "provider_unlinked",
+        AuditEvent::ProviderUnlinked,
         Some(provider.slug()),
         origin,
     )

@@ -1,5 +1,6 @@
 //! Proving an email address and recovering a password: verification and reset links.
 
+use crate::domain::AuditEvent;
 use tower_sessions::Session;
 
 use super::{human, in_background, link, new_password, stored_id};
@@ -89,7 +90,14 @@ pub async fn verify_email(
         }
         credentials::record_first_proof(&state.db, &user_id, first, origin).await;
     }
-    audit::record(&state.db, Some(&user_id), "email_verified", None, origin).await;
+    audit::record(
+        &state.db,
+        Some(&user_id),
+        AuditEvent::EmailVerified,
+        None,
+        origin,
+    )
+    .await;
     Ok(user_id)
 }
 
@@ -137,7 +145,7 @@ async fn send_reset_link(state: &AppState, origin: &Origin, email: &Email) -> Re
     audit::record(
         &state.db,
         Some(&user.id),
-        "password_reset_requested",
+        AuditEvent::PasswordResetRequested,
         None,
         origin,
     )
@@ -189,7 +197,14 @@ pub async fn reset_password(
     tx.commit().await?;
 
     user.password_hash = Some(hash);
-    audit::record(&state.db, Some(&user.id), "password_reset", None, origin).await;
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        AuditEvent::PasswordReset,
+        None,
+        origin,
+    )
+    .await;
     tracing::info!(user_id = %user.id, sessions = ended.sessions, api_sign_ins = ended.api_sign_ins, "password reset; every sign-in ended");
     if let Some(first) = first {
         user.credential_version = first.credential_version;

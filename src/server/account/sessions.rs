@@ -1,5 +1,6 @@
 //! The sessions and API sign-ins of an account: ending one, or all.
 
+use crate::domain::{AuditEvent, SessionRef};
 use tower_sessions::Session;
 
 use super::stored_id;
@@ -16,25 +17,38 @@ pub async fn revoke_session(
     origin: &Origin,
     user: &UserRecord,
     session: &Session,
-    id: &str,
+    id: &SessionRef,
 ) -> Result<bool, AppError> {
-    let found = if let Some(hash) = id.strip_prefix("browser:") {
-        let own = stored_id(state, session).as_deref() == Some(hash);
-        let deleted = state.sessions.delete_for_user(&user.id, hash).await?;
-        if deleted {
-            audit::record(&state.db, Some(&user.id), "session_revoked", None, origin).await;
-            return Ok(own);
+    let found = match id {
+        SessionRef::Browser(hash) => {
+            let own = stored_id(state, session).as_deref() == Some(hash.as_str());
+            let deleted = state.sessions.delete_for_user(&user.id, hash).await?;
+            if deleted {
+                audit::record(
+                    &state.db,
+                    Some(&user.id),
+                    AuditEvent::SessionRevoked,
+                    None,
+                    origin,
+                )
+                .await;
+                return Ok(own);
+            }
+            false
         }
-        false
-    } else if let Some(family) = id.strip_prefix("api:") {
-        refresh::revoke_family(&state.db, &user.id, family).await?
-    } else {
-        false
+        SessionRef::Api(family) => refresh::revoke_family(&state.db, &user.id, family).await?,
     };
     if !found {
         return Err(AppError::NotFound);
     }
-    audit::record(&state.db, Some(&user.id), "session_revoked", None, origin).await;
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        AuditEvent::SessionRevoked,
+        None,
+        origin,
+    )
+    .await;
     Ok(false)
 }
 
@@ -47,7 +61,7 @@ pub async fn sign_out_everywhere(
     audit::record(
         &state.db,
         Some(&user.id),
-        "signed_out_everywhere",
+        AuditEvent::SignedOutEverywhere,
         None,
         origin,
     )

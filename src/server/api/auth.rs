@@ -1,5 +1,6 @@
 //! Token endpoints: sign in with email and password, refresh (rotating), sign out; and `me`.
 
+use crate::domain::AuditEvent;
 use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -109,7 +110,14 @@ pub async fn token(
         &state.keys.refresh.hash_token(refresh_token.as_bytes()),
     )
     .await?;
-    audit::record(&state.db, Some(&user.id), "api_sign_in", None, &origin).await;
+    audit::record(
+        &state.db,
+        Some(&user.id),
+        AuditEvent::ApiSignIn,
+        None,
+        &origin,
+    )
+    .await;
     tracing::info!(user_id = %user.id, family_id = %family_id, "API sign-in");
     tokens(&state, &user.id, &family_id, refresh_token)
 }

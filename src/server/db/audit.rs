@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{new_id, now, Db};
-use crate::domain::AppError;
+use crate::domain::{AppError, AuditEvent};
 
 /// Where a request came from, for the audit trail and the sessions list.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +26,7 @@ pub struct Event {
 pub async fn record(
     db: &Db,
     user_id: Option<&str>,
-    event: &str,
+    event: AuditEvent,
     detail: Option<&str>,
     origin: &Origin,
 ) {
@@ -36,7 +36,7 @@ pub async fn record(
     )
     .bind(new_id())
     .bind(user_id)
-    .bind(event)
+    .bind(event.code())
     .bind(detail)
     .bind(origin.ip.as_deref())
     .bind(origin.user_agent.as_deref().map(|ua| ua.chars().take(512).collect::<String>()))
@@ -45,7 +45,7 @@ pub async fn record(
     .execute(db.write())
     .await;
     if let Err(err) = result {
-        tracing::error!(error = %err, event, "could not record an audit event");
+        tracing::error!(error = %err, event = event.code(), "could not record an audit event");
     }
 }
 

@@ -3,6 +3,7 @@
 //! Each takes the connection of the transaction that changes the credentials, so a sign-in
 //! racing it sees the old state or the new one, never half of each.
 
+use crate::domain::AuditEvent;
 use sqlx::AnyConnection;
 
 use super::{accounts, audit, now, refresh, sessions, users, Db};
@@ -78,7 +79,7 @@ pub async fn record_first_proof(
         audit::record(
             db,
             Some(user_id),
-            "sign_ins_ended_on_proof",
+            AuditEvent::SignInsEndedOnProof,
             Some(&detail),
             origin,
         )
@@ -88,7 +89,7 @@ pub async fn record_first_proof(
         audit::record(
             db,
             Some(user_id),
-            "provider_unlinked_on_proof",
+            AuditEvent::ProviderUnlinkedOnProof,
             Some(provider.slug()),
             origin,
         )

@@ -5,6 +5,7 @@
 //! a user by the account's policy (`account::identities`), then a session. Provider access
 //! tokens are used once and never stored.
 
+use crate::domain::AuditEvent;
 use std::time::Duration;
 
 use axum::{
@@ -306,9 +307,9 @@ async fn finish(
         return err.into_response();
     }
     let event = if linking {
-        "provider_linked"
+        AuditEvent::ProviderLinked
     } else {
-        "sign_in_provider"
+        AuditEvent::SignInProvider
     };
     audit::record(
         &state.db,
