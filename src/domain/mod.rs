@@ -23,7 +23,7 @@ pub use provider::{PendingLink, Provider, ProviderSignInError};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN};
 pub use todo::{
     page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,
-    short_task_id, TaskRow, Todo, TodoPage, TodoTitle, TITLE_MAX_CHARS, TODO_PAGE_MAX,
+    short_task_id, TaskRow, Todo, TodoId, TodoPage, TodoTitle, TITLE_MAX_CHARS, TODO_PAGE_MAX,
     TODO_PAGE_SIZE,
 };
-pub use user::{CurrentUser, UserName, NAME_MAX_CHARS};
+pub use user::{CurrentUser, UserId, UserName, NAME_MAX_CHARS};

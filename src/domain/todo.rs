@@ -121,9 +121,51 @@ pub fn page_limit(n: u32) -> Result<u32, AppError> {
     }
 }
 
+/// A task's id, well-formed: a UUID in the 36-character form the database keeps. Made only
+/// by the parsers below (from what a client sent) and from the database; read as text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TodoId(String);
+
+impl TodoId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// An id the database gave (it holds only well-formed ones).
+    pub fn from_stored(id: String) -> TodoId {
+        TodoId(id)
+    }
+}
+
+impl std::ops::Deref for TodoId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for TodoId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for TodoId {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl std::fmt::Display for TodoId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Reads a list cursor sent by a client: a task id (it need not exist any more: the list
 /// goes on from where it would have been), or nothing for the first page.
-pub fn parse_page_cursor(input: Option<&str>) -> Result<Option<&str>, AppError> {
+pub fn parse_page_cursor(input: Option<&str>) -> Result<Option<TodoId>, AppError> {
     match input {
         None | Some("") => Ok(None),
         Some(id) => parse_todo_id(id)
@@ -134,14 +176,14 @@ pub fn parse_page_cursor(input: Option<&str>) -> Result<Option<&str>, AppError> 
 
 /// Checks that a task id sent by a client is well-formed (a UUID), so malformed ids are
 /// answered like unknown ones: not found.
-pub fn parse_todo_id(input: &str) -> Result<&str, AppError> {
+pub fn parse_todo_id(input: &str) -> Result<TodoId, AppError> {
     let well_formed = input.len() == 36
         && input.char_indices().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
         });
     if well_formed {
-        Ok(input)
+        Ok(TodoId(input.to_owned()))
     } else {
         Err(AppError::NotFound)
     }
@@ -160,7 +202,7 @@ pub fn short_task_id(id: &str) -> String {
 
 /// Reads a task id that a page sent: its short form ([`short_task_id`]) or the UUID. Gives the
 /// UUID, as the database keeps it; anything else is "not found", like an unknown id.
-pub fn parse_task_ref(input: &str) -> Result<String, AppError> {
+pub fn parse_task_ref(input: &str) -> Result<TodoId, AppError> {
     use base64::Engine;
     if input.len() == 22 {
         // Decoding refuses non-zero trailing bits, so each id has exactly one short form.
@@ -168,14 +210,16 @@ pub fn parse_task_ref(input: &str) -> Result<String, AppError> {
             .decode(input)
             .map_err(|_| AppError::NotFound)?;
         let bytes: [u8; 16] = bytes.try_into().map_err(|_| AppError::NotFound)?;
-        return Ok(uuid::Uuid::from_bytes(bytes).hyphenated().to_string());
+        return Ok(TodoId(
+            uuid::Uuid::from_bytes(bytes).hyphenated().to_string(),
+        ));
     }
-    parse_todo_id(input).map(str::to_owned)
+    parse_todo_id(input)
 }
 
 /// Reads a list cursor that a page sent (`?after=`, either form of a task id), like
 /// [`parse_page_cursor`].
-pub fn parse_page_ref(input: Option<&str>) -> Result<Option<String>, AppError> {
+pub fn parse_page_ref(input: Option<&str>) -> Result<Option<TodoId>, AppError> {
     match input {
         None | Some("") => Ok(None),
         Some(id) => parse_task_ref(id)
@@ -293,7 +337,7 @@ mod tests {
         assert_eq!(parse_page_cursor(None), Ok(None));
         assert_eq!(parse_page_cursor(Some("")), Ok(None));
         let id = "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6f";
-        assert_eq!(parse_page_cursor(Some(id)), Ok(Some(id)));
+        assert_eq!(parse_page_cursor(Some(id)).unwrap().as_deref(), Some(id));
         for bad in ["1", "' or 1=1 --", "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6"] {
             assert_eq!(
                 parse_page_cursor(Some(bad)).unwrap_err().field(),

@@ -31,6 +31,55 @@ impl UserName {
     }
 }
 
+/// The id of a user someone proved to be: made only where that proof is checked (the session
+/// and bearer-token extractors, and the database rows they and sign-in read), so a query
+/// scoped by a `&UserId` can only be scoped by an authenticated id, never by one a client
+/// typed. Read as text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+impl UserId {
+    /// An id that a verified token or session names, or that the database holds for the user
+    /// a credential was checked against. Nothing a client sends goes through here unchecked.
+    pub fn from_verified(id: String) -> UserId {
+        UserId(id)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for UserId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UserId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for UserId {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
 /// The signed-in user, as every page needs it (the header shows the name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {

@@ -47,7 +47,7 @@ pub fn require_user() -> Result<Arc<UserRecord>, AppError> {
 
 /// Where the request came from (client IP per the proxy settings, user agent, request id).
 pub fn origin() -> Result<crate::server::db::audit::Origin, AppError> {
-    Ok(super::http::client::origin_of(
+    Ok(super::http::request_origin::origin_of(
         &parts()?,
         &state()?.settings.http,
     ))

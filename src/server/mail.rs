@@ -28,6 +28,20 @@ pub struct Mailer {
 #[error("mail: {0}")]
 pub struct MailSetupError(String);
 
+/// A message could not be sent; described for the log (never with its body, which may hold
+/// a link's secret).
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("bad recipient: {0}")]
+    Recipient(#[from] lettre::address::AddressError),
+    #[error("cannot build the message: {0}")]
+    Message(#[from] lettre::error::Error),
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("outbox: {0}")]
+    Outbox(#[from] lettre::transport::file::Error),
+}
+
 /// A message to one person.
 pub struct Mail {
     pub to: String,
@@ -65,25 +79,21 @@ impl Mailer {
     }
 
     /// Sends a plain-text message. Errors are described for the log, without the body.
-    pub async fn send(&self, mail: Mail) -> Result<(), String> {
-        let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    pub async fn send(&self, mail: Mail) -> Result<(), SendError> {
+        let to: Mailbox = mail.to.parse()?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
             .header(ContentType::TEXT_PLAIN)
-            .body(mail.body)
-            .map_err(|e| format!("cannot build the message: {e}"))?;
+            .body(mail.body)?;
         match &self.transport {
             Transport::Smtp(smtp) => {
-                smtp.send(message).await.map_err(|e| format!("SMTP: {e}"))?;
+                smtp.send(message).await?;
                 tracing::info!(subject = %mail.subject, "sent an email");
             }
             Transport::Outbox(files, dir) => {
-                let id = files
-                    .send(message)
-                    .await
-                    .map_err(|e| format!("outbox: {e}"))?;
+                let id = files.send(message).await?;
                 tracing::info!(subject = %mail.subject, file = %dir.join(format!("{id}.eml")).display(), "wrote an email to the outbox (no SMTP_URL)");
             }
         }

@@ -69,7 +69,7 @@ pub async fn logout() -> Result<(), AppError> {
     let state = context::state()?;
     if let Some(user) = context::auth()?.user() {
         audit::record(
-            &state.db,
+            state.db.write(),
             Some(&user.id),
             AuditEvent::SignOut,
             None,

@@ -11,7 +11,7 @@ use super::{
     EnhanceScripts,
 };
 use crate::domain::{
-    AppError, TaskRow, Todo, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    AppError, TaskRow, Todo, TodoId, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 
 /// A page of the signed-in user's tasks, oldest first: `limit` of them (one page unless
@@ -27,14 +27,17 @@ pub async fn list_todos(
         .map(crate::domain::page_limit)
         .transpose()?
         .unwrap_or(TODO_PAGE_SIZE);
-    crate::server::db::todos::board(&state.db, &user.id, after.as_deref(), limit).await
+    crate::server::db::todos::board(&state.db, &user.id, after.as_ref(), limit).await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_todo")]
 pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     let (state, user) = ssr::caller()?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
-    crate::server::db::todos::insert(&state.db, &user.id, &title).await
+    state
+        .db
+        .transaction(async |tx| crate::server::db::todos::insert(tx, &user.id, &title).await)
+        .await
 }
 
 /// Marks a task done. (Done and not-done are two functions, so a double submit is harmless.)
@@ -61,8 +64,12 @@ pub async fn rename_todo(
     let id = crate::domain::parse_task_ref(&id)?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
     let after = crate::domain::parse_page_ref(after.as_deref())?;
-    let todo =
-        crate::server::db::todos::update(&state.db, &user.id, &id, Some(&title), None).await?;
+    let todo = state
+        .db
+        .transaction(async |tx| {
+            crate::server::db::todos::update(tx, &user.id, &id, Some(&title), None).await
+        })
+        .await?;
     // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
         leptos_axum::redirect(&list_url(after.as_deref(), 1));
@@ -86,7 +93,10 @@ fn list_url(after: Option<&str>, shown: u32) -> String {
 pub async fn delete_todo(id: String) -> Result<(), AppError> {
     let (state, user) = ssr::caller()?;
     let id = crate::domain::parse_task_ref(&id)?;
-    crate::server::db::todos::delete(&state.db, &user.id, &id).await
+    state
+        .db
+        .transaction(async |tx| crate::server::db::todos::delete(tx, &user.id, &id).await)
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -106,7 +116,12 @@ mod ssr {
     pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {
         let (state, user) = caller()?;
         let id = crate::domain::parse_task_ref(id)?;
-        crate::server::db::todos::update(&state.db, &user.id, &id, None, Some(completed)).await
+        state
+            .db
+            .transaction(async |tx| {
+                crate::server::db::todos::update(tx, &user.id, &id, None, Some(completed)).await
+            })
+            .await
     }
 }
 
@@ -177,7 +192,7 @@ struct ListView {
     after: Option<String>,
     /// Pages of [`TODO_PAGE_SIZE`] shown from `after` on.
     shown: u32,
-    editing: Option<String>,
+    editing: Option<TodoId>,
 }
 
 impl ListView {

@@ -47,14 +47,21 @@ pub async fn sign_in(
                 send_verification(state, &user).await?;
                 return Err(AppError::EmailNotVerified);
             }
-            audit::record(&state.db, Some(&user.id), AuditEvent::SignIn, None, origin).await;
+            audit::record(
+                state.db.write(),
+                Some(&user.id),
+                AuditEvent::SignIn,
+                None,
+                origin,
+            )
+            .await;
             Ok(user)
         }
         user => {
             let detail = user.is_none().then(|| email.as_str().to_owned());
             audit::record(
-                &state.db,
-                user.as_ref().map(|u| u.id.as_str()),
+                state.db.write(),
+                user.as_ref().map(|u| &u.id),
                 AuditEvent::SignInFailed,
                 detail.as_deref(),
                 origin,
@@ -109,7 +116,14 @@ pub async fn sign_up(
     .await;
     match inserted {
         Ok(user) => {
-            audit::record(&state.db, Some(&user.id), AuditEvent::SignUp, None, origin).await;
+            audit::record(
+                state.db.write(),
+                Some(&user.id),
+                AuditEvent::SignUp,
+                None,
+                origin,
+            )
+            .await;
             in_background(state, origin, "verification email", {
                 let user = user.clone();
                 move |state, _| async move { send_verification(&state, &user).await }
@@ -142,7 +156,7 @@ async fn tell_owner_of_sign_up(
         return Ok(());
     };
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&owner.id),
         AuditEvent::SignUpAttempted,
         None,
@@ -220,7 +234,7 @@ pub async fn change_password(
     } else {
         AuditEvent::PasswordSet
     };
-    audit::record(&state.db, Some(&user.id), event, None, origin).await;
+    audit::record(state.db.write(), Some(&user.id), event, None, origin).await;
     Ok(UserRecord {
         password_hash: Some(hash),
         credential_version: version,

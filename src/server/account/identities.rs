@@ -6,7 +6,7 @@ use crate::domain::AuditEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{AppError, Email, Message, Provider, ProviderSignInError, UserName},
+    domain::{AppError, Email, Message, Provider, ProviderSignInError, UserId, UserName},
     server::{
         auth::{
             devices::KnownDevices,
@@ -14,9 +14,9 @@ use crate::{
             password::{check_sign_in, SignInGuard},
         },
         db::{
-            accounts, audit,
+            audit,
             audit::Origin,
-            credentials,
+            credentials, identities,
             users::{self, NewUser, UserRecord},
             Db,
         },
@@ -70,7 +70,9 @@ pub enum Resolved {
 ///   through a provider, its email verified) is linked to it;
 /// - otherwise a new user is created, its email verified by the provider.
 pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> {
-    if let Some(user_id) = accounts::find_user_id(db, identity.provider, &identity.subject).await? {
+    if let Some(user_id) =
+        identities::find_user_id(db, identity.provider, &identity.subject).await?
+    {
         if let Some(user) = users::find_by_id(db, &user_id).await? {
             return Ok(Resolved::SignIn(user));
         }
@@ -88,7 +90,7 @@ pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> 
         if existing.email_verified_at.is_none() {
             return Err(Refusal::SignIn(ProviderSignInError::LinkRequired));
         }
-        accounts::link(
+        identities::link(
             db.write(),
             identity.provider,
             &identity.subject,
@@ -115,7 +117,7 @@ pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> 
         },
     )
     .await?;
-    accounts::link(
+    identities::link(
         &mut *tx,
         identity.provider,
         &identity.subject,
@@ -139,11 +141,11 @@ pub async fn link_to_current(
     if current.email_verified_at.is_none() {
         return Err(Refusal::SignIn(ProviderSignInError::VerifyEmailFirst));
     }
-    match accounts::find_user_id(db, identity.provider, &identity.subject).await? {
+    match identities::find_user_id(db, identity.provider, &identity.subject).await? {
         Some(owner) if owner == current.id => Ok(current.clone()),
         Some(_) => Err(Refusal::SignIn(ProviderSignInError::LinkedElsewhere)),
         None => {
-            accounts::link(
+            identities::link(
                 db.write(),
                 identity.provider,
                 &identity.subject,
@@ -172,18 +174,26 @@ pub async fn link_with_password(
         message: Message::LinkExpired,
     };
     let email = Email::parse(&waiting.email)?;
-    let mut user = users::find_by_id(db, &waiting.user_id)
+    // The pending link is in a cookie we signed for this user.
+    let mut user = users::find_by_id(db, &UserId::from_verified(waiting.user_id.clone()))
         .await?
         .filter(|u| u.email == waiting.email && u.password_hash.is_some())
         .ok_or_else(expired)?;
     let ip = origin.ip.as_deref();
     if !check_sign_in(guard, &email, Some(&user), password, ip, devices).await? {
-        audit::record(db, Some(&user.id), AuditEvent::SignInFailed, None, origin).await;
+        audit::record(
+            db.write(),
+            Some(&user.id),
+            AuditEvent::SignInFailed,
+            None,
+            origin,
+        )
+        .await;
         return Err(AppError::invalid("password", Message::LinkPasswordWrong));
     }
     let mut tx = db.begin().await?;
     let (_, first) = credentials::prove_email(&mut tx, &user.id, &user.email, None).await?;
-    accounts::link(
+    identities::link(
         &mut *tx,
         waiting.provider,
         &waiting.subject,
@@ -198,7 +208,7 @@ pub async fn link_with_password(
         credentials::record_first_proof(db, &user.id, first, origin).await;
     }
     audit::record(
-        db,
+        db.write(),
         Some(&user.id),
         AuditEvent::ProviderLinked,
         Some(waiting.provider.slug()),

@@ -10,9 +10,9 @@ use crate::domain::{
 };
 use crate::server::{
     db::{
-        accounts, audit,
+        audit,
         audit::Origin,
-        refresh,
+        identities, refresh,
         users::{self, UserRecord},
     },
     state::AppState,
@@ -25,7 +25,7 @@ pub async fn overview(
     session: &Session,
 ) -> Result<AccountOverview, AppError> {
     let current = stored_id(state, session);
-    let linked = accounts::list_for_user(&state.db, &user.id).await?;
+    let linked = identities::list_for_user(state.db.read(), &user.id).await?;
     let providers = state
         .oauth
         .enabled()
@@ -86,7 +86,7 @@ pub async fn overview(
         })
         .collect();
     Ok(AccountOverview {
-        id: user.id.clone(),
+        id: user.id.to_string(),
         name: user.name.clone(),
         email: user.email.clone(),
         email_verified: user.email_verified_at.is_some(),
@@ -106,9 +106,9 @@ pub async fn update_name(
     name: &str,
 ) -> Result<(), AppError> {
     let name = UserName::parse(name)?;
-    users::set_name(&state.db, &user.id, &name).await?;
+    users::set_name(state.db.write(), &user.id, &name).await?;
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         AuditEvent::ProfileUpdated,
         None,
@@ -125,16 +125,26 @@ pub async fn unlink_provider(
     user: &UserRecord,
     provider: Provider,
 ) -> Result<(), AppError> {
-    let linked = accounts::list_for_user(&state.db, &user.id).await?;
-    if !linked.iter().any(|(p, _)| *p == provider) {
-        return Err(AppError::NotFound);
-    }
-    if user.password_hash.is_none() && linked.len() <= 1 {
-        return Err(AppError::conflict(Message::OnlySignInMethod));
-    }
-    accounts::unlink(&state.db, &user.id, provider).await?;
+    // One transaction that first takes the user's row: two unlinks at once (two tabs) take
+    // turns, so they cannot each see the other's link and remove the last way in together.
+    state
+        .db
+        .transaction(async |tx| {
+            let has_password = users::lock(&mut *tx, &user.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let linked = identities::list_for_user(&mut *tx, &user.id).await?;
+            if !linked.iter().any(|(p, _)| *p == provider) {
+                return Err(AppError::NotFound);
+            }
+            if !has_password && linked.len() <= 1 {
+                return Err(AppError::conflict(Message::OnlySignInMethod));
+            }
+            identities::unlink(&mut *tx, &user.id, provider).await
+        })
+        .await?;
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         AuditEvent::ProviderUnlinked,
         Some(provider.slug()),
@@ -156,7 +166,9 @@ pub async fn delete_account(
             Message::DeleteConfirmMismatch,
         ));
     }
-    users::delete(&state.db, &user.id).await?;
+    // One statement: the foreign keys cascade to tasks, sessions, tokens, links and the audit
+    // trail, so the account goes whole or not at all.
+    users::delete(state.db.write(), &user.id).await?;
     tracing::info!(user_id = %user.id, "account deleted");
     Ok(())
 }

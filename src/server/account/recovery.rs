@@ -4,7 +4,7 @@ use crate::domain::AuditEvent;
 use tower_sessions::Session;
 
 use super::{human, in_background, link, new_password, stored_id};
-use crate::domain::{AppError, Email, Message};
+use crate::domain::{AppError, Email, Message, UserId};
 use crate::server::{
     auth::{limits::Action, session as browser_session},
     crypto::TokenKey,
@@ -23,15 +23,14 @@ use crate::server::{
 pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
     let token = TokenKey::new_token();
     let ttl = state.settings.auth.verification_ttl;
-    one_time_tokens::issue(
-        &state.db,
-        Purpose::VerifyEmail,
-        &user.id,
-        &state.keys.one_time.hash_token(token.as_bytes()),
-        Some(&user.email),
-        ttl,
-    )
-    .await?;
+    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
+    state
+        .db
+        .transaction(async |tx| {
+            let (email, purpose) = (Some(user.email.as_str()), Purpose::VerifyEmail);
+            one_time_tokens::issue(tx, purpose, &user.id, &token_hash, email, ttl).await
+        })
+        .await?;
     state.mailer.send_later(mail::verification(
         &user.email,
         &user.name,
@@ -62,7 +61,7 @@ pub async fn verify_email(
     origin: &Origin,
     token: &str,
     current: Option<(&UserRecord, &Session)>,
-) -> Result<String, AppError> {
+) -> Result<UserId, AppError> {
     let invalid = || AppError::invalid("token", Message::VerificationLinkInvalid);
     let mut tx = state.db.begin().await?;
     let redeemed = one_time_tokens::redeem(
@@ -91,7 +90,7 @@ pub async fn verify_email(
         credentials::record_first_proof(&state.db, &user_id, first, origin).await;
     }
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user_id),
         AuditEvent::EmailVerified,
         None,
@@ -133,17 +132,16 @@ async fn send_reset_link(state: &AppState, origin: &Origin, email: &Email) -> Re
     };
     let token = TokenKey::new_token();
     let ttl = state.settings.auth.reset_ttl;
-    one_time_tokens::issue(
-        &state.db,
-        Purpose::ResetPassword,
-        &user.id,
-        &state.keys.one_time.hash_token(token.as_bytes()),
-        Some(&user.email),
-        ttl,
-    )
-    .await?;
+    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
+    state
+        .db
+        .transaction(async |tx| {
+            let (email, purpose) = (Some(user.email.as_str()), Purpose::ResetPassword);
+            one_time_tokens::issue(tx, purpose, &user.id, &token_hash, email, ttl).await
+        })
+        .await?;
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         AuditEvent::PasswordResetRequested,
         None,
@@ -198,7 +196,7 @@ pub async fn reset_password(
 
     user.password_hash = Some(hash);
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         AuditEvent::PasswordReset,
         None,

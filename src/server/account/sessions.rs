@@ -25,7 +25,7 @@ pub async fn revoke_session(
             let deleted = state.sessions.delete_for_user(&user.id, hash).await?;
             if deleted {
                 audit::record(
-                    &state.db,
+                    state.db.write(),
                     Some(&user.id),
                     AuditEvent::SessionRevoked,
                     None,
@@ -36,13 +36,15 @@ pub async fn revoke_session(
             }
             false
         }
-        SessionRef::Api(family) => refresh::revoke_family(&state.db, &user.id, family).await?,
+        SessionRef::Api(family) => {
+            refresh::revoke_family(state.db.write(), &user.id, family).await?
+        }
     };
     if !found {
         return Err(AppError::NotFound);
     }
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         AuditEvent::SessionRevoked,
         None,
@@ -59,7 +61,7 @@ pub async fn sign_out_everywhere(
     user: &UserRecord,
 ) -> Result<(), AppError> {
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         AuditEvent::SignedOutEverywhere,
         None,

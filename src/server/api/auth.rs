@@ -14,7 +14,7 @@ use crate::{
         auth::{devices::KnownDevices, limits::Action},
         crypto::TokenKey,
         db::{audit, refresh, timestamp, users},
-        http::client::ClientOrigin,
+        http::request_origin::ClientOrigin,
         state::AppState,
     },
 };
@@ -111,7 +111,7 @@ pub async fn token(
     )
     .await?;
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         AuditEvent::ApiSignIn,
         None,
@@ -194,7 +194,7 @@ pub async fn logout(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<StatusCode, AppError> {
     refresh::revoke_by_token(
-        &state.db,
+        state.db.write(),
         &state.keys.refresh.hash_token(req.refresh_token.as_bytes()),
     )
     .await?;
@@ -212,7 +212,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
         .await?
         .ok_or(AppError::Unauthorized)?;
     Ok(Json(Me {
-        id: user.id,
+        id: user.id.into_string(),
         email: user.email,
         name: user.name,
         email_verified: user.email_verified_at.is_some(),

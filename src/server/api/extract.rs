@@ -11,12 +11,15 @@ use serde::de::DeserializeOwned;
 
 use std::sync::Arc;
 
-use crate::{domain::AppError, server::auth::keys::Keys};
+use crate::{
+    domain::{AppError, UserId},
+    server::auth::keys::Keys,
+};
 
 /// Who is calling: the user and sign-in named by a valid access token in
 /// `Authorization: Bearer …`. Cookies play no part.
 pub struct Caller {
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 impl<S> FromRequestParts<S> for Caller
@@ -41,7 +44,7 @@ where
             .ok_or(AppError::Unauthorized)?;
         let claims = keys.jwt.verify(token)?;
         Ok(Caller {
-            user_id: claims.sub.clone(),
+            user_id: UserId::from_verified(claims.sub.clone()),
         })
     }
 }

@@ -64,7 +64,7 @@ pub async fn list(
     }
     let limit = parse_page_limit(limit.as_deref())?;
     let after = parse_page_cursor(after.as_deref())?;
-    let page = todos::page(&state.db, &caller.user_id, after, limit).await?;
+    let page = todos::page(&state.db, &caller.user_id, after.as_ref(), limit).await?;
     let mut response = json_body(page.json);
     if let Some(next) = page.next {
         // The cursor is a UUID: nothing in it needs escaping.
@@ -100,7 +100,10 @@ pub async fn create(
     ApiJson(new): ApiJson<NewTodo>,
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
     let title = TodoTitle::parse(&new.title, "title")?;
-    let todo = todos::insert(&state.db, &caller.user_id, &title).await?;
+    let todo = state
+        .db
+        .transaction(async |tx| todos::insert(tx, &caller.user_id, &title).await)
+        .await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }
 
@@ -113,7 +116,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Todo>, AppError> {
     let id = parse_todo_id(&id)?;
-    Ok(Json(todos::get(&state.db, &caller.user_id, id).await?))
+    Ok(Json(todos::get(&state.db, &caller.user_id, &id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])), request_body = TodoPatch,
@@ -141,16 +144,13 @@ pub async fn update(
         .as_deref()
         .map(|t| TodoTitle::parse(t, "title"))
         .transpose()?;
-    Ok(Json(
-        todos::update(
-            &state.db,
-            &caller.user_id,
-            id,
-            title.as_ref(),
-            patch.completed,
-        )
-        .await?,
-    ))
+    let todo = state
+        .db
+        .transaction(async |tx| {
+            todos::update(tx, &caller.user_id, &id, title.as_ref(), patch.completed).await
+        })
+        .await?;
+    Ok(Json(todo))
 }
 
 #[utoipa::path(delete, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])),
@@ -162,6 +162,9 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let id = parse_todo_id(&id)?;
-    todos::delete(&state.db, &caller.user_id, id).await?;
+    state
+        .db
+        .transaction(async |tx| todos::delete(tx, &caller.user_id, &id).await)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

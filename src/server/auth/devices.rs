@@ -90,7 +90,7 @@ impl KnownDevices {
         self.entries
             .iter()
             .find(|e| {
-                e.user_id == user.id && key.verify(&signed_part(user, &e.nonce), &e.signature)
+                user.id == e.user_id && key.verify(&signed_part(user, &e.nonce), &e.signature)
             })
             .map(|e| e.nonce.as_str())
     }
@@ -107,7 +107,7 @@ impl KnownDevices {
             .chain(
                 self.entries
                     .iter()
-                    .filter(|e| e.user_id != user.id)
+                    .filter(|e| user.id != e.user_id)
                     .map(|e| format!("{}:{}:{}", e.user_id, e.nonce, e.signature)),
             )
             .take(MAX_ACCOUNTS)
@@ -125,7 +125,7 @@ mod tests {
 
     fn user(id: &str, password_hash: &str) -> UserRecord {
         UserRecord {
-            id: id.into(),
+            id: crate::domain::UserId::from_verified(id.into()),
             email: format!("{id}@example.com"),
             name: id.into(),
             password_hash: Some(password_hash.into()),

@@ -79,16 +79,20 @@ pub fn load(settings: &Settings) -> Result<Keys, SecretError> {
 
 /// Reads the development secret, creating it (32 random bytes, base64, mode 0600) if absent.
 fn development_secret(path: &Path) -> Result<Vec<u8>, SecretError> {
-    let file_error = |source| SecretError::File {
+    // One place turns the file's I/O errors into ours, with the path.
+    read_or_create_secret(path).map_err(|source| SecretError::File {
         path: path.display().to_string(),
         source,
-    };
+    })
+}
+
+fn read_or_create_secret(path: &Path) -> std::io::Result<Vec<u8>> {
     if let Ok(existing) = fs::read_to_string(path) {
-        restrict_permissions(path).map_err(file_error)?;
+        restrict_permissions(path)?;
         return Ok(existing.trim().as_bytes().to_vec());
     }
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(file_error)?;
+        fs::create_dir_all(dir)?;
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -102,16 +106,16 @@ fn development_secret(path: &Path) -> Result<Vec<u8>, SecretError> {
     }
     match options.open(path) {
         Ok(mut file) => {
-            file.write_all(encoded.as_bytes()).map_err(file_error)?;
+            file.write_all(encoded.as_bytes())?;
             tracing::info!(path = %path.display(), "generated a development secret");
             Ok(encoded.into_bytes())
         }
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let existing = fs::read_to_string(path).map_err(file_error)?;
+            let existing = fs::read_to_string(path)?;
             Ok(existing.trim().as_bytes().to_vec())
         }
-        Err(e) => Err(file_error(e)),
+        Err(e) => Err(e),
     }
 }
 

@@ -101,13 +101,8 @@ impl PasswordHasher {
         let password = password.clone();
         self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
-            argon2()
-                .hash_password(password.expose().as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| {
-                    tracing::error!(error = %e, "password hashing failed");
-                    AppError::Internal
-                })
+            let hash = argon2().hash_password(password.expose().as_bytes(), &salt)?;
+            Ok(hash.to_string())
         })
         .await
     }
@@ -220,6 +215,15 @@ fn argon2() -> Argon2<'static> {
     let params = Params::new(M_COST_KIB, T_COST, P_COST, None)
         .unwrap_or_else(|_| unreachable!("the OWASP parameters are valid"));
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashing failed (argon2 refused its own parameters or the salt: a bug, not the request's
+/// fault): logged once, with the detail, and answered 500 without it.
+impl From<argon2::password_hash::Error> for AppError {
+    fn from(err: argon2::password_hash::Error) -> AppError {
+        tracing::error!(error = %err, "password hashing failed");
+        AppError::Internal
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use crate::{
-    domain::AppError,
+    domain::{AppError, UserId},
     server::db::{
         sessions,
         users::{self, UserRecord},
@@ -70,7 +70,7 @@ pub async fn resolve(
         return Ok(Auth::Anonymous);
     }
     let user_id: Option<String> = session.get(SESSION_USER_ID).await?;
-    let Some(user_id) = user_id else {
+    let Some(user_id) = user_id.map(UserId::from_verified) else {
         // The store found nothing for this cookie when it cleared the id.
         return Ok(if session.id().is_none() {
             Auth::Expired
@@ -120,7 +120,7 @@ pub async fn start(
 ) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.clear().await;
-    session.insert(SESSION_USER_ID, &user.id).await?;
+    session.insert(SESSION_USER_ID, user.id.as_str()).await?;
     keep_credential_version(session, user.credential_version).await?;
     session.insert(SESSION_LAST_SEEN, unix_millis()).await?;
     session
@@ -142,10 +142,7 @@ pub async fn start(
 /// Keeps this session alive across a change of credentials made from it (a password change
 /// ends the other sessions, not this one).
 pub async fn keep_credential_version(session: &Session, version: i64) -> Result<(), AppError> {
-    session
-        .insert(SESSION_CREDENTIAL_VERSION, version)
-        .await
-        .map_err(AppError::from)
+    Ok(session.insert(SESSION_CREDENTIAL_VERSION, version).await?)
 }
 
 /// True when this session signed in no longer than `within` ago.

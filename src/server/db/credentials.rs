@@ -6,8 +6,8 @@
 use crate::domain::AuditEvent;
 use sqlx::AnyConnection;
 
-use super::{accounts, audit, now, refresh, sessions, users, Db};
-use crate::domain::{AppError, Provider};
+use super::{audit, identities, now, refresh, sessions, users, Db};
+use crate::domain::{AppError, Provider, UserId};
 
 /// Sign-ins ended by a change of credentials.
 #[derive(Debug, Default, Clone, Copy)]
@@ -20,7 +20,7 @@ pub struct Ended {
 /// every API sign-in.
 pub async fn end_sign_ins(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     keep: Option<&str>,
 ) -> Result<Ended, AppError> {
     Ok(Ended {
@@ -44,7 +44,7 @@ pub struct FirstProof {
 /// before it. Returns the proof and, for a first one, what it undid.
 pub async fn prove_email(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     email: &str,
     keep: Option<&str>,
 ) -> Result<(users::Proof, Option<FirstProof>), AppError> {
@@ -53,7 +53,7 @@ pub async fn prove_email(
         return Ok((proof, None));
     };
     let ended = end_sign_ins(&mut *conn, user_id, keep).await?;
-    let unlinked = accounts::unlink_all_before(&mut *conn, user_id, &now()).await?;
+    let unlinked = identities::unlink_all_before(&mut *conn, user_id, &now()).await?;
     Ok((
         proof,
         Some(FirstProof {
@@ -67,7 +67,7 @@ pub async fn prove_email(
 /// The audit events of a first proof, once its transaction has committed.
 pub async fn record_first_proof(
     db: &Db,
-    user_id: &str,
+    user_id: &UserId,
     proof: &FirstProof,
     origin: &audit::Origin,
 ) {
@@ -77,7 +77,7 @@ pub async fn record_first_proof(
             proof.ended.sessions, proof.ended.api_sign_ins
         );
         audit::record(
-            db,
+            db.write(),
             Some(user_id),
             AuditEvent::SignInsEndedOnProof,
             Some(&detail),
@@ -87,7 +87,7 @@ pub async fn record_first_proof(
     }
     for provider in &proof.unlinked {
         audit::record(
-            db,
+            db.write(),
             Some(user_id),
             AuditEvent::ProviderUnlinkedOnProof,
             Some(provider.slug()),

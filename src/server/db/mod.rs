@@ -8,12 +8,12 @@
 //! made the p99 of creating a task 250-400 ms under 16 concurrent writers). Reads run on the
 //! other connections beside the writer, as WAL mode allows.
 
-pub mod accounts;
 pub mod audit;
 mod connect;
 pub mod credentials;
 mod error;
 pub mod health;
+pub mod identities;
 pub mod inline;
 mod migrations;
 pub mod one_time_tokens;
@@ -34,6 +34,7 @@ pub use self::{
     error::is_unique_violation,
     migrations::migrator,
 };
+use crate::domain::AppError;
 
 /// The connection pools: [`Db::read`] for queries that only read, [`Db::write`] for
 /// statements and transactions that write. Cloning is cheap (the pools are shared).
@@ -66,6 +67,19 @@ impl Db {
     /// itself: on SQLite, waiting for the write pool while holding it would wait forever.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         self.write.begin().await
+    }
+
+    /// Runs `work` in one transaction on the write pool: committed if it succeeds, rolled back
+    /// (nothing of it kept) if it fails. Every query function that writes takes an executor
+    /// or a connection, so a change of several steps is passed one of these.
+    pub async fn transaction<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut tx = self.begin().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Folds the rows of a read whose parameters are all text (`$1`, `$2`, … in the order of

@@ -6,7 +6,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{now, timestamp, Db};
-use crate::domain::AppError;
+use crate::domain::{AppError, UserId};
 
 /// What a token is for; a token for one purpose never works for another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,50 +25,47 @@ impl Purpose {
 }
 
 /// Stores a new token (its keyed hash) and retires the user's earlier unused tokens for the same
-/// purpose: only the newest link works.
+/// purpose: only the newest link works. Pass a transaction ([`super::Db::transaction`]).
 pub async fn issue(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     purpose: Purpose,
-    user_id: &str,
+    user_id: &UserId,
     token_hash: &str,
     email: Option<&str>,
     ttl: Duration,
 ) -> Result<(), AppError> {
     let now = now();
-    let mut tx = db.begin().await?;
     sqlx::query("update one_time_tokens set used_at = $3 where user_id = $1 and purpose = $2 and used_at is null")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(purpose.as_str())
         .bind(&now)
-        .execute(&mut *tx)
-        .await
-        ?;
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "insert into one_time_tokens (token_hash, purpose, user_id, email, created_at, expires_at, used_at) \
          values ($1, $2, $3, $4, $5, $6, null)",
     )
     .bind(token_hash)
     .bind(purpose.as_str())
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(email)
     .bind(&now)
     .bind(timestamp(OffsetDateTime::now_utc() + ttl))
-    .execute(&mut *tx)
-    .await
-    ?;
-    Ok(tx.commit().await?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// A redeemed token: whose it is, and (for verification) which address it proves.
 pub struct Redeemed {
-    pub user_id: String,
+    pub user_id: UserId,
     pub email: Option<String>,
 }
 
 impl Redeemed {
     fn from_row(row: &sqlx::any::AnyRow) -> Result<Redeemed, AppError> {
         Ok(Redeemed {
-            user_id: row.try_get("user_id")?,
+            user_id: UserId::from_verified(row.try_get("user_id")?),
             email: row.try_get("email")?,
         })
     }

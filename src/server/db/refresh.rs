@@ -6,18 +6,18 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{new_id, now, parse_timestamp, timestamp, Db};
-use crate::domain::AppError;
+use crate::domain::{AppError, UserId};
 
 /// What presenting a refresh token led to.
 pub enum Redeemed {
     /// The token was current: it is now used, and its successor is stored.
-    Fresh { family_id: String, user_id: String },
+    Fresh { family_id: String, user_id: UserId },
     /// The token was replaced moments ago (within the reuse interval) and its sign-in is alive:
     /// a client racing itself (two tabs, a retried request). `current_hash` is the stored hash
     /// of the family's current token, for the caller to find in the token's line of successors.
     Replaced {
         family_id: String,
-        user_id: String,
+        user_id: UserId,
         current_hash: String,
     },
     /// The token was unknown, expired or revoked, or its sign-in predates a password change.
@@ -30,7 +30,7 @@ pub enum Redeemed {
 /// Starts a family with its first token (whose keyed hash is `token_hash`).
 /// Who signs in, and from where.
 pub struct NewFamily<'a> {
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     /// The user's credential version the password was checked under.
     pub credential_version: i64,
     pub expires_at: &'a str,
@@ -51,7 +51,7 @@ pub async fn create_family(
          values ($1, $2, $3, $3, $4, null, $5, $6, $7)",
     )
     .bind(&family_id)
-    .bind(new.user_id)
+    .bind(new.user_id.as_str())
     .bind(&now)
     .bind(new.expires_at)
     .bind(new.user_agent)
@@ -109,7 +109,7 @@ pub async fn rotate(
         return Ok(Redeemed::Invalid);
     };
     let family_id: String = row.try_get("family_id")?;
-    let user_id: String = row.try_get("user_id")?;
+    let user_id = UserId::from_verified(row.try_get("user_id")?);
     let used_at: Option<String> = row.try_get("used_at")?;
     let revoked_at: Option<String> = row.try_get("revoked_at")?;
     let expires_at: String = row.try_get("expires_at")?;
@@ -172,40 +172,48 @@ pub async fn rotate(
 
 /// Revokes the family a token belongs to (sign-out of an API client). Unknown tokens are
 /// ignored: the answer is the same either way.
-pub async fn revoke_by_token(db: &Db, token_hash: &str) -> Result<(), AppError> {
+pub async fn revoke_by_token<'e, E>(db: E, token_hash: &str) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "update refresh_families set revoked_at = $2 \
          where revoked_at is null and id = (select family_id from refresh_tokens where token_hash = $1)",
     )
     .bind(token_hash)
     .bind(now())
-    .execute(db.write())
-    .await
-    ?;
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Revokes one family of a user (from the sessions list). False when there was none.
-pub async fn revoke_family(db: &Db, user_id: &str, family_id: &str) -> Result<bool, AppError> {
+pub async fn revoke_family<'e, E>(
+    db: E,
+    user_id: &UserId,
+    family_id: &str,
+) -> Result<bool, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let done = sqlx::query("update refresh_families set revoked_at = $3 where id = $1 and user_id = $2 and revoked_at is null")
         .bind(family_id)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(now())
-        .execute(db.write())
-        .await
-        ?;
+        .execute(db)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Revokes every family of a user (sign out everywhere, password change or reset).
-pub async fn revoke_all_for_user<'e, E>(db: E, user_id: &str) -> Result<u64, AppError>
+pub async fn revoke_all_for_user<'e, E>(db: E, user_id: &UserId) -> Result<u64, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let done = sqlx::query(
         "update refresh_families set revoked_at = $2 where user_id = $1 and revoked_at is null",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(now())
     .execute(db)
     .await?;
@@ -222,12 +230,12 @@ pub struct FamilyRow {
 }
 
 /// The user's live API sign-ins, most recently used first.
-pub async fn list_active_for_user(db: &Db, user_id: &str) -> Result<Vec<FamilyRow>, AppError> {
+pub async fn list_active_for_user(db: &Db, user_id: &UserId) -> Result<Vec<FamilyRow>, AppError> {
     let rows = sqlx::query(
         "select id, created_at, last_used_at, user_agent, ip from refresh_families \
          where user_id = $1 and revoked_at is null and expires_at > $2 order by last_used_at desc",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(now())
     .fetch_all(db.read())
     .await?;

@@ -23,7 +23,10 @@ use super::{
     users::{UserRecord, USER_COLUMNS},
     Db,
 };
-use crate::{domain::AppError, server::crypto::TokenKey};
+use crate::{
+    domain::{AppError, UserId},
+    server::crypto::TokenKey,
+};
 
 /// The session keys the store copies into columns of `sessions` (so sessions can be listed and
 /// revoked with SQL); `auth::session` writes them.
@@ -81,12 +84,12 @@ impl DbSessionStore {
     }
 
     /// The user's live sessions, most recently used first.
-    pub async fn list_for_user(&self, user_id: &str) -> Result<Vec<SessionRow>, sqlx::Error> {
+    pub async fn list_for_user(&self, user_id: &UserId) -> Result<Vec<SessionRow>, sqlx::Error> {
         let rows = sqlx::query(
             "select id_hash, created_at, last_seen_at, user_agent, ip from sessions \
              where user_id = $1 and expires_at > $2 and created_at > $3 order by last_seen_at desc",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(now())
         .bind(self.absolute_cutoff())
         .fetch_all(self.db.read())
@@ -105,10 +108,14 @@ impl DbSessionStore {
     }
 
     /// Deletes one session of a user (revoke). False when there was none.
-    pub async fn delete_for_user(&self, user_id: &str, id_hash: &str) -> Result<bool, sqlx::Error> {
+    pub async fn delete_for_user(
+        &self,
+        user_id: &UserId,
+        id_hash: &str,
+    ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query("delete from sessions where id_hash = $1 and user_id = $2")
             .bind(id_hash)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() == 1)
@@ -125,7 +132,7 @@ impl DbSessionStore {
 /// part of the transaction that changes the credentials.
 pub async fn delete_for_user_except<'e, E>(
     db: E,
-    user_id: &str,
+    user_id: &UserId,
     keep: Option<&str>,
 ) -> Result<u64, AppError>
 where
@@ -133,7 +140,7 @@ where
 {
     let done =
         sqlx::query("delete from sessions where user_id = $1 and id_hash <> coalesce($2, '')")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(keep)
             .execute(db)
             .await?;

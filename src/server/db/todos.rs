@@ -1,10 +1,10 @@
 //! Queries on `todos`. Every one takes the owner's id and filters on it: a task that is not
 //! yours is indistinguishable from one that does not exist.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{new_id, now, Db};
-use crate::domain::{AppError, TaskRow, Todo, TodoPage, TodoTitle};
+use crate::domain::{AppError, TaskRow, Todo, TodoId, TodoPage, TodoTitle, UserId};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
     let completed_at: Option<String> = row.try_get("completed_at")?;
@@ -57,8 +57,8 @@ fn page_rows(columns: &str, limit: u64) -> String {
 /// shows, which tells whether another page follows.
 pub async fn page(
     db: &Db,
-    user_id: &str,
-    after: Option<&str>,
+    user_id: &UserId,
+    after: Option<&TodoId>,
     limit: u32,
 ) -> Result<ApiPage, AppError> {
     let sql = page_rows(
@@ -74,7 +74,7 @@ pub async fn page(
     let page = db
         .fold_rows(
             &sql,
-            &[user_id, after.unwrap_or("")],
+            &[user_id.as_str(), after.map_or("", TodoId::as_str)],
             || Writing {
                 json: Vec::with_capacity(64 + 180 * limit as usize),
                 rows: 0,
@@ -122,8 +122,8 @@ pub async fn page(
 /// first, 21 us).
 pub async fn board(
     db: &Db,
-    user_id: &str,
-    after: Option<&str>,
+    user_id: &UserId,
+    after: Option<&TodoId>,
     limit: u32,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let sql = format!(
@@ -135,7 +135,7 @@ pub async fn board(
     let (total, done, rows) = db
         .fold_rows(
             &sql,
-            &[user_id, after.unwrap_or("")],
+            &[user_id.as_str(), after.map_or("", TodoId::as_str)],
             || (0, 0, Vec::with_capacity(limit as usize + 1)),
             |(total, done, rows), row| {
                 match row.opt_str(2)? {
@@ -180,19 +180,24 @@ fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPag
     }
 }
 
-pub async fn get(db: &Db, user_id: &str, id: &str) -> Result<Todo, AppError> {
+pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppError> {
     let row = sqlx::query(
         "select id, title, completed_at, created_at, updated_at from todos \
          where id = $1 and user_id = $2",
     )
-    .bind(id)
-    .bind(user_id)
+    .bind(id.as_str())
+    .bind(user_id.as_str())
     .fetch_optional(db.read())
     .await?;
     one(row)
 }
 
-pub async fn insert(db: &Db, user_id: &str, title: &TodoTitle) -> Result<Todo, AppError> {
+/// Adds a task (and counts it). Pass a transaction ([`Db::transaction`]).
+pub async fn insert(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    title: &TodoTitle,
+) -> Result<Todo, AppError> {
     let todo = Todo {
         id: new_id(),
         title: title.as_str().to_owned(),
@@ -200,35 +205,33 @@ pub async fn insert(db: &Db, user_id: &str, title: &TodoTitle) -> Result<Todo, A
         created_at: now(),
         updated_at: String::new(),
     };
-    let mut tx = db.begin().await?;
     sqlx::query(
         "insert into todos (id, user_id, title, completed_at, created_at, updated_at) \
          values ($1, $2, $3, null, $4, $4)",
     )
     .bind(&todo.id)
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(&todo.title)
     .bind(&todo.created_at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    recount(&mut tx, user_id, 1, 0).await?;
-    tx.commit().await?;
+    recount(conn, user_id, 1, 0).await?;
     Ok(Todo {
         updated_at: todo.created_at.clone(),
         ..todo
     })
 }
 
-/// Changes the title and/or the completion state; `None` leaves a field as it is.
+/// Changes the title and/or the completion state; `None` leaves a field as it is. Pass a
+/// transaction ([`Db::transaction`]): the state and the counts change together.
 pub async fn update(
-    db: &Db,
-    user_id: &str,
-    id: &str,
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    id: &TodoId,
     title: Option<&TodoTitle>,
     completed: Option<bool>,
 ) -> Result<Todo, AppError> {
     let now = now();
-    let mut tx = db.begin().await?;
     if let Some(completed) = completed {
         // Only a change of state is counted: the condition makes the same change made twice,
         // or by two requests at once, change the row (and the count) once.
@@ -237,20 +240,20 @@ pub async fn update(
                 "update todos set completed_at = $3 \
                  where id = $1 and user_id = $2 and completed_at is null",
             )
-            .bind(id)
-            .bind(user_id)
+            .bind(id.as_str())
+            .bind(user_id.as_str())
             .bind(&now)
         } else {
             sqlx::query(
                 "update todos set completed_at = null \
                  where id = $1 and user_id = $2 and completed_at is not null",
             )
-            .bind(id)
-            .bind(user_id)
+            .bind(id.as_str())
+            .bind(user_id.as_str())
         };
-        let changed = change.execute(&mut *tx).await?;
+        let changed = change.execute(&mut *conn).await?;
         if changed.rows_affected() > 0 {
-            recount(&mut tx, user_id, 0, if completed { 1 } else { -1 }).await?;
+            recount(conn, user_id, 0, if completed { 1 } else { -1 }).await?;
         }
     }
     // $3: the new title, or null to keep it.
@@ -259,35 +262,36 @@ pub async fn update(
          where id = $1 and user_id = $2 \
          returning id, title, completed_at, created_at, updated_at",
     )
-    .bind(id)
-    .bind(user_id)
+    .bind(id.as_str())
+    .bind(user_id.as_str())
     .bind(title.map(TodoTitle::as_str))
     .bind(&now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
-    let todo = one(row)?;
-    tx.commit().await?;
-    Ok(todo)
+    one(row)
 }
 
-pub async fn delete(db: &Db, user_id: &str, id: &str) -> Result<(), AppError> {
-    let mut tx = db.begin().await?;
+/// Deletes a task (and uncounts it). Pass a transaction ([`Db::transaction`]).
+pub async fn delete(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    id: &TodoId,
+) -> Result<(), AppError> {
     let row =
         sqlx::query("delete from todos where id = $1 and user_id = $2 returning completed_at")
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .bind(id.as_str())
+            .bind(user_id.as_str())
+            .fetch_optional(&mut *conn)
             .await?;
     let row = row.ok_or(AppError::NotFound)?;
     let completed_at: Option<String> = row.try_get("completed_at")?;
-    recount(&mut tx, user_id, -1, -i64::from(completed_at.is_some())).await?;
-    Ok(tx.commit().await?)
+    recount(conn, user_id, -1, -i64::from(completed_at.is_some())).await
 }
 
 /// Adds to the person's counts (`todo_counts`), in the transaction that changed their tasks.
 async fn recount(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    user_id: &str,
+    conn: &mut AnyConnection,
+    user_id: &UserId,
     total: i64,
     done: i64,
 ) -> Result<(), AppError> {
@@ -296,10 +300,10 @@ async fn recount(
          on conflict (user_id) do update \
          set total = todo_counts.total + excluded.total, done = todo_counts.done + excluded.done",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(total)
     .bind(done)
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::{
     inline::{ColumnError, Columns},
     is_unique_violation, new_id, now, Db,
 };
-use crate::domain::{AppError, CurrentUser, Email, Message, UserName};
+use crate::domain::{AppError, CurrentUser, Email, Message, UserId, UserName};
 
 /// The columns [`UserRecord::from_row`] reads, in its order (prefixed with a table's alias
 /// where a query joins: see `sessions::DbSessionStore::load`).
@@ -25,7 +25,7 @@ pub(super) const USER_COLUMNS: [&str; 7] = [
 /// A user as stored.
 #[derive(Clone)]
 pub struct UserRecord {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     /// argon2id PHC string; `None` for accounts without a password.
@@ -51,7 +51,7 @@ impl UserRecord {
     /// The user in the [`USER_COLUMNS`] of `row` that start at column `at`.
     pub(super) fn from_row(row: &dyn Columns, at: usize) -> Result<Self, ColumnError> {
         Ok(UserRecord {
-            id: row.text(at)?,
+            id: UserId::from_verified(row.text(at)?),
             email: row.text(at + 1)?,
             name: row.text(at + 2)?,
             password_hash: row.opt_text(at + 3)?,
@@ -64,7 +64,7 @@ impl UserRecord {
     /// The view pages get of the signed-in user.
     pub fn to_view(&self) -> CurrentUser {
         CurrentUser {
-            id: self.id.clone(),
+            id: self.id.to_string(),
             email: self.email.clone(),
             name: self.name.clone(),
             email_verified: self.email_verified_at.is_some(),
@@ -103,7 +103,8 @@ where
     .await;
     match result {
         Ok(_) => Ok(UserRecord {
-            id,
+            // The new account is the one this request proves to be.
+            id: UserId::from_verified(id),
             email: new.email.as_str().to_owned(),
             name: new.name.as_str().to_owned(),
             password_hash: new.password_hash,
@@ -121,7 +122,7 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<UserRecord>,
     fetch_one_user(db, &SQL, email.as_str()).await
 }
 
-pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, AppError> {
+pub async fn find_by_id(db: &Db, id: &UserId) -> Result<Option<UserRecord>, AppError> {
     static SQL: LazyLock<String> = LazyLock::new(|| user_where("id"));
     fetch_one_user(db, &SQL, id).await
 }
@@ -140,19 +141,26 @@ async fn fetch_one_user(db: &Db, sql: &str, value: &str) -> Result<Option<UserRe
         .await?)
 }
 
-pub async fn set_name(db: &Db, id: &str, name: &UserName) -> Result<(), AppError> {
+pub async fn set_name<'e, E>(db: E, id: &UserId, name: &UserName) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query("update users set name = $2, updated_at = $3 where id = $1")
-        .bind(id)
+        .bind(id.as_str())
         .bind(name.as_str())
         .bind(now())
-        .execute(db.write())
+        .execute(db)
         .await?;
     Ok(())
 }
 
 /// Sets a new password hash and moves the credential version on (every session and API
 /// sign-in made before is dead unless it is given the new version). Returns the new version.
-pub async fn set_password_hash<'e, E>(db: E, id: &str, password_hash: &str) -> Result<i64, AppError>
+pub async fn set_password_hash<'e, E>(
+    db: E,
+    id: &UserId,
+    password_hash: &str,
+) -> Result<i64, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -160,7 +168,7 @@ where
         "update users set password_hash = $2, updated_at = $3, \
          credential_version = credential_version + 1 where id = $1 returning credential_version",
     )
-    .bind(id)
+    .bind(id.as_str())
     .bind(password_hash)
     .bind(now())
     .fetch_optional(db)
@@ -185,7 +193,7 @@ pub enum Proof {
 /// The first proof also moves the credential version on.
 pub async fn prove_email(
     conn: &mut sqlx::AnyConnection,
-    id: &str,
+    id: &UserId,
     email: &str,
 ) -> Result<Proof, AppError> {
     let now = now();
@@ -194,7 +202,7 @@ pub async fn prove_email(
          credential_version = credential_version + 1 \
          where id = $1 and email = $2 and email_verified_at is null returning credential_version",
     )
-    .bind(id)
+    .bind(id.as_str())
     .bind(email)
     .bind(&now)
     .fetch_optional(&mut *conn)
@@ -205,7 +213,7 @@ pub async fn prove_email(
         });
     }
     let theirs = sqlx::query("select id from users where id = $1 and email = $2")
-        .bind(id)
+        .bind(id.as_str())
         .bind(email)
         .fetch_optional(&mut *conn)
         .await?;
@@ -216,12 +224,30 @@ pub async fn prove_email(
     })
 }
 
+/// Takes the user's row for the rest of the transaction `conn` is in (a change that writes
+/// nothing new: a row lock on PostgreSQL, the write lock on SQLite), so changes that check a
+/// user's ways to sign in and then act on them take turns. Whether the user has a password;
+/// `None` when the user is gone.
+pub async fn lock(conn: &mut sqlx::AnyConnection, id: &UserId) -> Result<Option<bool>, AppError> {
+    let row = sqlx::query("update users set id = id where id = $1 returning password_hash")
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get::<Option<String>, _>("password_hash")?.is_some()),
+        None => None,
+    })
+}
+
 /// Deletes the user; their tasks, sessions, tokens, linked accounts and audit trail go with
 /// them (foreign keys cascade).
-pub async fn delete(db: &Db, id: &str) -> Result<(), AppError> {
+pub async fn delete<'e, E>(db: E, id: &UserId) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query("delete from users where id = $1")
-        .bind(id)
-        .execute(db.write())
+        .bind(id.as_str())
+        .execute(db)
         .await?;
     Ok(())
 }

@@ -4,14 +4,14 @@
 
 pub mod authenticate;
 pub mod body;
-pub mod client;
 pub mod cookies;
 pub mod errors;
 pub mod health;
 pub mod oauth;
-pub mod origin;
 pub mod provider_link;
 pub mod request_id;
+pub mod request_origin;
+pub mod same_origin;
 pub mod security_headers;
 pub mod serve;
 pub mod static_files;

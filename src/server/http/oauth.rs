@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::{cookie::SameSite, Session};
 
 use super::{
-    client::ClientOrigin,
     cookies::{self, CookieOptions},
     provider_link,
+    request_origin::ClientOrigin,
 };
 use crate::{
     domain::{safe_next, AppError, Provider, ProviderSignInError, DEFAULT_AFTER_SIGN_IN},
@@ -270,7 +270,7 @@ async fn finish(
                 provider,
                 subject: identity.subject,
                 email: user.email,
-                user_id: user.id,
+                user_id: user.id.into_string(),
                 next,
             };
             let mut res = see_other("/login/link");
@@ -312,7 +312,7 @@ async fn finish(
         AuditEvent::SignInProvider
     };
     audit::record(
-        &state.db,
+        state.db.write(),
         Some(&user.id),
         event,
         Some(provider.slug()),

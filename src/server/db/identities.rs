@@ -1,23 +1,25 @@
-//! Queries on `accounts`: which user a GitHub or Google identity belongs to.
+//! Provider identities (the `accounts` table): which user a GitHub or Google identity belongs to.
 
 use sqlx::Row;
 
 use super::{is_unique_violation, now, Db};
-use crate::domain::{AppError, Message, Provider};
+use crate::domain::{AppError, Message, Provider, UserId};
 
 /// The user an identity is linked to, if any.
 pub async fn find_user_id(
     db: &Db,
     provider: Provider,
     subject: &str,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<UserId>, AppError> {
     let row =
         sqlx::query("select user_id from accounts where provider = $1 and provider_user_id = $2")
             .bind(provider.slug())
             .bind(subject)
             .fetch_optional(db.read())
             .await?;
-    Ok(row.map(|r| r.try_get("user_id")).transpose()?)
+    Ok(row
+        .map(|r| r.try_get("user_id").map(UserId::from_verified))
+        .transpose()?)
 }
 
 /// Links an identity to a user. A user already linked to another identity of the same
@@ -26,7 +28,7 @@ pub async fn link<'e, E>(
     db: E,
     provider: Provider,
     subject: &str,
-    user_id: &str,
+    user_id: &UserId,
     email: Option<&str>,
 ) -> Result<(), AppError>
 where
@@ -38,7 +40,7 @@ where
     )
     .bind(provider.slug())
     .bind(subject)
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(email)
     .bind(now())
     .execute(db)
@@ -53,14 +55,17 @@ where
 }
 
 /// The identities linked to a user: (provider, email the provider gave).
-pub async fn list_for_user(
-    db: &Db,
-    user_id: &str,
-) -> Result<Vec<(Provider, Option<String>)>, AppError> {
+pub async fn list_for_user<'e, E>(
+    db: E,
+    user_id: &UserId,
+) -> Result<Vec<(Provider, Option<String>)>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows =
         sqlx::query("select provider, email from accounts where user_id = $1 order by provider")
-            .bind(user_id)
-            .fetch_all(db.read())
+            .bind(user_id.as_str())
+            .fetch_all(db)
             .await?;
     Ok(rows
         .iter()
@@ -72,11 +77,14 @@ pub async fn list_for_user(
 }
 
 /// Removes the user's identity at `provider`. False when there was none.
-pub async fn unlink(db: &Db, user_id: &str, provider: Provider) -> Result<bool, AppError> {
+pub async fn unlink<'e, E>(db: E, user_id: &UserId, provider: Provider) -> Result<bool, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let done = sqlx::query("delete from accounts where user_id = $1 and provider = $2")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(provider.slug())
-        .execute(db.write())
+        .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -86,13 +94,13 @@ pub async fn unlink(db: &Db, user_id: &str, provider: Provider) -> Result<bool, 
 /// providers that were unlinked.
 pub async fn unlink_all_before(
     conn: &mut sqlx::AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     before: &str,
 ) -> Result<Vec<Provider>, AppError> {
     let rows = sqlx::query(
         "delete from accounts where user_id = $1 and created_at < $2 returning provider",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(before)
     .fetch_all(conn)
     .await?;
