@@ -16,3 +16,5 @@ mod router;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+#[cfg(test)]
+pub(crate) mod testing;

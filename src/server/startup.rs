@@ -39,6 +39,53 @@ pub enum StartupError {
     },
 }
 
+/// The application's state from its settings: the keys, the migrated database, the hasher,
+/// the limiter, the mailer and the providers, without a listener or routes. The unit tests of
+/// the server's parts build it this way on a real database, without starting the server.
+pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
+    let keys = keys::load(&settings)?;
+    let db = db::connect(&settings.database).await?;
+    let health = DbHealth::new(&db);
+    let sessions = DbSessionStore::new(
+        db.clone(),
+        keys.session.clone(),
+        settings.session.absolute_timeout,
+    );
+    let background = Background::default();
+    let mailer = Arc::new(Mailer::new(&settings, background.clone())?);
+    let leptos_options = LeptosOptions::builder()
+        .output_name(settings.output_name.clone())
+        .site_root(settings.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.site_addr)
+        .env(match settings.env {
+            AppEnv::Production => leptos::config::Env::PROD,
+            AppEnv::Development => leptos::config::Env::DEV,
+        })
+        .hash_files(settings.hash_files)
+        .build();
+    let oauth = oauth::OAuth::new(&settings)?;
+    let limiter = Limiter::new(
+        db.clone(),
+        settings.rate_limits.clone(),
+        keys.buckets.clone(),
+    );
+    Ok(AppState::new(state::Shared {
+        oauth,
+        limiter,
+        leptos_options,
+        hasher: PasswordHasher::new(settings.hash_concurrency(), settings.auth.hash_queue)
+            .map_err(StartupError::Threads)?,
+        keys: Arc::new(keys),
+        mailer,
+        background,
+        settings: Arc::new(settings),
+        db,
+        health,
+        sessions,
+    }))
+}
+
 /// A built application, bound to its port, ready to run.
 pub struct Application {
     listener: TcpListener,
@@ -64,47 +111,7 @@ impl Application {
             }
         }
         settings.http.max_connections = serve::fit_connections(settings.http.max_connections);
-        let keys = keys::load(&settings)?;
-        let db = db::connect(&settings.database).await?;
-        let health = DbHealth::new(&db);
-        let sessions = DbSessionStore::new(
-            db.clone(),
-            keys.session.clone(),
-            settings.session.absolute_timeout,
-        );
-        let background = Background::default();
-        let mailer = Arc::new(Mailer::new(&settings, background.clone())?);
-        let leptos_options = LeptosOptions::builder()
-            .output_name(settings.output_name.clone())
-            .site_root(settings.site_root.to_string_lossy().into_owned())
-            .site_pkg_dir("pkg")
-            .site_addr(settings.site_addr)
-            .env(match settings.env {
-                AppEnv::Production => leptos::config::Env::PROD,
-                AppEnv::Development => leptos::config::Env::DEV,
-            })
-            .hash_files(settings.hash_files)
-            .build();
-        let oauth = oauth::OAuth::new(&settings)?;
-        let limiter = Limiter::new(
-            db.clone(),
-            settings.rate_limits.clone(),
-            keys.buckets.clone(),
-        );
-        let state = AppState::new(state::Shared {
-            oauth,
-            limiter,
-            leptos_options,
-            hasher: PasswordHasher::new(settings.hash_concurrency(), settings.auth.hash_queue)
-                .map_err(StartupError::Threads)?,
-            keys: Arc::new(keys),
-            mailer,
-            background,
-            settings: Arc::new(settings),
-            db,
-            health,
-            sessions,
-        });
+        let state = build_state(settings).await?;
         let router = router(state.clone());
         Ok(Application {
             listener,

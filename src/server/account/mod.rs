@@ -94,3 +94,6 @@ fn human(duration: std::time::Duration) -> String {
 fn stored_id(state: &AppState, session: &Session) -> Option<String> {
     session.id().map(|id| state.sessions.hash(&id))
 }
+
+#[cfg(test)]
+mod tests;

@@ -170,6 +170,119 @@ pub fn ip_bucket(ip: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::testing;
+
+    fn retry_after(result: Result<(), AppError>) -> Option<u64> {
+        match result {
+            Err(AppError::RateLimited { retry_after }) => Some(retry_after),
+            Ok(()) => None,
+            Err(other) => panic!("not a rate limit: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn attempts_past_the_limit_are_refused_with_the_wait_and_other_clients_still_pass() {
+        let state = testing::state_with(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")]).await;
+        let limiter = &state.limiter;
+        let ip = Some("203.0.113.5");
+
+        assert_eq!(
+            retry_after(limiter.check(Action::SignUp, ip, None).await),
+            None
+        );
+        assert_eq!(
+            retry_after(limiter.check(Action::SignUp, ip, None).await),
+            None
+        );
+        let wait = retry_after(limiter.check(Action::SignUp, ip, None).await)
+            .expect("the third sign-up from one IP is refused");
+        // Windows are fixed (aligned to the clock): the wait is what is left of this one.
+        assert!(
+            (1..=3600).contains(&wait),
+            "wait for the window's end: {wait}"
+        );
+
+        let other = Some("203.0.113.6");
+        assert_eq!(
+            retry_after(limiter.check(Action::SignUp, other, None).await),
+            None
+        );
+        // Other actions keep their own counts.
+        assert_eq!(
+            retry_after(limiter.check(Action::Refresh, ip, None).await),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn one_ipv6_network_is_one_client_and_accounts_count_across_ips() {
+        let state = testing::state_with(&[
+            ("RATE_LIMIT_SIGN_UP_IP", "1/1h"),
+            ("RATE_LIMIT_VERIFICATION_ACCOUNT", "1/1h"),
+        ])
+        .await;
+        let limiter = &state.limiter;
+        assert_eq!(
+            retry_after(
+                limiter
+                    .check(Action::SignUp, Some("2001:db8:1:2::1"), None)
+                    .await
+            ),
+            None
+        );
+        assert!(retry_after(
+            limiter
+                .check(Action::SignUp, Some("2001:db8:1:2::ffff"), None)
+                .await
+        )
+        .is_some());
+
+        let account = Some("user-1");
+        let first = limiter.check(Action::Verification, Some("198.51.100.1"), account);
+        assert_eq!(retry_after(first.await), None);
+        let second = limiter.check(Action::Verification, Some("198.51.100.2"), account);
+        assert!(
+            retry_after(second.await).is_some(),
+            "a new IP is the same account"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_that_succeeds_gives_back_what_it_counted() {
+        let state = testing::state_with(&[("RATE_LIMIT_SIGN_IN_ACCOUNT", "2/1h")]).await;
+        let limiter = &state.limiter;
+        let email = Email::parse("ada@example.com").unwrap();
+        for _ in 0..5 {
+            let throttle = SignInThrottle::begin(limiter, &email, None, None)
+                .await
+                .expect("right passwords are never held back");
+            throttle.succeeded(limiter).await;
+        }
+        for _ in 0..2 {
+            // Failures: the counts stay taken.
+            let _failed = SignInThrottle::begin(limiter, &email, None, None)
+                .await
+                .unwrap();
+        }
+        let refused = SignInThrottle::begin(limiter, &email, None, None).await;
+        assert!(matches!(refused, Err(AppError::RateLimited { .. })));
+    }
+
+    #[tokio::test]
+    async fn limits_switched_off_count_nothing() {
+        let state = testing::state_with(&[
+            ("RATE_LIMITS_ENABLED", "false"),
+            ("RATE_LIMIT_SIGN_UP_IP", "1/1h"),
+        ])
+        .await;
+        for _ in 0..3 {
+            let ip = Some("203.0.113.5");
+            assert_eq!(
+                retry_after(state.limiter.check(Action::SignUp, ip, None).await),
+                None
+            );
+        }
+    }
 
     #[test]
     fn ipv6_clients_count_by_their_64_network() {

@@ -159,3 +159,104 @@ pub async fn signed_in_recently(
 pub async fn end(session: &Session) -> Result<(), AppError> {
     Ok(session.flush().await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{db::users, testing};
+
+    const TOUCH: Duration = Duration::from_secs(60);
+
+    /// A browser's next request: the session the cookie names, read from the store again.
+    fn next_request(state: &testing::TestState, session: &Session) -> Session {
+        Session::new(session.id(), Arc::new(state.sessions.clone()), None)
+    }
+
+    async fn signed_in(state: &testing::TestState, user: &UserRecord) -> Session {
+        let session = Session::new(None, Arc::new(state.sessions.clone()), None);
+        start(&session, user, Some("unit test"), Some("203.0.113.5"))
+            .await
+            .unwrap();
+        session.save().await.unwrap();
+        session
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_session_is_anonymous() {
+        let state = testing::state().await;
+        let session = Session::new(None, Arc::new(state.sessions.clone()), None);
+        let auth = resolve(&state.db, TOUCH, &session).await.unwrap();
+        assert!(matches!(auth, Auth::Anonymous), "{auth:?}");
+    }
+
+    #[tokio::test]
+    async fn a_started_session_resolves_to_its_user_on_the_next_request() {
+        let state = testing::state().await;
+        let user =
+            testing::user_with_password(&state, "ada@example.com", "correct horse battery").await;
+        let session = signed_in(&state, &user).await;
+
+        let auth = resolve(&state.db, TOUCH, &next_request(&state, &session))
+            .await
+            .unwrap();
+        let found = auth.user().expect("signed in");
+        assert_eq!(found.id, user.id);
+        assert_eq!(found.email, "ada@example.com");
+    }
+
+    #[tokio::test]
+    async fn a_password_changed_elsewhere_expires_the_session_and_empties_it() {
+        let state = testing::state().await;
+        let user =
+            testing::user_with_password(&state, "ada@example.com", "correct horse battery").await;
+        let session = signed_in(&state, &user).await;
+        users::set_password_hash(state.db.write(), &user.id, "$argon2id$other")
+            .await
+            .unwrap();
+
+        let request = next_request(&state, &session);
+        let auth = resolve(&state.db, TOUCH, &request).await.unwrap();
+        assert!(matches!(auth, Auth::Expired), "{auth:?}");
+        // And it stays out: the stored session is gone, not just refused this once.
+        let again = resolve(&state.db, TOUCH, &next_request(&state, &session))
+            .await
+            .unwrap();
+        assert!(auth_is_out(&again), "{again:?}");
+    }
+
+    #[tokio::test]
+    async fn a_deleted_account_expires_its_sessions() {
+        let state = testing::state().await;
+        let user =
+            testing::user_with_password(&state, "ada@example.com", "correct horse battery").await;
+        let session = signed_in(&state, &user).await;
+        users::delete(state.db.write(), &user.id).await.unwrap();
+
+        let auth = resolve(&state.db, TOUCH, &next_request(&state, &session))
+            .await
+            .unwrap();
+        assert!(auth_is_out(&auth), "{auth:?}");
+    }
+
+    #[tokio::test]
+    async fn a_session_kept_across_a_change_of_credentials_stays_signed_in() {
+        let state = testing::state().await;
+        let user =
+            testing::user_with_password(&state, "ada@example.com", "correct horse battery").await;
+        let session = signed_in(&state, &user).await;
+        let version = users::set_password_hash(state.db.write(), &user.id, "$argon2id$other")
+            .await
+            .unwrap();
+        keep_credential_version(&session, version).await.unwrap();
+        session.save().await.unwrap();
+
+        let auth = resolve(&state.db, TOUCH, &next_request(&state, &session))
+            .await
+            .unwrap();
+        assert!(auth.user().is_some(), "{auth:?}");
+    }
+
+    fn auth_is_out(auth: &Auth) -> bool {
+        matches!(auth, Auth::Expired | Auth::Anonymous)
+    }
+}
