@@ -8,6 +8,7 @@ mod message;
 mod password;
 mod provider;
 mod redirect;
+mod timestamp;
 mod todo;
 mod user;
 
@@ -21,6 +22,7 @@ pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use provider::{PendingLink, Provider, ProviderSignInError};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN};
+pub use timestamp::Timestamp;
 pub use todo::{
     page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,
     short_task_id, TaskRow, Todo, TodoId, TodoPage, TodoTitle, TITLE_MAX_CHARS, TODO_PAGE_MAX,

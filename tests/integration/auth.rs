@@ -431,7 +431,7 @@ async fn activity_pushes_the_idle_expiry_forward() {
         .fetch_one(app.db.write())
         .await
         .unwrap();
-    let expires_at: String = row.try_get("expires_at").unwrap();
+    let expires_at: seamless::domain::Timestamp = row.try_get("expires_at").unwrap();
     let in_six_days =
         seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(6));
     assert!(

@@ -91,7 +91,7 @@ pub async fn overview(
         email: user.email.clone(),
         email_verified: user.email_verified_at.is_some(),
         has_password: user.password_hash.is_some(),
-        created_at: user.created_at.clone(),
+        created_at: user.created_at.to_string(),
         providers,
         sessions,
         activity,

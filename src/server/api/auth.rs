@@ -216,6 +216,6 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
         email: user.email,
         name: user.name,
         email_verified: user.email_verified_at.is_some(),
-        created_at: user.created_at,
+        created_at: user.created_at.into_string(),
     }))
 }

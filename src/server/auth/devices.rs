@@ -130,7 +130,7 @@ mod tests {
             name: id.into(),
             password_hash: Some(password_hash.into()),
             email_verified_at: None,
-            created_at: String::new(),
+            created_at: crate::domain::Timestamp::now(),
             credential_version: 0,
         }
     }
@@ -166,7 +166,7 @@ mod tests {
             "a password change forgets every device"
         );
         let verified = UserRecord {
-            email_verified_at: Some("now".into()),
+            email_verified_at: Some(crate::domain::Timestamp::now()),
             credential_version: 1,
             ..ada.clone()
         };

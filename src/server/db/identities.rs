@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{is_unique_violation, now, Db};
-use crate::domain::{AppError, Message, Provider, UserId};
+use crate::domain::{AppError, Message, Provider, Timestamp, UserId};
 
 /// The user an identity is linked to, if any.
 pub async fn find_user_id(
@@ -95,7 +95,7 @@ where
 pub async fn unlink_all_before(
     conn: &mut sqlx::AnyConnection,
     user_id: &UserId,
-    before: &str,
+    before: &Timestamp,
 ) -> Result<Vec<Provider>, AppError> {
     let rows = sqlx::query(
         "delete from accounts where user_id = $1 and created_at < $2 returning provider",

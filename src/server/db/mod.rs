@@ -26,7 +26,7 @@ pub mod users;
 use std::sync::Arc;
 
 use sqlx::AnyPool;
-use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use time::OffsetDateTime;
 
 use self::inline::{ColumnError, Columns, InlineReads, NotHere};
 pub use self::{
@@ -34,7 +34,7 @@ pub use self::{
     error::is_unique_violation,
     migrations::migrator,
 };
-use crate::domain::AppError;
+use crate::domain::{AppError, Timestamp};
 
 /// The connection pools: [`Db::read`] for queries that only read, [`Db::write`] for
 /// statements and transactions that write. Cloning is cheap (the pools are shared).
@@ -172,31 +172,36 @@ impl Backend {
     }
 }
 
-/// Now, as stored: RFC 3339 UTC with microseconds, fixed width.
-pub fn now() -> String {
-    timestamp(OffsetDateTime::now_utc())
+/// Now, as stored ([`Timestamp`]: RFC 3339 UTC with microseconds, fixed width).
+pub fn now() -> Timestamp {
+    Timestamp::now()
 }
 
-/// A time as stored: RFC 3339 UTC with microseconds, fixed width, so that text order is
-/// time order.
-pub fn timestamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let micros = t.microsecond();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        micros
-    )
+/// A time as stored.
+pub fn timestamp(t: OffsetDateTime) -> Timestamp {
+    Timestamp::at(t)
 }
 
-/// Reads a stored timestamp back.
-pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
+// A timestamp goes into and out of both databases as its text.
+impl sqlx::Type<sqlx::Any> for Timestamp {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl sqlx::Encode<'_, sqlx::Any> for Timestamp {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        sqlx::Encode::<sqlx::Any>::encode(self.as_str().to_owned(), buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Timestamp {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        <String as sqlx::Decode<sqlx::Any>>::decode(value).map(Timestamp::from_stored)
+    }
 }
 
 /// A new id: a UUID v7 (time-ordered, so ids sort by creation).
@@ -208,13 +213,22 @@ pub fn new_id() -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn timestamps_have_fixed_width_and_sort_like_time() {
-        let a = timestamp(OffsetDateTime::from_unix_timestamp(0).unwrap());
-        let b = timestamp(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
-        assert_eq!(a, "1970-01-01T00:00:00.000000Z");
-        assert_eq!(a.len(), b.len());
-        assert!(a < b);
-        assert_eq!(parse_timestamp(&b).unwrap().unix_timestamp(), 1_800_000_000);
+    #[tokio::test]
+    async fn a_timestamp_goes_into_the_database_and_comes_back_the_same() {
+        let state = crate::server::testing::state().await;
+        let t = timestamp(OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap());
+        let back: Timestamp = sqlx::query_scalar("select $1")
+            .bind(&t)
+            .fetch_one(state.db.read())
+            .await
+            .unwrap();
+        assert_eq!(back, t);
+        let later: i64 = sqlx::query_scalar("select case when $1 < $2 then 1 else 0 end")
+            .bind(&t)
+            .bind(now())
+            .fetch_one(state.db.read())
+            .await
+            .unwrap();
+        assert_eq!(later, 1, "the database orders them as time");
     }
 }

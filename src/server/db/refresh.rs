@@ -5,8 +5,8 @@ use std::time::Duration;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::{new_id, now, parse_timestamp, timestamp, Db};
-use crate::domain::{AppError, UserId};
+use super::{new_id, now, timestamp, Db};
+use crate::domain::{AppError, Timestamp, UserId};
 
 /// What presenting a refresh token led to.
 pub enum Redeemed {
@@ -33,7 +33,7 @@ pub struct NewFamily<'a> {
     pub user_id: &'a UserId,
     /// The user's credential version the password was checked under.
     pub credential_version: i64,
-    pub expires_at: &'a str,
+    pub expires_at: &'a Timestamp,
     pub user_agent: Option<&'a str>,
     pub ip: Option<&'a str>,
 }
@@ -70,7 +70,7 @@ async fn insert_token(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     token_hash: &str,
     family_id: &str,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<(), AppError> {
     sqlx::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
         .bind(token_hash)
@@ -110,9 +110,9 @@ pub async fn rotate(
     };
     let family_id: String = row.try_get("family_id")?;
     let user_id = UserId::from_verified(row.try_get("user_id")?);
-    let used_at: Option<String> = row.try_get("used_at")?;
+    let used_at: Option<Timestamp> = row.try_get("used_at")?;
     let revoked_at: Option<String> = row.try_get("revoked_at")?;
-    let expires_at: String = row.try_get("expires_at")?;
+    let expires_at: Timestamp = row.try_get("expires_at")?;
     let version: i64 = row.try_get("credential_version")?;
     let user_version: i64 = row.try_get("user_version")?;
     if revoked_at.is_some() || expires_at <= now || version != user_version {
@@ -131,8 +131,8 @@ pub async fn rotate(
     if used_at.is_some() || !claimed {
         // Not claimed with `used_at` read as null: a concurrent request used it just now.
         let used = used_at
-            .as_deref()
-            .and_then(parse_timestamp)
+            .as_ref()
+            .and_then(Timestamp::to_datetime)
             .unwrap_or(now_at);
         if !reuse_interval.is_zero() && now_at - used <= reuse_interval {
             let current = sqlx::query(

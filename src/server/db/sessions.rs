@@ -19,12 +19,12 @@ use tower_sessions::{
 };
 
 use super::{
-    now, parse_timestamp, timestamp,
+    now, timestamp,
     users::{UserRecord, USER_COLUMNS},
     Db,
 };
 use crate::{
-    domain::{AppError, UserId},
+    domain::{AppError, Timestamp, UserId},
     server::crypto::TokenKey,
 };
 
@@ -122,7 +122,7 @@ impl DbSessionStore {
     }
 
     /// The cut-off before which a session is past its absolute lifetime.
-    fn absolute_cutoff(&self) -> String {
+    fn absolute_cutoff(&self) -> Timestamp {
         timestamp(OffsetDateTime::now_utc() - self.absolute_timeout)
     }
 }
@@ -242,7 +242,11 @@ impl DbSessionStore {
             .db
             .read_one(
                 &SQL,
-                &[&self.hash(id), &now(), &self.absolute_cutoff()],
+                &[
+                    &self.hash(id),
+                    now().as_str(),
+                    self.absolute_cutoff().as_str(),
+                ],
                 |row| {
                     let user = match row.opt_str(2)? {
                         Some(_) => Some(UserRecord::from_row(row, 2)?),
@@ -255,7 +259,7 @@ impl DbSessionStore {
         let Some((data, expires_at, user)) = row else {
             return Ok(None);
         };
-        let Some(expiry_date) = parse_timestamp(&expires_at) else {
+        let Some(expiry_date) = Timestamp::from_stored(expires_at.clone()).to_datetime() else {
             return Err(StoreError::Expiry(expires_at));
         };
         if let Some(user) = user {

@@ -202,7 +202,7 @@ pub async fn insert(
         id: new_id(),
         title: title.as_str().to_owned(),
         completed: false,
-        created_at: now(),
+        created_at: now().into_string(),
         updated_at: String::new(),
     };
     sqlx::query(

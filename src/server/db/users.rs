@@ -8,7 +8,7 @@ use super::{
     inline::{ColumnError, Columns},
     is_unique_violation, new_id, now, Db,
 };
-use crate::domain::{AppError, CurrentUser, Email, Message, UserId, UserName};
+use crate::domain::{AppError, CurrentUser, Email, Message, Timestamp, UserId, UserName};
 
 /// The columns [`UserRecord::from_row`] reads, in its order (prefixed with a table's alias
 /// where a query joins: see `sessions::DbSessionStore::load`).
@@ -30,8 +30,8 @@ pub struct UserRecord {
     pub name: String,
     /// argon2id PHC string; `None` for accounts without a password.
     pub password_hash: Option<String>,
-    pub email_verified_at: Option<String>,
-    pub created_at: String,
+    pub email_verified_at: Option<Timestamp>,
+    pub created_at: Timestamp,
     /// Goes up with every password change and at the first proof of the email; sessions and
     /// API sign-ins made under an older version are dead (see the migration).
     pub credential_version: i64,
@@ -55,8 +55,8 @@ impl UserRecord {
             email: row.text(at + 1)?,
             name: row.text(at + 2)?,
             password_hash: row.opt_text(at + 3)?,
-            email_verified_at: row.opt_text(at + 4)?,
-            created_at: row.text(at + 5)?,
+            email_verified_at: row.opt_text(at + 4)?.map(Timestamp::from_stored),
+            created_at: Timestamp::from_stored(row.text(at + 5)?),
             credential_version: row.int(at + 6)?,
         })
     }
@@ -97,7 +97,7 @@ where
     .bind(new.email.as_str())
     .bind(new.name.as_str())
     .bind(new.password_hash.as_deref())
-    .bind(verified_at.as_deref())
+    .bind(verified_at.as_ref())
     .bind(&now)
     .execute(db)
     .await;
