@@ -5,7 +5,9 @@
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
-use crate::{helpers::*, smtp::SmtpServer};
+use seamless_standins::smtp::SmtpServer;
+
+use crate::helpers::*;
 
 async fn app_with_mail(extra: &[(&str, &str)]) -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start().await;
@@ -676,7 +678,7 @@ async fn passwords_are_checked_exactly_as_typed() {
 
 #[tokio::test]
 async fn the_last_way_to_sign_in_cannot_be_unlinked() {
-    use crate::oauth_standin::StandIn;
+    use seamless_standins::oauth::StandIn;
     let standin = StandIn::start().await;
     let app = TestApp::spawn_with_owned(&standin.github_env()).await;
     let browser = app.client();
@@ -730,7 +732,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
 
 #[tokio::test]
 async fn setting_a_first_password_needs_a_recent_sign_in() {
-    use crate::oauth_standin::StandIn;
+    use seamless_standins::oauth::StandIn;
     let standin = StandIn::start().await;
     let app = TestApp::spawn_with_owned(&standin.github_env()).await;
     let browser = app.client();

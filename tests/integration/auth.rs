@@ -462,7 +462,7 @@ async fn the_current_user_is_known_to_server_functions() {
 
 #[tokio::test]
 async fn signing_up_with_a_taken_address_answers_like_a_new_one_and_tells_only_the_owner() {
-    let smtp = crate::smtp::SmtpServer::start().await;
+    let smtp = seamless_standins::smtp::SmtpServer::start().await;
     let url = smtp.url();
     let app = TestApp::spawn_with(&[("SMTP_URL", url.as_str())]).await;
     let owner = app.signed_up_client("ada@example.com").await;

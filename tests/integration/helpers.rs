@@ -439,7 +439,7 @@ impl TestClient {
     /// reset message `smtp` receives for that address.
     pub async fn reset_token(
         &self,
-        smtp: &crate::smtp::SmtpServer,
+        smtp: &seamless_standins::smtp::SmtpServer,
         email: &str,
         nth: usize,
     ) -> String {

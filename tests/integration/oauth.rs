@@ -4,10 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::{
-    helpers::*,
-    oauth_standin::{Forgery, GitHubUser, StandIn},
-};
+use seamless_standins::oauth::{Forgery, GitHubUser, StandIn};
+
+use crate::helpers::*;
 
 async fn app_with_providers() -> (TestApp, StandIn) {
     let standin = StandIn::start().await;

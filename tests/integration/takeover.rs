@@ -7,11 +7,12 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::{
-    helpers::*,
-    oauth_standin::{GitHubUser, StandIn},
+use seamless_standins::{
+    oauth::{GitHubUser, StandIn},
     smtp::SmtpServer,
 };
+
+use crate::helpers::*;
 
 const OWNER: &str = "gina@example.com";
 
