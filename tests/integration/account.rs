@@ -11,10 +11,12 @@ use crate::helpers::*;
 
 async fn app_with_mail(extra: &[(&str, &str)]) -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start().await;
-    let url = smtp.url();
-    let mut env = vec![("SMTP_URL", url.as_str())];
-    env.extend_from_slice(extra);
-    (TestApp::spawn_with(&env).await, smtp)
+    let app = TestApp::builder()
+        .env("SMTP_URL", smtp.url())
+        .envs(extra.iter().copied())
+        .spawn()
+        .await;
+    (app, smtp)
 }
 
 async fn me(browser: &TestClient) -> Value {
@@ -255,7 +257,10 @@ async fn forgot_password_answers_the_same_whether_or_not_the_account_exists() {
 
 #[tokio::test]
 async fn too_many_failed_sign_ins_get_429_with_retry_after_until_the_window_passes() {
-    let app = TestApp::spawn_with(&[("RATE_LIMIT_SIGN_IN_ACCOUNT_IP", "3/15m")]).await;
+    let app = TestApp::builder()
+        .env("RATE_LIMIT_SIGN_IN_ACCOUNT_IP", "3/15m")
+        .spawn()
+        .await;
     app.signed_up_client("ada@example.com").await;
     let browser = app.client();
     for _ in 0..3 {
@@ -430,9 +435,14 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
 
 #[tokio::test]
 async fn rate_limits_are_shared_by_instances_on_one_database() {
-    let first = TestApp::spawn_with(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")]).await;
-    let second = first
-        .spawn_sharing(&[("RATE_LIMIT_SIGN_UP_IP", "2/1h")])
+    let first = TestApp::builder()
+        .env("RATE_LIMIT_SIGN_UP_IP", "2/1h")
+        .spawn()
+        .await;
+    let second = TestApp::builder()
+        .sharing(&first)
+        .env("RATE_LIMIT_SIGN_UP_IP", "2/1h")
+        .spawn()
         .await;
 
     assert_eq!(
@@ -680,7 +690,7 @@ async fn passwords_are_checked_exactly_as_typed() {
 async fn the_last_way_to_sign_in_cannot_be_unlinked() {
     use seamless_standins::oauth::StandIn;
     let standin = StandIn::start().await;
-    let app = TestApp::spawn_with_owned(&standin.github_env()).await;
+    let app = TestApp::builder().envs(standin.github_env()).spawn().await;
     let browser = app.client();
     let (_, back) = {
         let res = browser.get("/auth/github").await;
@@ -734,7 +744,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
 async fn setting_a_first_password_needs_a_recent_sign_in() {
     use seamless_standins::oauth::StandIn;
     let standin = StandIn::start().await;
-    let app = TestApp::spawn_with_owned(&standin.github_env()).await;
+    let app = TestApp::builder().envs(standin.github_env()).spawn().await;
     let browser = app.client();
     let to = location(&browser.get("/auth/github").await).unwrap();
     let back = browser.http.get(&to).send().await.unwrap();
@@ -934,7 +944,10 @@ async fn pages_carry_a_csp_with_a_nonce_and_the_api_a_closed_one() {
 
 #[tokio::test]
 async fn https_sites_send_hsts() {
-    let app = TestApp::spawn_with(&[("APP_URL", "https://tasks.example.com")]).await;
+    let app = TestApp::builder()
+        .env("APP_URL", "https://tasks.example.com")
+        .spawn()
+        .await;
 
     let res = app.client().get("/healthz").await;
 

@@ -13,14 +13,13 @@ fn seed_b64() -> String {
 }
 
 async fn api_app(extra: &[(&str, &str)]) -> (TestApp, ApiClient) {
-    let seed = seed_b64();
-    let mut env = vec![
-        ("JWT_SIGNING_KEY", seed.as_str()),
-        ("JWT_ISSUER", "http://seamless.test"),
-        ("CORS_ALLOWED_ORIGINS", "https://app.example"),
-    ];
-    env.extend_from_slice(extra);
-    let app = TestApp::spawn_with(&env).await;
+    let app = TestApp::builder()
+        .env("JWT_SIGNING_KEY", seed_b64())
+        .env("JWT_ISSUER", "http://seamless.test")
+        .env("CORS_ALLOWED_ORIGINS", "https://app.example")
+        .envs(extra.iter().copied())
+        .spawn()
+        .await;
     let api = ApiClient::new(&app);
     (app, api)
 }
@@ -769,11 +768,11 @@ async fn cors_allows_only_the_configured_origins_without_credentials() {
 async fn a_token_from_one_instance_works_on_another_sharing_the_database_and_keys() {
     let (first, api_a) = api_app(&[]).await;
     let seed = seed_b64();
-    let second = first
-        .spawn_sharing(&[
-            ("JWT_SIGNING_KEY", seed.as_str()),
-            ("JWT_ISSUER", "http://seamless.test"),
-        ])
+    let second = TestApp::builder()
+        .sharing(&first)
+        .env("JWT_SIGNING_KEY", seed.as_str())
+        .env("JWT_ISSUER", "http://seamless.test")
+        .spawn()
         .await;
     let api_b = ApiClient::new(&second);
     first.signed_up_client("ada@example.com").await;
@@ -801,7 +800,7 @@ async fn a_token_from_one_instance_works_on_another_sharing_the_database_and_key
 #[tokio::test]
 async fn browser_sessions_hold_across_instances_too() {
     let first = TestApp::spawn().await;
-    let second = first.spawn_sharing(&[]).await;
+    let second = TestApp::builder().sharing(&first).spawn().await;
     let browser = first.signed_up_client("ada@example.com").await;
     let cookie = browser.cookies().unwrap();
     let on_second = |path: &'static str| {

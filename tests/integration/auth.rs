@@ -166,7 +166,10 @@ async fn the_session_cookie_is_http_only_lax_and_site_wide() {
 
 #[tokio::test]
 async fn on_https_the_cookie_is_secure_and_host_prefixed() {
-    let app = TestApp::spawn_with(&[("APP_URL", "https://tasks.example.com")]).await;
+    let app = TestApp::builder()
+        .env("APP_URL", "https://tasks.example.com")
+        .spawn()
+        .await;
     let res = app
         .client()
         .http
@@ -414,7 +417,10 @@ async fn a_session_ends_at_its_absolute_lifetime_however_busy() {
 #[tokio::test]
 async fn activity_pushes_the_idle_expiry_forward() {
     use sqlx::Row;
-    let app = TestApp::spawn_with(&[("SESSION_TOUCH_INTERVAL", "0s")]).await;
+    let app = TestApp::builder()
+        .env("SESSION_TOUCH_INTERVAL", "0s")
+        .spawn()
+        .await;
     let browser = app.signed_up_client("ada@example.com").await;
     let soon =
         seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
@@ -464,7 +470,10 @@ async fn the_current_user_is_known_to_server_functions() {
 async fn signing_up_with_a_taken_address_answers_like_a_new_one_and_tells_only_the_owner() {
     let smtp = seamless_standins::smtp::SmtpServer::start().await;
     let url = smtp.url();
-    let app = TestApp::spawn_with(&[("SMTP_URL", url.as_str())]).await;
+    let app = TestApp::builder()
+        .env("SMTP_URL", url.as_str())
+        .spawn()
+        .await;
     let owner = app.signed_up_client("ada@example.com").await;
     owner.added("Ada's own task").await;
     smtp.wait_for("ada@example.com", 1).await;
@@ -512,7 +521,10 @@ async fn signing_up_with_a_taken_address_answers_like_a_new_one_and_tells_only_t
 
 #[tokio::test]
 async fn with_verification_required_a_taken_address_gets_exactly_the_same_answer() {
-    let app = TestApp::spawn_with(&[("AUTH_REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    let app = TestApp::builder()
+        .env("AUTH_REQUIRE_VERIFIED_EMAIL", "true")
+        .spawn()
+        .await;
     app.client()
         .signup("Ada", "ada@example.com", PASSWORD)
         .await;

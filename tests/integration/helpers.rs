@@ -99,27 +99,23 @@ impl Drop for PgDatabase {
 }
 
 impl TestApp {
+    /// Starts the app with nothing changed: `TestApp::builder().spawn()`.
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(&[]).await
+        Self::builder().spawn().await
     }
 
-    /// Starts the app with extra environment settings, e.g. `("SESSION_TOUCH_INTERVAL", "0s")`,
-    /// on a fresh database: SQLite, or PostgreSQL when `TEST_DATABASE=postgres`.
-    pub async fn spawn_with(env: &[(&str, &str)]) -> TestApp {
-        Self::spawn_on(postgres_selected(), env).await
+    /// An app to start: on a fresh database (SQLite, or PostgreSQL when `TEST_DATABASE=postgres`)
+    /// unless told otherwise, with the settings given to it.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            env: Vec::new(),
+            postgres: postgres_selected(),
+            upgrading: None,
+            sharing: None,
+        }
     }
 
-    /// Starts the app on a fresh PostgreSQL database, whatever `TEST_DATABASE` says.
-    pub async fn spawn_postgres(env: &[(&str, &str)]) -> TestApp {
-        Self::spawn_on(true, env).await
-    }
-
-    async fn spawn_on(postgres: bool, env: &[(&str, &str)]) -> TestApp {
-        let (resources, database_url) = Self::fresh_database(postgres).await;
-        Self::start(resources, database_url, env).await
-    }
-
-    /// A fresh database (SQLite, or PostgreSQL when `TEST_DATABASE=postgres`) and its URL.
+    /// A fresh database (SQLite, or PostgreSQL when `postgres`) and its URL.
     async fn fresh_database(postgres: bool) -> (Arc<Resources>, String) {
         let dir = tempfile::tempdir().expect("temp dir");
         let (postgres, database_url) = if postgres {
@@ -138,15 +134,14 @@ impl TestApp {
         (resources, database_url)
     }
 
-    /// Starts the app on a database that an older version left: the migrations up to
-    /// `version`, then the statements `seed` (its data). The app's start-up migrates the rest.
-    pub async fn spawn_upgrading(version: i64, seed: &[&str]) -> TestApp {
-        let (resources, database_url) = Self::fresh_database(postgres_selected()).await;
+    /// Leaves the database as an older version would: the migrations up to `version`, then the
+    /// statements `seed` (its data).
+    async fn migrate_to(database_url: &str, version: i64, seed: &[String]) {
         sqlx::any::install_default_drivers();
         let url = if database_url.starts_with("sqlite:") {
             format!("{database_url}?mode=rwc")
         } else {
-            database_url.clone()
+            database_url.to_owned()
         };
         let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
         seamless::server::db::migrator()
@@ -154,40 +149,18 @@ impl TestApp {
             .await
             .expect("the older migrations");
         for statement in seed {
-            sqlx::query(sqlx::AssertSqlSafe(*statement))
+            sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
                 .execute(&pool)
                 .await
                 .expect("seed");
         }
         pool.close().await;
-        Self::start(resources, database_url, &[]).await
-    }
-
-    /// Two instances starting at the same moment on one fresh PostgreSQL database (both run the
-    /// migrations; the advisory lock must make that safe).
-    pub async fn spawn_two_postgres_at_once() -> (TestApp, TestApp) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (db, url) = PgDatabase::create().await;
-        let resources = Arc::new(Resources {
-            dir,
-            _postgres: Some(db),
-        });
-        tokio::join!(
-            Self::start(resources.clone(), url.clone(), &[]),
-            Self::start(resources, url, &[])
-        )
-    }
-
-    /// A second instance on the same database and the same secret (hence the same keys), as
-    /// behind a load balancer.
-    pub async fn spawn_sharing(&self, env: &[(&str, &str)]) -> TestApp {
-        Self::start(self.resources.clone(), self.database_url.clone(), env).await
     }
 
     async fn start(
         resources: Arc<Resources>,
         database_url: String,
-        env: &[(&str, &str)],
+        env: &[(String, String)],
     ) -> TestApp {
         let mut vars: HashMap<String, String> = HashMap::from([
             ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
@@ -200,7 +173,7 @@ impl TestApp {
             ("LEPTOS_HASH_FILES".into(), "false".into()),
         ]);
         for (k, v) in env {
-            vars.insert((*k).into(), (*v).into());
+            vars.insert(k.clone(), v.clone());
         }
         let settings = Settings::from_toml("", &vars).expect("settings");
         // The app runs on one multi-threaded runtime shared by all tests, as it does in
@@ -237,12 +210,6 @@ impl TestApp {
         client
     }
 
-    /// Starts the app with environment given as owned pairs (e.g. from the OAuth stand-in).
-    pub async fn spawn_with_owned(env: &[(String, String)]) -> TestApp {
-        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Self::spawn_with(&pairs).await
-    }
-
     pub async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
         sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -263,6 +230,90 @@ impl TestApp {
             .expect("count sessions")
             .try_get::<i64, _>("n")
             .expect("n")
+    }
+}
+
+/// How to start a [`TestApp`]: `TestApp::builder()`, then what differs from a plain app.
+pub struct TestAppBuilder {
+    env: Vec<(String, String)>,
+    postgres: bool,
+    /// The migrations to run up to, and the data to leave, before the app starts.
+    upgrading: Option<(i64, Vec<String>)>,
+    /// Another instance's database and data directory.
+    sharing: Option<(Arc<Resources>, String)>,
+}
+
+impl TestAppBuilder {
+    /// An environment setting, e.g. `.env("SESSION_TOUCH_INTERVAL", "0s")`; a later one of the
+    /// same name wins.
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Several environment settings, e.g. the OAuth stand-in's `github_env()`.
+    pub fn envs<K: Into<String>, V: Into<String>>(
+        mut self,
+        settings: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env
+            .extend(settings.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// On a fresh PostgreSQL database, whatever `TEST_DATABASE` says.
+    pub fn postgres(mut self) -> Self {
+        self.postgres = true;
+        self
+    }
+
+    /// On a database an older version left: the migrations up to `version`, then the
+    /// statements `seed` (its data). The app's start-up migrates the rest.
+    pub fn upgrading_from(
+        mut self,
+        version: i64,
+        seed: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.upgrading = Some((version, seed.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// A second instance on `other`'s database and data directory, as behind a load balancer
+    /// (the same secret, hence the same keys). Only the settings given here, not `other`'s.
+    pub fn sharing(mut self, other: &TestApp) -> Self {
+        self.sharing = Some((other.resources.clone(), other.database_url.clone()));
+        self
+    }
+
+    /// The database the app is to start on, prepared (or `other`'s).
+    async fn database(&mut self) -> (Arc<Resources>, String) {
+        if let Some(shared) = self.sharing.take() {
+            assert!(
+                self.upgrading.is_none(),
+                "a shared database is already migrated"
+            );
+            return shared;
+        }
+        let (resources, database_url) = TestApp::fresh_database(self.postgres).await;
+        if let Some((version, seed)) = &self.upgrading {
+            TestApp::migrate_to(&database_url, *version, seed).await;
+        }
+        (resources, database_url)
+    }
+
+    pub async fn spawn(mut self) -> TestApp {
+        let (resources, database_url) = self.database().await;
+        TestApp::start(resources, database_url, &self.env).await
+    }
+
+    /// Two instances with the same settings starting at the same moment on one database (both
+    /// run the migrations; the advisory lock must make that safe on PostgreSQL).
+    pub async fn spawn_two_at_once(mut self) -> (TestApp, TestApp) {
+        let (resources, database_url) = self.database().await;
+        tokio::join!(
+            TestApp::start(resources.clone(), database_url.clone(), &self.env),
+            TestApp::start(resources, database_url, &self.env)
+        )
     }
 }
 

@@ -10,9 +10,12 @@ use crate::helpers::*;
 
 async fn app_with_providers() -> (TestApp, StandIn) {
     let standin = StandIn::start().await;
-    let mut env = standin.github_env();
-    env.extend(standin.google_env());
-    (TestApp::spawn_with_owned(&env).await, standin)
+    let app = TestApp::builder()
+        .envs(standin.github_env())
+        .envs(standin.google_env())
+        .spawn()
+        .await;
+    (app, standin)
 }
 
 async fn me(browser: &TestClient) -> Value {
@@ -106,9 +109,11 @@ async fn starting_a_provider_sign_in_keeps_its_state_in_a_cookie_not_a_session_r
 #[tokio::test]
 async fn starting_provider_sign_ins_is_rate_limited_per_ip() {
     let standin = StandIn::start().await;
-    let mut env = standin.github_env();
-    env.push(("RATE_LIMIT_PROVIDER_START_IP".into(), "3/15m".into()));
-    let app = TestApp::spawn_with_owned(&env).await;
+    let app = TestApp::builder()
+        .envs(standin.github_env())
+        .env("RATE_LIMIT_PROVIDER_START_IP", "3/15m")
+        .spawn()
+        .await;
     for _ in 0..3 {
         let res = app.client().get("/auth/github").await;
         assert!(location(&res).unwrap().starts_with(&standin.base));
@@ -418,7 +423,7 @@ async fn a_signed_in_user_can_link_another_provider_to_their_account() {
 #[tokio::test]
 async fn only_configured_providers_are_offered_and_routed() {
     let standin = StandIn::start().await;
-    let app = TestApp::spawn_with_owned(&standin.github_env()).await;
+    let app = TestApp::builder().envs(standin.github_env()).spawn().await;
     let browser = app.client();
 
     let login = browser.get("/login").await.text().await.unwrap();

@@ -19,10 +19,13 @@ const OWNER: &str = "gina@example.com";
 async fn app_with_providers_and_mail() -> (TestApp, StandIn, SmtpServer) {
     let standin = StandIn::start().await;
     let smtp = SmtpServer::start().await;
-    let mut env = standin.github_env();
-    env.extend(standin.google_env());
-    env.push(("SMTP_URL".into(), smtp.url()));
-    (TestApp::spawn_with_owned(&env).await, standin, smtp)
+    let app = TestApp::builder()
+        .envs(standin.github_env())
+        .envs(standin.google_env())
+        .env("SMTP_URL", smtp.url())
+        .spawn()
+        .await;
+    (app, standin, smtp)
 }
 
 async fn me(browser: &TestClient) -> Value {

@@ -10,9 +10,11 @@ use crate::helpers::*;
 
 /// An app behind a proxy (`X-Forwarded-For` tells the client IP) with small limits.
 async fn app_behind_proxy(limits: &[(&str, &str)]) -> TestApp {
-    let mut env = vec![("CLIENT_IP_HEADER", "x-forwarded-for")];
-    env.extend_from_slice(limits);
-    TestApp::spawn_with(&env).await
+    TestApp::builder()
+        .env("CLIENT_IP_HEADER", "x-forwarded-for")
+        .envs(limits.iter().copied())
+        .spawn()
+        .await
 }
 
 #[tokio::test]
@@ -210,7 +212,10 @@ async fn a_made_up_reset_link_is_refused_before_any_password_work() {
 
 #[tokio::test]
 async fn reset_submissions_are_limited_per_ip() {
-    let app = TestApp::spawn_with(&[("RATE_LIMIT_RESET_SUBMIT_IP", "3/15m")]).await;
+    let app = TestApp::builder()
+        .env("RATE_LIMIT_RESET_SUBMIT_IP", "3/15m")
+        .spawn()
+        .await;
     let browser = app.client();
     for _ in 0..3 {
         let res = browser
@@ -235,7 +240,10 @@ async fn reset_submissions_are_limited_per_ip() {
 
 #[tokio::test]
 async fn password_changes_are_limited_per_account() {
-    let app = TestApp::spawn_with(&[("RATE_LIMIT_PASSWORD_CHANGE_ACCOUNT", "2/15m")]).await;
+    let app = TestApp::builder()
+        .env("RATE_LIMIT_PASSWORD_CHANGE_ACCOUNT", "2/15m")
+        .spawn()
+        .await;
     let browser = app.signed_up_client("ada@example.com").await;
     let change = || {
         browser.rpc(
@@ -255,12 +263,12 @@ async fn password_changes_are_limited_per_account() {
 
 #[tokio::test]
 async fn a_full_hashing_queue_answers_503_with_retry_after_at_once() {
-    let app = TestApp::spawn_with(&[
-        ("AUTH_HASH_CONCURRENCY", "1"),
-        ("AUTH_HASH_QUEUE", "1"),
-        ("RATE_LIMIT_SIGN_UP_IP", "100/1h"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env("AUTH_HASH_CONCURRENCY", "1")
+        .env("AUTH_HASH_QUEUE", "1")
+        .env("RATE_LIMIT_SIGN_UP_IP", "100/1h")
+        .spawn()
+        .await;
     let base = std::sync::Arc::new(app.address.clone());
 
     let mut sign_ups = tokio::task::JoinSet::new();
@@ -305,12 +313,12 @@ async fn a_full_hashing_queue_answers_503_with_retry_after_at_once() {
 async fn a_sign_in_goes_through_during_a_flood_of_made_up_resets() {
     // One hashing thread and a queue of two: if made-up resets were hashed, the sign-in would
     // find the queue full.
-    let app = TestApp::spawn_with(&[
-        ("AUTH_HASH_CONCURRENCY", "1"),
-        ("AUTH_HASH_QUEUE", "2"),
-        ("RATE_LIMIT_RESET_SUBMIT_IP", "1000/15m"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env("AUTH_HASH_CONCURRENCY", "1")
+        .env("AUTH_HASH_QUEUE", "2")
+        .env("RATE_LIMIT_RESET_SUBMIT_IP", "1000/15m")
+        .spawn()
+        .await;
     app.signed_up_client("ada@example.com").await;
     let base = std::sync::Arc::new(app.address.clone());
 

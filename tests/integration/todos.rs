@@ -189,8 +189,10 @@ async fn upgrading_counts_the_tasks_already_there() {
         task("t3", "ada", true),
         task("t4", "bob", false),
     ];
-    let seed: Vec<&str> = seed.iter().map(String::as_str).collect();
-    let app = TestApp::spawn_upgrading(20261201000006, &seed).await;
+    let app = TestApp::builder()
+        .upgrading_from(20261201000006, seed)
+        .spawn()
+        .await;
 
     let counts = |user: &'static str| {
         let db = app.db.clone();
