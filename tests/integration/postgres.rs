@@ -143,12 +143,9 @@ async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
         StatusCode::SERVICE_UNAVAILABLE
     );
     assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
-    let res = api.get("/api/v1/todos", Some(&t.access)).await;
+    let res = api.list_todos(&t.access_token).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["error"],
-        "unavailable"
-    );
+    assert_eq!(error_of(res).await.1.error, "unavailable");
     assert_eq!(
         browser.list_todos().await.status(),
         StatusCode::SERVICE_UNAVAILABLE
@@ -163,7 +160,7 @@ async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
         "no restart needed, nothing lost"
     );
     assert_eq!(
-        api.get("/api/v1/todos", Some(&t.access)).await.status(),
+        api.list_todos(&t.access_token).await.status(),
         StatusCode::OK
     );
 }
@@ -195,7 +192,7 @@ async fn during_an_outage_requests_fail_fast_and_pages_say_so() {
     );
 
     let started = std::time::Instant::now();
-    let res = api.get("/api/v1/todos", Some(&t.access)).await;
+    let res = api.list_todos(&t.access_token).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()[reqwest::header::RETRY_AFTER], "5");
     assert_eq!(
@@ -227,7 +224,7 @@ async fn during_an_outage_requests_fail_fast_and_pages_say_so() {
 
     assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
     assert_eq!(
-        api.get("/api/v1/todos", Some(&t.access)).await.status(),
+        api.list_todos(&t.access_token).await.status(),
         StatusCode::OK,
         "back at once"
     );

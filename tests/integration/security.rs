@@ -139,8 +139,8 @@ async fn error_bodies_carry_the_request_id() {
     let (status, body) = error_of(res).await;
 
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["request_id"], "trace-42");
-    assert_eq!(body["error"], "forbidden");
+    assert_eq!(body.request_id.as_deref(), Some("trace-42"));
+    assert_eq!(body.error, "forbidden");
 }
 
 #[tokio::test]

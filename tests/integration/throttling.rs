@@ -4,7 +4,7 @@
 //! links cost no hashing; the hashing queue is bounded and says so with 503.
 
 use reqwest::{header, StatusCode};
-use serde_json::Value;
+use seamless::domain::ErrorBody;
 
 use crate::helpers::*;
 
@@ -196,18 +196,10 @@ async fn a_made_up_reset_link_is_refused_before_any_password_work() {
 
     // A password that breaks the rules, with a link that does not exist: the link is what
     // is wrong (and checking it costs a read, not a hash).
-    let (status, body) = error_of(
-        app.client()
-            .rpc(
-                "reset_password",
-                &[("token", "made-up"), ("new_password", "short")],
-            )
-            .await,
-    )
-    .await;
+    let (status, body) = error_of(app.client().reset_password("made-up", "short").await).await;
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["field"], "token", "{body}");
+    assert_eq!(body.field.as_deref(), Some("token"), "{body:?}");
 }
 
 #[tokio::test]
@@ -219,19 +211,13 @@ async fn reset_submissions_are_limited_per_ip() {
     let browser = app.client();
     for _ in 0..3 {
         let res = browser
-            .rpc(
-                "reset_password",
-                &[("token", "made-up"), ("new_password", "a good long phrase")],
-            )
+            .reset_password("made-up", "a good long phrase")
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     let res = browser
-        .rpc(
-            "reset_password",
-            &[("token", "made-up"), ("new_password", "a good long phrase")],
-        )
+        .reset_password("made-up", "a good long phrase")
         .await;
 
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -245,15 +231,7 @@ async fn password_changes_are_limited_per_account() {
         .spawn()
         .await;
     let browser = app.signed_up_client("ada@example.com").await;
-    let change = || {
-        browser.rpc(
-            "change_password",
-            &[
-                ("current_password", "is it this one"),
-                ("new_password", "a fresh passphrase"),
-            ],
-        )
-    };
+    let change = || browser.change_password(Some("is it this one"), "a fresh passphrase");
     for _ in 0..2 {
         assert_eq!(change().await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -290,12 +268,9 @@ async fn a_full_hashing_queue_answers_503_with_retry_after_at_once() {
             StatusCode::SERVICE_UNAVAILABLE => {
                 busy += 1;
                 assert!(retry.is_some(), "503 says when to come back");
-                let body: Value = serde_json::from_str(&body).unwrap();
-                assert_eq!(body["error"], "busy");
-                assert!(body["message"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("We are very busy right now"));
+                let body: ErrorBody = serde_json::from_str(&body).unwrap();
+                assert_eq!(body.error, "busy");
+                assert!(body.message.starts_with("We are very busy right now"));
             }
             other => panic!("unexpected {other}: {body}"),
         }
@@ -327,13 +302,7 @@ async fn a_sign_in_goes_through_during_a_flood_of_made_up_resets() {
         let base = base.clone();
         flood.spawn(async move {
             TestClient::new(&base)
-                .rpc(
-                    "reset_password",
-                    &[
-                        ("token", &format!("made-up-{n}")),
-                        ("new_password", "a long new passphrase"),
-                    ],
-                )
+                .reset_password(&format!("made-up-{n}"), "a long new passphrase")
                 .await
                 .status()
         });
