@@ -12,7 +12,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'seamless-e2e-'));
 const dataDir = process.env.E2E_DATA_DIR;
 const binary = process.env.SEAMLESS_BIN ?? join(root, 'target', 'release', 'seamless');
-// The GitHub/Google stand-in (examples/oauth_standin.rs, built by `cargo test`).
+// The GitHub/Google stand-in (examples/oauth_standin.rs over the standins/ crate, built by
+// `cargo test`).
 const standinPort = Number(process.env.E2E_STANDIN_PORT ?? 3108);
 const standin = `http://127.0.0.1:${standinPort}`;
 const standinBinary = process.env.STANDIN_BIN ?? join(root, 'target', 'debug', 'examples', 'oauth_standin');

@@ -2,13 +2,12 @@
 //! `cargo run --example oauth_standin --features ssr` (address from `STANDIN_ADDR`,
 //! default 127.0.0.1:3108). It never talks to the real providers.
 
-#[path = "../tests/support/oauth_standin.rs"]
-mod oauth_standin;
+use seamless_standins::oauth::StandIn;
 
 #[tokio::main]
 async fn main() {
     let addr = std::env::var("STANDIN_ADDR").unwrap_or_else(|_| "127.0.0.1:3108".into());
-    let standin = oauth_standin::StandIn::start_on(&addr).await;
+    let standin = StandIn::start_on(&addr).await;
     println!("OAuth stand-in listening on {}", standin.base);
     std::future::pending::<()>().await;
 }

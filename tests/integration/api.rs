@@ -2,8 +2,11 @@
 //! bearer-token API must withstand.
 
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    jwk::AlgorithmParameters, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use reqwest::{header, StatusCode};
+use seamless::server::api::TokenResponse;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -13,14 +16,13 @@ fn seed_b64() -> String {
 }
 
 async fn api_app(extra: &[(&str, &str)]) -> (TestApp, ApiClient) {
-    let seed = seed_b64();
-    let mut env = vec![
-        ("JWT_SIGNING_KEY", seed.as_str()),
-        ("JWT_ISSUER", "http://seamless.test"),
-        ("CORS_ALLOWED_ORIGINS", "https://app.example"),
-    ];
-    env.extend_from_slice(extra);
-    let app = TestApp::spawn_with(&env).await;
+    let app = TestApp::builder()
+        .env("JWT_SIGNING_KEY", seed_b64())
+        .env("JWT_ISSUER", "http://seamless.test")
+        .env("CORS_ALLOWED_ORIGINS", "https://app.example")
+        .envs(extra.iter().copied())
+        .spawn()
+        .await;
     let api = ApiClient::new(&app);
     (app, api)
 }
@@ -60,13 +62,7 @@ fn claims(sub: &str) -> Value {
 }
 
 async fn user_id(api: &ApiClient, token: &str) -> String {
-    let me: Value = api
-        .get("/api/v1/me", Some(token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    me["id"].as_str().unwrap().to_owned()
+    api.me(token).await.id
 }
 
 #[tokio::test]
@@ -78,20 +74,15 @@ async fn signing_in_returns_bearer_tokens_that_reach_me() {
 
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 900);
-    assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
-    let me: Value = api
-        .get("/api/v1/me", body["access_token"].as_str())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(me["email"], "ada@example.com");
-    assert_eq!(me["name"], "Test User");
-    assert_eq!(me["email_verified"], false);
-    assert!(me["id"].is_string() && me["created_at"].as_str().unwrap().ends_with('Z'));
+    let tokens: TokenResponse = res.json().await.unwrap();
+    assert_eq!(tokens.token_type, "Bearer");
+    assert_eq!(tokens.expires_in, 900);
+    assert!(tokens.refresh_token.len() >= 43);
+    let me = api.me(&tokens.access_token).await;
+    assert_eq!(me.email, "ada@example.com");
+    assert_eq!(me.name, "Test User");
+    assert!(!me.email_verified);
+    assert!(me.created_at.ends_with('Z'));
 }
 
 #[tokio::test]
@@ -107,10 +98,10 @@ async fn bad_credentials_get_401_with_www_authenticate_and_a_json_error() {
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(res.headers()[header::WWW_AUTHENTICATE], "Bearer");
         let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-        let body: Value = res.json().await.unwrap();
-        assert_eq!(body["error"], "invalid_credentials");
-        assert_eq!(body["message"], "Invalid email or password.");
-        assert_eq!(body["request_id"], request_id);
+        let (_, body) = error_of(res).await;
+        assert_eq!(body.error, "invalid_credentials");
+        assert_eq!(body.message, "Invalid email or password.");
+        assert_eq!(body.request_id, Some(request_id));
     }
 }
 
@@ -138,87 +129,49 @@ async fn tasks_can_be_created_read_changed_and_deleted() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    let res = api
-        .post(
-            "/api/v1/todos",
-            Some(&t.access),
-            &json!({ "title": "  From the CLI " }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let todo: Value = res.json().await.unwrap();
-    assert_eq!(todo["title"], "From the CLI");
-    assert_eq!(todo["completed"], false);
-    let id = todo["id"].as_str().unwrap().to_owned();
-    for field in ["created_at", "updated_at"] {
-        assert!(time::OffsetDateTime::parse(
-            todo[field].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339
-        )
-        .is_ok());
+    let todo = api.created(&t.access_token, "  From the CLI ").await;
+    assert_eq!(todo.title, "From the CLI");
+    assert!(!todo.completed);
+    let id = todo.id.clone();
+    for stamp in [&todo.created_at, &todo.updated_at] {
+        assert!(
+            time::OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339)
+                .is_ok()
+        );
     }
 
-    let list: Vec<Value> = api
-        .get("/api/v1/todos", Some(&t.access))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list.len(), 1);
-    let one: Value = api
-        .get(&format!("/api/v1/todos/{id}"), Some(&t.access))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(one, todo);
+    assert_eq!(api.todos(&t.access_token).await.len(), 1);
+    assert_eq!(api.todo(&t.access_token, &id).await, todo);
 
-    let res = api
-        .patch(
-            &format!("/api/v1/todos/{id}"),
-            &t.access,
-            &json!({ "completed": true }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let patched: Value = res.json().await.unwrap();
+    let done = TodoPatch {
+        completed: Some(true),
+        ..TodoPatch::default()
+    };
+    let patched = api.updated(&t.access_token, &id, &done).await;
     assert_eq!(
-        (patched["completed"].clone(), patched["title"].clone()),
-        (json!(true), json!("From the CLI"))
+        (patched.completed, patched.title.as_str()),
+        (true, "From the CLI")
     );
-    let renamed: Value = api
-        .patch(
-            &format!("/api/v1/todos/{id}"),
-            &t.access,
-            &json!({ "title": "Renamed" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    // The list writes each task as the single-task answers do (the same fields and types):
+    // both are compared as they came, as JSON.
+    let rename = TodoPatch {
+        title: Some("Renamed"),
+        ..TodoPatch::default()
+    };
+    let renamed: Value = ok_json(api.update_todo(&t.access_token, &id, &rename).await).await;
     assert_eq!(
         (renamed["completed"].clone(), renamed["title"].clone()),
         (json!(true), json!("Renamed"))
     );
-    // The list writes each task as the single-task answers do (the same fields and types).
-    let list: Vec<Value> = api
-        .get("/api/v1/todos", Some(&t.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> = ok_json(api.list_todos(&t.access_token).await).await;
     assert_eq!(list, [renamed]);
 
     assert_eq!(
-        api.delete(&format!("/api/v1/todos/{id}"), &t.access)
-            .await
-            .status(),
+        api.delete_todo(&t.access_token, &id).await.status(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        api.get(&format!("/api/v1/todos/{id}"), Some(&t.access))
-            .await
-            .status(),
+        api.get_todo(&t.access_token, &id).await.status(),
         StatusCode::NOT_FOUND
     );
 
@@ -237,46 +190,26 @@ async fn another_users_task_is_404_on_every_endpoint() {
     app.signed_up_client("eve@example.com").await;
     let ada = api.tokens("ada@example.com").await;
     let eve = api.tokens("eve@example.com").await;
-    let todo: Value = api
-        .post(
-            "/api/v1/todos",
-            Some(&ada.access),
-            &json!({ "title": "Ada's" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path = format!("/api/v1/todos/{}", todo["id"].as_str().unwrap());
+    let id = api.created(&ada.access_token, "Ada's").await.id;
 
     assert_eq!(
-        api.get(&path, Some(&eve.access)).await.status(),
+        api.get_todo(&eve.access_token, &id).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let pwn = TodoPatch {
+        title: Some("pwned"),
+        ..TodoPatch::default()
+    };
+    assert_eq!(
+        api.update_todo(&eve.access_token, &id, &pwn).await.status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        api.patch(&path, &eve.access, &json!({ "title": "pwned" }))
-            .await
-            .status(),
+        api.delete_todo(&eve.access_token, &id).await.status(),
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        api.delete(&path, &eve.access).await.status(),
-        StatusCode::NOT_FOUND
-    );
-    let eve_list: Vec<Value> = api
-        .get("/api/v1/todos", Some(&eve.access))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(eve_list.is_empty());
-    let still: Value = api
-        .get(&path, Some(&ada.access))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(still["title"], "Ada's");
+    assert!(api.todos(&eve.access_token).await.is_empty());
+    assert_eq!(api.todo(&ada.access_token, &id).await.title, "Ada's");
 }
 
 #[tokio::test]
@@ -284,20 +217,12 @@ async fn bad_input_gets_a_4xx_that_says_what_is_wrong() {
     let (app, api) = api_app(&[]).await;
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
-    let id = {
-        let todo: Value = api
-            .post("/api/v1/todos", Some(&t.access), &json!({ "title": "x" }))
-            .await
-            .json()
-            .await
-            .unwrap();
-        todo["id"].as_str().unwrap().to_owned()
-    };
+    let id = api.created(&t.access_token, "x").await.id;
     let send = |body: &'static str, content_type: Option<&'static str>| {
         let mut req = api
             .http
             .post(api.url("/api/v1/todos"))
-            .bearer_auth(&t.access)
+            .bearer_auth(&t.access_token)
             .body(body);
         if let Some(ct) = content_type {
             req = req.header(header::CONTENT_TYPE, ct);
@@ -356,10 +281,10 @@ async fn bad_input_gets_a_4xx_that_says_what_is_wrong() {
         assert!(body["request_id"].is_string());
     }
     let empty_patch = api
-        .patch(&format!("/api/v1/todos/{id}"), &t.access, &json!({}))
+        .update_todo(&t.access_token, &id, &TodoPatch::default())
         .await;
     assert_eq!(empty_patch.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let bearer = format!("Bearer {}", t.access);
+    let bearer = format!("Bearer {}", t.access_token);
     let huge = status_for_announced_body(
         &app.address,
         "/api/v1/todos",
@@ -369,14 +294,12 @@ async fn bad_input_gets_a_4xx_that_says_what_is_wrong() {
     .await;
     assert_eq!(huge, 413);
     assert_eq!(
-        api.get("/api/v1/todos/not-a-uuid", Some(&t.access))
-            .await
-            .status(),
+        api.get_todo(&t.access_token, "not-a-uuid").await.status(),
         StatusCode::NOT_FOUND
     );
-    let unknown = api.get("/api/v1/nothing-here", Some(&t.access)).await;
+    let unknown = api.get("/api/v1/nothing-here", Some(&t.access_token)).await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    assert_eq!(unknown.json::<Value>().await.unwrap()["error"], "not_found");
+    assert_eq!(error_of(unknown).await.1.error, "not_found");
 }
 
 #[tokio::test]
@@ -385,12 +308,12 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_its_family() {
     app.signed_up_client("ada@example.com").await;
     let first = api.tokens("ada@example.com").await;
 
-    let res = api.refresh(&first.refresh).await;
+    let res = api.refresh(&first.refresh_token).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let second = ApiClient::tokens_of(res).await;
-    assert_ne!(second.refresh, first.refresh);
+    let second: TokenResponse = res.json().await.unwrap();
+    assert_ne!(second.refresh_token, first.refresh_token);
     assert_eq!(
-        api.get("/api/v1/me", Some(&second.access)).await.status(),
+        api.get_me(&second.access_token).await.status(),
         StatusCode::OK
     );
 
@@ -398,16 +321,19 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_its_family() {
     // itself would, is refused, and the whole family dies, including the legitimate client's
     // newest token.
     spent_long_ago(&app).await;
-    let reuse = api.refresh(&first.refresh).await;
+    let reuse = api.refresh(&first.refresh_token).await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        api.refresh(&second.refresh).await.status(),
+        api.refresh(&second.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
 
     // Another sign-in is a different family and is unaffected.
     let other = api.tokens("ada@example.com").await;
-    assert_eq!(api.refresh(&other.refresh).await.status(), StatusCode::OK);
+    assert_eq!(
+        api.refresh(&other.refresh_token).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(
         api.refresh("made-up-token").await.status(),
         StatusCode::UNAUTHORIZED
@@ -431,20 +357,23 @@ async fn two_refreshes_at_once_with_one_token_get_the_same_new_tokens_and_keep_t
     let first = api.tokens("ada@example.com").await;
 
     // Two tabs (or a retry) refresh with the same token at the same moment.
-    let (a, b) = tokio::join!(api.refresh(&first.refresh), api.refresh(&first.refresh));
+    let (a, b) = tokio::join!(
+        api.refresh(&first.refresh_token),
+        api.refresh(&first.refresh_token)
+    );
 
     assert_eq!(a.status(), StatusCode::OK);
     assert_eq!(b.status(), StatusCode::OK);
-    let (a, b) = (ApiClient::tokens_of(a).await, ApiClient::tokens_of(b).await);
-    assert_eq!(a.refresh, b.refresh, "the same successor for both");
-    assert_ne!(a.refresh, first.refresh);
-    for access in [&a.access, &b.access] {
-        assert_eq!(
-            api.get("/api/v1/me", Some(access)).await.status(),
-            StatusCode::OK
-        );
+    let (a, b): (TokenResponse, TokenResponse) = (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(
+        a.refresh_token, b.refresh_token,
+        "the same successor for both"
+    );
+    assert_ne!(a.refresh_token, first.refresh_token);
+    for access in [&a.access_token, &b.access_token] {
+        assert_eq!(api.get_me(access).await.status(), StatusCode::OK);
     }
-    let next = api.refresh(&a.refresh).await;
+    let next = api.refresh(&a.refresh_token).await;
     assert_eq!(next.status(), StatusCode::OK, "the sign-in lives on");
 }
 
@@ -453,14 +382,18 @@ async fn a_retry_after_the_successor_moved_on_gets_the_sign_ins_current_token() 
     let (app, api) = api_app(&[]).await;
     app.signed_up_client("ada@example.com").await;
     let t0 = api.tokens("ada@example.com").await;
-    let t1 = ApiClient::tokens_of(api.refresh(&t0.refresh).await).await;
-    let t2 = ApiClient::tokens_of(api.refresh(&t1.refresh).await).await;
+    let t1 = api.refreshed(&t0.refresh_token).await;
+    let t2 = api.refreshed(&t1.refresh_token).await;
 
-    let late = api.refresh(&t0.refresh).await;
+    let late = api.refresh(&t0.refresh_token).await;
 
     assert_eq!(late.status(), StatusCode::OK);
-    assert_eq!(ApiClient::tokens_of(late).await.refresh, t2.refresh);
-    assert_eq!(api.refresh(&t2.refresh).await.status(), StatusCode::OK);
+    let late: TokenResponse = late.json().await.unwrap();
+    assert_eq!(late.refresh_token, t2.refresh_token);
+    assert_eq!(
+        api.refresh(&t2.refresh_token).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -468,14 +401,14 @@ async fn without_a_reuse_interval_any_second_use_revokes_the_sign_in() {
     let (app, api) = api_app(&[("JWT_REFRESH_REUSE_INTERVAL", "0s")]).await;
     app.signed_up_client("ada@example.com").await;
     let t0 = api.tokens("ada@example.com").await;
-    let t1 = ApiClient::tokens_of(api.refresh(&t0.refresh).await).await;
+    let t1 = api.refreshed(&t0.refresh_token).await;
 
     assert_eq!(
-        api.refresh(&t0.refresh).await.status(),
+        api.refresh(&t0.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        api.refresh(&t1.refresh).await.status(),
+        api.refresh(&t1.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -486,26 +419,14 @@ async fn logout_ends_the_refresh_family() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    let res = api
-        .post(
-            "/api/v1/auth/logout",
-            None,
-            &json!({ "refresh_token": t.refresh }),
-        )
-        .await;
+    let res = api.logout(&t.refresh_token).await;
 
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        api.refresh(&t.refresh).await.status(),
+        api.refresh(&t.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let unknown = api
-        .post(
-            "/api/v1/auth/logout",
-            None,
-            &json!({ "refresh_token": "nope" }),
-        )
-        .await;
+    let unknown = api.logout("nope").await;
     assert_eq!(
         unknown.status(),
         StatusCode::NO_CONTENT,
@@ -525,7 +446,7 @@ async fn a_revoked_sign_in_cannot_refresh() {
         .unwrap();
 
     assert_eq!(
-        api.refresh(&t.refresh).await.status(),
+        api.refresh(&t.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -535,10 +456,10 @@ async fn forged_and_tampered_access_tokens_are_refused() {
     let (app, api) = api_app(&[]).await;
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
-    let sub = user_id(&api, &t.access).await;
+    let sub = user_id(&api, &t.access_token).await;
     let valid = forge(&claims(&sub));
     assert_eq!(
-        api.get("/api/v1/me", Some(&valid)).await.status(),
+        api.get_me(&valid).await.status(),
         StatusCode::OK,
         "the forging key is ours"
     );
@@ -564,13 +485,11 @@ async fn forged_and_tampered_access_tokens_are_refused() {
         b64(&claims(&sub))
     );
     // HS/EdDSA confusion: an HMAC "signed" with our public key, which anyone can fetch.
-    let jwks: Value = api
-        .get("/.well-known/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let public_x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
+    let jwks = api.jwks().await;
+    let AlgorithmParameters::OctetKeyPair(ed25519) = &jwks.keys[0].algorithm else {
+        panic!("an Ed25519 key: {:?}", jwks.keys[0].algorithm);
+    };
+    let public_x = ed25519.x.clone();
     let mut hs_header = Header::new(Algorithm::HS256);
     hs_header.kid = Some(kid());
     let confused = jsonwebtoken::encode(
@@ -589,7 +508,7 @@ async fn forged_and_tampered_access_tokens_are_refused() {
     )
     .unwrap();
     // A real token with its payload edited to another user.
-    let parts: Vec<&str> = t.access.split('.').collect();
+    let parts: Vec<&str> = t.access_token.split('.').collect();
     let mut payload: Value = serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(parts[1])
@@ -613,7 +532,7 @@ async fn forged_and_tampered_access_tokens_are_refused() {
         ("no signature", truncated),
         ("garbage", "not.a.jwt".to_owned()),
     ] {
-        let res = api.get("/api/v1/todos", Some(&token)).await;
+        let res = api.list_todos(&token).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{name}");
         assert_eq!(res.headers()[header::WWW_AUTHENTICATE], "Bearer", "{name}");
     }
@@ -625,24 +544,22 @@ async fn other_services_can_verify_our_tokens_with_the_jwks() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    let jwks: jsonwebtoken::jwk::JwkSet = api
-        .get("/.well-known/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let header = jsonwebtoken::decode_header(&t.access).unwrap();
+    let jwks = api.jwks().await;
+    let header = jsonwebtoken::decode_header(&t.access_token).unwrap();
     let jwk = jwks
         .find(header.kid.as_deref().unwrap())
         .expect("the token's kid is published");
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_audience(&["seamless-api"]);
     validation.set_issuer(&["http://seamless.test"]);
-    let data =
-        jsonwebtoken::decode::<Value>(&t.access, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
-            .unwrap();
+    let data = jsonwebtoken::decode::<Value>(
+        &t.access_token,
+        &DecodingKey::from_jwk(jwk).unwrap(),
+        &validation,
+    )
+    .unwrap();
 
-    assert_eq!(data.claims["sub"], user_id(&api, &t.access).await);
+    assert_eq!(data.claims["sub"], user_id(&api, &t.access_token).await);
     for claim in ["sid", "jti", "iat", "exp", "nbf"] {
         assert!(data.claims.get(claim).is_some(), "{claim}");
     }
@@ -662,7 +579,7 @@ async fn hs256_can_be_chosen_and_then_eddsa_tokens_are_refused() {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&["seamless-api"]);
     let data = jsonwebtoken::decode::<Value>(
-        &t.access,
+        &t.access_token,
         &DecodingKey::from_secret(secret.as_bytes()),
         &validation,
     );
@@ -670,22 +587,13 @@ async fn hs256_can_be_chosen_and_then_eddsa_tokens_are_refused() {
         data.is_ok(),
         "a service with the shared secret verifies our tokens"
     );
-    let jwks: Value = api
-        .get("/.well-known/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        jwks["keys"],
-        json!([]),
+    assert!(
+        api.jwks().await.keys.is_empty(),
         "a shared secret is never published"
     );
-    let sub = user_id(&api, &t.access).await;
+    let sub = user_id(&api, &t.access_token).await;
     assert_eq!(
-        api.get("/api/v1/me", Some(&forge(&claims(&sub))))
-            .await
-            .status(),
+        api.get_me(&forge(&claims(&sub))).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -769,30 +677,27 @@ async fn cors_allows_only_the_configured_origins_without_credentials() {
 async fn a_token_from_one_instance_works_on_another_sharing_the_database_and_keys() {
     let (first, api_a) = api_app(&[]).await;
     let seed = seed_b64();
-    let second = first
-        .spawn_sharing(&[
-            ("JWT_SIGNING_KEY", seed.as_str()),
-            ("JWT_ISSUER", "http://seamless.test"),
-        ])
+    let second = TestApp::builder()
+        .sharing(&first)
+        .env("JWT_SIGNING_KEY", seed.as_str())
+        .env("JWT_ISSUER", "http://seamless.test")
+        .spawn()
         .await;
     let api_b = ApiClient::new(&second);
     first.signed_up_client("ada@example.com").await;
 
     let t = api_a.tokens("ada@example.com").await;
-    assert_eq!(
-        api_b.get("/api/v1/me", Some(&t.access)).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(api_b.get_me(&t.access_token).await.status(), StatusCode::OK);
 
-    let rotated = ApiClient::tokens_of(api_a.refresh(&t.refresh).await).await;
+    let rotated = api_a.refreshed(&t.refresh_token).await;
     spent_long_ago(&first).await;
     assert_eq!(
-        api_b.refresh(&t.refresh).await.status(),
+        api_b.refresh(&t.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED,
         "reuse seen by B"
     );
     assert_eq!(
-        api_a.refresh(&rotated.refresh).await.status(),
+        api_a.refresh(&rotated.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED,
         "revocation seen by A"
     );
@@ -801,7 +706,7 @@ async fn a_token_from_one_instance_works_on_another_sharing_the_database_and_key
 #[tokio::test]
 async fn browser_sessions_hold_across_instances_too() {
     let first = TestApp::spawn().await;
-    let second = first.spawn_sharing(&[]).await;
+    let second = TestApp::builder().sharing(&first).spawn().await;
     let browser = first.signed_up_client("ada@example.com").await;
     let cookie = browser.cookies().unwrap();
     let on_second = |path: &'static str| {
@@ -831,12 +736,7 @@ async fn browser_sessions_hold_across_instances_too() {
 async fn the_openapi_document_describes_the_api() {
     let (_app, api) = api_app(&[]).await;
 
-    let doc: Value = api
-        .get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc = api.openapi().await;
 
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [

@@ -37,12 +37,12 @@ async fn until_closed(stream: &mut TcpStream) -> Option<String> {
 }
 
 async fn short_timeouts() -> TestApp {
-    TestApp::spawn_with(&[
-        ("HTTP_HEADER_READ_TIMEOUT", "1s"),
-        ("HTTP_KEEP_ALIVE_TIMEOUT", "1s"),
-        ("HTTP_BODY_TIMEOUT", "1s"),
-    ])
-    .await
+    TestApp::builder()
+        .env("HTTP_HEADER_READ_TIMEOUT", "1s")
+        .env("HTTP_KEEP_ALIVE_TIMEOUT", "1s")
+        .env("HTTP_BODY_TIMEOUT", "1s")
+        .spawn()
+        .await
 }
 
 #[tokio::test]
@@ -152,7 +152,10 @@ async fn a_body_over_the_limit_gets_413_and_connection_close() {
 
 #[tokio::test]
 async fn beyond_the_connection_limit_healthz_still_answers_and_the_rest_get_503() {
-    let app = TestApp::spawn_with(&[("HTTP_MAX_CONNECTIONS", "2")]).await;
+    let app = TestApp::builder()
+        .env("HTTP_MAX_CONNECTIONS", "2")
+        .spawn()
+        .await;
     // Two clients that hold their connections with requests they never finish.
     let mut held = Vec::new();
     for _ in 0..2 {

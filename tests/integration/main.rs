@@ -7,15 +7,11 @@ mod auth;
 mod connections;
 mod helpers;
 mod oauth;
-#[path = "../support/oauth_standin.rs"]
-mod oauth_standin;
 mod operations;
 mod pages;
 mod paging;
 mod postgres;
 mod security;
-#[path = "../support/smtp.rs"]
-mod smtp;
 mod takeover;
 mod throttling;
 mod todos;

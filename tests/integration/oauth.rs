@@ -2,22 +2,24 @@
 //! real protocols (authorize redirect, token endpoint with PKCE, APIs, OIDC, JWKS).
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::{
-    helpers::*,
-    oauth_standin::{Forgery, GitHubUser, StandIn},
-};
+use seamless_standins::oauth::{Forgery, GitHubUser, StandIn};
+
+use crate::helpers::*;
 
 async fn app_with_providers() -> (TestApp, StandIn) {
     let standin = StandIn::start().await;
-    let mut env = standin.github_env();
-    env.extend(standin.google_env());
-    (TestApp::spawn_with_owned(&env).await, standin)
+    let app = TestApp::builder()
+        .envs(standin.github_env())
+        .envs(standin.google_env())
+        .spawn()
+        .await;
+    (app, standin)
 }
 
-async fn me(browser: &TestClient) -> Value {
-    browser.rpc("current_user", &[]).await.json().await.unwrap()
+/// The id of the user `browser` is signed in as.
+async fn user_id(browser: &TestClient) -> String {
+    browser.current_user().await.expect("signed in").id
 }
 
 #[tokio::test]
@@ -47,10 +49,10 @@ async fn a_new_github_user_is_created_signed_in_and_named() {
 
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res).as_deref(), Some("/todos"));
-    let me = me(&browser).await;
-    assert_eq!(me["name"], "The Octocat");
-    assert_eq!(me["email"], "octocat@example.com");
-    assert_eq!(me["email_verified"], true, "GitHub vouched for the email");
+    let me = browser.current_user().await.expect("signed in");
+    assert_eq!(me.name, "The Octocat");
+    assert_eq!(me.email, "octocat@example.com");
+    assert!(me.email_verified, "GitHub vouched for the email");
     assert_eq!(app.count("accounts").await, 1);
     let html = browser.get("/todos").await.text().await.unwrap();
     assert!(html.contains("The Octocat"));
@@ -61,13 +63,13 @@ async fn a_returning_identity_signs_into_the_same_user() {
     let (app, _standin) = app_with_providers().await;
     let first = app.client();
     first.sign_in_with("/auth/github").await;
-    let id = me(&first).await["id"].clone();
+    let id = user_id(&first).await;
     first.added("Made on the first visit").await;
 
     let second = app.client();
     second.sign_in_with("/auth/github").await;
 
-    assert_eq!(me(&second).await["id"], id);
+    assert_eq!(user_id(&second).await, id);
     assert_eq!(second.titles().await, ["Made on the first visit"]);
     assert_eq!(app.count("users").await, 1);
 }
@@ -107,9 +109,11 @@ async fn starting_a_provider_sign_in_keeps_its_state_in_a_cookie_not_a_session_r
 #[tokio::test]
 async fn starting_provider_sign_ins_is_rate_limited_per_ip() {
     let standin = StandIn::start().await;
-    let mut env = standin.github_env();
-    env.push(("RATE_LIMIT_PROVIDER_START_IP".into(), "3/15m".into()));
-    let app = TestApp::spawn_with_owned(&env).await;
+    let app = TestApp::builder()
+        .envs(standin.github_env())
+        .env("RATE_LIMIT_PROVIDER_START_IP", "3/15m")
+        .spawn()
+        .await;
     for _ in 0..3 {
         let res = app.client().get("/auth/github").await;
         assert!(location(&res).unwrap().starts_with(&standin.base));
@@ -175,7 +179,7 @@ async fn an_account_made_through_a_provider_links_another_provider_with_its_addr
     let (app, standin) = app_with_providers().await;
     let first = app.client();
     first.sign_in_with("/auth/github").await;
-    let id = me(&first).await["id"].clone();
+    let id = user_id(&first).await;
     first.added("Existing task").await;
     standin.with(|c| c.google_user.email = "octocat@example.com".into());
 
@@ -183,7 +187,7 @@ async fn an_account_made_through_a_provider_links_another_provider_with_its_addr
     let res = browser.sign_in_with("/auth/google").await;
 
     assert_eq!(location(&res).as_deref(), Some("/todos"));
-    assert_eq!(me(&browser).await["id"], id, "same person, same account");
+    assert_eq!(user_id(&browser).await, id, "same person, same account");
     assert_eq!(browser.titles().await, ["Existing task"]);
     assert_eq!(app.count("accounts").await, 2);
 }
@@ -263,7 +267,7 @@ async fn a_completed_callback_cannot_be_replayed() {
         location(&res).as_deref(),
         Some("/login?error=oauth_state&provider=github")
     );
-    assert_eq!(me(&attacker).await, Value::Null);
+    assert_eq!(attacker.current_user().await, None);
 }
 
 #[tokio::test]
@@ -306,7 +310,7 @@ async fn a_stolen_code_is_useless_without_its_pkce_verifier() {
         0,
         "the provider refused the exchange"
     );
-    assert_eq!(me(&attacker).await, Value::Null);
+    assert_eq!(attacker.current_user().await, None);
 }
 
 #[tokio::test]
@@ -331,10 +335,10 @@ async fn a_new_google_user_is_created_from_a_verified_id_token() {
     let res = browser.sign_in_with("/auth/google").await;
 
     assert_eq!(location(&res).as_deref(), Some("/todos"));
-    let me = me(&browser).await;
-    assert_eq!(me["name"], "Gina Google");
-    assert_eq!(me["email"], "gina@example.com");
-    assert_eq!(me["email_verified"], true);
+    let me = browser.current_user().await.expect("signed in");
+    assert_eq!(me.name, "Gina Google");
+    assert_eq!(me.email, "gina@example.com");
+    assert!(me.email_verified);
 }
 
 #[tokio::test]
@@ -358,7 +362,7 @@ async fn forged_id_tokens_are_refused() {
             Some("/login?error=oauth_failed&provider=google"),
             "{forgery:?}"
         );
-        assert_eq!(me(&browser).await, Value::Null, "{forgery:?}");
+        assert_eq!(browser.current_user().await, None, "{forgery:?}");
     }
     assert_eq!(app.count("users").await, 0);
 }
@@ -397,7 +401,7 @@ async fn next_survives_the_round_trip_but_only_as_a_local_path() {
 async fn a_signed_in_user_can_link_another_provider_to_their_account() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.signed_up_client("ada@example.com").await;
-    let id = me(&browser).await["id"].clone();
+    let id = user_id(&browser).await;
     sqlx::query("update users set email_verified_at = created_at")
         .execute(app.db.write())
         .await
@@ -410,7 +414,7 @@ async fn a_signed_in_user_can_link_another_provider_to_their_account() {
     let later = app.client();
     later.sign_in_with("/auth/github").await;
     assert_eq!(
-        me(&later).await["id"],
+        user_id(&later).await,
         id,
         "GitHub now signs into Ada's account"
     );
@@ -419,7 +423,7 @@ async fn a_signed_in_user_can_link_another_provider_to_their_account() {
 #[tokio::test]
 async fn only_configured_providers_are_offered_and_routed() {
     let standin = StandIn::start().await;
-    let app = TestApp::spawn_with_owned(&standin.github_env()).await;
+    let app = TestApp::builder().envs(standin.github_env()).spawn().await;
     let browser = app.client();
 
     let login = browser.get("/login").await.text().await.unwrap();

@@ -148,7 +148,9 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
         .collect();
     assert_eq!(outbox.len(), 3, "one verification email per sign-up");
     for file in outbox {
-        let mail = crate::smtp::decode_quoted_printable(&std::fs::read_to_string(file).unwrap());
+        let mail = seamless_standins::smtp::decode_quoted_printable(
+            &std::fs::read_to_string(file).unwrap(),
+        );
         let token = mail
             .split("token=")
             .nth(1)

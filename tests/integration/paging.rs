@@ -3,8 +3,7 @@
 //! person with thousands of tasks gets a page that costs what a page of 50 costs.
 
 use reqwest::{header, StatusCode};
-use seamless::domain::short_task_id;
-use serde_json::Value;
+use seamless::domain::{short_task_id, TaskRow, Todo, TodoPage};
 
 use crate::helpers::*;
 
@@ -152,7 +151,7 @@ async fn a_bad_cursor_is_a_clear_error_never_someone_elses_tasks() {
     let res = ada.rpc("list_todos", &[("after", "' or 1=1 --")]).await;
     let (status, body) = error_of(res).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["key"], "page_cursor_invalid");
+    assert_eq!(body.key.as_deref(), Some("page_cursor_invalid"));
 
     for limit in ["ten", "0", "501", "-1"] {
         let res = ada.rpc("list_todos", &[("limit", limit)]).await;
@@ -160,10 +159,10 @@ async fn a_bad_cursor_is_a_clear_error_never_someone_elses_tasks() {
     }
 
     // Eve naming one of Ada's tasks as the cursor still sees only her own.
-    let res = eve.rpc("list_todos", &[("after", &adas[0])]).await;
-    let page: Value = res.json().await.unwrap();
-    for todo in page["todos"].as_array().unwrap() {
-        assert!(!adas.contains(&todo["id"].as_str().unwrap().to_owned()));
+    let res = eve.list_todos_after(&adas[0]).await;
+    let page: TodoPage<TaskRow> = res.json().await.unwrap();
+    for todo in page.todos {
+        assert!(!adas.contains(&todo.id));
     }
 }
 
@@ -173,7 +172,7 @@ async fn the_api_pages_with_a_cursor_and_a_link_header() {
     let browser = app.signed_up_client("ada@example.com").await;
     let ids = with_tasks(&browser, 120).await;
     let api = ApiClient::new(&app);
-    let token = api.tokens("ada@example.com").await.access;
+    let token = api.tokens("ada@example.com").await.access_token;
 
     let mut seen = Vec::new();
     let mut path = "/api/v1/todos".to_owned();
@@ -185,9 +184,9 @@ async fn the_api_pages_with_a_cursor_and_a_link_header() {
             .headers()
             .get(header::LINK)
             .map(|v| v.to_str().unwrap().to_owned());
-        let page: Vec<Value> = res.json().await.unwrap();
+        let page: Vec<Todo> = res.json().await.unwrap();
         sizes.push(page.len());
-        seen.extend(page.iter().map(|t| t["id"].as_str().unwrap().to_owned()));
+        seen.extend(page.into_iter().map(|t| t.id));
         let Some(link) = link else { break };
         let next = link
             .strip_prefix('<')
@@ -204,10 +203,10 @@ async fn the_api_pages_with_a_cursor_and_a_link_header() {
         link,
         format!(r#"</api/v1/todos?limit=7&after={}>; rel="next""#, ids[6])
     );
-    assert_eq!(res.json::<Vec<Value>>().await.unwrap().len(), 7);
+    assert_eq!(res.json::<Vec<Todo>>().await.unwrap().len(), 7);
     let res = api.get("/api/v1/todos?limit=500", Some(&token)).await;
     assert!(res.headers().get(header::LINK).is_none());
-    assert_eq!(res.json::<Vec<Value>>().await.unwrap().len(), 120);
+    assert_eq!(res.json::<Vec<Todo>>().await.unwrap().len(), 120);
     // A page that ends exactly where the list does links to no empty page after it.
     let res = api
         .get(
@@ -217,9 +216,9 @@ async fn the_api_pages_with_a_cursor_and_a_link_header() {
         .await;
     assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
     assert!(res.headers().get(header::LINK).is_none());
-    let rest: Vec<Value> = res.json().await.unwrap();
+    let rest: Vec<Todo> = res.json().await.unwrap();
     assert_eq!(rest.len(), 60);
-    assert_eq!(rest[59]["id"], ids[119].as_str());
+    assert_eq!(rest[59].id, ids[119]);
 }
 
 #[tokio::test]
@@ -227,7 +226,7 @@ async fn api_page_parameters_out_of_range_are_422_with_the_reason() {
     let app = TestApp::spawn().await;
     app.signed_up_client("ada@example.com").await;
     let api = ApiClient::new(&app);
-    let token = api.tokens("ada@example.com").await.access;
+    let token = api.tokens("ada@example.com").await.access_token;
 
     for (query, key) in [
         ("limit=0", "page_limit_invalid"),
@@ -242,8 +241,8 @@ async fn api_page_parameters_out_of_range_are_422_with_the_reason() {
             .await;
         let (status, body) = error_of(res).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
-        assert_eq!(body["key"], key, "{query}");
-        assert!(body["message"].as_str().unwrap().contains('`'), "{query}");
+        assert_eq!(body.key.as_deref(), Some(key), "{query}");
+        assert!(body.message.contains('`'), "{query}");
     }
 }
 
@@ -251,12 +250,7 @@ async fn api_page_parameters_out_of_range_are_422_with_the_reason() {
 async fn the_openapi_document_describes_the_paging() {
     let app = TestApp::spawn().await;
     let api = ApiClient::new(&app);
-    let doc: Value = api
-        .get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc = api.openapi().await;
     let list = &doc["paths"]["/api/v1/todos"]["get"];
     let names: Vec<&str> = list["parameters"]
         .as_array()

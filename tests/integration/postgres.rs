@@ -45,7 +45,11 @@ async fn start_up_fails_with_a_clear_message_when_the_database_is_unreachable() 
 
 #[tokio::test]
 async fn runaway_statements_are_stopped_by_the_statement_timeout() {
-    let app = TestApp::spawn_postgres(&[("DATABASE_STATEMENT_TIMEOUT", "200ms")]).await;
+    let app = TestApp::builder()
+        .postgres()
+        .env("DATABASE_STATEMENT_TIMEOUT", "200ms")
+        .spawn()
+        .await;
 
     let result = sqlx::query("select pg_sleep(2)")
         .execute(app.db.write())
@@ -115,17 +119,17 @@ impl Proxy {
 #[tokio::test]
 async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
     // A database of our own, reached through the proxy.
-    let direct = TestApp::spawn_postgres(&[]).await;
+    let direct = TestApp::builder().postgres().spawn().await;
     let mut url = reqwest::Url::parse(&direct.database_url).unwrap();
     let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
     let proxy = Proxy::start(target).await;
     url.set_port(Some(proxy.port)).unwrap();
     let url = url.to_string();
-    let app = direct
-        .spawn_sharing(&[
-            ("DATABASE_URL", url.as_str()),
-            ("DATABASE_ACQUIRE_TIMEOUT", "1s"),
-        ])
+    let app = TestApp::builder()
+        .sharing(&direct)
+        .env("DATABASE_URL", url.as_str())
+        .env("DATABASE_ACQUIRE_TIMEOUT", "1s")
+        .spawn()
         .await;
     let browser = app.signed_up_client("ada@example.com").await;
     browser.added("Before the outage").await;
@@ -139,12 +143,9 @@ async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
         StatusCode::SERVICE_UNAVAILABLE
     );
     assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
-    let res = api.get("/api/v1/todos", Some(&t.access)).await;
+    let res = api.list_todos(&t.access_token).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["error"],
-        "unavailable"
-    );
+    assert_eq!(error_of(res).await.1.error, "unavailable");
     assert_eq!(
         browser.list_todos().await.status(),
         StatusCode::SERVICE_UNAVAILABLE
@@ -159,25 +160,25 @@ async fn a_database_outage_gives_503s_and_the_app_recovers_by_itself() {
         "no restart needed, nothing lost"
     );
     assert_eq!(
-        api.get("/api/v1/todos", Some(&t.access)).await.status(),
+        api.list_todos(&t.access_token).await.status(),
         StatusCode::OK
     );
 }
 
 #[tokio::test]
 async fn during_an_outage_requests_fail_fast_and_pages_say_so() {
-    let direct = TestApp::spawn_postgres(&[]).await;
+    let direct = TestApp::builder().postgres().spawn().await;
     let mut url = reqwest::Url::parse(&direct.database_url).unwrap();
     let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
     let proxy = Proxy::start(target).await;
     url.set_port(Some(proxy.port)).unwrap();
     let url = url.to_string();
     // A request that waited for the pool would wait a minute.
-    let app = direct
-        .spawn_sharing(&[
-            ("DATABASE_URL", url.as_str()),
-            ("DATABASE_ACQUIRE_TIMEOUT", "60s"),
-        ])
+    let app = TestApp::builder()
+        .sharing(&direct)
+        .env("DATABASE_URL", url.as_str())
+        .env("DATABASE_ACQUIRE_TIMEOUT", "60s")
+        .spawn()
         .await;
     let browser = app.signed_up_client("ada@example.com").await;
     let api = ApiClient::new(&app);
@@ -191,7 +192,7 @@ async fn during_an_outage_requests_fail_fast_and_pages_say_so() {
     );
 
     let started = std::time::Instant::now();
-    let res = api.get("/api/v1/todos", Some(&t.access)).await;
+    let res = api.list_todos(&t.access_token).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()[reqwest::header::RETRY_AFTER], "5");
     assert_eq!(
@@ -223,7 +224,7 @@ async fn during_an_outage_requests_fail_fast_and_pages_say_so() {
 
     assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
     assert_eq!(
-        api.get("/api/v1/todos", Some(&t.access)).await.status(),
+        api.list_todos(&t.access_token).await.status(),
         StatusCode::OK,
         "back at once"
     );
@@ -232,7 +233,7 @@ async fn during_an_outage_requests_fail_fast_and_pages_say_so() {
 
 #[tokio::test]
 async fn instances_starting_together_migrate_once_and_share_everything() {
-    let (a, b) = TestApp::spawn_two_postgres_at_once().await;
+    let (a, b) = TestApp::builder().postgres().spawn_two_at_once().await;
 
     let browser = a.signed_up_client("ada@example.com").await;
     browser.added("Made on A").await;

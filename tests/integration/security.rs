@@ -139,8 +139,8 @@ async fn error_bodies_carry_the_request_id() {
     let (status, body) = error_of(res).await;
 
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["request_id"], "trace-42");
-    assert_eq!(body["error"], "forbidden");
+    assert_eq!(body.request_id.as_deref(), Some("trace-42"));
+    assert_eq!(body.error, "forbidden");
 }
 
 #[tokio::test]
@@ -173,8 +173,11 @@ async fn bundle_files_are_compressed_and_cached_for_a_year_when_hashed() {
     )
     .unwrap();
     let root = site.path().to_string_lossy().into_owned();
-    let app =
-        TestApp::spawn_with(&[("LEPTOS_SITE_ROOT", &root), ("LEPTOS_HASH_FILES", "true")]).await;
+    let app = TestApp::builder()
+        .env("LEPTOS_SITE_ROOT", &root)
+        .env("LEPTOS_HASH_FILES", "true")
+        .spawn()
+        .await;
     let browser = app.client();
 
     let res = browser
@@ -227,7 +230,10 @@ async fn pages_and_static_files_served_at_once_each_carry_their_own_policy() {
         r#"<svg xmlns="http://www.w3.org/2000/svg"></svg>"#,
     )
     .unwrap();
-    let app = TestApp::spawn_with(&[("LEPTOS_SITE_ROOT", site.path().to_str().unwrap())]).await;
+    let app = TestApp::builder()
+        .env("LEPTOS_SITE_ROOT", site.path().to_str().unwrap())
+        .spawn()
+        .await;
     let browser = std::sync::Arc::new(app.signed_up_client("ada@example.com").await);
     browser.added("Water the plants").await;
 

@@ -5,33 +5,31 @@
 //! squatter chose.
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::{
-    helpers::*,
-    oauth_standin::{GitHubUser, StandIn},
+use seamless_standins::{
+    oauth::{GitHubUser, StandIn},
     smtp::SmtpServer,
 };
+
+use crate::helpers::*;
 
 const OWNER: &str = "gina@example.com";
 
 async fn app_with_providers_and_mail() -> (TestApp, StandIn, SmtpServer) {
     let standin = StandIn::start().await;
     let smtp = SmtpServer::start().await;
-    let mut env = standin.github_env();
-    env.extend(standin.google_env());
-    env.push(("SMTP_URL".into(), smtp.url()));
-    (TestApp::spawn_with_owned(&env).await, standin, smtp)
+    let app = TestApp::builder()
+        .envs(standin.github_env())
+        .envs(standin.google_env())
+        .env("SMTP_URL", smtp.url())
+        .spawn()
+        .await;
+    (app, standin, smtp)
 }
 
-async fn me(browser: &TestClient) -> Value {
-    browser.rpc("current_user", &[]).await.json().await.unwrap()
-}
-
-async fn overview(browser: &TestClient) -> Value {
-    let res = browser.rpc("account_overview", &[]).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+/// The id of the user `browser` is signed in as.
+async fn user_id(browser: &TestClient) -> String {
+    browser.current_user().await.expect("signed in").id
 }
 
 /// A link made while the address was unproven, as a database from before this version can
@@ -74,7 +72,7 @@ async fn an_account_whose_email_is_unverified_cannot_link_a_provider() {
 async fn a_password_reset_by_the_owner_ends_the_squatters_sessions_and_provider_links() {
     let (app, _standin, smtp) = app_with_providers_and_mail().await;
     let squatter = app.signed_up_client(OWNER).await;
-    let owner_id = me(&squatter).await["id"].as_str().unwrap().to_owned();
+    let owner_id = user_id(&squatter).await;
     link_github_directly(&app, &owner_id).await;
     let squatter_api = ApiClient::new(&app);
     let squatter_tokens = squatter_api.tokens(OWNER).await;
@@ -93,7 +91,7 @@ async fn a_password_reset_by_the_owner_ends_the_squatters_sessions_and_provider_
     );
     assert_eq!(
         squatter_api
-            .refresh(&squatter_tokens.refresh)
+            .refresh(&squatter_tokens.refresh_token)
             .await
             .status(),
         StatusCode::UNAUTHORIZED
@@ -101,33 +99,24 @@ async fn a_password_reset_by_the_owner_ends_the_squatters_sessions_and_provider_
     // The squatter's GitHub no longer leads into the owner's account.
     let via_github = app.client();
     via_github.sign_in_with("/auth/github").await;
-    let github_user = me(&via_github).await;
-    assert_ne!(github_user["id"], owner_id.as_str());
+    let github_user = via_github.current_user().await;
+    assert_ne!(github_user.map(|u| u.id), Some(owner_id));
     assert!(via_github.titles().await.is_empty());
-    let account = overview(&owner).await;
-    let activity: Vec<&str> = account["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["what"].as_str().unwrap())
-        .collect();
+    let account = owner.account_overview().await;
+    let activity: Vec<&str> = account.activity.iter().map(|a| a.what.as_str()).collect();
     assert!(
         activity
             .contains(&"Sign-in provider unlinked: it was linked before your email was verified"),
         "{activity:?}"
     );
-    assert!(account["providers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["linked"] == false));
+    assert!(account.providers.iter().all(|p| !p.linked));
 }
 
 #[tokio::test]
 async fn the_owner_verifying_the_address_ends_the_squatters_sign_ins_and_links() {
     let (app, _standin, smtp) = app_with_providers_and_mail().await;
     let squatter = app.signed_up_client(OWNER).await;
-    let owner_id = me(&squatter).await["id"].as_str().unwrap().to_owned();
+    let owner_id = user_id(&squatter).await;
     link_github_directly(&app, &owner_id).await;
     let api = ApiClient::new(&app);
     let tokens = api.tokens(OWNER).await;
@@ -139,7 +128,7 @@ async fn the_owner_verifying_the_address_ends_the_squatters_sign_ins_and_links()
         .token("/verify-email")
         .unwrap();
     let owner = app.client();
-    let res = owner.rpc("verify_email", &[("token", &token)]).await;
+    let res = owner.verify_email(&token).await;
     assert_eq!(location(&res).as_deref(), Some("/login?verified=1"));
 
     assert_eq!(
@@ -148,7 +137,7 @@ async fn the_owner_verifying_the_address_ends_the_squatters_sign_ins_and_links()
         "the squatter's session ended"
     );
     assert_eq!(
-        api.refresh(&tokens.refresh).await.status(),
+        api.refresh(&tokens.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED,
         "and their API sign-in"
     );
@@ -184,11 +173,17 @@ async fn verifying_in_the_signed_in_browser_keeps_that_browser_signed_in() {
         .token("/verify-email")
         .unwrap();
 
-    let res = laptop.rpc("verify_email", &[("token", &token)]).await;
+    let res = laptop.verify_email(&token).await;
 
     assert_eq!(location(&res).as_deref(), Some("/account?verified=1"));
     assert_eq!(laptop.list_todos().await.status(), StatusCode::OK);
-    assert_eq!(me(&laptop).await["email_verified"], true);
+    assert!(
+        laptop
+            .current_user()
+            .await
+            .expect("signed in")
+            .email_verified
+    );
     assert_eq!(phone.list_todos().await.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -204,13 +199,13 @@ async fn a_provider_email_of_an_account_with_a_password_asks_for_that_password_f
         .await
         .token("/verify-email")
         .unwrap();
-    app.client().rpc("verify_email", &[("token", &token)]).await;
+    app.client().verify_email(&token).await;
 
     let gina = app.client();
     let res = gina.sign_in_with("/auth/google").await;
 
     assert_eq!(location(&res).as_deref(), Some("/login/link"));
-    assert_eq!(me(&gina).await, Value::Null, "not signed in");
+    assert_eq!(gina.current_user().await, None, "not signed in");
     assert_eq!(app.count("accounts").await, 0, "not linked");
     let page = gina.get("/login/link").await.text().await.unwrap();
     assert!(page.contains("Link Google to your account"), "{page}");
@@ -218,14 +213,10 @@ async fn a_provider_email_of_an_account_with_a_password_asks_for_that_password_f
     assert!(page.contains("Reset the password"));
 
     // Gina does not know the squatter's password: nothing is linked.
-    let (status, body) = error_of(
-        gina.rpc("link_account", &[("password", "what gina guesses")])
-            .await,
-    )
-    .await;
+    let (status, body) = error_of(gina.link_account("what gina guesses").await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["key"], "link_password_wrong");
-    assert_eq!(me(&gina).await, Value::Null);
+    assert_eq!(body.key.as_deref(), Some("link_password_wrong"));
+    assert_eq!(gina.current_user().await, None);
     assert_eq!(app.count("accounts").await, 0);
 }
 
@@ -233,7 +224,7 @@ async fn a_provider_email_of_an_account_with_a_password_asks_for_that_password_f
 async fn the_accounts_own_password_links_the_provider_once_and_signs_in() {
     let (app, _standin, _smtp) = app_with_providers_and_mail().await;
     let gina = app.signed_up_client(OWNER).await;
-    let id = me(&gina).await["id"].clone();
+    let id = user_id(&gina).await;
     gina.added("Gina's task").await;
     gina.logout().await;
 
@@ -242,16 +233,13 @@ async fn the_accounts_own_password_links_the_provider_once_and_signs_in() {
         location(&browser.sign_in_with("/auth/google").await).as_deref(),
         Some("/login/link")
     );
-    let res = browser.rpc("link_account", &[("password", PASSWORD)]).await;
+    let res = browser.link_account(PASSWORD).await;
 
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(location(&res).as_deref(), Some("/todos"));
-    assert_eq!(me(&browser).await["id"], id);
-    assert_eq!(
-        me(&browser).await["email_verified"],
-        true,
-        "Google vouched for it"
-    );
+    let me = browser.current_user().await.expect("signed in");
+    assert_eq!(me.id, id);
+    assert!(me.email_verified, "Google vouched for it");
     assert_eq!(browser.titles().await, ["Gina's task"]);
     // From now on Google signs in directly.
     let later = app.client();
@@ -259,9 +247,9 @@ async fn the_accounts_own_password_links_the_provider_once_and_signs_in() {
         location(&later.sign_in_with("/auth/google").await).as_deref(),
         Some("/todos")
     );
-    assert_eq!(me(&later).await["id"], id);
+    assert_eq!(user_id(&later).await, id);
     // The waiting link was used up.
-    let again = browser.rpc("link_account", &[("password", PASSWORD)]).await;
+    let again = browser.link_account(PASSWORD).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -293,17 +281,15 @@ async fn a_waiting_link_cannot_be_forged_or_carried_to_another_browser() {
         .unwrap();
     let (status, body) = error_of(res).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["key"], "link_expired");
+    assert_eq!(body.key.as_deref(), Some("link_expired"));
     assert_eq!(app.count("accounts").await, 0);
     assert_eq!(
-        error_of(
-            stranger
-                .rpc("link_account", &[("password", PASSWORD)])
-                .await
-        )
-        .await
-        .1["key"],
-        "link_expired",
+        error_of(stranger.link_account(PASSWORD).await)
+            .await
+            .1
+            .key
+            .as_deref(),
+        Some("link_expired"),
         "a browser without the cookie has nothing waiting"
     );
 }

@@ -4,15 +4,17 @@
 //! links cost no hashing; the hashing queue is bounded and says so with 503.
 
 use reqwest::{header, StatusCode};
-use serde_json::Value;
+use seamless::domain::ErrorBody;
 
 use crate::helpers::*;
 
 /// An app behind a proxy (`X-Forwarded-For` tells the client IP) with small limits.
 async fn app_behind_proxy(limits: &[(&str, &str)]) -> TestApp {
-    let mut env = vec![("CLIENT_IP_HEADER", "x-forwarded-for")];
-    env.extend_from_slice(limits);
-    TestApp::spawn_with(&env).await
+    TestApp::builder()
+        .env("CLIENT_IP_HEADER", "x-forwarded-for")
+        .envs(limits.iter().copied())
+        .spawn()
+        .await
 }
 
 #[tokio::test]
@@ -194,39 +196,28 @@ async fn a_made_up_reset_link_is_refused_before_any_password_work() {
 
     // A password that breaks the rules, with a link that does not exist: the link is what
     // is wrong (and checking it costs a read, not a hash).
-    let (status, body) = error_of(
-        app.client()
-            .rpc(
-                "reset_password",
-                &[("token", "made-up"), ("new_password", "short")],
-            )
-            .await,
-    )
-    .await;
+    let (status, body) = error_of(app.client().reset_password("made-up", "short").await).await;
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["field"], "token", "{body}");
+    assert_eq!(body.field.as_deref(), Some("token"), "{body:?}");
 }
 
 #[tokio::test]
 async fn reset_submissions_are_limited_per_ip() {
-    let app = TestApp::spawn_with(&[("RATE_LIMIT_RESET_SUBMIT_IP", "3/15m")]).await;
+    let app = TestApp::builder()
+        .env("RATE_LIMIT_RESET_SUBMIT_IP", "3/15m")
+        .spawn()
+        .await;
     let browser = app.client();
     for _ in 0..3 {
         let res = browser
-            .rpc(
-                "reset_password",
-                &[("token", "made-up"), ("new_password", "a good long phrase")],
-            )
+            .reset_password("made-up", "a good long phrase")
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     let res = browser
-        .rpc(
-            "reset_password",
-            &[("token", "made-up"), ("new_password", "a good long phrase")],
-        )
+        .reset_password("made-up", "a good long phrase")
         .await;
 
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -235,17 +226,12 @@ async fn reset_submissions_are_limited_per_ip() {
 
 #[tokio::test]
 async fn password_changes_are_limited_per_account() {
-    let app = TestApp::spawn_with(&[("RATE_LIMIT_PASSWORD_CHANGE_ACCOUNT", "2/15m")]).await;
+    let app = TestApp::builder()
+        .env("RATE_LIMIT_PASSWORD_CHANGE_ACCOUNT", "2/15m")
+        .spawn()
+        .await;
     let browser = app.signed_up_client("ada@example.com").await;
-    let change = || {
-        browser.rpc(
-            "change_password",
-            &[
-                ("current_password", "is it this one"),
-                ("new_password", "a fresh passphrase"),
-            ],
-        )
-    };
+    let change = || browser.change_password(Some("is it this one"), "a fresh passphrase");
     for _ in 0..2 {
         assert_eq!(change().await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -255,12 +241,12 @@ async fn password_changes_are_limited_per_account() {
 
 #[tokio::test]
 async fn a_full_hashing_queue_answers_503_with_retry_after_at_once() {
-    let app = TestApp::spawn_with(&[
-        ("AUTH_HASH_CONCURRENCY", "1"),
-        ("AUTH_HASH_QUEUE", "1"),
-        ("RATE_LIMIT_SIGN_UP_IP", "100/1h"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env("AUTH_HASH_CONCURRENCY", "1")
+        .env("AUTH_HASH_QUEUE", "1")
+        .env("RATE_LIMIT_SIGN_UP_IP", "100/1h")
+        .spawn()
+        .await;
     let base = std::sync::Arc::new(app.address.clone());
 
     let mut sign_ups = tokio::task::JoinSet::new();
@@ -282,12 +268,9 @@ async fn a_full_hashing_queue_answers_503_with_retry_after_at_once() {
             StatusCode::SERVICE_UNAVAILABLE => {
                 busy += 1;
                 assert!(retry.is_some(), "503 says when to come back");
-                let body: Value = serde_json::from_str(&body).unwrap();
-                assert_eq!(body["error"], "busy");
-                assert!(body["message"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("We are very busy right now"));
+                let body: ErrorBody = serde_json::from_str(&body).unwrap();
+                assert_eq!(body.error, "busy");
+                assert!(body.message.starts_with("We are very busy right now"));
             }
             other => panic!("unexpected {other}: {body}"),
         }
@@ -305,12 +288,12 @@ async fn a_full_hashing_queue_answers_503_with_retry_after_at_once() {
 async fn a_sign_in_goes_through_during_a_flood_of_made_up_resets() {
     // One hashing thread and a queue of two: if made-up resets were hashed, the sign-in would
     // find the queue full.
-    let app = TestApp::spawn_with(&[
-        ("AUTH_HASH_CONCURRENCY", "1"),
-        ("AUTH_HASH_QUEUE", "2"),
-        ("RATE_LIMIT_RESET_SUBMIT_IP", "1000/15m"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env("AUTH_HASH_CONCURRENCY", "1")
+        .env("AUTH_HASH_QUEUE", "2")
+        .env("RATE_LIMIT_RESET_SUBMIT_IP", "1000/15m")
+        .spawn()
+        .await;
     app.signed_up_client("ada@example.com").await;
     let base = std::sync::Arc::new(app.address.clone());
 
@@ -319,13 +302,7 @@ async fn a_sign_in_goes_through_during_a_flood_of_made_up_resets() {
         let base = base.clone();
         flood.spawn(async move {
             TestClient::new(&base)
-                .rpc(
-                    "reset_password",
-                    &[
-                        ("token", &format!("made-up-{n}")),
-                        ("new_password", "a long new passphrase"),
-                    ],
-                )
+                .reset_password(&format!("made-up-{n}"), "a long new passphrase")
                 .await
                 .status()
         });

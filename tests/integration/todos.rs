@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use seamless::domain::Todo;
 
 use crate::helpers::*;
 
@@ -97,16 +97,11 @@ async fn titles_with_quotes_backslashes_and_emoji_come_back_as_typed_with_their_
 
     // The JSON API writes them as they were typed too.
     let api = ApiClient::new(&app);
-    let token = api.tokens("ada@example.com").await.access;
-    let list: Vec<Value> = api
-        .get("/api/v1/todos", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let token = api.tokens("ada@example.com").await.access_token;
+    let list = api.todos(&token).await;
     let listed: Vec<(&str, bool)> = list
         .iter()
-        .map(|t| (t["title"].as_str().unwrap(), t["completed"] == true))
+        .map(|t| (t.title.as_str(), t.completed))
         .collect();
     assert_eq!(
         listed,
@@ -144,9 +139,9 @@ async fn the_counts_stay_true_through_repeated_and_concurrent_changes() {
     browser.rename_todo(&ids[0], "Renamed").await;
 
     // Left: Task 0 (done, renamed), Task 1, Task 4, Task 5.
-    let page: Value = browser.list_todos().await.json().await.unwrap();
-    assert_eq!(page["total"], 4, "{page}");
-    assert_eq!(page["open"], 3, "{page}");
+    let page = browser.todo_page().await;
+    assert_eq!(page.total, 4, "{page:?}");
+    assert_eq!(page.open, 3, "{page:?}");
     let html = browser.get("/todos").await.text().await.unwrap();
     assert!(html.contains("3 left"), "{html}");
     for id in &ids[4..] {
@@ -189,8 +184,10 @@ async fn upgrading_counts_the_tasks_already_there() {
         task("t3", "ada", true),
         task("t4", "bob", false),
     ];
-    let seed: Vec<&str> = seed.iter().map(String::as_str).collect();
-    let app = TestApp::spawn_upgrading(20261201000006, &seed).await;
+    let app = TestApp::builder()
+        .upgrading_from(20261201000006, seed)
+        .spawn()
+        .await;
 
     let counts = |user: &'static str| {
         let db = app.db.clone();
@@ -218,15 +215,15 @@ async fn a_task_can_be_added_completed_renamed_and_deleted() {
 
     let res = browser.add_todo("  Water the plants  ").await;
     assert_eq!(res.status(), StatusCode::OK);
-    let todo: Value = res.json().await.unwrap();
-    assert_eq!(todo["title"], "Water the plants", "titles are trimmed");
-    assert_eq!(todo["completed"], false);
-    let id = todo["id"].as_str().unwrap().to_owned();
+    let todo: Todo = res.json().await.unwrap();
+    assert_eq!(todo.title, "Water the plants", "titles are trimmed");
+    assert!(!todo.completed);
+    let id = todo.id;
 
-    let done: Value = browser.toggle_todo(&id, true).await.json().await.unwrap();
-    assert_eq!(done["completed"], true);
-    let again: Value = browser.toggle_todo(&id, true).await.json().await.unwrap();
-    assert_eq!(again["completed"], true, "marking done twice keeps it done");
+    let done: Todo = ok_json(browser.complete_todo(&id).await).await;
+    assert!(done.completed);
+    let again: Todo = ok_json(browser.complete_todo(&id).await).await;
+    assert!(again.completed, "marking done twice keeps it done");
 
     let res = browser.rename_todo(&id, "Water the garden").await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -237,8 +234,8 @@ async fn a_task_can_be_added_completed_renamed_and_deleted() {
     );
     assert_eq!(browser.titles().await, ["Water the garden"]);
 
-    let undone: Value = browser.toggle_todo(&id, false).await.json().await.unwrap();
-    assert_eq!(undone["completed"], false);
+    let undone: Todo = ok_json(browser.reopen_todo(&id).await).await;
+    assert!(!undone.completed);
 
     assert_eq!(browser.delete_todo(&id).await.status(), StatusCode::OK);
     assert!(browser.titles().await.is_empty());
@@ -256,8 +253,8 @@ async fn titles_must_have_1_to_200_characters() {
 
     for bad in ["", "   ", &"x".repeat(201)] {
         let (status, body) = error_of(browser.add_todo(bad).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert_eq!(body["field"], "title");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
+        assert_eq!(body.field.as_deref(), Some("title"));
         let (status, _) = error_of(browser.rename_todo(&id, bad).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -295,11 +292,10 @@ async fn another_users_task_is_not_found_for_every_operation() {
     let eve_page = eve.get("/todos").await.text().await.unwrap();
     assert!(!eve_page.contains("Ada&#x27;s private task") && !eve_page.contains("private task"));
 
-    let page: Value = ada.list_todos().await.json().await.unwrap();
-    let list = page["todos"].as_array().unwrap();
+    let list = ada.todo_page().await.todos;
     assert_eq!(list.len(), 1);
-    assert_eq!(list[0]["title"], "Ada's private task");
-    assert_eq!(list[0]["completed"], false);
+    assert_eq!(list[0].title, "Ada's private task");
+    assert!(!list[0].completed);
 }
 
 #[tokio::test]
@@ -359,11 +355,7 @@ async fn task_forms_work_without_javascript() {
         location(&res).as_deref(),
         Some(format!("{}/todos", app.address).as_str())
     );
-    let id = {
-        let page: Value = browser.list_todos().await.json().await.unwrap();
-        let list = page["todos"].as_array().unwrap();
-        list[0]["id"].as_str().unwrap().to_owned()
-    };
+    let id = browser.todo_page().await.todos[0].id.clone();
 
     let res = browser.post_form("complete_todo", &[("id", &id)]).await;
     assert_eq!(res.status(), StatusCode::FOUND);

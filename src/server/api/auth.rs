@@ -35,28 +35,29 @@ pub struct RefreshRequest {
 }
 
 /// Tokens for an API client.
-#[derive(Serialize, ToSchema)]
+// Deserialize, with public fields, for clients in Rust (the integration tests among them).
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {
     /// A JWT for `Authorization: Bearer …`.
-    access_token: String,
+    pub access_token: String,
     #[schema(example = "Bearer")]
-    token_type: &'static str,
+    pub token_type: String,
     /// Seconds until the access token expires.
     #[schema(example = 900)]
-    expires_in: u64,
+    pub expires_in: u64,
     /// Single-use: exchange it at `/api/v1/auth/refresh` for new tokens.
-    refresh_token: String,
+    pub refresh_token: String,
 }
 
 /// The signed-in user.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct Me {
-    id: String,
-    email: String,
-    name: String,
-    email_verified: bool,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
     /// RFC 3339, UTC.
-    created_at: String,
+    pub created_at: String,
 }
 
 fn tokens(
@@ -67,7 +68,7 @@ fn tokens(
 ) -> Result<Json<TokenResponse>, AppError> {
     Ok(Json(TokenResponse {
         access_token: state.keys.jwt.issue(user_id, family_id)?,
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: state.keys.jwt.ttl().as_secs(),
         refresh_token,
     }))

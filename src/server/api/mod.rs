@@ -9,6 +9,9 @@ mod extract;
 mod openapi;
 mod todos;
 
+/// What the token endpoints and `/me` answer, for clients in Rust.
+pub use auth::{Me, TokenResponse};
+
 use std::sync::Arc;
 
 use axum::{

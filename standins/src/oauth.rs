@@ -3,7 +3,6 @@
 //! redirect URI and the PKCE verifier, GitHub's `/user` and `/user/emails`, and Google's
 //! discovery document, JWKS and RS256-signed id_tokens. Tests steer it through `Control`
 //! (who is signed in at the provider, whether they decline, which forgery to send).
-#![allow(dead_code)]
 
 use std::{
     collections::HashMap,
@@ -25,11 +24,11 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 const KEY_ID: &str = "standin-1";
-const SIGNING_KEY: &str = include_str!("standin-rsa.pem");
-/// The modulus of `standin-rsa.pem`, base64url (its exponent is 65537, `AQAB`).
+const SIGNING_KEY: &str = include_str!("../keys/standin-rsa.pem");
+/// The modulus of `keys/standin-rsa.pem`, base64url (its exponent is 65537, `AQAB`).
 const SIGNING_KEY_N: &str = "5kf5-VOsA9sDXKLVnqypCOVU_02-ChKDO5tYpPOx329Fr3GhEmWJZAgOk1HacekoaILFkRe-aQjCm2tF73ouADx6VNf9HnzJvXcVmlSUHjei5xgIP4IbZLkwKJjHswHJGSG4einPkQ4tofJJz3V193PCA6frdgMo-GUcg6x3sXwGtpCF9Fj_MDoI2xXeXqyAfZ2jq8NVxn9fgPagAUDig1CfYZXLf1iyvO0XslyDFCL0nZcAjKXNpgSeiJrT22QE3Ws201m0I3JIHlGL-oeeOedqPEKQUEhOxomK17UgRPpiGmICOH6WNCei6NLPE1HPS64H7P7r6-XbHUj_-2GEjw";
 /// A key nobody published: tokens signed with it must be refused.
-const ATTACKER_KEY: &str = include_str!("attacker-rsa.pem");
+const ATTACKER_KEY: &str = include_str!("../keys/attacker-rsa.pem");
 
 pub const CLIENT_ID: &str = "seamless-test-client";
 pub const CLIENT_SECRET: &str = "stand-in-client-secret";

@@ -1,6 +1,5 @@
 //! A real SMTP listener for tests: it speaks enough ESMTP for lettre (EHLO, MAIL, RCPT, DATA,
 //! RSET, NOOP, QUIT), keeps every message, and lets a test wait for the next one to arrive.
-#![allow(dead_code)]
 
 use std::{
     sync::{Arc, Mutex},
@@ -33,7 +32,7 @@ impl Received {
     /// The `token` query parameter of the link to `path`.
     pub fn token(&self, path: &str) -> Option<String> {
         let link = self.link(path)?;
-        let url = reqwest::Url::parse(&link).ok()?;
+        let url = url::Url::parse(&link).ok()?;
         url.query_pairs()
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.into_owned())
