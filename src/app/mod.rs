@@ -94,11 +94,6 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The pages only a signed-in person may see (and what is under them): the routes below, and
-/// what the middleware that sends the signed-out to sign-in reads (`http::authenticate`); a
-/// test checks that each is a route.
-pub const PROTECTED_PAGES: &[&str] = &["/todos", "/account"];
-
 #[component]
 fn Layout() -> impl IntoView {
     let session = SessionContext::new();

@@ -21,7 +21,7 @@ pub use error::{AppError, ErrorBody};
 pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use provider::{PendingLink, Provider, ProviderSignInError};
-pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN};
+pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN, PROTECTED_PAGES};
 pub use timestamp::Timestamp;
 pub use todo::{
     page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,

@@ -1,7 +1,13 @@
-//! Where to send a person after they sign in: only a path on this site.
+//! Where people may go: the pages that need a signed-in person, and where to send a person
+//! after they sign in (only a path on this site).
 
 /// Where people land after signing in when no (acceptable) `next` was given.
 pub const DEFAULT_AFTER_SIGN_IN: &str = "/todos";
+
+/// The pages only a signed-in person may see (and what is under them): routes of the app
+/// (a test checks that each is one), and what the middleware that sends the signed-out to
+/// sign-in reads (`http::authenticate`).
+pub const PROTECTED_PAGES: &[&str] = &["/todos", "/account"];
 
 /// Accepts `next` only when it is a relative path on our own site: it starts with a single
 /// `/`, has no backslash (browsers read `\` as `/`, so `/\evil.com` would leave the site),

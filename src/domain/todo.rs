@@ -166,26 +166,54 @@ impl std::fmt::Display for TodoId {
 /// Reads a list cursor sent by a client: a task id (it need not exist any more: the list
 /// goes on from where it would have been), or nothing for the first page.
 pub fn parse_page_cursor(input: Option<&str>) -> Result<Option<TodoId>, AppError> {
-    match input {
-        None | Some("") => Ok(None),
-        Some(id) => parse_todo_id(id)
-            .map(Some)
-            .map_err(|_| AppError::invalid("after", Message::PageCursorInvalid)),
-    }
+    cursor(input, TodoId::from_uuid)
 }
 
 /// Checks that a task id sent by a client is well-formed (a UUID), so malformed ids are
 /// answered like unknown ones: not found.
 pub fn parse_todo_id(input: &str) -> Result<TodoId, AppError> {
-    let well_formed = input.len() == 36
-        && input.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        });
-    if well_formed {
-        Ok(TodoId(input.to_owned()))
-    } else {
-        Err(AppError::NotFound)
+    TodoId::from_uuid(input).ok_or(AppError::NotFound)
+}
+
+/// A cursor, read by `read`: absent or empty is the first page, unreadable is an invalid
+/// `after` (not "not found": the list itself exists).
+fn cursor(
+    input: Option<&str>,
+    read: fn(&str) -> Option<TodoId>,
+) -> Result<Option<TodoId>, AppError> {
+    match input {
+        None | Some("") => Ok(None),
+        Some(id) => read(id)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid("after", Message::PageCursorInvalid)),
+    }
+}
+
+impl TodoId {
+    /// The 36-character UUID form, or `None`.
+    fn from_uuid(input: &str) -> Option<TodoId> {
+        let well_formed = input.len() == 36
+            && input.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_hexdigit(),
+            });
+        well_formed.then(|| TodoId(input.to_owned()))
+    }
+
+    /// Either form a page writes ([`short_task_id`] or the UUID), as the UUID; or `None`.
+    fn from_either(input: &str) -> Option<TodoId> {
+        use base64::Engine;
+        if input.len() != 22 {
+            return TodoId::from_uuid(input);
+        }
+        // Decoding refuses non-zero trailing bits, so each id has exactly one short form.
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(input)
+            .ok()?;
+        let bytes: [u8; 16] = bytes.try_into().ok()?;
+        Some(TodoId(
+            uuid::Uuid::from_bytes(bytes).hyphenated().to_string(),
+        ))
     }
 }
 
@@ -203,29 +231,13 @@ pub fn short_task_id(id: &str) -> String {
 /// Reads a task id that a page sent: its short form ([`short_task_id`]) or the UUID. Gives the
 /// UUID, as the database keeps it; anything else is "not found", like an unknown id.
 pub fn parse_task_ref(input: &str) -> Result<TodoId, AppError> {
-    use base64::Engine;
-    if input.len() == 22 {
-        // Decoding refuses non-zero trailing bits, so each id has exactly one short form.
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(input)
-            .map_err(|_| AppError::NotFound)?;
-        let bytes: [u8; 16] = bytes.try_into().map_err(|_| AppError::NotFound)?;
-        return Ok(TodoId(
-            uuid::Uuid::from_bytes(bytes).hyphenated().to_string(),
-        ));
-    }
-    parse_todo_id(input)
+    TodoId::from_either(input).ok_or(AppError::NotFound)
 }
 
 /// Reads a list cursor that a page sent (`?after=`, either form of a task id), like
 /// [`parse_page_cursor`].
 pub fn parse_page_ref(input: Option<&str>) -> Result<Option<TodoId>, AppError> {
-    match input {
-        None | Some("") => Ok(None),
-        Some(id) => parse_task_ref(id)
-            .map(Some)
-            .map_err(|_| AppError::invalid("after", Message::PageCursorInvalid)),
-    }
+    cursor(input, TodoId::from_either)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod background;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod cookies;
 pub mod crypto;
 pub mod db;
 pub mod http;

@@ -266,7 +266,7 @@ fn route_list() -> Vec<AxumRouteListing> {
 mod tests {
     use super::without_markers;
 
-    /// The middleware keeps the signed-out away from `app::PROTECTED_PAGES`: each must be a
+    /// The middleware keeps the signed-out away from `domain::PROTECTED_PAGES`: each must be a
     /// page the router serves (a renamed route would otherwise lose its protection silently).
     #[tokio::test]
     async fn every_protected_page_is_a_route() {
@@ -275,7 +275,7 @@ mod tests {
             .iter()
             .map(|route| route.path().to_owned())
             .collect();
-        for page in crate::app::PROTECTED_PAGES {
+        for page in crate::domain::PROTECTED_PAGES {
             assert!(paths.iter().any(|p| p == page), "{page} not in {paths:?}");
         }
     }

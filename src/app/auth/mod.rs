@@ -90,11 +90,9 @@ mod ssr {
             account::{self, SignedUp},
             auth::session,
             context,
+            cookies::{self, CookieOptions},
             db::{audit, users::UserRecord},
-            http::{
-                cookies::{self, CookieOptions},
-                provider_link,
-            },
+            http::provider_link,
         },
     };
 

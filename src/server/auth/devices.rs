@@ -16,8 +16,8 @@ use tower_sessions::cookie::SameSite;
 
 use crate::server::crypto::TokenKey;
 use crate::server::{
+    cookies::{self, CookieOptions},
     db::users::UserRecord,
-    http::cookies::{self, CookieOptions},
 };
 
 /// Accounts remembered per browser.

@@ -210,10 +210,15 @@ impl JwtKeys {
         Ok(claims)
     }
 
+    /// Anything wrong with the token, whatever it is, is the same `Unauthorized`.
     fn verify_signature(&self, token: &str) -> Result<AccessClaims, AppError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::Unauthorized)?;
+        self.checked_claims(token).ok_or(AppError::Unauthorized)
+    }
+
+    fn checked_claims(&self, token: &str) -> Option<AccessClaims> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
         if header.alg != self.algorithm {
-            return Err(AppError::Unauthorized);
+            return None;
         }
         let key = match (&header.kid, self.algorithm) {
             (Some(kid), _) => self
@@ -222,8 +227,7 @@ impl JwtKeys {
                 .find(|k| k.kid.as_deref() == Some(kid.as_str())),
             (None, Algorithm::HS256) => self.verification.first(),
             (None, _) => None,
-        }
-        .ok_or(AppError::Unauthorized)?;
+        }?;
         let mut validation = Validation::new(self.algorithm);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
@@ -231,12 +235,9 @@ impl JwtKeys {
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
         let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.key, &validation)
-            .map_err(|_| AppError::Unauthorized)?
+            .ok()?
             .claims;
-        if claims.iat > unix_now() + LEEWAY_SECS {
-            return Err(AppError::Unauthorized);
-        }
-        Ok(claims)
+        (claims.iat <= unix_now() + LEEWAY_SECS).then_some(claims)
     }
 }
 
@@ -252,15 +253,15 @@ fn derive_seed(app_secret: &[u8]) -> [u8; 32] {
 }
 
 fn decode_seed(key: &Secret) -> Result<[u8; 32], JwtSetupError> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(key.expose().trim())
-        .or_else(|_| URL_SAFE_NO_PAD.decode(key.expose().trim()))
-        .map_err(|_| {
+    let text = key.expose().trim();
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(text))
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| {
             JwtSetupError("JWT_SIGNING_KEY / JWT_PREVIOUS_KEYS must be base64 of 32 bytes".into())
-        })?;
-    bytes.try_into().map_err(|_| {
-        JwtSetupError("JWT_SIGNING_KEY / JWT_PREVIOUS_KEYS must be base64 of 32 bytes".into())
-    })
+        })
 }
 
 /// The key id: the first 16 hex digits of the SHA-256 of the public key.

@@ -11,8 +11,7 @@ use axum::{
 use tower_sessions::Session;
 
 use crate::{
-    app::PROTECTED_PAGES,
-    domain::{safe_next, AppError},
+    domain::{safe_next, AppError, PROTECTED_PAGES},
     server::{
         auth::session::{resolve, Auth},
         db::sessions::with_loaded_user,
@@ -20,7 +19,7 @@ use crate::{
     },
 };
 
-/// Pages that need a signed-in user (`app::PROTECTED_PAGES`, next to the routes).
+/// Pages that need a signed-in user (`domain::PROTECTED_PAGES`).
 fn is_protected(path: &str) -> bool {
     PROTECTED_PAGES.iter().any(|p| {
         path.strip_prefix(p)

@@ -4,7 +4,6 @@
 
 pub mod authenticate;
 pub mod body;
-pub mod cookies;
 pub mod errors;
 pub mod health;
 pub mod oauth;

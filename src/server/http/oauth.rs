@@ -19,13 +19,10 @@ use oauth2::{CsrfToken, PkceCodeChallenge};
 use serde::{Deserialize, Serialize};
 use tower_sessions::{cookie::SameSite, Session};
 
-use super::{
-    cookies::{self, CookieOptions},
-    provider_link,
-    request_origin::ClientOrigin,
-};
+use super::{provider_link, request_origin::ClientOrigin};
 use crate::{
     domain::{safe_next, AppError, Provider, ProviderSignInError, DEFAULT_AFTER_SIGN_IN},
+    server::cookies::{self, CookieOptions},
     server::{
         account::identities::{link_to_current, resolve, PendingLink, Refusal, Resolved},
         auth::{

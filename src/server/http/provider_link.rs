@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::{HeaderMap, HeaderValue};
 use tower_sessions::cookie::SameSite;
 
-use super::cookies::{self, CookieOptions};
+use crate::server::cookies::{self, CookieOptions};
 use crate::{
     domain::{AppError, Message, Provider},
     server::{
