@@ -21,16 +21,8 @@ use crate::server::{
 
 /// Sends (in the background) a link that proves the user controls their current email.
 pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<(), AppError> {
-    let token = TokenKey::new_token();
     let ttl = state.settings.auth.verification_ttl;
-    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
-    state
-        .db
-        .transaction(async |tx| {
-            let (email, purpose) = (Some(user.email.as_str()), Purpose::VerifyEmail);
-            one_time_tokens::issue(tx, purpose, &user.id, &token_hash, email, ttl).await
-        })
-        .await?;
+    let token = new_link(state, Purpose::VerifyEmail, user, ttl).await?;
     state.mailer.send_later(mail::verification(
         &user.email,
         &user.name,
@@ -38,6 +30,26 @@ pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<()
         &human(ttl),
     ));
     Ok(())
+}
+
+/// The secret of a new email link for `purpose`, for the user's current address, valid for
+/// `ttl`. Stored as its keyed hash, and from now on the only link of its kind that works.
+async fn new_link(
+    state: &AppState,
+    purpose: Purpose,
+    user: &UserRecord,
+    ttl: std::time::Duration,
+) -> Result<String, AppError> {
+    let token = TokenKey::new_token();
+    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
+    let email = Some(user.email.as_str());
+    state
+        .db
+        .transaction(async |tx| {
+            one_time_tokens::issue(tx, purpose, &user.id, &token_hash, email, ttl).await
+        })
+        .await?;
+    Ok(token)
 }
 
 /// "Resend" on the account page: rate limited per account.
@@ -130,16 +142,8 @@ async fn send_reset_link(state: &AppState, origin: &Origin, email: &Email) -> Re
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
     };
-    let token = TokenKey::new_token();
     let ttl = state.settings.auth.reset_ttl;
-    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
-    state
-        .db
-        .transaction(async |tx| {
-            let (email, purpose) = (Some(user.email.as_str()), Purpose::ResetPassword);
-            one_time_tokens::issue(tx, purpose, &user.id, &token_hash, email, ttl).await
-        })
-        .await?;
+    let token = new_link(state, Purpose::ResetPassword, &user, ttl).await?;
     audit::record(
         state.db.write(),
         Some(&user.id),
