@@ -229,10 +229,12 @@ pub async fn prove_email(
 /// user's ways to sign in and then act on them take turns. Whether the user has a password;
 /// `None` when the user is gone.
 pub async fn lock(conn: &mut sqlx::AnyConnection, id: &UserId) -> Result<Option<bool>, AppError> {
-    let row = sqlx::query("update users set id = id where id = $1 returning password_hash")
-        .bind(id.as_str())
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(
+        "update users set updated_at = updated_at where id = $1 returning password_hash",
+    )
+    .bind(id.as_str())
+    .fetch_optional(conn)
+    .await?;
     Ok(match row {
         Some(row) => Some(row.try_get::<Option<String>, _>("password_hash")?.is_some()),
         None => None,
