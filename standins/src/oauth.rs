@@ -62,6 +62,19 @@ pub enum Forgery {
     AlgNone,
 }
 
+/// Where the Google-like provider puts the person's email, `email_verified` and name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// In the id_token (what Google does).
+    InIdToken,
+    /// Only at the userinfo endpoint: the id_token carries `sub` and the protocol claims alone,
+    /// as a standard OpenID Provider does in the authorization-code flow (OpenID Connect Core
+    /// 5.4).
+    AtUserinfo,
+    /// Only at userinfo, which answers for another subject than the id_token's.
+    AtUserinfoForAnotherSubject,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     GitHub,
@@ -81,6 +94,9 @@ pub struct Control {
     /// The person declines at the provider's consent page.
     pub deny: bool,
     pub forgery: Forgery,
+    pub profile: Profile,
+    /// Calls to the userinfo endpoint so far.
+    pub userinfo_calls: usize,
     /// The token endpoint answers with a redirect (to an endpoint that would hand out a
     /// token): a client that follows redirects would be fooled.
     pub token_redirect: bool,
@@ -122,6 +138,8 @@ impl StandIn {
             },
             deny: false,
             forgery: Forgery::None,
+            profile: Profile::InIdToken,
+            userinfo_calls: 0,
             token_redirect: false,
             exchanges: 0,
             codes: HashMap::new(),
@@ -140,6 +158,7 @@ impl StandIn {
             .route("/google/authorize", get(google_authorize))
             .route("/google/token", post(token))
             .route("/google/jwks", get(google_jwks))
+            .route("/google/userinfo", get(google_userinfo))
             .with_state(standin.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         standin
@@ -312,7 +331,7 @@ async fn token(
         }))
         .into_response(),
         Kind::Google => {
-            let id_token = id_token(&s.base, &c.google_user, grant.nonce.as_deref(), c.forgery);
+            let id_token = id_token(&s.base, &c, grant.nonce.as_deref());
             Json(json!({
                 "access_token": access_token,
                 "expires_in": 3599,
@@ -325,7 +344,8 @@ async fn token(
     }
 }
 
-fn id_token(base: &str, user: &GoogleUser, nonce: Option<&str>, forgery: Forgery) -> String {
+fn id_token(base: &str, c: &Control, nonce: Option<&str>) -> String {
+    let (user, forgery) = (&c.google_user, c.forgery);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
@@ -342,6 +362,11 @@ fn id_token(base: &str, user: &GoogleUser, nonce: Option<&str>, forgery: Forgery
         "iat": now,
         "exp": now + 3600,
     });
+    if c.profile != Profile::InIdToken {
+        for claim in ["email", "email_verified", "name"] {
+            claims.as_object_mut().expect("an object").remove(claim);
+        }
+    }
     match forgery {
         Forgery::WrongAudience => claims["aud"] = json!("someone-elses-client"),
         Forgery::WrongIssuer => claims["iss"] = json!("https://evil.example"),
@@ -424,6 +449,7 @@ async fn google_discovery(State(s): State<StandIn>) -> Response {
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "jwks_uri": format!("{issuer}/jwks"),
+        "userinfo_endpoint": format!("{issuer}/userinfo"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -435,6 +461,31 @@ async fn google_discovery(State(s): State<StandIn>) -> Response {
 async fn google_jwks() -> Response {
     Json(json!({
         "keys": [{ "kty": "RSA", "kid": KEY_ID, "use": "sig", "alg": "RS256", "n": SIGNING_KEY_N, "e": "AQAB" }]
+    }))
+    .into_response()
+}
+
+/// OpenID Connect Core 5.3: the person's claims, for a bearer access token this provider issued.
+async fn google_userinfo(State(s): State<StandIn>, headers: HeaderMap) -> Response {
+    let mut c = s.control.lock().expect("lock");
+    if !bearer(&headers, &c, Kind::Google) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+        )
+            .into_response();
+    }
+    c.userinfo_calls += 1;
+    let u = &c.google_user;
+    let sub = match c.profile {
+        Profile::AtUserinfoForAnotherSubject => format!("{}-someone-else", u.sub),
+        _ => u.sub.clone(),
+    };
+    Json(json!({
+        "sub": sub,
+        "email": u.email,
+        "email_verified": u.email_verified,
+        "name": u.name,
     }))
     .into_response()
 }

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use seamless_standins::oauth::{Forgery, GitHubUser, StandIn};
+use seamless_standins::oauth::{Forgery, GitHubUser, Profile, StandIn};
 
 use crate::helpers::*;
 
@@ -339,6 +339,50 @@ async fn a_new_google_user_is_created_from_a_verified_id_token() {
     assert_eq!(me.name, "Gina Google");
     assert_eq!(me.email, "gina@example.com");
     assert!(me.email_verified);
+}
+
+#[tokio::test]
+async fn a_provider_that_keeps_the_profile_at_userinfo_signs_a_new_user_in() {
+    // A standard OpenID Provider puts only `sub` in the id_token of the code flow.
+    let (app, standin) = app_with_providers().await;
+    standin.with(|c| c.profile = Profile::AtUserinfo);
+    let browser = app.client();
+
+    let res = browser.sign_in_with("/auth/google").await;
+
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    let me = browser.current_user().await.expect("signed in");
+    assert_eq!(me.email, "gina@example.com");
+    assert_eq!(me.name, "Gina Google");
+    assert!(me.email_verified);
+    assert_eq!(standin.with(|c| c.userinfo_calls), 1);
+}
+
+#[tokio::test]
+async fn userinfo_is_not_asked_when_the_id_token_says_it_all() {
+    let (app, standin) = app_with_providers().await;
+    let browser = app.client();
+
+    browser.sign_in_with("/auth/google").await;
+
+    assert!(browser.current_user().await.is_some());
+    assert_eq!(standin.with(|c| c.userinfo_calls), 0);
+}
+
+#[tokio::test]
+async fn a_userinfo_answer_about_another_subject_is_refused() {
+    let (app, standin) = app_with_providers().await;
+    standin.with(|c| c.profile = Profile::AtUserinfoForAnotherSubject);
+    let browser = app.client();
+
+    let res = browser.sign_in_with("/auth/google").await;
+
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?error=oauth_failed&provider=google")
+    );
+    assert_eq!(browser.current_user().await, None);
+    assert_eq!(app.count("users").await, 0);
 }
 
 #[tokio::test]

@@ -1,13 +1,16 @@
 //! Google: OpenID Connect. Endpoints and signing keys come from the issuer's discovery
 //! document (both cached); the `id_token` is verified here (RS256 signature against the
 //! issuer's keys, `iss`, `aud`, `exp`, and the `nonce` we sent) before anything in it is used.
+//! Google puts the email and name in the id_token; a standard provider may put only `sub`
+//! there in this flow (OpenID Connect Core 5.4) and serve the rest at its userinfo endpoint,
+//! which is then asked, with the access token, and believed only for the id_token's `sub`.
 
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenUrl,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
 };
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -44,20 +47,22 @@ struct Discovery {
     authorization_endpoint: String,
     token_endpoint: String,
     jwks_uri: String,
+    userinfo_endpoint: Option<String>,
 }
 
+/// What the id_token or the userinfo endpoint says of the person.
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
     email: Option<String>,
     #[serde(default, deserialize_with = "bool_or_string")]
-    email_verified: bool,
+    email_verified: Option<bool>,
     name: Option<String>,
     nonce: Option<String>,
 }
 
 /// Google has sent `email_verified` both as a boolean and as a string.
-fn bool_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+fn bool_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum B {
@@ -65,9 +70,9 @@ fn bool_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Err
         Text(String),
     }
     Ok(match Option::<B>::deserialize(d)? {
-        Some(B::Bool(b)) => b,
-        Some(B::Text(t)) => t.eq_ignore_ascii_case("true"),
-        None => false,
+        Some(B::Bool(b)) => Some(b),
+        Some(B::Text(t)) => Some(t.eq_ignore_ascii_case("true")),
+        None => None,
     })
 }
 
@@ -147,12 +152,23 @@ impl Google {
         let Some(id_token) = token.extra_fields().id_token.as_deref() else {
             return Err(protocol("the token response has no id_token"));
         };
-        let claims = self.verify(http, &doc, id_token, nonce).await?;
+        let mut claims = self.verify(http, &doc, id_token, nonce).await?;
+        if claims.email.is_none() || claims.email_verified.is_none() || claims.name.is_none() {
+            let access_token = token.access_token().secret();
+            if let Some(info) = userinfo(http, &doc, access_token, &claims.sub).await? {
+                // The address and whether it is verified come as a pair, from one source.
+                if claims.email.is_none() || claims.email_verified.is_none() {
+                    claims.email = info.email;
+                    claims.email_verified = info.email_verified;
+                }
+                claims.name = claims.name.or(info.name);
+            }
+        }
         Ok(Identity {
             provider: Provider::Google,
             subject: claims.sub,
             email: claims.email,
-            email_verified: claims.email_verified,
+            email_verified: claims.email_verified.unwrap_or(false),
             name: claims.name,
         })
     }
@@ -226,6 +242,32 @@ impl Google {
         };
         Ok(DecodingKey::from_jwk(&jwk)?)
     }
+}
+
+/// The person's claims from the provider's userinfo endpoint (OpenID Connect Core 5.3), with the
+/// access token of this sign-in; `None` when the provider has no such endpoint. An answer for
+/// another subject than the id_token's is refused (5.3.2: it must not be used): it could be a
+/// token substituted from someone else's sign-in.
+async fn userinfo(
+    http: &reqwest::Client,
+    doc: &Discovery,
+    access_token: &str,
+    subject: &str,
+) -> Result<Option<Claims>, ProviderError> {
+    let Some(url) = doc.userinfo_endpoint.as_deref() else {
+        return Ok(None);
+    };
+    let request = http
+        .get(url)
+        .bearer_auth(access_token)
+        .header(reqwest::header::ACCEPT, "application/json");
+    let info: Claims = get_json(request, url).await?;
+    if info.sub != subject {
+        return Err(protocol(
+            "the userinfo endpoint answered for another subject than the id_token's",
+        ));
+    }
+    Ok(Some(info))
 }
 
 fn protocol(what: impl Into<String>) -> ProviderError {
