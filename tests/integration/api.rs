@@ -757,6 +757,140 @@ async fn the_openapi_document_describes_the_api() {
     assert!(doc["components"]["schemas"].get("Todo").is_some());
 }
 
+/// Every status the API answers is one its document declares for that operation: the body
+/// refusals (not JSON, not `application/json`, unknown fields) of every operation that takes a
+/// body, and 401 of every one that takes a token, sent for real and looked up in the document.
+#[tokio::test]
+async fn every_status_the_api_answers_is_declared_in_its_document() {
+    let (app, api) = api_app(&[]).await;
+    app.signed_up_client("ada@example.com").await;
+    let token = api.tokens("ada@example.com").await.access_token;
+    let doc = api.openapi().await;
+    let http = reqwest::Client::new();
+    let unknown_task = "/api/v1/todos/0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6f";
+    let operations: [(reqwest::Method, &str, &str, bool); 9] = [
+        (
+            reqwest::Method::POST,
+            "/api/v1/auth/token",
+            "/api/v1/auth/token",
+            false,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/auth/refresh",
+            "/api/v1/auth/refresh",
+            false,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/auth/logout",
+            "/api/v1/auth/logout",
+            false,
+        ),
+        (reqwest::Method::GET, "/api/v1/me", "/api/v1/me", true),
+        (reqwest::Method::GET, "/api/v1/todos", "/api/v1/todos", true),
+        (
+            reqwest::Method::POST,
+            "/api/v1/todos",
+            "/api/v1/todos",
+            true,
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/todos/{id}",
+            unknown_task,
+            true,
+        ),
+        (
+            reqwest::Method::PATCH,
+            "/api/v1/todos/{id}",
+            unknown_task,
+            true,
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/api/v1/todos/{id}",
+            unknown_task,
+            true,
+        ),
+    ];
+    let mut answered = Vec::new();
+    for (method, path, url, bearer) in operations {
+        let declared = &doc["paths"][path][method.as_str().to_lowercase()];
+        assert!(declared.is_object(), "{method} {path} is in the document");
+        let send = |body: Option<(&'static str, &'static str)>, with_token: bool| {
+            let mut req = http.request(method.clone(), api.url(url));
+            if with_token {
+                req = req.bearer_auth(&token);
+            }
+            if let Some((content_type, text)) = body {
+                req = req.header(header::CONTENT_TYPE, content_type).body(text);
+            }
+            req.send()
+        };
+        let mut statuses = vec![send(None, bearer).await.unwrap().status()];
+        if declared.get("requestBody").is_some() {
+            for body in [
+                ("application/json", "{"),
+                ("text/plain", "title=x"),
+                ("application/json", r#"{"unknown": 1}"#),
+            ] {
+                statuses.push(send(Some(body), bearer).await.unwrap().status());
+            }
+        }
+        if bearer {
+            statuses.push(send(None, false).await.unwrap().status());
+        }
+        for status in statuses {
+            answered.push((method.clone(), path, status));
+            assert!(
+                declared["responses"].get(status.as_str()).is_some(),
+                "{method} {path} answered {status}, which its document does not declare"
+            );
+        }
+    }
+    // The requests above did reach each refusal at least once.
+    for status in [400, 401, 404, 415, 422] {
+        assert!(
+            answered.iter().any(|(_, _, s)| s.as_u16() == status),
+            "no request was answered {status}: {answered:?}"
+        );
+    }
+}
+
+/// The request schemas carry the limits the domain applies, from the domain's own constants.
+#[tokio::test]
+async fn the_documents_formats_and_limits_are_the_domains() {
+    let (_app, api) = api_app(&[]).await;
+    let doc = api.openapi().await;
+    let schemas = &doc["components"]["schemas"];
+
+    let email = &schemas["TokenRequest"]["properties"]["email"];
+    assert_eq!(email["format"], "email");
+    assert_eq!(email["maxLength"], seamless::domain::EMAIL_MAX_LEN);
+    let password = &schemas["TokenRequest"]["properties"]["password"];
+    assert_eq!(password["maxLength"], seamless::domain::PASSWORD_MAX_CHARS);
+    for schema in ["NewTodo", "TodoPatch"] {
+        let title = &schemas[schema]["properties"]["title"];
+        assert_eq!(
+            title["maxLength"],
+            seamless::domain::TITLE_MAX_CHARS,
+            "{schema}"
+        );
+        assert_eq!(title["minLength"], 1, "{schema}");
+    }
+    // Every 503 says when to come back.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let unavailable = &operation["responses"]["503"];
+            assert!(
+                unavailable["headers"].get("Retry-After").is_some(),
+                "{method} {path}"
+            );
+        }
+    }
+}
+
 /// The unauthenticated benchmark route is compiled only into benchmark builds (the `bench`
 /// cargo feature, which `scripts/bench` uses): an ordinary build has no such route, whatever
 /// its environment says (the variable that used to open it is not read any more).

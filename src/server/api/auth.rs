@@ -22,9 +22,14 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    #[schema(example = "ada@example.com")]
+    // The limits are the domain's (`EMAIL_MAX_LEN`, `PASSWORD_MAX_CHARS`; a test compares them).
+    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
     email: String,
-    #[schema(example = "violet staple orbit canyon")]
+    #[schema(
+        example = "violet staple orbit canyon",
+        min_length = 1,
+        max_length = 128
+    )]
     password: String,
 }
 

@@ -2,7 +2,11 @@
 
 use axum::Json;
 use utoipa::{
-    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+    openapi::{
+        header::HeaderBuilder,
+        security::{Http, HttpAuthScheme, SecurityScheme},
+        ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type,
+    },
     Modify, OpenApi,
 };
 
@@ -17,6 +21,79 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What an operation can answer besides its own statuses, declared once for all of them, as
+/// the layers under the handlers answer it: for a JSON body, 400 (not JSON), 413 (over the
+/// body limit), 415 (not `application/json`) and 422 (fields or types wrong, unknown fields);
+/// for a bearer token, 401; and for every operation 503 with `Retry-After` (the database is
+/// unreachable, or the password hashing queue is full).
+struct CommonAnswers;
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let body = operation.request_body.is_some();
+                let bearer = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let answers = &mut operation.responses.responses;
+                let mut add = |status: &str, response: Response| {
+                    answers
+                        .entry(status.to_owned())
+                        .or_insert(RefOr::T(response));
+                };
+                if body {
+                    add("400", error("The body is not well-formed JSON"));
+                    add("413", error("The body is larger than the server takes"));
+                    add("415", error("The body is not `application/json`"));
+                    add(
+                        "422",
+                        error("The JSON's fields or their types are not what the operation takes"),
+                    );
+                }
+                if bearer {
+                    add("401", error("Missing, invalid or expired access token"));
+                }
+                add("503", unavailable());
+            }
+        }
+    }
+}
+
+/// An answer with the shared error body.
+fn error(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+}
+
+fn unavailable() -> Response {
+    let mut response = error("Busy or briefly unavailable: try again after `Retry-After` seconds");
+    let seconds = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .build();
+    response.headers.insert(
+        "Retry-After".to_owned(),
+        HeaderBuilder::new()
+            .schema(seconds)
+            .description(Some("Seconds to wait"))
+            .build(),
+    );
+    response
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -29,7 +106,7 @@ impl Modify for BearerAuth {
         super::todos::list, super::todos::create, super::todos::get, super::todos::update, super::todos::delete,
     ),
     components(schemas(crate::domain::ErrorBody, crate::domain::Todo)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
     tags((name = "auth", description = "Tokens"), (name = "todos", description = "The caller's tasks"))
 )]
 pub struct ApiDoc;

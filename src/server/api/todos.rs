@@ -22,8 +22,8 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTodo {
-    /// 1 to 200 characters after trimming.
-    #[schema(example = "Buy milk")]
+    /// 1 to 200 characters after trimming (`TITLE_MAX_CHARS`; a test compares them).
+    #[schema(example = "Buy milk", min_length = 1, max_length = 200)]
     title: String,
 }
 
@@ -31,6 +31,8 @@ pub struct NewTodo {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TodoPatch {
+    /// 1 to 200 characters after trimming.
+    #[schema(min_length = 1, max_length = 200)]
     title: Option<String>,
     completed: Option<bool>,
 }
