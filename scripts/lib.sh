@@ -64,8 +64,9 @@ ensure_test_tools() {
     [ -x /usr/bin/chromium ] || need_apt /usr/bin/chromium chromium
   fi
   need_apt npm npm
-  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
-    say "installing Playwright (no browser download: it drives Debian's Chromium)"
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
+    || [ ! -d "$ROOT/end2end/node_modules/@axe-core/playwright" ]; then
+    say "installing Playwright and axe-core (no browser download: it drives Debian's Chromium)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
   fi
 }

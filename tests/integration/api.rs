@@ -879,6 +879,12 @@ async fn the_documents_formats_and_limits_are_the_domains() {
         );
         assert_eq!(title["minLength"], 1, "{schema}");
     }
+    // A change must change something.
+    assert_eq!(
+        schemas["TodoPatch"]["minProperties"], 1,
+        "{}",
+        schemas["TodoPatch"]
+    );
     // Every 503 says when to come back.
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

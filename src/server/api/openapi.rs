@@ -5,7 +5,7 @@ use utoipa::{
     openapi::{
         header::HeaderBuilder,
         security::{Http, HttpAuthScheme, SecurityScheme},
-        ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type,
+        ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Schema, Type,
     },
     Modify, OpenApi,
 };
@@ -65,6 +65,20 @@ impl Modify for CommonAnswers {
     }
 }
 
+/// A change of a task must change something: `minProperties: 1` on `TodoPatch`. (Set here:
+/// utoipa-gen 5.5's `#[schema(min_properties = …)]` writes `maxProperties` instead.)
+struct AtLeastOneChange;
+
+impl Modify for AtLeastOneChange {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let schemas = openapi.components.as_mut().map(|c| &mut c.schemas);
+        if let Some(RefOr::T(Schema::Object(patch))) = schemas.and_then(|s| s.get_mut("TodoPatch"))
+        {
+            patch.min_properties = Some(1);
+        }
+    }
+}
+
 /// An answer with the shared error body.
 fn error(description: &str) -> Response {
     ResponseBuilder::new()
@@ -106,7 +120,7 @@ fn unavailable() -> Response {
         super::todos::list, super::todos::create, super::todos::get, super::todos::update, super::todos::delete,
     ),
     components(schemas(crate::domain::ErrorBody, crate::domain::Todo)),
-    modifiers(&BearerAuth, &CommonAnswers),
+    modifiers(&BearerAuth, &CommonAnswers, &AtLeastOneChange),
     tags((name = "auth", description = "Tokens"), (name = "todos", description = "The caller's tasks"))
 )]
 pub struct ApiDoc;

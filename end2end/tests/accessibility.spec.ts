@@ -1,0 +1,68 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+
+import { addTask, hydrated, signUp, uniqueEmail } from './helpers';
+
+// WCAG 2.2 AA, as axe-core checks it, on every page, in both colour schemes the pages declare
+// (`color-scheme: light dark`) and at a desktop and a phone width. Any violation of impact
+// serious or critical fails, and names the rule and the elements.
+
+const WIDTHS = [1280, 390];
+const SCHEMES = ['light', 'dark'] as const;
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, `${what}: WCAG AA violations`).toEqual([]);
+}
+
+for (const scheme of SCHEMES) {
+  for (const width of WIDTHS) {
+    test.describe(`${scheme}, ${width}px`, () => {
+      test.beforeEach(async ({ page }) => {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.setViewportSize({ width, height: 900 });
+      });
+
+      test('the signed-out pages and the error page meet WCAG AA', async ({ page }) => {
+        for (const path of [
+          '/',
+          '/login',
+          '/signup',
+          '/forgot-password',
+          '/reset-password?token=not-a-real-token',
+          '/verify-email?token=not-a-real-token',
+          '/no-such-page',
+        ]) {
+          await page.goto(path);
+          await hydrated(page);
+          await expectAccessible(page, path);
+        }
+      });
+
+      test('the task list, empty, with tasks and editing, and the account page meet WCAG AA', async ({ page }) => {
+        await signUp(page, 'Ada Lovelace', uniqueEmail('a11y'));
+        await expectAccessible(page, '/todos, empty');
+
+        await addTask(page, 'Write report');
+        await addTask(page, 'Buy milk');
+        const milk = page.getByRole('checkbox', { name: 'Buy milk', exact: true });
+        await milk.click();
+        await expect(milk).toBeChecked();
+        await expectAccessible(page, '/todos, with tasks');
+
+        await page.getByRole('button', { name: 'Edit Write report', exact: true }).click();
+        await expect(page.getByRole('textbox', { name: 'Edit task' })).toBeVisible();
+        await expectAccessible(page, '/todos, editing a task');
+
+        await page.goto('/account');
+        await hydrated(page);
+        await expectAccessible(page, '/account');
+      });
+    });
+  }
+}
