@@ -27,6 +27,15 @@ const KEY_ID: &str = "standin-1";
 const SIGNING_KEY: &str = include_str!("../keys/standin-rsa.pem");
 /// The modulus of `keys/standin-rsa.pem`, base64url (its exponent is 65537, `AQAB`).
 const SIGNING_KEY_N: &str = "5kf5-VOsA9sDXKLVnqypCOVU_02-ChKDO5tYpPOx329Fr3GhEmWJZAgOk1HacekoaILFkRe-aQjCm2tF73ouADx6VNf9HnzJvXcVmlSUHjei5xgIP4IbZLkwKJjHswHJGSG4einPkQ4tofJJz3V193PCA6frdgMo-GUcg6x3sXwGtpCF9Fj_MDoI2xXeXqyAfZ2jq8NVxn9fgPagAUDig1CfYZXLf1iyvO0XslyDFCL0nZcAjKXNpgSeiJrT22QE3Ws201m0I3JIHlGL-oeeOedqPEKQUEhOxomK17UgRPpiGmICOH6WNCei6NLPE1HPS64H7P7r6-XbHUj_-2GEjw";
+/// The provider's other keys, for ID tokens signed with ES256 (P-256) and EdDSA (Ed25519).
+const ES256_KEY_ID: &str = "standin-es256";
+const ES256_KEY: &str = include_str!("../keys/standin-es256.pem");
+const ES256_X: &str = "jOf2s7_jO47U6TC6lCUQnTAn8cl2IUJMP15C9bp6sB8";
+const ES256_Y: &str = "LegI-1IuP_PlgSqDztx9IBYFNeW2QC2ND8PMxQn9AIc";
+const EDDSA_KEY_ID: &str = "standin-ed25519";
+const EDDSA_KEY: &str = include_str!("../keys/standin-ed25519.pem");
+const EDDSA_X: &str = "qQhdsc6p6lsumSxnWnveZsRZl6po_ePaM7wO25eVuN4";
+
 /// A key nobody published: tokens signed with it must be refused.
 const ATTACKER_KEY: &str = include_str!("../keys/attacker-rsa.pem");
 
@@ -60,6 +69,17 @@ pub enum Forgery {
     WrongNonce,
     Expired,
     AlgNone,
+    /// Signed with the RSA key (RS256) but naming the ES256 key's id: a client that took the
+    /// algorithm from the token's header would try RS256 with an EC key.
+    AlgMismatch,
+}
+
+/// Which of its keys the provider signs ID tokens with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signing {
+    Rs256,
+    Es256,
+    EdDsa,
 }
 
 /// Where the Google-like provider puts the person's email, `email_verified` and name.
@@ -95,6 +115,7 @@ pub struct Control {
     pub deny: bool,
     pub forgery: Forgery,
     pub profile: Profile,
+    pub signing: Signing,
     /// Calls to the userinfo endpoint so far.
     pub userinfo_calls: usize,
     /// The token endpoint answers with a redirect (to an endpoint that would hand out a
@@ -139,6 +160,7 @@ impl StandIn {
             deny: false,
             forgery: Forgery::None,
             profile: Profile::InIdToken,
+            signing: Signing::Rs256,
             userinfo_calls: 0,
             token_redirect: false,
             exchanges: 0,
@@ -387,15 +409,28 @@ fn id_token(base: &str, c: &Control, nonce: Option<&str>) -> String {
             enc(&claims)
         );
     }
-    let pem = if forgery == Forgery::BadSignature {
-        ATTACKER_KEY
-    } else {
-        SIGNING_KEY
+    let (algorithm, kid, key) = match (forgery, c.signing) {
+        (Forgery::BadSignature, _) => (Algorithm::RS256, KEY_ID, rsa(ATTACKER_KEY)),
+        (Forgery::AlgMismatch, _) => (Algorithm::RS256, ES256_KEY_ID, rsa(SIGNING_KEY)),
+        (_, Signing::Rs256) => (Algorithm::RS256, KEY_ID, rsa(SIGNING_KEY)),
+        (_, Signing::Es256) => (
+            Algorithm::ES256,
+            ES256_KEY_ID,
+            EncodingKey::from_ec_pem(ES256_KEY.as_bytes()).expect("test key"),
+        ),
+        (_, Signing::EdDsa) => (
+            Algorithm::EdDSA,
+            EDDSA_KEY_ID,
+            EncodingKey::from_ed_pem(EDDSA_KEY.as_bytes()).expect("test key"),
+        ),
     };
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(KEY_ID.into());
-    let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test key");
+    let mut header = Header::new(algorithm);
+    header.kid = Some(kid.into());
     jsonwebtoken::encode(&header, &claims, &key).expect("signs")
+}
+
+fn rsa(pem: &str) -> EncodingKey {
+    EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test key")
 }
 
 fn bearer(headers: &HeaderMap, c: &Control, kind: Kind) -> bool {
@@ -452,7 +487,7 @@ async fn google_discovery(State(s): State<StandIn>) -> Response {
         "userinfo_endpoint": format!("{issuer}/userinfo"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
         "code_challenge_methods_supported": ["S256"],
     }))
     .into_response()
@@ -460,7 +495,11 @@ async fn google_discovery(State(s): State<StandIn>) -> Response {
 
 async fn google_jwks() -> Response {
     Json(json!({
-        "keys": [{ "kty": "RSA", "kid": KEY_ID, "use": "sig", "alg": "RS256", "n": SIGNING_KEY_N, "e": "AQAB" }]
+        "keys": [
+            { "kty": "RSA", "kid": KEY_ID, "use": "sig", "alg": "RS256", "n": SIGNING_KEY_N, "e": "AQAB" },
+            { "kty": "EC", "kid": ES256_KEY_ID, "use": "sig", "alg": "ES256", "crv": "P-256", "x": ES256_X, "y": ES256_Y },
+            { "kty": "OKP", "kid": EDDSA_KEY_ID, "use": "sig", "alg": "EdDSA", "crv": "Ed25519", "x": EDDSA_X },
+        ]
     }))
     .into_response()
 }

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use seamless_standins::oauth::{Forgery, GitHubUser, Profile, StandIn};
+use seamless_standins::oauth::{Forgery, GitHubUser, Profile, Signing, StandIn};
 
 use crate::helpers::*;
 
@@ -386,6 +386,22 @@ async fn a_userinfo_answer_about_another_subject_is_refused() {
 }
 
 #[tokio::test]
+async fn id_tokens_signed_with_an_es256_or_eddsa_key_sign_in() {
+    let (app, standin) = app_with_providers().await;
+    for signing in [Signing::Es256, Signing::EdDsa, Signing::Rs256] {
+        standin.with(|c| c.signing = signing);
+        let browser = app.client();
+
+        let res = browser.sign_in_with("/auth/google").await;
+
+        assert_eq!(location(&res).as_deref(), Some("/todos"), "{signing:?}");
+        let me = browser.current_user().await.expect("signed in");
+        assert_eq!(me.email, "gina@example.com", "{signing:?}");
+    }
+    assert_eq!(app.count("users").await, 1, "one person, whatever the key");
+}
+
+#[tokio::test]
 async fn forged_id_tokens_are_refused() {
     let (app, standin) = app_with_providers().await;
     for forgery in [
@@ -395,6 +411,7 @@ async fn forged_id_tokens_are_refused() {
         Forgery::WrongNonce,
         Forgery::Expired,
         Forgery::AlgNone,
+        Forgery::AlgMismatch,
     ] {
         standin.with(|c| c.forgery = forgery);
         let browser = app.client();

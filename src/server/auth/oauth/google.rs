@@ -1,13 +1,17 @@
 //! Google: OpenID Connect. Endpoints and signing keys come from the issuer's discovery
-//! document (both cached); the `id_token` is verified here (RS256 signature against the
-//! issuer's keys, `iss`, `aud`, `exp`, and the `nonce` we sent) before anything in it is used.
+//! document (both cached); the `id_token` is verified here (its signature against the issuer's
+//! key, with that key's algorithm: RS256, ES256 or EdDSA; `iss`, `aud`, `exp`, and the `nonce`
+//! we sent) before anything in it is used.
 //! Google puts the email and name in the id_token; a standard provider may put only `sub`
 //! there in this flow (OpenID Connect Core 5.4) and serve the rest at its userinfo endpoint,
 //! which is then asked, with the access token, and believed only for the id_token's `sub`.
 
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{
+    jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm},
+    Algorithm, DecodingKey, Validation,
+};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
@@ -173,9 +177,10 @@ impl Google {
         })
     }
 
-    /// Verifies an id_token: RS256 only (never the algorithm the token names for itself),
-    /// signed by one of the issuer's keys, for us (`aud`), from the issuer (`iss`), not
-    /// expired, and carrying the nonce of this sign-in.
+    /// Verifies an id_token: signed by one of the issuer's keys with that key's algorithm
+    /// (RS256, ES256 or EdDSA; the algorithm the token names for itself must be the key's, and
+    /// is never used on its own), for us (`aud`), from the issuer (`iss`), not expired, and
+    /// carrying the nonce of this sign-in.
     async fn verify(
         &self,
         http: &reqwest::Client,
@@ -184,17 +189,19 @@ impl Google {
         nonce: &str,
     ) -> Result<Claims, ProviderError> {
         let header = jsonwebtoken::decode_header(id_token)?;
-        if header.alg != Algorithm::RS256 {
-            return Err(protocol(format!(
-                "id_token signed with {:?}, only RS256 is accepted",
-                header.alg
-            )));
-        }
         let Some(kid) = header.kid else {
             return Err(protocol("id_token has no key id"));
         };
-        let key = self.key(http, doc, &kid).await?;
-        let mut validation = Validation::new(Algorithm::RS256);
+        let jwk = self.key(http, doc, &kid).await?;
+        let algorithm = key_algorithm(&jwk)?;
+        if header.alg != algorithm {
+            return Err(protocol(format!(
+                "id_token says {:?} for a {algorithm:?} key",
+                header.alg
+            )));
+        }
+        let key = DecodingKey::from_jwk(&jwk)?;
+        let mut validation = Validation::new(algorithm);
         validation.set_audience(&[&self.client_id]);
         let mut issuers = vec![doc.issuer.clone()];
         if doc.issuer == "https://accounts.google.com" {
@@ -218,7 +225,7 @@ impl Google {
         http: &reqwest::Client,
         doc: &Discovery,
         kid: &str,
-    ) -> Result<DecodingKey, ProviderError> {
+    ) -> Result<Jwk, ProviderError> {
         let mut cache = self.cache.lock().await;
         let fresh_enough = |at: &Instant, limit: Duration| at.elapsed() < limit;
         let known = cache
@@ -240,8 +247,39 @@ impl Google {
                 found.ok_or_else(|| protocol(format!("unknown key id {kid:?}")))?
             }
         };
-        Ok(DecodingKey::from_jwk(&jwk)?)
+        Ok(jwk)
     }
+}
+
+/// The algorithm a key of the issuer signs with: the one its JWK names, or else the one its
+/// type implies; only RS256, ES256 (P-256) and EdDSA (Ed25519).
+fn key_algorithm(jwk: &Jwk) -> Result<Algorithm, ProviderError> {
+    let algorithm = match (jwk.common.key_algorithm, &jwk.algorithm) {
+        (Some(KeyAlgorithm::RS256), AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+        (Some(KeyAlgorithm::ES256), AlgorithmParameters::EllipticCurve(ec))
+            if ec.curve == EllipticCurve::P256 =>
+        {
+            Algorithm::ES256
+        }
+        (Some(KeyAlgorithm::EdDSA), AlgorithmParameters::OctetKeyPair(okp))
+            if okp.curve == EllipticCurve::Ed25519 =>
+        {
+            Algorithm::EdDSA
+        }
+        (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+        (None, AlgorithmParameters::EllipticCurve(ec)) if ec.curve == EllipticCurve::P256 => {
+            Algorithm::ES256
+        }
+        (None, AlgorithmParameters::OctetKeyPair(okp)) if okp.curve == EllipticCurve::Ed25519 => {
+            Algorithm::EdDSA
+        }
+        (named, _) => {
+            return Err(protocol(format!(
+                "the issuer's key is for {named:?}, not RS256, ES256 or EdDSA"
+            )))
+        }
+    };
+    Ok(algorithm)
 }
 
 /// The person's claims from the provider's userinfo endpoint (OpenID Connect Core 5.3), with the
