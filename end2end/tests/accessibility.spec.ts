@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 
-import { addTask, hydrated, signUp, uniqueEmail } from './helpers';
+import { addTask, hydrated, linkFromMail, signUp, uniqueEmail } from './helpers';
 
 // WCAG 2.2 AA, as axe-core checks it, on every page, in both colour schemes the pages declare
 // (`color-scheme: light dark`) and at a desktop and a phone width. Any violation of impact
@@ -44,8 +44,9 @@ for (const scheme of SCHEMES) {
         }
       });
 
-      test('the task list, empty, with tasks and editing, and the account page meet WCAG AA', async ({ page }) => {
-        await signUp(page, 'Ada Lovelace', uniqueEmail('a11y'));
+      test('the task list, empty, with tasks and editing, the account page and the email links meet WCAG AA', async ({ page }) => {
+        const email = uniqueEmail('a11y');
+        await signUp(page, 'Ada Lovelace', email);
         await expectAccessible(page, '/todos, empty');
 
         await addTask(page, 'Write report');
@@ -62,6 +63,23 @@ for (const scheme of SCHEMES) {
         await page.goto('/account');
         await hydrated(page);
         await expectAccessible(page, '/account');
+
+        // The pages a real link opens: the verification sent at sign-up, and a reset.
+        await page.goto(await linkFromMail(email, '/verify-email'));
+        await hydrated(page);
+        await expect(page.getByRole('button', { name: 'Verify email' })).toBeVisible();
+        await expectAccessible(page, '/verify-email with a valid link');
+
+        await page.goto('/forgot-password');
+        await hydrated(page);
+        await page.getByRole('textbox', { name: 'Email' }).fill(email);
+        await page.getByRole('button', { name: 'Send reset link' }).click();
+        await expect(page.getByRole('status')).toContainText('If an account exists for that address');
+        await expectAccessible(page, '/forgot-password, sent');
+        await page.goto(await linkFromMail(email, '/reset-password'));
+        await hydrated(page);
+        await expect(page.getByLabel('New password', { exact: true })).toBeVisible();
+        await expectAccessible(page, '/reset-password with a valid link');
       });
     });
   }
