@@ -45,6 +45,12 @@ pub fn require_user() -> Result<Arc<UserRecord>, AppError> {
     auth()?.user().cloned().ok_or(AppError::Unauthorized)
 }
 
+/// The app state and the signed-in user, or `Unauthorized`: what a signed-in page's server
+/// functions start with.
+pub fn caller() -> Result<(AppState, Arc<UserRecord>), AppError> {
+    Ok((state()?, require_user()?))
+}
+
 /// Where the request came from (client IP per the proxy settings, user agent, request id).
 pub fn origin() -> Result<crate::server::db::audit::Origin, AppError> {
     Ok(super::http::request_origin::origin_of(

@@ -444,14 +444,19 @@ fn bearer(headers: &HeaderMap, c: &Control, kind: Kind) -> bool {
         .is_some_and(|t| c.tokens.get(t) == Some(&kind))
 }
 
+/// GitHub's answer to a missing or unknown token.
+fn github_bad_credentials() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"message": "Bad credentials"})),
+    )
+        .into_response()
+}
+
 async fn github_user(State(s): State<StandIn>, headers: HeaderMap) -> Response {
     let c = s.control.lock().expect("lock");
     if !bearer(&headers, &c, Kind::GitHub) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"message": "Bad credentials"})),
-        )
-            .into_response();
+        return github_bad_credentials();
     }
     let u = &c.github_user;
     let public_email = u.emails.iter().find(|e| e.1).map(|e| e.0.clone());
@@ -462,11 +467,7 @@ async fn github_user(State(s): State<StandIn>, headers: HeaderMap) -> Response {
 async fn github_emails(State(s): State<StandIn>, headers: HeaderMap) -> Response {
     let c = s.control.lock().expect("lock");
     if !bearer(&headers, &c, Kind::GitHub) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"message": "Bad credentials"})),
-        )
-            .into_response();
+        return github_bad_credentials();
     }
     let emails: Vec<_> = c
         .github_user

@@ -18,13 +18,13 @@ use crate::domain::{
 
 #[server(name = AccountOverviewFn, prefix = "/rpc", endpoint = "account_overview")]
 pub async fn account_overview() -> Result<AccountOverview, AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     crate::server::account::overview(&state, &user, &crate::server::context::session()?).await
 }
 
 #[server(prefix = "/rpc", endpoint = "update_profile")]
 pub async fn update_profile(name: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     crate::server::account::update_name(&state, &crate::server::context::origin()?, &user, &name)
         .await?;
     leptos_axum::redirect(&done_url(Done::Name));
@@ -33,7 +33,7 @@ pub async fn update_profile(name: String) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     crate::server::account::resend_verification(&state, &user).await?;
     leptos_axum::redirect(&done_url(Done::Resent));
     Ok(())
@@ -46,7 +46,7 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     use crate::server::context;
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let session = context::session()?;
     let changed = crate::server::account::change_password(
         &state,
@@ -66,7 +66,7 @@ pub async fn change_password(
 /// Ends one session. Ending this browser's own session signs it out.
 #[server(prefix = "/rpc", endpoint = "revoke_session")]
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let session = crate::server::context::session()?;
     let own = crate::server::account::revoke_session(
         &state,
@@ -87,7 +87,7 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let session = crate::server::context::session()?;
     crate::server::account::sign_out_everywhere(&state, &crate::server::context::origin()?, &user)
         .await?;
@@ -98,7 +98,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "unlink_provider")]
 pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let provider = crate::domain::Provider::from_slug(&provider).ok_or(AppError::NotFound)?;
     crate::server::account::unlink_provider(
         &state,
@@ -114,25 +114,11 @@ pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
 /// Deletes the account and everything in it; the person confirms by typing their email.
 #[server(prefix = "/rpc", endpoint = "delete_account")]
 pub async fn delete_account(confirm_email: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     crate::server::account::delete_account(&state, &user, &confirm_email).await?;
     crate::server::auth::session::end(&crate::server::context::session()?).await?;
     leptos_axum::redirect("/?deleted=1");
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use std::sync::Arc;
-
-    use crate::{
-        domain::AppError,
-        server::{context, db::users::UserRecord, state::AppState},
-    };
-
-    pub fn caller() -> Result<(AppState, Arc<UserRecord>), AppError> {
-        Ok((context::state()?, context::require_user()?))
-    }
 }
 
 /// What went through on the account page: its forms come back to `/account?done=…` (a new

@@ -21,7 +21,7 @@ pub async fn list_todos(
     after: Option<String>,
     limit: Option<u32>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let after = crate::domain::parse_page_ref(after.as_deref())?;
     let limit = limit
         .map(crate::domain::page_limit)
@@ -32,7 +32,7 @@ pub async fn list_todos(
 
 #[server(prefix = "/rpc", endpoint = "add_todo")]
 pub async fn add_todo(title: String) -> Result<Todo, AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
     state
         .db
@@ -60,7 +60,7 @@ pub async fn rename_todo(
     title: String,
     after: Option<String>,
 ) -> Result<Todo, AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let id = crate::domain::parse_task_ref(&id)?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
     let after = crate::domain::parse_page_ref(after.as_deref())?;
@@ -91,7 +91,7 @@ fn list_url(after: Option<&str>, shown: u32) -> String {
 
 #[server(prefix = "/rpc", endpoint = "delete_todo")]
 pub async fn delete_todo(id: String) -> Result<(), AppError> {
-    let (state, user) = ssr::caller()?;
+    let (state, user) = crate::server::context::caller()?;
     let id = crate::domain::parse_task_ref(&id)?;
     state
         .db
@@ -101,20 +101,10 @@ pub async fn delete_todo(id: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use std::sync::Arc;
-
-    use crate::{
-        domain::AppError,
-        server::{context, db::users::UserRecord, state::AppState},
-    };
-
-    /// The app state and the signed-in user, or `Unauthorized`.
-    pub fn caller() -> Result<(AppState, Arc<UserRecord>), AppError> {
-        Ok((context::state()?, context::require_user()?))
-    }
+    use crate::{domain::AppError, server::context};
 
     pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {
-        let (state, user) = caller()?;
+        let (state, user) = context::caller()?;
         let id = crate::domain::parse_task_ref(id)?;
         state
             .db

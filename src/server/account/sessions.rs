@@ -19,26 +19,16 @@ pub async fn revoke_session(
     session: &Session,
     id: &SessionRef,
 ) -> Result<bool, AppError> {
-    let found = match id {
+    // Whether one was found, and whether it was this browser's own.
+    let (found, own) = match id {
         SessionRef::Browser(hash) => {
             let own = stored_id(state, session).as_deref() == Some(hash.as_str());
-            let deleted = state.sessions.delete_for_user(&user.id, hash).await?;
-            if deleted {
-                audit::record(
-                    state.db.write(),
-                    Some(&user.id),
-                    AuditEvent::SessionRevoked,
-                    None,
-                    origin,
-                )
-                .await;
-                return Ok(own);
-            }
-            false
+            (state.sessions.delete_for_user(&user.id, hash).await?, own)
         }
-        SessionRef::Api(family) => {
-            refresh::revoke_family(state.db.write(), &user.id, family).await?
-        }
+        SessionRef::Api(family) => (
+            refresh::revoke_family(state.db.write(), &user.id, family).await?,
+            false,
+        ),
     };
     if !found {
         return Err(AppError::NotFound);
@@ -51,7 +41,7 @@ pub async fn revoke_session(
         origin,
     )
     .await;
-    Ok(false)
+    Ok(own)
 }
 
 /// Ends every session and API sign-in of the user, this one included.
