@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, Provider};
+use super::{AppError, NamedProvider};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountOverview {
@@ -21,7 +21,7 @@ pub struct AccountOverview {
 /// A provider the server offers, and whether this user has linked it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderLink {
-    pub provider: Provider,
+    pub provider: NamedProvider,
     pub linked: bool,
     /// The email the provider gave when linked.
     pub email: Option<String>,

@@ -20,7 +20,7 @@ pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::{AppError, ErrorBody};
 pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
-pub use provider::{PendingLink, Provider, ProviderSignInError};
+pub use provider::{NamedProvider, PendingLink, Provider, ProviderSignInError};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN, PROTECTED_PAGES};
 pub use timestamp::Timestamp;
 pub use todo::{

@@ -1,44 +1,84 @@
 //! The identity providers people can sign in with, and what the pages say when a sign-in
 //! through one of them fails.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
-/// An external identity provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    Github,
-    Google,
-}
+/// An external identity provider, by the name it has in URLs (`/auth/{slug}`) and in the
+/// database: `github`, `google`, or the slug of an `[[oidc]]` entry of the settings. Which
+/// providers exist is configuration, so this is data, read through [`Provider::parse`]: 1 to
+/// 32 characters of `a-z`, `0-9` and `-`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Provider(String);
 
 impl Provider {
-    pub const ALL: [Provider; 2] = [Provider::Github, Provider::Google];
+    pub const SLUG_MAX_LEN: usize = 32;
 
-    /// The name in URLs and in the database: `github`, `google`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Provider::Github => "github",
-            Provider::Google => "google",
-        }
+    /// GitHub (OAuth 2 and its REST API).
+    pub fn github() -> Provider {
+        Provider("github".to_owned())
     }
 
-    /// The name people know: `GitHub`, `Google`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Provider::Github => "GitHub",
-            Provider::Google => "Google",
-        }
+    /// Google (OpenID Connect, with Google's issuer by default).
+    pub fn google() -> Provider {
+        Provider("google".to_owned())
     }
 
-    pub fn from_slug(slug: &str) -> Option<Provider> {
-        Provider::ALL.into_iter().find(|p| p.slug() == slug)
+    /// A slug as URLs and the settings write it; `None` unless it is one.
+    pub fn parse(slug: &str) -> Option<Provider> {
+        let mut chars = slug.chars();
+        let first_is_letter = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        (first_is_letter && rest_ok && slug.len() <= Self::SLUG_MAX_LEN)
+            .then(|| Provider(slug.to_owned()))
     }
+
+    /// The name in URLs and in the database: `github`, `google`, `acme-sso`.
+    pub fn slug(&self) -> &str {
+        &self.0
+    }
+
+    /// One of the two built-in providers, whose settings are their own (`[oauth]`), not an
+    /// `[[oidc]]` entry's.
+    pub fn is_built_in(&self) -> bool {
+        matches!(self.0.as_str(), "github" | "google")
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Provider {
+    type Error = String;
+
+    fn try_from(slug: String) -> Result<Provider, String> {
+        Provider::parse(&slug).ok_or_else(|| format!("`{slug}` is not a provider slug"))
+    }
+}
+
+impl From<Provider> for String {
+    fn from(provider: Provider) -> String {
+        provider.0
+    }
+}
+
+/// A provider as the pages offer it: "Continue with {name}".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedProvider {
+    pub provider: Provider,
+    /// The name people know: `GitHub`, `Google`, an `[[oidc]]` entry's `name`.
+    pub name: String,
 }
 
 /// A provider identity waiting for the password of the account its email belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLink {
-    pub provider: Provider,
+    pub provider: NamedProvider,
     /// The account's address.
     pub email: String,
 }
@@ -94,8 +134,9 @@ impl ProviderSignInError {
         .find(|e| e.code() == code)
     }
 
-    pub fn message(self, provider: Option<Provider>) -> String {
-        let name = provider.map(Provider::label).unwrap_or("the provider");
+    /// What the page says, naming the provider (`None` when the page does not know it).
+    pub fn message(self, provider_name: Option<&str>) -> String {
+        let name = provider_name.unwrap_or("the provider");
         match self {
             ProviderSignInError::Cancelled => format!("Sign-in with {name} was cancelled."),
             ProviderSignInError::State => {
@@ -129,10 +170,30 @@ mod tests {
 
     #[test]
     fn slugs_and_codes_round_trip() {
-        for p in Provider::ALL {
-            assert_eq!(Provider::from_slug(p.slug()), Some(p));
+        for slug in ["github", "google", "acme-sso", "a", "okta2"] {
+            assert_eq!(
+                Provider::parse(slug).map(String::from).as_deref(),
+                Some(slug)
+            );
         }
-        assert_eq!(Provider::from_slug("twitter"), None);
+        let too_long = "a".repeat(Provider::SLUG_MAX_LEN + 1);
+        for bad in [
+            "",
+            "GitHub",
+            "2fa",
+            "-x",
+            "a_b",
+            "a b",
+            "a/b",
+            "é",
+            too_long.as_str(),
+        ] {
+            assert_eq!(Provider::parse(bad), None, "{bad:?}");
+        }
+        assert!(serde_json::from_str::<Provider>("\"../etc\"").is_err());
+        assert!(
+            Provider::github().is_built_in() && !Provider::parse("gitlab").unwrap().is_built_in()
+        );
         let e = ProviderSignInError::LinkRequired;
         assert_eq!(ProviderSignInError::from_code(e.code()), Some(e));
         assert_eq!(ProviderSignInError::from_code("<script>"), None);
@@ -140,7 +201,12 @@ mod tests {
 
     #[test]
     fn messages_name_the_provider() {
-        let msg = ProviderSignInError::Cancelled.message(Some(Provider::Github));
-        assert_eq!(msg, "Sign-in with GitHub was cancelled.");
+        let msg = ProviderSignInError::Cancelled.message(Some("Acme SSO"));
+        assert_eq!(msg, "Sign-in with Acme SSO was cancelled.");
+        let msg = ProviderSignInError::Failed.message(None);
+        assert_eq!(
+            msg,
+            "We could not sign you in with the provider. Please try again."
+        );
     }
 }

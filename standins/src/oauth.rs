@@ -118,6 +118,9 @@ pub struct Control {
     pub signing: Signing,
     /// Calls to the userinfo endpoint so far.
     pub userinfo_calls: usize,
+    /// The OpenID provider names itself in its authorization responses (`iss`, RFC 9207) and
+    /// says so in its discovery document.
+    pub names_issuer: bool,
     /// The token endpoint answers with a redirect (to an endpoint that would hand out a
     /// token): a client that follows redirects would be fooled.
     pub token_redirect: bool,
@@ -162,6 +165,7 @@ impl StandIn {
             profile: Profile::InIdToken,
             signing: Signing::Rs256,
             userinfo_calls: 0,
+            names_issuer: false,
             token_redirect: false,
             exchanges: 0,
             codes: HashMap::new(),
@@ -203,6 +207,22 @@ impl StandIn {
             ("GOOGLE_CLIENT_SECRET".into(), CLIENT_SECRET.into()),
             ("GOOGLE_ISSUER_URL".into(), format!("{}/google", self.base)),
         ]
+    }
+
+    /// An `[[oidc]]` entry of the settings file that makes this stand-in's OpenID provider (the
+    /// one Google's settings point at, under `/google`) a provider of its own, and the
+    /// environment variable with its client secret. Start another `StandIn` for a provider with
+    /// people of its own.
+    pub fn oidc_entry(&self, slug: &str, name: &str) -> (String, (String, String)) {
+        let toml = format!(
+            "[[oidc]]\nslug = \"{slug}\"\nname = \"{name}\"\nissuer = \"{}/google\"\nclient_id = \"{CLIENT_ID}\"\n",
+            self.base
+        );
+        let variable = format!(
+            "OIDC_{}_CLIENT_SECRET",
+            slug.to_ascii_uppercase().replace('-', "_")
+        );
+        (toml, (variable, CLIENT_SECRET.to_owned()))
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&mut Control) -> T) -> T {
@@ -259,6 +279,15 @@ fn authorize(s: StandIn, q: AuthorizeQuery, kind: Kind) -> Response {
         .into_response();
     }
     let code = Alphanumeric.sample_string(&mut rand::rng(), 20);
+    let iss = if kind == Kind::Google && c.names_issuer {
+        let issuer = format!("{}/google", s.base);
+        format!(
+            "&iss={}",
+            url::form_urlencoded::byte_serialize(issuer.as_bytes()).collect::<String>()
+        )
+    } else {
+        String::new()
+    };
     c.codes.insert(
         code.clone(),
         Grant {
@@ -268,7 +297,10 @@ fn authorize(s: StandIn, q: AuthorizeQuery, kind: Kind) -> Response {
             nonce: q.nonce,
         },
     );
-    Redirect::to(&format!("{redirect_uri}{sep}code={code}&state={state}")).into_response()
+    Redirect::to(&format!(
+        "{redirect_uri}{sep}code={code}&state={state}{iss}"
+    ))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -480,6 +512,7 @@ async fn github_emails(State(s): State<StandIn>, headers: HeaderMap) -> Response
 
 async fn google_discovery(State(s): State<StandIn>) -> Response {
     let issuer = format!("{}/google", s.base);
+    let names_issuer = s.control.lock().expect("lock").names_issuer;
     Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
@@ -490,6 +523,7 @@ async fn google_discovery(State(s): State<StandIn>) -> Response {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
         "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": names_issuer,
     }))
     .into_response()
 }

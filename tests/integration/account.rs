@@ -654,7 +654,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
         .unwrap();
     assert!(!browser.account_overview().await.has_password);
 
-    let (status, body) = error_of(browser.unlink_provider(Provider::Github).await).await;
+    let (status, body) = error_of(browser.unlink_provider(&Provider::github()).await).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.message.contains("only way to sign in"), "{body:?}");
 
@@ -664,7 +664,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
-        browser.unlink_provider(Provider::Github).await.status(),
+        browser.unlink_provider(&Provider::github()).await.status(),
         StatusCode::OK
     );
     let account = browser.account_overview().await;

@@ -121,6 +121,7 @@ impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder {
             env: Vec::new(),
+            config: String::new(),
             postgres: postgres_selected(),
             upgrading: None,
             sharing: None,
@@ -173,6 +174,7 @@ impl TestApp {
         resources: Arc<Resources>,
         database_url: String,
         env: &[(String, String)],
+        config: &str,
     ) -> TestApp {
         let mut vars: HashMap<String, String> = HashMap::from([
             ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
@@ -187,7 +189,7 @@ impl TestApp {
         for (k, v) in env {
             vars.insert(k.clone(), v.clone());
         }
-        let settings = Settings::from_toml("", &vars).expect("settings");
+        let settings = Settings::from_toml(config, &vars).expect("settings");
         // The app runs on one multi-threaded runtime shared by all tests, as it does in
         // production; each test's own runtime only drives its clients. (Rendering pages on many
         // short-lived per-test runtimes at once can strand Leptos' spawned tasks.)
@@ -248,6 +250,8 @@ impl TestApp {
 /// How to start a [`TestApp`]: `TestApp::builder()`, then what differs from a plain app.
 pub struct TestAppBuilder {
     env: Vec<(String, String)>,
+    /// The settings file's text (the environment is written over it).
+    config: String,
     postgres: bool,
     /// The migrations to run up to, and the data to leave, before the app starts.
     upgrading: Option<(i64, Vec<String>)>,
@@ -270,6 +274,14 @@ impl TestAppBuilder {
     ) -> Self {
         self.env
             .extend(settings.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Text of the settings file, e.g. `[[oidc]]` entries (which only the file can give); added
+    /// to what earlier calls gave.
+    pub fn config(mut self, toml: &str) -> Self {
+        self.config.push_str(toml);
+        self.config.push('\n');
         self
     }
 
@@ -315,7 +327,7 @@ impl TestAppBuilder {
 
     pub async fn spawn(mut self) -> TestApp {
         let (resources, database_url) = self.database().await;
-        TestApp::start(resources, database_url, &self.env).await
+        TestApp::start(resources, database_url, &self.env, &self.config).await
     }
 
     /// Two instances with the same settings starting at the same moment on one database (both
@@ -323,8 +335,13 @@ impl TestAppBuilder {
     pub async fn spawn_two_at_once(mut self) -> (TestApp, TestApp) {
         let (resources, database_url) = self.database().await;
         tokio::join!(
-            TestApp::start(resources.clone(), database_url.clone(), &self.env),
-            TestApp::start(resources, database_url, &self.env)
+            TestApp::start(
+                resources.clone(),
+                database_url.clone(),
+                &self.env,
+                &self.config
+            ),
+            TestApp::start(resources, database_url, &self.env, &self.config)
         )
     }
 }
@@ -544,7 +561,7 @@ impl TestClient {
         self.rpc("sign_out_everywhere", &[]).await
     }
 
-    pub async fn unlink_provider(&self, provider: Provider) -> Response {
+    pub async fn unlink_provider(&self, provider: &Provider) -> Response {
         self.rpc("unlink_provider", &[("provider", provider.slug())])
             .await
     }

@@ -1,7 +1,9 @@
-//! Sign-in with GitHub and Google against the local stand-in, which speaks both providers'
-//! real protocols (authorize redirect, token endpoint with PKCE, APIs, OIDC, JWKS).
+//! Sign-in with GitHub, Google and an `[[oidc]]` provider against the local stand-in, which
+//! speaks their real protocols (authorize redirect, token endpoint with PKCE, APIs, OIDC,
+//! JWKS, userinfo).
 
 use reqwest::StatusCode;
+use seamless::domain::Provider;
 
 use seamless_standins::oauth::{Forgery, GitHubUser, Profile, Signing, StandIn};
 
@@ -511,4 +513,219 @@ async fn only_configured_providers_are_offered_and_routed() {
     let plain = TestApp::spawn().await;
     let html = plain.client().get("/login").await.text().await.unwrap();
     assert!(!html.contains("Continue with"));
+}
+
+/// GitHub and Google at one stand-in, and "Acme SSO", an `[[oidc]]` provider, at another, with
+/// people of its own: Ava, whose `sub` at Acme is the very `sub` Gina has at Google, and whose
+/// profile is only at Acme's userinfo endpoint, as a standard OpenID provider serves it.
+async fn app_with_an_oidc_provider() -> (TestApp, StandIn, StandIn) {
+    let standin = StandIn::start().await;
+    let acme = StandIn::start().await;
+    acme.with(|c| {
+        c.google_user.email = "ava@acme.example".into();
+        c.google_user.name = "Ava Acme".into();
+        c.profile = Profile::AtUserinfo;
+    });
+    let (entry, secret) = acme.oidc_entry("acme-sso", "Acme SSO");
+    let app = TestApp::builder()
+        .envs(standin.github_env())
+        .envs(standin.google_env())
+        .config(&entry)
+        .envs([secret])
+        .spawn()
+        .await;
+    (app, standin, acme)
+}
+
+#[tokio::test]
+async fn a_configured_openid_provider_is_offered_after_the_built_in_ones() {
+    let (app, _standin, _acme) = app_with_an_oidc_provider().await;
+    let browser = app.client();
+
+    for page in ["/login", "/signup"] {
+        let html = browser.get(page).await.text().await.unwrap();
+        let at = |label: &str| {
+            html.find(&format!("Continue with {label}"))
+                .unwrap_or_else(|| panic!("{page} offers {label}"))
+        };
+        assert!(
+            at("GitHub") < at("Google") && at("Google") < at("Acme SSO"),
+            "{page}"
+        );
+        assert!(html.contains(r#"href="/auth/acme-sso""#), "{page}");
+    }
+}
+
+#[tokio::test]
+async fn a_configured_openid_provider_signs_a_new_user_in_with_its_own_protocol_checks() {
+    let (app, _standin, acme) = app_with_an_oidc_provider().await;
+    let browser = app.client();
+
+    let (to_provider, _) = browser.authorize("/auth/acme-sso").await;
+    let url = reqwest::Url::parse(&to_provider).unwrap();
+    assert!(to_provider.starts_with(&format!("{}/google/authorize?", acme.base)));
+    let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(q["scope"], "openid email profile");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert!(q["nonce"].len() >= 16, "an id_token bound to this sign-in");
+    assert_eq!(
+        q["redirect_uri"],
+        format!("{}/auth/acme-sso/callback", app.address)
+    );
+
+    let res = browser.sign_in_with("/auth/acme-sso").await;
+
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    let me = browser.current_user().await.expect("signed in");
+    assert_eq!(me.name, "Ava Acme");
+    assert_eq!(me.email, "ava@acme.example");
+    assert!(me.email_verified, "Acme's userinfo vouched for it");
+    assert_eq!(acme.with(|c| c.userinfo_calls), 1);
+}
+
+#[tokio::test]
+async fn the_same_subject_at_two_providers_is_two_people() {
+    let (app, _standin, _acme) = app_with_an_oidc_provider().await;
+    let gina = app.client();
+    gina.sign_in_with("/auth/google").await;
+    let ava = app.client();
+    ava.sign_in_with("/auth/acme-sso").await;
+
+    let (gina, ava) = (user_id(&gina).await, user_id(&ava).await);
+
+    assert_ne!(
+        gina, ava,
+        "Acme's sub is not Google's, though the text is the same"
+    );
+    assert_eq!(app.count("users").await, 2);
+}
+
+#[tokio::test]
+async fn a_configured_openid_provider_is_linked_from_the_account_page_and_then_signs_in() {
+    let (app, _standin, acme) = app_with_an_oidc_provider().await;
+    let browser = app.client();
+    browser.sign_in_with("/auth/google").await;
+    let gina = user_id(&browser).await;
+    let before = browser.account_overview().await;
+    let acme_row = before
+        .providers
+        .iter()
+        .find(|p| p.provider.provider.slug() == "acme-sso")
+        .expect("Acme is offered on the account page");
+    assert_eq!(
+        (acme_row.provider.name.as_str(), acme_row.linked),
+        ("Acme SSO", false)
+    );
+    let page = browser.get("/account").await.text().await.unwrap();
+    assert!(page.contains("Link Acme SSO"), "a link button");
+
+    let res = browser.sign_in_with("/auth/acme-sso?next=%2Faccount").await;
+
+    assert_eq!(location(&res).as_deref(), Some("/account"));
+    let after = browser.account_overview().await;
+    let linked: Vec<_> = after
+        .providers
+        .iter()
+        .map(|p| (p.provider.name.as_str(), p.linked, p.email.as_deref()))
+        .collect();
+    assert_eq!(
+        linked,
+        [
+            ("GitHub", false, None),
+            ("Google", true, Some("gina@example.com")),
+            ("Acme SSO", true, Some("ava@acme.example")),
+        ]
+    );
+    browser.logout().await;
+    let later = app.client();
+    later.sign_in_with("/auth/acme-sso").await;
+    assert_eq!(
+        user_id(&later).await,
+        gina,
+        "Acme now signs into Gina's account"
+    );
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(acme.with(|c| c.exchanges), 2);
+
+    let res = later
+        .unlink_provider(&Provider::parse("acme-sso").unwrap())
+        .await;
+    assert!(
+        res.status().is_redirection() || res.status().is_success(),
+        "{}",
+        res.status()
+    );
+    let page = later.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains("Link Acme SSO"),
+        "unlinked, it can be linked again"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_with_a_configured_provider_names_it_and_forgeries_are_refused() {
+    let (app, _standin, acme) = app_with_an_oidc_provider().await;
+    acme.with(|c| c.forgery = Forgery::WrongIssuer);
+    let browser = app.client();
+
+    let res = browser.sign_in_with("/auth/acme-sso").await;
+
+    let to = location(&res).expect("back to the sign-in page");
+    assert_eq!(to, "/login?error=oauth_failed&provider=acme-sso");
+    assert_eq!(browser.current_user().await, None);
+    let page = browser.get(&to).await.text().await.unwrap();
+    assert!(
+        page.contains("We could not sign you in with Acme SSO."),
+        "the page names the provider"
+    );
+    let made_up = browser
+        .get("/login?error=oauth_failed&provider=evil-corp")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(made_up.contains("We could not sign you in with the provider."));
+    assert!(
+        !made_up.contains("evil-corp"),
+        "a slug nobody configured is not shown"
+    );
+}
+
+#[tokio::test]
+async fn an_authorization_response_from_another_issuer_is_refused() {
+    // RFC 9207: a provider that names itself in its responses must name itself, so an answer
+    // an attacker's provider mixed into this sign-in is refused.
+    let (app, standin) = app_with_providers().await;
+    standin.with(|c| c.names_issuer = true);
+    let honest = app.client();
+    let res = honest.sign_in_with("/auth/google").await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/todos"),
+        "its own name is accepted"
+    );
+
+    for (tamper, what) in [
+        (
+            (|back: &str| back.replace("iss=http", "iss=https%3A%2F%2Fevil.example%2Fx"))
+                as fn(&str) -> String,
+            "another issuer",
+        ),
+        (
+            |back: &str| back.split("&iss=").next().unwrap_or_default().to_owned(),
+            "no issuer",
+        ),
+    ] {
+        let browser = app.client();
+        let (_, back) = browser.authorize("/auth/google").await;
+        let callback = tamper(&location(&back).expect("back to the app"));
+        let res = browser.http.get(&callback).send().await.unwrap();
+
+        assert_eq!(
+            location(&res).as_deref(),
+            Some("/login?error=oauth_failed&provider=google"),
+            "{what}"
+        );
+        assert_eq!(browser.current_user().await, None, "{what}");
+    }
 }

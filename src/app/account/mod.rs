@@ -12,8 +12,8 @@ use super::{
     EnhanceScripts,
 };
 use crate::domain::{
-    AccountOverview, ActiveSession, AppError, Provider, ProviderSignInError, SessionKind,
-    NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+    AccountOverview, ActiveSession, AppError, ProviderSignInError, SessionKind, NAME_MAX_CHARS,
+    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
 
 #[server(name = AccountOverviewFn, prefix = "/rpc", endpoint = "account_overview")]
@@ -99,12 +99,12 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "unlink_provider")]
 pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
     let (state, user) = crate::server::context::caller()?;
-    let provider = crate::domain::Provider::from_slug(&provider).ok_or(AppError::NotFound)?;
+    let provider = crate::domain::Provider::parse(&provider).ok_or(AppError::NotFound)?;
     crate::server::account::unlink_provider(
         &state,
         &crate::server::context::origin()?,
         &user,
-        provider,
+        &provider,
     )
     .await?;
     leptos_axum::redirect(&done_url(Done::Unlinked));
@@ -192,12 +192,20 @@ pub fn AccountPage() -> impl IntoView {
     let query = use_query_map();
     let done = query.with_untracked(|q| Done::from_query(q.get("done"), q.get("__err").is_some()));
     let verified_now = move || query.read().get("verified").is_some();
-    // A provider link that did not go through comes back here with a known code.
+    // A provider link that did not go through comes back here with a known code, naming a
+    // provider the account page lists.
     let link_error = move || {
         let q = query.read();
         let reason = ProviderSignInError::from_code(&q.get("error")?)?;
-        let provider = q.get("provider").and_then(|p| Provider::from_slug(&p));
-        Some(reason.message(provider))
+        let slug = q.get("provider");
+        let account = overview.get().and_then(Result::ok);
+        let name = account.and_then(|a| {
+            a.providers
+                .into_iter()
+                .find(|link| Some(link.provider.provider.slug()) == slug.as_deref())
+                .map(|link| link.provider.name)
+        });
+        Some(reason.message(name.as_deref()))
     };
 
     view! {
@@ -208,7 +216,9 @@ pub fn AccountPage() -> impl IntoView {
             <Show when=verified_now>
                 <p role="status" class="alert alert--info">"Your email address is verified. Thank you."</p>
             </Show>
-            {move || link_error().map(|message| view! { <p role="alert" class="alert alert--error">{message}</p> })}
+            <Suspense fallback=|| ()>
+                {move || link_error().map(|message| view! { <p role="alert" class="alert alert--error">{message}</p> })}
+            </Suspense>
             <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
                 {move || {
                     overview

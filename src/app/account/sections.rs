@@ -53,12 +53,18 @@ pub(super) fn Profile(account: AccountOverview, done: Option<Done>) -> impl Into
 pub(super) fn SignInMethods(account: AccountOverview, done: Option<Done>) -> impl IntoView {
     let error = post_error::<UnlinkProvider>();
     let verified = account.email_verified;
+    let unlinked: Vec<String> = account
+        .providers
+        .iter()
+        .filter(|p| !p.linked)
+        .map(|p| p.provider.name.clone())
+        .collect();
     let rows = account
         .providers
         .iter()
         .map(|link| {
-            let provider = link.provider;
-            let label = provider.label();
+            let slug = link.provider.provider.slug().to_owned();
+            let label = link.provider.name.clone();
             let detail = if link.linked {
                 link.email.clone().map(|e| format!("Linked as {e}")).unwrap_or_else(|| "Linked".into())
             } else {
@@ -67,14 +73,14 @@ pub(super) fn SignInMethods(account: AccountOverview, done: Option<Done>) -> imp
             let action = if link.linked {
                 view! {
                     <form action=UnlinkProvider::PATH method="post" class="inline-form">
-                        <input type="hidden" name="provider" value=provider.slug() />
+                        <input type="hidden" name="provider" value=slug.clone() />
                         <button type="submit" class="btn btn--quiet btn--small">{format!("Unlink {label}")}</button>
                     </form>
                 }
                     .into_any()
             } else if verified {
                 view! {
-                    <a href=format!("/auth/{}?next=%2Faccount", provider.slug()) rel="external" class="btn btn--secondary btn--small">
+                    <a href=format!("/auth/{slug}?next=%2Faccount") rel="external" class="btn btn--secondary btn--small">
                         {format!("Link {label}")}
                     </a>
                 }
@@ -85,7 +91,7 @@ pub(super) fn SignInMethods(account: AccountOverview, done: Option<Done>) -> imp
             };
             view! {
                 <li class="row">
-                    <span class=format!("provider-logo provider-logo--{}", provider.slug()) aria-hidden="true"></span>
+                    <span class=format!("provider-logo provider-logo--{slug}") aria-hidden="true"></span>
                     <span class="row__main">
                         <strong>{label}</strong>
                         <span class="muted">{detail}</span>
@@ -100,9 +106,9 @@ pub(super) fn SignInMethods(account: AccountOverview, done: Option<Done>) -> imp
             <h2 id="methods-title">"Sign-in methods"</h2>
             <FormError error />
             {done_status(done, Done::Unlinked)}
-            {(!verified && !account.providers.iter().all(|p| p.linked)).then(|| view! {
+            {(!verified && !unlinked.is_empty()).then(|| view! {
                 <div class="notice">
-                    <p>"Verify your email address to link GitHub or Google: open the link we sent you."</p>
+                    <p>{format!("Verify your email address to link {}: open the link we sent you.", either(&unlinked))}</p>
                     <form action=ResendVerification::PATH method="post" class="inline-form">
                         <button type="submit" class="btn btn--secondary btn--small">"Resend"</button>
                     </form>
@@ -273,4 +279,13 @@ pub(super) fn DeleteAccountForm() -> impl IntoView {
 #[component]
 pub fn AccountLink() -> impl IntoView {
     view! { <A href="/account" attr:class="account-nav__link">"Account"</A> }
+}
+
+/// "GitHub", "GitHub or Google", "GitHub, Google or Acme".
+fn either(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }

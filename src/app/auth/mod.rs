@@ -7,7 +7,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use super::ui::{invalid, post_error, FormError};
 use crate::domain::{
-    AppError, CurrentUser, PendingLink, Provider, ProviderSignInError, EMAIL_MAX_LEN,
+    AppError, CurrentUser, NamedProvider, PendingLink, ProviderSignInError, EMAIL_MAX_LEN,
     NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
 
@@ -19,7 +19,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// The identity providers configured on this server, in display order.
 #[server(prefix = "/rpc", endpoint = "auth_providers")]
-pub async fn auth_providers() -> Result<Vec<Provider>, AppError> {
+pub async fn auth_providers() -> Result<Vec<NamedProvider>, AppError> {
     Ok(crate::server::context::state()?.oauth.enabled())
 }
 
@@ -46,10 +46,10 @@ pub async fn signup(
 pub async fn pending_link() -> Result<Option<PendingLink>, AppError> {
     use crate::server::{context, http::provider_link};
     let state = context::state()?;
-    Ok(
-        provider_link::pending_link(&state, &context::parts()?.headers)
-            .map(|(provider, email)| PendingLink { provider, email }),
-    )
+    Ok(provider_link::pending_link(
+        &state,
+        &context::parts()?.headers,
+    ))
 }
 
 /// Links the waiting provider identity to its account with that account's password, signs

@@ -20,11 +20,18 @@ pub fn LoginPage() -> impl IntoView {
             None
         }
     };
+    let providers = Resource::new(|| (), |_| auth_providers());
+    // Named as the configured provider with that slug; anything else in the URL is not shown.
     let provider_error = move || {
         let q = query.read();
         let reason = ProviderSignInError::from_code(&q.get("error")?)?;
-        let provider = q.get("provider").and_then(|p| Provider::from_slug(&p));
-        Some(reason.message(provider))
+        let slug = q.get("provider");
+        let list = providers.get().and_then(Result::ok).unwrap_or_default();
+        let name = list
+            .into_iter()
+            .find(|p| Some(p.provider.slug()) == slug.as_deref())
+            .map(|p| p.name);
+        Some(reason.message(name.as_deref()))
     };
     let error = post_error::<Login>();
     let signup_href = move || match next.get() {
@@ -43,18 +50,20 @@ pub fn LoginPage() -> impl IntoView {
                 </p>
             </Show>
             {move || notice().map(|text| view! { <p role="status" class="alert alert--info">{text}</p> })}
-            {move || {
-                provider_error()
-                    .map(|message| {
-                        view! {
-                            <p role="alert" class="alert alert--error">
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+            <Suspense fallback=|| ()>
+                {move || {
+                    provider_error()
+                        .map(|message| {
+                            view! {
+                                <p role="alert" class="alert alert--error">
+                                    {message}
+                                </p>
+                            }
+                        })
+                }}
+            </Suspense>
             <FormError error />
-            <ProviderLinks next />
+            <ProviderLinks next providers />
             <form action=Login::PATH method="post" class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
@@ -102,7 +111,7 @@ pub fn SignupPage() -> impl IntoView {
             <h1>"Create your account"</h1>
             <p class="muted">"It takes a few seconds. No credit card, no spam."</p>
             <FormError error />
-            <ProviderLinks next />
+            <ProviderLinks next providers=Resource::new(|| (), |_| auth_providers()) />
             <form action=Signup::PATH method="post" class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
@@ -173,7 +182,7 @@ pub fn LinkPage() -> impl IntoView {
                         .get()
                         .map(|found| match found {
                             Ok(Some(PendingLink { provider, email })) => {
-                                let label = provider.label();
+                                let label = provider.name;
                                 view! {
                                     <h1>{format!("Link {label} to your account")}</h1>
                                     <p class="muted">
@@ -237,11 +246,14 @@ fn CurrentPasswordField(id: &'static str) -> impl IntoView {
     }
 }
 
-/// "Continue with GitHub" / "Continue with Google", for the providers configured. These are
-/// real navigations (`rel="external"`): the flow leaves the app for the provider's page.
+/// "Continue with GitHub", "Continue with Google", "Continue with <name>" of each `[[oidc]]`
+/// provider: the providers configured. These are real navigations (`rel="external"`): the
+/// flow leaves the app for the provider's page.
 #[component]
-fn ProviderLinks(next: Signal<String>) -> impl IntoView {
-    let providers = Resource::new(|| (), |_| auth_providers());
+fn ProviderLinks(
+    next: Signal<String>,
+    providers: Resource<Result<Vec<NamedProvider>, AppError>>,
+) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -252,19 +264,17 @@ fn ProviderLinks(next: Signal<String>) -> impl IntoView {
                     .map(|list| {
                         let links = list
                             .into_iter()
-                            .map(|provider| {
+                            .map(|NamedProvider { provider, name }| {
+                                let slug = provider.slug().to_owned();
+                                let class = format!("btn btn--secondary btn--block btn--provider btn--{slug}");
                                 let href = move || match next.get() {
-                                    n if n.is_empty() => format!("/auth/{}", provider.slug()),
-                                    n => format!("/auth/{}?next={}", provider.slug(), urlencode(&n)),
+                                    n if n.is_empty() => format!("/auth/{slug}"),
+                                    n => format!("/auth/{slug}?next={}", urlencode(&n)),
                                 };
                                 view! {
-                                    <a
-                                        href=href
-                                        rel="external"
-                                        class=format!("btn btn--secondary btn--block btn--provider btn--{}", provider.slug())
-                                    >
+                                    <a href=href rel="external" class=class>
                                         <span class="provider-logo" aria-hidden="true"></span>
-                                        {format!("Continue with {}", provider.label())}
+                                        {format!("Continue with {name}")}
                                     </a>
                                 }
                             })

@@ -71,7 +71,7 @@ pub enum Resolved {
 /// - otherwise a new user is created, its email verified by the provider.
 pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> {
     if let Some(user_id) =
-        identities::find_user_id(db, identity.provider, &identity.subject).await?
+        identities::find_user_id(db, &identity.provider, &identity.subject).await?
     {
         if let Some(user) = users::find_by_id(db, &user_id).await? {
             return Ok(Resolved::SignIn(user));
@@ -92,7 +92,7 @@ pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> 
         }
         identities::link(
             db.write(),
-            identity.provider,
+            &identity.provider,
             &identity.subject,
             &existing.id,
             Some(email.as_str()),
@@ -119,7 +119,7 @@ pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> 
     .await?;
     identities::link(
         &mut *tx,
-        identity.provider,
+        &identity.provider,
         &identity.subject,
         &user.id,
         Some(email.as_str()),
@@ -141,13 +141,13 @@ pub async fn link_to_current(
     if current.email_verified_at.is_none() {
         return Err(Refusal::SignIn(ProviderSignInError::VerifyEmailFirst));
     }
-    match identities::find_user_id(db, identity.provider, &identity.subject).await? {
+    match identities::find_user_id(db, &identity.provider, &identity.subject).await? {
         Some(owner) if owner == current.id => Ok(current.clone()),
         Some(_) => Err(Refusal::SignIn(ProviderSignInError::LinkedElsewhere)),
         None => {
             identities::link(
                 db.write(),
-                identity.provider,
+                &identity.provider,
                 &identity.subject,
                 &current.id,
                 identity.email.as_deref(),
@@ -195,7 +195,7 @@ pub async fn link_with_password(
     let (_, first) = credentials::prove_email(&mut tx, &user.id, &user.email, None).await?;
     identities::link(
         &mut *tx,
-        waiting.provider,
+        &waiting.provider,
         &waiting.subject,
         &user.id,
         Some(&waiting.email),

@@ -6,7 +6,7 @@ use tower_sessions::Session;
 use super::stored_id;
 use crate::domain::{
     describe_device, describe_event, AccountOverview, ActiveSession, Activity, AppError, Message,
-    Provider, ProviderLink, SessionKind, SessionRef, UserName,
+    NamedProvider, Provider, ProviderLink, SessionKind, SessionRef, UserName,
 };
 use crate::server::{
     db::{
@@ -26,20 +26,21 @@ pub async fn overview(
 ) -> Result<AccountOverview, AppError> {
     let current = stored_id(state, session);
     let linked = identities::list_for_user(state.db.read(), &user.id).await?;
-    let providers = state
-        .oauth
-        .enabled()
-        .into_iter()
-        .chain(linked.iter().map(|(p, _)| *p))
-        .fold(Vec::<Provider>::new(), |mut all, p| {
-            if !all.contains(&p) {
-                all.push(p);
-            }
-            all
-        })
+    // The providers configured, then any this user linked that no longer is (so the link can
+    // still be seen and removed), named by its slug.
+    let mut offered = state.oauth.enabled();
+    for (provider, _) in &linked {
+        if !offered.iter().any(|p| p.provider == *provider) {
+            offered.push(NamedProvider {
+                name: provider.slug().to_owned(),
+                provider: provider.clone(),
+            });
+        }
+    }
+    let providers = offered
         .into_iter()
         .map(|provider| {
-            let link = linked.iter().find(|(p, _)| *p == provider);
+            let link = linked.iter().find(|(p, _)| *p == provider.provider);
             ProviderLink {
                 provider,
                 linked: link.is_some(),
@@ -123,7 +124,7 @@ pub async fn unlink_provider(
     state: &AppState,
     origin: &Origin,
     user: &UserRecord,
-    provider: Provider,
+    provider: &Provider,
 ) -> Result<(), AppError> {
     // One transaction that first takes the user's row: two unlinks at once (two tabs) take
     // turns, so they cannot each see the other's link and remove the last way in together.
@@ -134,7 +135,7 @@ pub async fn unlink_provider(
                 .await?
                 .ok_or(AppError::NotFound)?;
             let linked = identities::list_for_user(&mut *tx, &user.id).await?;
-            if !linked.iter().any(|(p, _)| *p == provider) {
+            if !linked.iter().any(|(p, _)| p == provider) {
                 return Err(AppError::NotFound);
             }
             if !has_password && linked.len() <= 1 {

@@ -144,7 +144,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
     let at = origin("203.0.113.5");
     identities::link(
         state.db.write(),
-        Provider::Github,
+        &Provider::github(),
         "gh-1",
         &with_password.id,
         None,
@@ -160,7 +160,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
         .unwrap();
     without.password_hash = None;
 
-    let err = unlink_provider(&state, &at, &without, Provider::Github)
+    let err = unlink_provider(&state, &at, &without, &Provider::github())
         .await
         .unwrap_err();
     assert_eq!(err.message(), Some(Message::OnlySignInMethod));
@@ -169,7 +169,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
         .unwrap();
     assert_eq!(linked.len(), 1, "still linked");
 
-    let missing = unlink_provider(&state, &at, &without, Provider::Google).await;
+    let missing = unlink_provider(&state, &at, &without, &Provider::google()).await;
     assert!(matches!(missing, Err(AppError::NotFound)), "{missing:?}");
 }
 
@@ -177,10 +177,16 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
 async fn a_provider_unlinks_when_a_password_remains() {
     let state = testing::state().await;
     let user = testing::user_with_password(&state, "ada@example.com", PASSWORD).await;
-    identities::link(state.db.write(), Provider::Github, "gh-1", &user.id, None)
-        .await
-        .unwrap();
-    unlink_provider(&state, &origin("203.0.113.5"), &user, Provider::Github)
+    identities::link(
+        state.db.write(),
+        &Provider::github(),
+        "gh-1",
+        &user.id,
+        None,
+    )
+    .await
+    .unwrap();
+    unlink_provider(&state, &origin("203.0.113.5"), &user, &Provider::github())
         .await
         .unwrap();
     let linked = identities::list_for_user(state.db.read(), &user.id)

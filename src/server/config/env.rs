@@ -97,6 +97,8 @@ pub const ENVIRONMENT_ONLY: &[(&str, &str)] = &[
     ("JWT_HS256_SECRET", "api.hs256_secret"),
     ("GITHUB_CLIENT_SECRET", "oauth.github"),
     ("GOOGLE_CLIENT_SECRET", "oauth.google"),
+    // One per `[[oidc]]` entry: `OIDC_ACME_SSO_CLIENT_SECRET` for the slug `acme-sso`.
+    ("OIDC_<SLUG>_CLIENT_SECRET", "oidc[].client_secret"),
     // Whether the bundle's names carry hashes is a fact of the build beside the binary.
     ("LEPTOS_HASH_FILES", "hash_files"),
 ];

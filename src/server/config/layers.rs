@@ -29,6 +29,9 @@ pub(super) const SECTIONS: &[&str] = &[
     "log",
 ];
 
+/// The lists of tables a settings file may have, `[[name]]`: each entry is one of a kind.
+pub(super) const LISTS: &[&str] = &["oidc"];
+
 /// The file's table with the environment written over it.
 pub(super) struct Layers {
     /// How messages name the file: its path, or `config file` for a string.
@@ -44,10 +47,24 @@ impl Layers {
         let table: toml::Table = toml::from_str(text)
             .map_err(|e| ConfigError(format!("{file}: {}", e.to_string().trim_end())))?;
         for (name, value) in &table {
+            if LISTS.contains(&name.as_str()) {
+                let entries = value.as_array().filter(|a| a.iter().all(|v| v.is_table()));
+                if entries.is_none() {
+                    return Err(ConfigError(format!(
+                        "{file}: `{name}` is a list of tables: write each entry as `[[{name}]]`"
+                    )));
+                }
+                continue;
+            }
             if !SECTIONS.contains(&name.as_str()) {
                 return Err(ConfigError(format!(
-                    "{file}: unknown section `{name}`; the sections are {}",
-                    SECTIONS.join(", ")
+                    "{file}: unknown section `{name}`; the sections are {}, and the lists {}",
+                    SECTIONS.join(", "),
+                    LISTS
+                        .iter()
+                        .map(|l| format!("[[{l}]]"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             if !value.is_table() {
@@ -107,6 +124,39 @@ impl Layers {
             table,
         })
         .map_err(|e| self.error(name, e))
+    }
+
+    /// Reads each `[[name]]` entry into its struct, in the file's order; none is an empty list.
+    /// The environment writes nothing here: an error names the file, the entry and the key.
+    pub(super) fn entries<T: DeserializeOwned>(
+        &self,
+        name: &'static str,
+    ) -> Result<Vec<T>, ConfigError> {
+        let Some(entries) = self.table.get(name).and_then(|v| v.as_array()) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for (n, table) in entries.iter().filter_map(|v| v.as_table()).enumerate() {
+            let entry = T::deserialize(Section {
+                layers: self,
+                name,
+                table,
+            })
+            .map_err(|e| {
+                let place = match &e.key {
+                    Some(key) => format!("[[{name}]] number {}, `{key}`", n + 1),
+                    None => format!("[[{name}]] number {}", n + 1),
+                };
+                ConfigError(format!("{}: {place}: {}", self.file, e.reason))
+            })?;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
+    /// How messages name the settings file.
+    pub(super) fn file(&self) -> &str {
+        &self.file
     }
 
     fn variable(&self, section: &str, key: &str) -> Option<&'static str> {

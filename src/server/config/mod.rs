@@ -20,6 +20,7 @@ mod limit;
 mod log;
 mod mail;
 mod oauth;
+mod oidc;
 mod rate_limits;
 mod secret;
 mod session;
@@ -43,6 +44,7 @@ pub use self::{
     log::{LogFormat, LogSettings},
     mail::MailSettings,
     oauth::{ClientCredentials, OAuthSettings},
+    oidc::{default_scopes, OidcProvider},
     rate_limits::RateLimitSettings,
     secret::Secret,
     session::SessionSettings,
@@ -80,6 +82,9 @@ pub struct Settings {
     pub http: HttpSettings,
     pub auth: AuthSettings,
     pub oauth: OAuthSettings,
+    /// More OpenID Connect providers: the `[[oidc]]` entries of the file (never from the
+    /// environment, but for each one's `OIDC_<SLUG>_CLIENT_SECRET`), in the file's order.
+    pub oidc: Vec<OidcProvider>,
     pub api: ApiSettings,
     pub mail: MailSettings,
     pub rate_limits: RateLimitSettings,
@@ -137,6 +142,7 @@ impl Settings {
             http: layers.section("http")?,
             auth: layers.section("auth")?,
             oauth: layers.section("oauth")?,
+            oidc: layers.entries("oidc")?,
             api: layers.section("api")?,
             mail: layers.section("mail")?,
             rate_limits: layers.section("rate_limits")?,
@@ -188,6 +194,25 @@ impl Settings {
             }
         }
 
+        let mut slugs = std::collections::BTreeSet::new();
+        for provider in &mut self.oidc {
+            if !slugs.insert(provider.slug.clone()) {
+                return Err(ConfigError(format!(
+                    "{}: two [[oidc]] entries have the slug `{}`: each needs its own",
+                    layers.file(),
+                    provider.slug
+                )));
+            }
+            let variable = provider.secret_variable();
+            provider.client_secret = secret(&variable).ok_or_else(|| {
+                ConfigError(format!(
+                    "{}: [[oidc]] `{}` needs its client secret in the environment variable {variable}",
+                    layers.file(),
+                    provider.slug
+                ))
+            })?;
+        }
+
         // Defaults that derive from other settings.
         if !layers.is_set("database", "url") {
             let file = self.data_dir.join("seamless.db");
@@ -219,6 +244,35 @@ impl Settings {
                 ))
             }
             _ => {}
+        }
+        if self.env == AppEnv::Production {
+            // Tokens and codes travel to these: in production, only over TLS (a provider on
+            // this machine, like a test's stand-in, is the exception).
+            let plain = |url: &Url| {
+                url.scheme() == "http"
+                    && !matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+            };
+            let mut urls = vec![
+                (
+                    describe("oauth.github_base_url"),
+                    &self.oauth.github_base_url,
+                ),
+                (describe("oauth.github_api_url"), &self.oauth.github_api_url),
+                (
+                    describe("oauth.google_issuer_url"),
+                    &self.oauth.google_issuer_url,
+                ),
+            ];
+            urls.extend(
+                self.oidc
+                    .iter()
+                    .map(|p| (format!("the issuer of [[oidc]] `{}`", p.slug), &p.issuer)),
+            );
+            if let Some((what, url)) = urls.into_iter().find(|(_, url)| plain(url)) {
+                return Err(ConfigError(format!(
+                    "{what} is {url}: in production, identity providers must be https"
+                )));
+            }
         }
         if cfg!(feature = "bench") && self.env == AppEnv::Production {
             return Err(ConfigError(

@@ -68,7 +68,7 @@ fn client_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ClientCredentials
 }
 
 /// An http(s) URL, read without its trailing `/`s.
-fn http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+pub(super) fn http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     let text = String::deserialize(d)?;
     Url::parse(text.trim_end_matches('/'))
         .ok()

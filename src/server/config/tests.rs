@@ -279,3 +279,134 @@ fn limits_are_read_as_attempts_per_window() {
     let err = Settings::from_toml("", &[("RATE_LIMIT_SIGN_IN_IP", "lots")]).unwrap_err();
     assert!(err.to_string().contains("RATE_LIMIT_SIGN_IN_IP"));
 }
+
+const ACME: &str = r#"
+[[oidc]]
+slug = "acme-sso"
+name = "Acme SSO"
+issuer = "https://login.acme.example/"
+client_id = "seamless"
+
+[[oidc]]
+slug = "gitlab"
+name = "GitLab"
+issuer = "https://gitlab.example"
+client_id = "abc"
+scopes = ["openid", "email"]
+"#;
+
+#[test]
+fn oidc_providers_are_listed_in_the_file_with_their_secrets_from_the_environment() {
+    let none = Settings::from_toml("", &[("X", "y")]).unwrap();
+    assert!(none.oidc.is_empty());
+    let s = Settings::from_toml(
+        ACME,
+        &[
+            ("OIDC_ACME_SSO_CLIENT_SECRET", "acme-s3cret"),
+            ("OIDC_GITLAB_CLIENT_SECRET", "gl-s3cret"),
+        ],
+    )
+    .unwrap();
+    let slugs: Vec<_> = s.oidc.iter().map(|p| p.slug.slug()).collect();
+    assert_eq!(slugs, ["acme-sso", "gitlab"], "in the file's order");
+    let acme = &s.oidc[0];
+    assert_eq!(acme.name, "Acme SSO");
+    assert_eq!(acme.issuer.as_str(), "https://login.acme.example/");
+    assert_eq!(acme.client_id, "seamless");
+    assert_eq!(acme.client_secret.expose(), "acme-s3cret");
+    assert_eq!(acme.scopes, ["openid", "email", "profile"], "the default");
+    assert_eq!(s.oidc[1].scopes, ["openid", "email"]);
+    assert!(!format!("{s:?}").contains("s3cret"));
+}
+
+#[test]
+fn an_oidc_provider_without_its_secret_names_the_variable_to_set() {
+    let err = Settings::from_toml(ACME, &[("OIDC_GITLAB_CLIENT_SECRET", "x")]).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("OIDC_ACME_SSO_CLIENT_SECRET"), "{message}");
+    assert!(message.contains("acme-sso"), "{message}");
+}
+
+#[test]
+fn bad_oidc_entries_are_refused_with_the_entry_and_key_to_fix() {
+    let entry = |body: &str| format!("[[oidc]]\n{body}\n");
+    let base = "name = \"Acme\"\nissuer = \"https://id.acme.example\"\nclient_id = \"c\"";
+    for (toml, expected) in [
+        (entry(&format!("slug = \"Acme!\"\n{base}")), "`slug`: must be 1 to 32"),
+        (entry(&format!("slug = \"google\"\n{base}")), "built-in Google"),
+        (entry(&format!("slug = \"github\"\n{base}")), "built-in GitHub"),
+        (entry("slug = \"acme\"\nname = \"Acme\"\nclient_id = \"c\""), "missing field `issuer`"),
+        (entry(&format!("slug = \"acme\"\n{base}\nclient_secret = \"x\"")), "`client_secret`: unknown key"),
+        (entry(&format!("slug = \"acme\"\n{base}\nscopes = [\"email\"]")), "must include \"openid\""),
+        (entry(&format!("slug = \"acme\"\n{base}\nscopes = [\"openid\", \"a b\"]")), "`a b` is not a scope"),
+        (
+            entry("slug = \"acme\"\nname = \"\"\nissuer = \"https://id.acme.example\"\nclient_id = \"c\""),
+            "`name`: must be 1 to 40",
+        ),
+        (
+            entry("slug = \"acme\"\nname = \"Acme\"\nissuer = \"ftp://id.acme.example\"\nclient_id = \"c\""),
+            "`issuer`: must be an http(s) URL",
+        ),
+        ("[oidc]\nslug = \"acme\"\n".to_owned(), "write each entry as `[[oidc]]`"),
+    ] {
+        let err = Settings::from_toml(&toml, &[("OIDC_ACME_CLIENT_SECRET", "x")]).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains(expected), "{toml}\n=> {message}");
+        assert!(message.starts_with("config file: "), "{message}");
+    }
+    let twice = format!(
+        "{}{}",
+        entry(&format!("slug = \"acme\"\n{base}")),
+        entry(&format!("slug = \"acme\"\n{base}"))
+    );
+    let err = Settings::from_toml(&twice, &[("OIDC_ACME_CLIENT_SECRET", "x")]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("two [[oidc]] entries have the slug `acme`"),
+        "{err}"
+    );
+    let second = format!(
+        "{}{}",
+        entry(&format!("slug = \"acme\"\n{base}")),
+        entry("slug = \"b\"")
+    );
+    let err = Settings::from_toml(&second, &[("OIDC_ACME_CLIENT_SECRET", "x")]).unwrap_err();
+    assert!(err.to_string().contains("[[oidc]] number 2"), "{err}");
+}
+
+#[test]
+fn production_refuses_identity_providers_over_plain_http() {
+    let prod = [
+        ("APP_ENV", "production"),
+        ("APP_SECRET", "a-production-secret-of-enough-length-1234"),
+        ("OIDC_ACME_CLIENT_SECRET", "x"),
+    ];
+    let acme = |issuer: &str| {
+        format!("[[oidc]]\nslug = \"acme\"\nname = \"Acme\"\nissuer = \"{issuer}\"\nclient_id = \"c\"\n")
+    };
+    let err = Settings::from_toml(&acme("http://id.acme.example"), &prod).unwrap_err();
+    assert!(err.to_string().contains("must be https"), "{err}");
+    assert!(Settings::from_toml(&acme("https://id.acme.example"), &prod).is_ok());
+    assert!(
+        Settings::from_toml(&acme("http://127.0.0.1:9000/x"), &prod).is_ok(),
+        "a local provider"
+    );
+    let err = Settings::from_toml(
+        "",
+        &[
+            ("APP_ENV", "production"),
+            ("APP_SECRET", "a-production-secret-of-enough-length-1234"),
+            ("GOOGLE_ISSUER_URL", "http://accounts.example"),
+        ],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("GOOGLE_ISSUER_URL"), "{err}");
+    assert!(
+        Settings::from_toml(
+            &acme("http://id.acme.example"),
+            &[("OIDC_ACME_CLIENT_SECRET", "x")]
+        )
+        .is_ok(),
+        "development allows it"
+    );
+}

@@ -1,4 +1,5 @@
-//! Provider identities (the `accounts` table): which user a GitHub or Google identity belongs to.
+//! Provider identities (the `accounts` table): which user an identity at a provider (GitHub,
+//! Google, an `[[oidc]]` entry) belongs to, by the provider's slug and its stable subject.
 
 use sqlx::Row;
 
@@ -8,7 +9,7 @@ use crate::domain::{AppError, Message, Provider, Timestamp, UserId};
 /// The user an identity is linked to, if any.
 pub async fn find_user_id(
     db: &Db,
-    provider: Provider,
+    provider: &Provider,
     subject: &str,
 ) -> Result<Option<UserId>, AppError> {
     let row =
@@ -26,7 +27,7 @@ pub async fn find_user_id(
 /// provider, or an identity already linked elsewhere, is a conflict.
 pub async fn link<'e, E>(
     db: E,
-    provider: Provider,
+    provider: &Provider,
     subject: &str,
     user_id: &UserId,
     email: Option<&str>,
@@ -71,13 +72,13 @@ where
         .iter()
         .filter_map(|r| {
             let slug: String = r.try_get("provider").ok()?;
-            Some((Provider::from_slug(&slug)?, r.try_get("email").ok()?))
+            Some((Provider::parse(&slug)?, r.try_get("email").ok()?))
         })
         .collect())
 }
 
 /// Removes the user's identity at `provider`. False when there was none.
-pub async fn unlink<'e, E>(db: E, user_id: &UserId, provider: Provider) -> Result<bool, AppError>
+pub async fn unlink<'e, E>(db: E, user_id: &UserId, provider: &Provider) -> Result<bool, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -106,6 +107,6 @@ pub async fn unlink_all_before(
     .await?;
     Ok(rows
         .iter()
-        .filter_map(|r| Provider::from_slug(&r.try_get::<String, _>("provider").ok()?))
+        .filter_map(|r| Provider::parse(&r.try_get::<String, _>("provider").ok()?))
         .collect())
 }

@@ -1,4 +1,5 @@
-//! The routes of a sign-in with GitHub or Google: `/auth/{provider}` starts the flow (`state`
+//! The routes of a sign-in with a provider (GitHub, Google, an `[[oidc]]` entry):
+//! `/auth/{provider}` starts the flow (`state`
 //! and the PKCE verifier kept in a short-lived signed cookie of the browser that started it, no
 //! row in any table for a visitor who is not signed in) and `/auth/{provider}/callback` finishes
 //! it (the cookie cleared whatever happens): the provider's answer (`auth::oauth`) turned into
@@ -28,6 +29,7 @@ use crate::{
         auth::{
             devices::KnownDevices,
             limits::Action,
+            oauth::{Answer, Configured},
             session::{self as browser_session, Auth},
         },
         config::Settings,
@@ -82,9 +84,10 @@ async fn start(
     Extension(auth): Extension<Auth>,
     ClientOrigin(origin): ClientOrigin,
 ) -> Response {
-    let Some(provider) = Provider::from_slug(&slug).filter(|p| state.oauth.is_enabled(*p)) else {
+    let Some(configured) = state.oauth.get(&slug) else {
         return AppError::NotFound.into_response();
     };
+    let provider = &configured.named.provider;
     let next = safe_next(query.next.as_deref());
     let linking = auth.user().is_some();
     match state
@@ -105,14 +108,13 @@ async fn start(
     }
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let csrf = CsrfToken::new_random();
-    let nonce = (provider == Provider::Google).then(|| CsrfToken::new_random().secret().clone());
+    let nonce = configured
+        .uses_nonce()
+        .then(|| CsrfToken::new_random().secret().clone());
     let url = state
         .oauth
-        .authorize_url(provider, csrf.clone(), challenge, nonce.as_deref())
+        .authorize_url(configured, csrf.clone(), challenge, nonce.as_deref())
         .await;
-    let Some(url) = url else {
-        return AppError::NotFound.into_response();
-    };
     let url = match url {
         Ok(url) => url,
         Err(detail) => {
@@ -121,7 +123,7 @@ async fn start(
         }
     };
     let pending = Pending {
-        provider,
+        provider: provider.clone(),
         state: csrf.secret().clone(),
         verifier: verifier.secret().clone(),
         nonce,
@@ -150,6 +152,8 @@ struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    /// The provider naming itself (RFC 9207), checked by OpenID providers.
+    iss: Option<String>,
 }
 
 async fn callback(
@@ -161,7 +165,7 @@ async fn callback(
     headers: HeaderMap,
     session: Session,
 ) -> Response {
-    let Some(provider) = Provider::from_slug(&slug).filter(|p| state.oauth.is_enabled(*p)) else {
+    let Some(configured) = state.oauth.get(&slug) else {
         return AppError::NotFound.into_response();
     };
     // Single use: whatever happens next, this browser's pending sign-in is gone.
@@ -174,7 +178,7 @@ async fn callback(
         session: &session,
         devices: KnownDevices::from_headers(&headers, state.settings.is_https()),
     };
-    let mut res = finish(&state, provider, query, pending, &browser).await;
+    let mut res = finish(&state, configured, query, pending, &browser).await;
     if let Some(removal) = cookies::remove(&name, options) {
         res.headers_mut().append(header::SET_COOKIE, removal);
     }
@@ -191,7 +195,7 @@ struct Browser<'a> {
 
 async fn finish(
     state: &AppState,
-    provider: Provider,
+    configured: &Configured,
     query: CallbackQuery,
     pending: Option<Pending>,
     browser: &Browser<'_>,
@@ -202,6 +206,7 @@ async fn finish(
         session,
         devices,
     } = browser;
+    let provider = &configured.named.provider;
     let linking = auth.user().is_some();
     let next = pending
         .as_ref()
@@ -228,7 +233,7 @@ async fn finish(
         );
         return failure(provider, ProviderSignInError::State, &next, linking);
     };
-    if pending.provider != provider
+    if pending.provider != *provider
         || !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes())
     {
         tracing::warn!(
@@ -238,13 +243,15 @@ async fn finish(
         return failure(provider, ProviderSignInError::State, &next, linking);
     }
 
+    let answer = Answer {
+        code,
+        verifier: pending.verifier,
+        iss: query.iss,
+    };
     let identity = state
         .oauth
-        .identity(provider, code, pending.verifier, pending.nonce.as_deref())
+        .identity(configured, answer, pending.nonce.as_deref())
         .await;
-    let Some(identity) = identity else {
-        return AppError::NotFound.into_response();
-    };
     let identity = match identity {
         Ok(identity) => identity,
         Err(detail) => {
@@ -264,7 +271,7 @@ async fn finish(
         Ok(Resolved::NeedsPassword(user)) => {
             // Whoever set this account's password must agree: ask for it once.
             let waiting = PendingLink {
-                provider,
+                provider: provider.clone(),
                 subject: identity.subject,
                 email: user.email,
                 user_id: user.id.into_string(),
@@ -327,7 +334,12 @@ async fn finish(
 
 /// Back to the sign-in page, saying what went wrong (and keeping where the person was going);
 /// for someone signed in who was linking a provider, back to the account page.
-fn failure(provider: Provider, reason: ProviderSignInError, next: &str, linking: bool) -> Response {
+fn failure(
+    provider: &Provider,
+    reason: ProviderSignInError,
+    next: &str,
+    linking: bool,
+) -> Response {
     let page = if linking { "/account" } else { "/login" };
     let mut to = format!(
         "{page}?error={}&provider={}",
@@ -360,7 +372,7 @@ mod tests {
     #[test]
     fn failures_keep_a_non_default_destination() {
         let res = failure(
-            Provider::Github,
+            &Provider::github(),
             ProviderSignInError::State,
             "/todos?edit=1",
             false,

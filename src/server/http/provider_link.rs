@@ -9,7 +9,7 @@ use tower_sessions::cookie::SameSite;
 
 use crate::server::cookies::{self, CookieOptions};
 use crate::{
-    domain::{AppError, Message, Provider},
+    domain::{self, AppError, Message, NamedProvider},
     server::{
         account::identities::{self, PendingLink},
         auth::devices::KnownDevices,
@@ -47,9 +47,17 @@ fn read_pending_link(state: &AppState, headers: &HeaderMap) -> Option<PendingLin
 }
 
 /// What `/login/link` shows: the provider and the address of the account waiting for its
-/// password, if a link is waiting in this browser.
-pub fn pending_link(state: &AppState, headers: &HeaderMap) -> Option<(Provider, String)> {
-    read_pending_link(state, headers).map(|p| (p.provider, p.email))
+/// password, if a link is waiting in this browser (and its provider is still configured).
+pub fn pending_link(state: &AppState, headers: &HeaderMap) -> Option<domain::PendingLink> {
+    let waiting = read_pending_link(state, headers)?;
+    let name = state.oauth.name_of(&waiting.provider)?.to_owned();
+    Some(domain::PendingLink {
+        provider: NamedProvider {
+            provider: waiting.provider,
+            name,
+        },
+        email: waiting.email,
+    })
 }
 
 /// Links the identity waiting in this browser's link cookie to its account, once the

@@ -63,6 +63,7 @@ impl GitHub {
     pub async fn identity(
         &self,
         http: &reqwest::Client,
+        provider: Provider,
         code: String,
         verifier: String,
     ) -> Result<Identity, ProviderError> {
@@ -90,7 +91,7 @@ impl GitHub {
         // that verifies loosely), and the primary is the one GitHub itself writes to.
         let email = emails.iter().find(|e| e.primary && e.verified);
         Ok(Identity {
-            provider: Provider::Github,
+            provider,
             subject: user.id.to_string(),
             email: email.map(|e| e.email.clone()),
             email_verified: email.is_some(),

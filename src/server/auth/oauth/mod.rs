@@ -1,10 +1,11 @@
-//! Sign-in with GitHub and Google, the protocol: the authorization-code flow with PKCE (S256)
-//! and, for Google, OpenID Connect's `id_token`, turned into an [`Identity`]. What an identity
-//! may do (sign in, link, wait for a password) is the account's policy
-//! (`account::identities`), and the routes that run the flow are `http::oauth`.
+//! Sign-in with a provider, the protocol: the authorization-code flow with PKCE (S256) and,
+//! for OpenID providers (Google and every `[[oidc]]` entry), OpenID Connect's `id_token`,
+//! turned into an [`Identity`]. What an identity may do (sign in, link, wait for a password) is
+//! the account's policy (`account::identities`), and the routes that run the flow are
+//! `http::oauth`.
 
 mod github;
-mod google;
+mod oidc;
 
 use std::sync::Arc;
 
@@ -19,10 +20,13 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use self::{github::GitHub, google::Google};
-use crate::{domain::Provider, server::config::Settings};
+use self::{github::GitHub, oidc::Oidc};
+use crate::{
+    domain::{NamedProvider, Provider},
+    server::config::{default_scopes, ClientCredentials, Settings},
+};
 
-/// Extra fields of a token response: Google adds an OpenID Connect `id_token`.
+/// Extra fields of a token response: an OpenID provider adds an `id_token`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct OidcFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +34,7 @@ pub struct OidcFields {
 }
 impl ExtraTokenFields for OidcFields {}
 
-/// The token response both providers give.
+/// The token response every provider gives.
 pub type TokenResponse = StandardTokenResponse<OidcFields, BasicTokenType>;
 
 /// An OAuth client with its authorization and token endpoints set.
@@ -51,12 +55,20 @@ pub type OAuthClient = Client<
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub provider: Provider,
-    /// The provider's stable user id (GitHub's numeric id, Google's `sub`).
+    /// The provider's stable user id (GitHub's numeric id, an OpenID provider's `sub`).
     pub subject: String,
     pub email: Option<String>,
     /// Whether the provider vouches that the person controls `email`.
     pub email_verified: bool,
     pub name: Option<String>,
+}
+
+/// What the provider's redirect back brought, with this browser's PKCE verifier.
+pub struct Answer {
+    pub code: String,
+    pub verifier: String,
+    /// The issuer the authorization response names (RFC 9207), if it names one.
+    pub iss: Option<String>,
 }
 
 /// Why a provider sign-in could not be completed (for the log: the person is told only that it
@@ -113,9 +125,20 @@ async fn get_json<T: serde::de::DeserializeOwned>(
 /// The configured providers, and the HTTP client that talks to them.
 #[derive(Clone)]
 pub struct OAuth {
-    github: Option<Arc<GitHub>>,
-    google: Option<Arc<Google>>,
+    /// In the order the pages offer them: GitHub, Google, then the `[[oidc]]` entries.
+    providers: Arc<[Configured]>,
     http: reqwest::Client,
+}
+
+/// A provider set up from the settings: its name, and the protocol it speaks.
+pub struct Configured {
+    pub named: NamedProvider,
+    protocol: Protocol,
+}
+
+enum Protocol {
+    GitHub(Box<GitHub>),
+    Oidc(Box<Oidc>),
 }
 
 /// A provider that cannot be set up from the settings.
@@ -129,29 +152,52 @@ pub enum OAuthSetupError {
 
 impl OAuth {
     pub fn new(settings: &Settings) -> Result<OAuth, OAuthSetupError> {
-        let callback = |p: Provider| -> Result<Url, OAuthSetupError> {
+        let callback = |p: &Provider| -> Result<Url, OAuthSetupError> {
             Ok(settings
                 .app_url
                 .join(&format!("/auth/{}/callback", p.slug()))?)
         };
+        let named = |provider: Provider, name: &str| NamedProvider {
+            provider,
+            name: name.to_owned(),
+        };
         let o = &settings.oauth;
-        let github = match &o.github {
-            Some(creds) => Some(Arc::new(GitHub::new(
+        let mut providers = Vec::new();
+        if let Some(creds) = &o.github {
+            let github = GitHub::new(
                 creds,
                 &o.github_base_url,
                 &o.github_api_url,
-                callback(Provider::Github)?,
-            )?)),
-            None => None,
-        };
-        let google = match &o.google {
-            Some(creds) => Some(Arc::new(Google::new(
+                callback(&Provider::github())?,
+            )?;
+            providers.push(Configured {
+                named: named(Provider::github(), "GitHub"),
+                protocol: Protocol::GitHub(Box::new(github)),
+            });
+        }
+        if let Some(creds) = &o.google {
+            let oidc = Oidc::new(
                 creds,
                 &o.google_issuer_url,
-                callback(Provider::Google)?,
-            ))),
-            None => None,
-        };
+                &default_scopes(),
+                callback(&Provider::google())?,
+            );
+            providers.push(Configured {
+                named: named(Provider::google(), "Google"),
+                protocol: Protocol::Oidc(Box::new(oidc)),
+            });
+        }
+        for entry in &settings.oidc {
+            let creds = ClientCredentials {
+                client_id: entry.client_id.clone(),
+                client_secret: entry.client_secret.clone(),
+            };
+            let oidc = Oidc::new(&creds, &entry.issuer, &entry.scopes, callback(&entry.slug)?);
+            providers.push(Configured {
+                named: named(entry.slug.clone(), &entry.name),
+                protocol: Protocol::Oidc(Box::new(oidc)),
+            });
+        }
         // Redirects are never followed (a provider's token endpoint must answer itself), and
         // every call is bounded in time.
         let http = reqwest::Client::builder()
@@ -161,73 +207,72 @@ impl OAuth {
             .user_agent(concat!("seamless/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(OAuth {
-            github,
-            google,
+            providers: providers.into(),
             http,
         })
     }
 
-    /// The providers people can use, in display order.
-    pub fn enabled(&self) -> Vec<Provider> {
-        let mut out = Vec::new();
-        if self.github.is_some() {
-            out.push(Provider::Github);
-        }
-        if self.google.is_some() {
-            out.push(Provider::Google);
-        }
-        out
+    /// The providers people can use, with their names, in display order.
+    pub fn enabled(&self) -> Vec<NamedProvider> {
+        self.providers.iter().map(|p| p.named.clone()).collect()
     }
 
-    pub fn is_enabled(&self, provider: Provider) -> bool {
-        match provider {
-            Provider::Github => self.github.is_some(),
-            Provider::Google => self.google.is_some(),
-        }
+    /// The configured provider with this slug, if any.
+    pub fn get(&self, slug: &str) -> Option<&Configured> {
+        self.providers
+            .iter()
+            .find(|p| p.named.provider.slug() == slug)
     }
 
-    /// Where to send the browser to sign in with `provider` (`None` when it is not
-    /// configured). `nonce` is for OpenID Connect (Google).
+    /// What the pages call the provider with this slug (`None` when it is not configured).
+    pub fn name_of(&self, provider: &Provider) -> Option<&str> {
+        self.get(provider.slug()).map(|p| p.named.name.as_str())
+    }
+
+    /// Where to send the browser to sign in with `provider`. `nonce` binds an OpenID
+    /// provider's `id_token` to this sign-in (see [`Configured::uses_nonce`]).
     pub async fn authorize_url(
         &self,
-        provider: Provider,
+        provider: &Configured,
         state: CsrfToken,
         challenge: PkceCodeChallenge,
         nonce: Option<&str>,
-    ) -> Option<Result<Url, ProviderError>> {
-        Some(match provider {
-            Provider::Github => Ok(self.github.as_ref()?.authorize_url(state, challenge)),
-            Provider::Google => {
-                self.google
-                    .as_ref()?
-                    .authorize_url(&self.http, state, challenge, nonce.unwrap_or_default())
+    ) -> Result<Url, ProviderError> {
+        match &provider.protocol {
+            Protocol::GitHub(github) => Ok(github.authorize_url(state, challenge)),
+            Protocol::Oidc(oidc) => {
+                oidc.authorize_url(&self.http, state, challenge, nonce.unwrap_or_default())
                     .await
             }
-        })
+        }
     }
 
-    /// Who signed in: the code exchanged (with the PKCE verifier) and the answer verified
-    /// (`None` when `provider` is not configured).
+    /// Who signed in with `provider`: the code exchanged (with the PKCE verifier) and the
+    /// answer verified.
     pub async fn identity(
         &self,
-        provider: Provider,
-        code: String,
-        verifier: String,
+        provider: &Configured,
+        answer: Answer,
         nonce: Option<&str>,
-    ) -> Option<Result<Identity, ProviderError>> {
-        Some(match provider {
-            Provider::Github => {
-                self.github
-                    .as_ref()?
-                    .identity(&self.http, code, verifier)
+    ) -> Result<Identity, ProviderError> {
+        let who = provider.named.provider.clone();
+        match &provider.protocol {
+            Protocol::GitHub(github) => {
+                github
+                    .identity(&self.http, who, answer.code, answer.verifier)
                     .await
             }
-            Provider::Google => {
-                self.google
-                    .as_ref()?
-                    .identity(&self.http, code, verifier, nonce.unwrap_or_default())
-                    .await
+            Protocol::Oidc(oidc) => {
+                let nonce = nonce.unwrap_or_default();
+                oidc.identity(&self.http, who, answer, nonce).await
             }
-        })
+        }
+    }
+}
+
+impl Configured {
+    /// Whether the flow binds the `id_token` to the sign-in with a nonce (OpenID Connect).
+    pub fn uses_nonce(&self) -> bool {
+        matches!(self.protocol, Protocol::Oidc(_))
     }
 }

@@ -1,7 +1,7 @@
-//! Google: OpenID Connect. Endpoints and signing keys come from the issuer's discovery
-//! document (both cached); the `id_token` is verified here (its signature against the issuer's
-//! key, with that key's algorithm: RS256, ES256 or EdDSA; `iss`, `aud`, `exp`, and the `nonce`
-//! we sent) before anything in it is used.
+//! OpenID Connect, for Google and each `[[oidc]]` provider alike. Endpoints and signing keys
+//! come from the issuer's discovery document (both cached); the `id_token` is verified here
+//! (its signature against the issuer's key, with that key's algorithm: RS256, ES256 or EdDSA;
+//! `iss`, `aud`, `exp`, and the `nonce` we sent) before anything in it is used.
 //! Google puts the email and name in the id_token; a standard provider may put only `sub`
 //! there in this flow (OpenID Connect Core 5.4) and serve the rest at its userinfo endpoint,
 //! which is then asked, with the access token, and believed only for the id_token's `sub`.
@@ -20,7 +20,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::{get_json, Identity, OAuthClient, ProviderError};
+use super::{get_json, Answer, Identity, OAuthClient, ProviderError};
 use crate::{
     domain::Provider,
     server::config::{ClientCredentials, Secret},
@@ -31,10 +31,12 @@ const CACHE_TTL: Duration = Duration::from_secs(3600);
 /// An unknown key id triggers a refetch of the keys at most this often.
 const KEY_REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(60);
 
-pub struct Google {
+/// One OpenID provider: Google, or an `[[oidc]]` entry.
+pub struct Oidc {
     client_id: String,
     client_secret: Secret,
     issuer: String,
+    scopes: Vec<String>,
     callback: Url,
     cache: Mutex<Cache>,
 }
@@ -52,6 +54,9 @@ struct Discovery {
     token_endpoint: String,
     jwks_uri: String,
     userinfo_endpoint: Option<String>,
+    /// RFC 9207: the provider names itself (`iss`) in every authorization response.
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
 }
 
 /// What the id_token or the userinfo endpoint says of the person.
@@ -80,12 +85,13 @@ fn bool_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>
     })
 }
 
-impl Google {
-    pub fn new(creds: &ClientCredentials, issuer: &Url, callback: Url) -> Google {
-        Google {
+impl Oidc {
+    pub fn new(creds: &ClientCredentials, issuer: &Url, scopes: &[String], callback: Url) -> Oidc {
+        Oidc {
             client_id: creds.client_id.clone(),
             client_secret: creds.client_secret.clone(),
             issuer: issuer.as_str().trim_end_matches('/').to_owned(),
+            scopes: scopes.to_vec(),
             callback,
             cache: Mutex::new(Cache::default()),
         }
@@ -130,9 +136,7 @@ impl Google {
         Ok(self
             .client(&doc)?
             .authorize_url(|| state)
-            .add_scope(Scope::new("openid".into()))
-            .add_scope(Scope::new("email".into()))
-            .add_scope(Scope::new("profile".into()))
+            .add_scopes(self.scopes.iter().cloned().map(Scope::new))
             .add_extra_param("nonce", nonce)
             .set_pkce_challenge(challenge)
             .url()
@@ -142,11 +146,31 @@ impl Google {
     pub async fn identity(
         &self,
         http: &reqwest::Client,
-        code: String,
-        verifier: String,
+        provider: Provider,
+        answer: Answer,
         nonce: &str,
     ) -> Result<Identity, ProviderError> {
+        let Answer {
+            code,
+            verifier,
+            iss,
+        } = answer;
         let doc = self.discovery(http).await?;
+        // RFC 9207: an authorization response that names another issuer came through a
+        // mix-up; one that names none, from a provider that always names itself, too.
+        match iss.as_deref() {
+            Some(iss) if iss.trim_end_matches('/') != doc.issuer.trim_end_matches('/') => {
+                return Err(protocol(format!(
+                    "the authorization response names issuer {iss:?}"
+                )))
+            }
+            None if doc.authorization_response_iss_parameter_supported => {
+                return Err(protocol(
+                    "the authorization response does not name its issuer",
+                ))
+            }
+            _ => {}
+        }
         let token = self
             .client(&doc)?
             .exchange_code(AuthorizationCode::new(code))
@@ -169,7 +193,7 @@ impl Google {
             }
         }
         Ok(Identity {
-            provider: Provider::Google,
+            provider,
             subject: claims.sub,
             email: claims.email,
             email_verified: claims.email_verified.unwrap_or(false),
