@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -17,6 +17,24 @@ const binary = process.env.SEAMLESS_BIN ?? join(root, 'target', 'release', 'seam
 const standinPort = Number(process.env.E2E_STANDIN_PORT ?? 3108);
 const standin = `http://127.0.0.1:${standinPort}`;
 const standinBinary = process.env.STANDIN_BIN ?? join(root, 'target', 'debug', 'examples', 'oauth_standin');
+// A real OpenID provider (npm oidc-provider, end2end/oidc/provider.mjs), configured in the app
+// the way an operator would: an `[[oidc]]` entry in the settings file, the secret in the
+// environment.
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3109);
+const oidcIssuer = `http://127.0.0.1:${oidcPort}`;
+const oidcSecret = 'oidc-e2e-client-secret';
+const OIDC_NAME = 'Acme ID';
+const config = join(dataDir, 'Leptos.toml');
+writeFileSync(
+  config,
+  `${readFileSync(join(root, 'Leptos.toml'), 'utf8')}
+[[oidc]]
+slug = "acme-id"
+name = "${OIDC_NAME}"
+issuer = "${oidcIssuer}"
+client_id = "seamless-e2e"
+`,
+);
 
 export default defineConfig({
   testDir: './tests',
@@ -54,6 +72,18 @@ export default defineConfig({
       env: { STANDIN_ADDR: `127.0.0.1:${standinPort}` },
     },
     {
+      command: `node "${join(__dirname, 'oidc', 'provider.mjs')}"`,
+      url: `${oidcIssuer}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      env: {
+        OIDC_PORT: String(oidcPort),
+        OIDC_REDIRECT_URI: `${baseURL}/auth/acme-id/callback`,
+        OIDC_CLIENT_SECRET: oidcSecret,
+      },
+    },
+    {
       command: `"${binary}"`,
       cwd: root,
       url: `${baseURL}/readyz`,
@@ -79,6 +109,8 @@ export default defineConfig({
         GOOGLE_CLIENT_ID: 'seamless-test-client',
         GOOGLE_CLIENT_SECRET: 'stand-in-client-secret',
         GOOGLE_ISSUER_URL: `${standin}/google`,
+        APP_CONFIG: config,
+        OIDC_ACME_ID_CLIENT_SECRET: oidcSecret,
       },
     },
   ],

@@ -65,8 +65,9 @@ ensure_test_tools() {
   fi
   need_apt npm npm
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
-    || [ ! -d "$ROOT/end2end/node_modules/@axe-core/playwright" ]; then
-    say "installing Playwright and axe-core (no browser download: it drives Debian's Chromium)"
+    || [ ! -d "$ROOT/end2end/node_modules/@axe-core/playwright" ] \
+    || [ ! -d "$ROOT/end2end/node_modules/oidc-provider" ]; then
+    say "installing Playwright, axe-core and oidc-provider (no browser download: it drives Debian's Chromium)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
   fi
 }

@@ -93,7 +93,7 @@ test('providers can be linked from the account page only once the email is verif
   await page.goto('/account');
   await hydrated(page);
   const methods = page.getByRole('region', { name: 'Sign-in methods' });
-  await expect(methods).toContainText('Verify your email address to link GitHub or Google');
+  await expect(methods).toContainText('Verify your email address to link GitHub, Google or Acme ID');
   await expect(methods.getByRole('button', { name: 'Resend', exact: true })).toBeVisible();
   await expect(methods.getByRole('link', { name: 'Link GitHub' })).toHaveCount(0);
 
