@@ -729,3 +729,22 @@ async fn an_authorization_response_from_another_issuer_is_refused() {
         assert_eq!(browser.current_user().await, None, "{what}");
     }
 }
+
+#[tokio::test]
+async fn a_configured_provider_vouching_for_a_password_accounts_address_asks_for_that_password() {
+    let (app, _standin, acme) = app_with_an_oidc_provider().await;
+    let ava = app.signed_up_client("ava@acme.example").await;
+    let id = user_id(&ava).await;
+    ava.logout().await;
+
+    let browser = app.client();
+    let res = browser.sign_in_with("/auth/acme-sso").await;
+
+    assert_eq!(location(&res).as_deref(), Some("/login/link"));
+    let page = browser.get("/login/link").await.text().await.unwrap();
+    assert!(page.contains("Link Acme SSO to your account"), "{page}");
+    let res = browser.link_account(PASSWORD).await;
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    assert_eq!(user_id(&browser).await, id);
+    assert_eq!(acme.with(|c| c.exchanges), 1);
+}
