@@ -18,12 +18,13 @@ use leptos_router::{
 };
 
 pub use account::{
-    AccountOverviewFn, ChangePassword, DeleteAccount, ResendVerification, RevokeSession,
-    SignOutEverywhere, UnlinkProvider, UpdateProfile,
+    AccountOverviewFn, BeginTotpSetup, ChangePassword, DeleteAccount, NewRecoveryCodes,
+    ResendVerification, RevokeSession, SignOutEverywhere, TurnOffTwoFactor, TurnOnTwoFactor,
+    UnlinkProvider, UpdateProfile,
 };
 pub use auth::{
     auth_providers, current_user, AuthProviders, CurrentUserFn, LinkAccount, Login, Logout,
-    PendingLinkFn, Signup,
+    PendingLinkFn, SignInWaiting, Signup, VerifySignIn,
 };
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
 pub use todos::{AddTodo, CompleteTodo, DeleteTodo, ListTodos, RenameTodo, ReopenTodo};
@@ -108,6 +109,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("") view=home::HomePage ssr=SsrMode::Async />
                 <Route path=path!("login") view=auth::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("login/link") view=auth::LinkPage ssr=SsrMode::Async />
+                <Route path=path!("login/verify") view=auth::VerifyPage ssr=SsrMode::Async />
                 <Route path=path!("signup") view=auth::SignupPage ssr=SsrMode::Async />
                 <Route path=path!("todos") view=todos::TodosPage ssr=SsrMode::Async />
                 <Route path=path!("account") view=account::AccountPage ssr=SsrMode::Async />

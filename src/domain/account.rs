@@ -14,8 +14,35 @@ pub struct AccountOverview {
     pub has_password: bool,
     pub created_at: String,
     pub providers: Vec<ProviderLink>,
+    pub two_factor: TwoFactor,
     pub sessions: Vec<ActiveSession>,
     pub activity: Vec<Activity>,
+}
+
+/// Two-factor authentication, as the account page shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactor {
+    /// An authenticator app is on: sign-ins ask for its code.
+    pub enabled: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: i64,
+    /// An app being set up: what to put into it.
+    pub setup: Option<TotpSetup>,
+    /// Recovery codes just made, shown this once.
+    pub new_recovery_codes: Vec<String>,
+    /// This session signed in or proved itself recently: sensitive actions need no proof.
+    pub proven_recently: bool,
+}
+
+/// What an authenticator app needs to be set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpSetup {
+    /// The secret in base32, in groups of four, for typing in.
+    pub secret: String,
+    /// The `otpauth://` link (tapped on a phone).
+    pub otpauth_url: String,
+    /// The link as a QR code: an `<svg>` element made on the server.
+    pub qr_svg: String,
 }
 
 /// A provider the server offers, and whether this user has linked it.
@@ -138,10 +165,14 @@ pub enum AuditEvent {
     SessionRevoked,
     SignedOutEverywhere,
     ProfileUpdated,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesReplaced,
+    SecondFactorFailed,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 19] = [
+    pub const ALL: [AuditEvent; 23] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInProvider,
@@ -161,6 +192,10 @@ impl AuditEvent {
         AuditEvent::SessionRevoked,
         AuditEvent::SignedOutEverywhere,
         AuditEvent::ProfileUpdated,
+        AuditEvent::TwoFactorEnabled,
+        AuditEvent::TwoFactorDisabled,
+        AuditEvent::RecoveryCodesReplaced,
+        AuditEvent::SecondFactorFailed,
     ];
 
     /// How it is stored (`audit_events.event`).
@@ -185,6 +220,10 @@ impl AuditEvent {
             AuditEvent::SessionRevoked => "session_revoked",
             AuditEvent::SignedOutEverywhere => "signed_out_everywhere",
             AuditEvent::ProfileUpdated => "profile_updated",
+            AuditEvent::TwoFactorEnabled => "two_factor_enabled",
+            AuditEvent::TwoFactorDisabled => "two_factor_disabled",
+            AuditEvent::RecoveryCodesReplaced => "recovery_codes_replaced",
+            AuditEvent::SecondFactorFailed => "second_factor_failed",
         }
     }
 
@@ -217,6 +256,10 @@ impl AuditEvent {
             AuditEvent::SessionRevoked => "Session revoked",
             AuditEvent::SignedOutEverywhere => "Signed out everywhere",
             AuditEvent::ProfileUpdated => "Profile updated",
+            AuditEvent::TwoFactorEnabled => "Two-factor authentication turned on",
+            AuditEvent::TwoFactorDisabled => "Two-factor authentication turned off",
+            AuditEvent::RecoveryCodesReplaced => "New recovery codes made",
+            AuditEvent::SecondFactorFailed => "Wrong two-factor code at sign-in",
         }
     }
 }

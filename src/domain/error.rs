@@ -21,6 +21,10 @@ pub enum AppError {
     /// Sign-in failed. One message for unknown email and wrong password alike.
     #[error("Invalid email or password.")]
     InvalidCredentials,
+    /// The password was right, and two-factor authentication is on: an API client completes
+    /// the sign-in at `POST /api/v1/auth/token/mfa` with this token and a code.
+    #[error("Two-factor authentication is on: send a code from the authenticator app with this mfa_token.")]
+    SecondFactorRequired { mfa_token: String },
     /// Sign-in is refused until the email address is verified (when the server requires it).
     #[error("Please verify your email address first: we have sent you a link.")]
     EmailNotVerified,
@@ -104,6 +108,7 @@ impl AppError {
         match self {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::SecondFactorRequired { .. } => "mfa_required",
             AppError::EmailNotVerified => "email_not_verified",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
@@ -120,7 +125,9 @@ impl AppError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Unauthorized | AppError::InvalidCredentials => 401,
+            AppError::Unauthorized
+            | AppError::InvalidCredentials
+            | AppError::SecondFactorRequired { .. } => 401,
             AppError::Forbidden | AppError::EmailNotVerified => 403,
             AppError::NotFound => 404,
             AppError::Validation { .. } => 422,
@@ -159,6 +166,10 @@ pub struct ErrorBody {
     /// The request's id, to quote in a bug report (in the server's answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// With `mfa_required`: the token that completes the sign-in at
+    /// `POST /api/v1/auth/token/mfa` (5 minutes, 5 attempts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<String>,
 }
 
 impl AppError {
@@ -171,6 +182,10 @@ impl AppError {
             field: self.field().map(str::to_owned),
             retry_after: self.retry_after(),
             request_id: None,
+            mfa_token: match self {
+                AppError::SecondFactorRequired { mfa_token } => Some(mfa_token.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -194,6 +209,9 @@ impl<'de> Deserialize<'de> for AppError {
         Ok(match wire.error.as_str() {
             "unauthorized" => AppError::Unauthorized,
             "invalid_credentials" => AppError::InvalidCredentials,
+            "mfa_required" => AppError::SecondFactorRequired {
+                mfa_token: wire.mfa_token.unwrap_or_default(),
+            },
             "email_not_verified" => AppError::EmailNotVerified,
             "forbidden" => AppError::Forbidden,
             "not_found" => AppError::NotFound,
@@ -250,6 +268,9 @@ mod tests {
         for err in [
             AppError::Unauthorized,
             AppError::InvalidCredentials,
+            AppError::SecondFactorRequired {
+                mfa_token: "t0k3n".into(),
+            },
             AppError::EmailNotVerified,
             AppError::Forbidden,
             AppError::NotFound,

@@ -75,6 +75,16 @@ messages! {
     ProviderAlreadyLinked = "provider_already_linked" => ("This account at the provider is already linked to another Seamless account."),
     /// Linking a provider before the account's own email is proven (it could be someone else's).
     VerifyEmailToLink = "verify_email_to_link" => ("Verify your email address before you link another way to sign in: we can send you the link again."),
+    TwoFactorAlreadyOn = "two_factor_already_on" => ("Two-factor authentication is already on."),
+    TwoFactorSetupMissing = "two_factor_setup_missing" => ("Start again with \"Set up authenticator app\"."),
+    TwoFactorCodeWrong = "two_factor_code_wrong" => ("That code is not right, or it was used already. Enter the code your app shows now."),
+    RecoveryCodeWrong = "recovery_code_wrong" => ("That recovery code is not right, or it was used already."),
+    /// The sign-in waiting for its second factor is gone (expired, or ended elsewhere).
+    TwoFactorExpired = "two_factor_expired" => ("This sign-in has expired. Please sign in again."),
+    TwoFactorAttemptsUsed = "two_factor_attempts_used" => ("Too many wrong codes. Please sign in again."),
+    /// A sensitive action on an old session: the password or a code first.
+    FreshProofNeeded = "fresh_proof_needed" => ("For your security, confirm it is you: enter your password or a code from your authenticator app."),
+    FreshProofWrong = "fresh_proof_wrong" => ("That is not your password or a current code from your app."),
     DeleteConfirmMismatch = "delete_confirm_mismatch" => ("Type your email address exactly to confirm that you want to delete your account."),
     /// Fallback for a validation error whose key this version does not know.
     InvalidInput = "invalid_input" => ("Some of what you entered cannot be used. Check the form and try again."),

@@ -155,8 +155,8 @@ impl Application {
     }
 }
 
-/// Deletes expired sessions and old rate-limit windows every hour (expired sessions are
-/// already refused when loaded).
+/// Deletes expired sessions, old rate-limit windows and expired second-factor challenges every
+/// hour (all of them are already refused when read).
 fn spawn_session_cleanup(store: DbSessionStore, db: db::Db) {
     use tower_sessions::session_store::ExpiredDeletion;
     tokio::spawn(async move {
@@ -168,6 +168,9 @@ fn spawn_session_cleanup(store: DbSessionStore, db: db::Db) {
             }
             if let Err(err) = db::rate_limits::prune(&db).await {
                 tracing::warn!(error = %err, "could not prune rate-limit windows");
+            }
+            if let Err(err) = db::second_factor::purge_expired_challenges(&db).await {
+                tracing::warn!(error = ?err, "could not delete expired second-factor challenges");
             }
         }
     });

@@ -615,6 +615,57 @@ impl TestClient {
         self.http.get(&callback).send().await.expect("callback")
     }
 
+    pub async fn begin_totp_setup(&self) -> Response {
+        self.rpc("begin_totp_setup", &[]).await
+    }
+
+    pub async fn turn_on_two_factor(&self, code: &str) -> Response {
+        self.rpc("turn_on_two_factor", &[("code", code)]).await
+    }
+
+    pub async fn turn_off_two_factor(&self, proof: Option<&str>) -> Response {
+        let form: Vec<(&str, &str)> = proof.map(|p| ("proof", p)).into_iter().collect();
+        self.rpc("turn_off_two_factor", &form).await
+    }
+
+    pub async fn new_recovery_codes(&self, proof: Option<&str>) -> Response {
+        let form: Vec<(&str, &str)> = proof.map(|p| ("proof", p)).into_iter().collect();
+        self.rpc("new_recovery_codes", &form).await
+    }
+
+    /// `/login/verify`'s form with a code from the authenticator app.
+    pub async fn verify_sign_in(&self, code: &str) -> Response {
+        self.rpc("verify_sign_in", &[("code", code)]).await
+    }
+
+    /// `/login/verify`'s form with a recovery code.
+    pub async fn verify_with_recovery_code(&self, code: &str) -> Response {
+        self.rpc("verify_sign_in", &[("recovery_code", code)]).await
+    }
+
+    /// Sets up an authenticator app and turns it on: the app (to compute codes with, as a
+    /// phone would) and the recovery codes the account page showed once. The code that
+    /// turned it on was the previous time step's, so this step's and the next are still
+    /// unused.
+    pub async fn turn_on_authenticator(&self) -> (Authenticator, Vec<String>) {
+        assert_eq!(self.begin_totp_setup().await.status(), StatusCode::OK);
+        let setup = self
+            .account_overview()
+            .await
+            .two_factor
+            .setup
+            .expect("an app being set up");
+        let app = Authenticator::from_url(&setup.otpauth_url);
+        let res = self.turn_on_two_factor(&app.code_in(-1)).await;
+        assert_eq!(
+            location(&res).as_deref(),
+            Some("/account?done=two_factor_on")
+        );
+        let codes = self.account_overview().await.two_factor.new_recovery_codes;
+        assert_eq!(codes.len(), 10, "the recovery codes, shown once");
+        (app, codes)
+    }
+
     /// Asks for a password reset link for `email` and returns its token, from the `nth`
     /// reset message `smtp` receives for that address.
     pub async fn reset_token(&self, smtp: &SmtpServer, email: &str, nth: usize) -> String {
@@ -689,6 +740,30 @@ pub fn location(res: &Response) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An authenticator app on a phone: the codes of a secret read from its `otpauth://` link
+/// (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps).
+pub struct Authenticator(totp_rs::Totp);
+
+impl Authenticator {
+    pub fn from_url(url: &str) -> Authenticator {
+        Authenticator(totp_rs::Totp::from_url(url).expect("an otpauth:// link"))
+    }
+
+    /// The code the app shows `steps` time steps from now (-1: the previous one).
+    pub fn code_in(&self, steps: i64) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64;
+        self.0.generate((now + steps * 30) as u64).to_string()
+    }
+
+    /// The code it shows now.
+    pub fn code(&self) -> String {
+        self.code_in(0)
+    }
+}
+
 /// A non-browser client of `/api/v1`: no cookies, bearer tokens.
 ///
 /// One method per endpoint (`src/server/api/`), named after what it does, returning the
@@ -731,6 +806,16 @@ impl ApiClient {
             "/api/v1/auth/token",
             None,
             &json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/auth/token/mfa`.
+    pub async fn sign_in_mfa(&self, mfa_token: &str, code: &str) -> Response {
+        self.post(
+            "/api/v1/auth/token/mfa",
+            None,
+            &json!({ "mfa_token": mfa_token, "code": code }),
         )
         .await
     }

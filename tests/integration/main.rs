@@ -15,3 +15,4 @@ mod security;
 mod takeover;
 mod throttling;
 mod todos;
+mod two_factor;

@@ -19,7 +19,11 @@ use crate::domain::{
 #[server(name = AccountOverviewFn, prefix = "/rpc", endpoint = "account_overview")]
 pub async fn account_overview() -> Result<AccountOverview, AppError> {
     let (state, user) = crate::server::context::caller()?;
-    crate::server::account::overview(&state, &user, &crate::server::context::session()?).await
+    let mut overview =
+        crate::server::account::overview(&state, &user, &crate::server::context::session()?)
+            .await?;
+    overview.two_factor.new_recovery_codes = two_factor::ssr::take_recovery_codes(&state, &user);
+    Ok(overview)
 }
 
 #[server(prefix = "/rpc", endpoint = "update_profile")]
@@ -111,10 +115,20 @@ pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Deletes the account and everything in it; the person confirms by typing their email.
+/// Deletes the account and everything in it; the person confirms by typing their email (and,
+/// when this session's last proof is old, their password or a code).
 #[server(prefix = "/rpc", endpoint = "delete_account")]
-pub async fn delete_account(confirm_email: String) -> Result<(), AppError> {
-    let (state, user) = crate::server::context::caller()?;
+pub async fn delete_account(confirm_email: String, proof: Option<String>) -> Result<(), AppError> {
+    use crate::server::{account::two_factor, context};
+    let (state, user) = context::caller()?;
+    two_factor::confirm_it_is_them(
+        &state,
+        &context::origin()?,
+        &context::session()?,
+        &user,
+        proof.as_deref(),
+    )
+    .await?;
     crate::server::account::delete_account(&state, &user, &confirm_email).await?;
     crate::server::auth::session::end(&crate::server::context::session()?).await?;
     leptos_axum::redirect("/?deleted=1");
@@ -130,15 +144,21 @@ enum Done {
     Password,
     Revoked,
     Unlinked,
+    TwoFactorOn,
+    TwoFactorOff,
+    RecoveryCodes,
 }
 
 impl Done {
-    const ALL: [Done; 5] = [
+    const ALL: [Done; 8] = [
         Done::Name,
         Done::Resent,
         Done::Password,
         Done::Revoked,
         Done::Unlinked,
+        Done::TwoFactorOn,
+        Done::TwoFactorOff,
+        Done::RecoveryCodes,
     ];
 
     fn code(self) -> &'static str {
@@ -148,6 +168,9 @@ impl Done {
             Done::Password => "password",
             Done::Revoked => "revoked",
             Done::Unlinked => "unlinked",
+            Done::TwoFactorOn => "two_factor_on",
+            Done::TwoFactorOff => "two_factor_off",
+            Done::RecoveryCodes => "recovery_codes",
         }
     }
 
@@ -158,6 +181,9 @@ impl Done {
             Done::Password => "Your password is changed. Other sessions were signed out.",
             Done::Revoked => "The session is revoked.",
             Done::Unlinked => "The sign-in method is unlinked.",
+            Done::TwoFactorOn => "Two-factor authentication is on.",
+            Done::TwoFactorOff => "Two-factor authentication is off.",
+            Done::RecoveryCodes => "New recovery codes are made: the old ones no longer work.",
         }
     }
 
@@ -228,10 +254,11 @@ pub fn AccountPage() -> impl IntoView {
                                 view! {
                                     <Profile account=account.clone() done />
                                     <SignInMethods account=account.clone() done />
+                                    <TwoFactorSection two_factor=account.two_factor.clone() done />
                                     <PasswordForm has_password=account.has_password changed=done == Some(Done::Password) />
                                     <Sessions sessions=account.sessions.clone() done />
                                     <RecentActivity account=account.clone() />
-                                    <DeleteAccountForm />
+                                    <DeleteAccountForm needs_proof=!account.two_factor.proven_recently />
                                 }
                                     .into_any()
                             }
@@ -252,6 +279,9 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 mod sections;
+mod two_factor;
 
 pub use self::sections::AccountLink;
 use self::sections::*;
+pub use self::two_factor::{BeginTotpSetup, NewRecoveryCodes, TurnOffTwoFactor, TurnOnTwoFactor};
+use self::two_factor::{ProofField, TwoFactorSection};

@@ -257,18 +257,19 @@ pub(super) fn RecentActivity(account: AccountOverview) -> impl IntoView {
 }
 
 #[component]
-pub(super) fn DeleteAccountForm() -> impl IntoView {
+pub(super) fn DeleteAccountForm(needs_proof: bool) -> impl IntoView {
     let error = post_error::<DeleteAccount>();
     view! {
         <section class="card account__section account__danger" aria-labelledby="delete-title">
             <h2 id="delete-title">"Delete account"</h2>
             <p class="muted">"This deletes your tasks, sessions, tokens and linked accounts. It cannot be undone."</p>
-            <FormError error />
+            <FormError error=error.clone() />
             <form action=DeleteAccount::PATH method="post" class="form form--inline">
                 <div class="field">
                     <label for="confirm-email">"Confirm your email"</label>
                     <input id="confirm-email" type="email" name="confirm_email" autocomplete="off" required />
                 </div>
+                <ProofField id="delete-proof" needed=needs_proof error />
                 <button type="submit" class="btn btn--danger">"Delete account"</button>
             </form>
         </section>

@@ -83,16 +83,16 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(super) mod ssr {
     use crate::{
         domain::{safe_next, AppError},
         server::{
-            account::{self, SignedUp},
+            account::{self, PasswordSignIn, SignedUp},
             auth::session,
             context,
             cookies::{self, CookieOptions},
             db::{audit, users::UserRecord},
-            http::provider_link,
+            http::{provider_link, second_factor},
         },
     };
 
@@ -105,7 +105,10 @@ mod ssr {
         let origin = context::origin()?;
         let devices = context::known_devices()?;
         let user = match account::sign_in(&state, &origin, &email, password, &devices).await {
-            Ok(user) => user,
+            Ok(PasswordSignIn::Complete(user)) => user,
+            Ok(PasswordSignIn::SecondFactor(user)) => {
+                return ask_second_factor(&user, "password", &safe_next(next.as_deref())).await;
+            }
             Err(err) => {
                 keep_typed(&Typed {
                     email,
@@ -165,11 +168,14 @@ mod ssr {
             &devices,
         )
         .await?;
-        start_session(&user, &origin).await?;
-        context::remember_device(&devices, &user)?;
         if let Some(removal) = removal {
             context::set_cookie(removal);
         }
+        if account::two_factor::required(&state, &user.id).await? {
+            return ask_second_factor(&user, "password", &safe_next(Some(&next))).await;
+        }
+        start_session(&user, &origin).await?;
+        context::remember_device(&devices, &user)?;
         tracing::info!(user_id = %user.id, "linked a provider with the account's password");
         leptos_axum::redirect(&safe_next(Some(&next)));
         Ok(())
@@ -223,6 +229,21 @@ mod ssr {
         found.unwrap_or_default()
     }
 
+    /// The first factor was right, and two-factor authentication is on: this browser waits at
+    /// `/login/verify` for the second, without a session.
+    pub async fn ask_second_factor(
+        user: &UserRecord,
+        method: &str,
+        next: &str,
+    ) -> Result<(), AppError> {
+        let state = context::state()?;
+        if let Some(cookie) = second_factor::begin(&state, user, method, next).await? {
+            context::set_cookie(cookie);
+        }
+        leptos_axum::redirect("/login/verify");
+        Ok(())
+    }
+
     pub async fn start_session(user: &UserRecord, origin: &audit::Origin) -> Result<(), AppError> {
         session::start(
             &context::session()?,
@@ -254,5 +275,7 @@ fn typed_back() -> (String, String) {
 }
 
 mod pages;
+mod verify;
 
 pub use pages::{LinkPage, LoginPage, SignupPage};
+pub use verify::{SignInWaiting, VerifyPage, VerifySignIn};

@@ -19,6 +19,16 @@ use crate::server::{
     state::AppState,
 };
 
+/// A right password.
+#[derive(Debug)]
+pub enum PasswordSignIn {
+    /// Signed in: start a session, or issue tokens.
+    Complete(UserRecord),
+    /// Two-factor authentication is on: the sign-in waits for the second factor
+    /// (`two_factor::challenge`) and is audited when it completes.
+    SecondFactor(UserRecord),
+}
+
 /// Email and password sign-in, for the pages and the API: throttled (failures only; see
 /// `auth::limits`), one argon2 verification whatever happens, audited either way. With
 /// `AUTH_REQUIRE_VERIFIED_EMAIL`, an unverified account gets a new link instead of a session.
@@ -28,7 +38,7 @@ pub async fn sign_in(
     email: &str,
     password: String,
     devices: &KnownDevices,
-) -> Result<UserRecord, AppError> {
+) -> Result<PasswordSignIn, AppError> {
     let email = Email::parse(email)?;
     let user = users::find_by_email(&state.db, &email).await?;
     let ip = origin.ip.as_deref();
@@ -47,6 +57,9 @@ pub async fn sign_in(
                 send_verification(state, &user).await?;
                 return Err(AppError::EmailNotVerified);
             }
+            if super::two_factor::required(state, &user.id).await? {
+                return Ok(PasswordSignIn::SecondFactor(user));
+            }
             audit::record(
                 state.db.write(),
                 Some(&user.id),
@@ -55,7 +68,7 @@ pub async fn sign_in(
                 origin,
             )
             .await;
-            Ok(user)
+            Ok(PasswordSignIn::Complete(user))
         }
         user => {
             let detail = user.is_none().then(|| email.as_str().to_owned());

@@ -7,9 +7,10 @@ pub mod identities;
 mod profile;
 mod recovery;
 mod sessions;
+pub mod two_factor;
 
 pub use self::{
-    credentials::{change_password, sign_in, sign_up, SignedUp},
+    credentials::{change_password, sign_in, sign_up, PasswordSignIn, SignedUp},
     profile::{delete_account, overview, unlink_provider, update_name},
     recovery::{
         request_password_reset, resend_verification, reset_password, send_verification,

@@ -9,6 +9,7 @@ use crate::domain::{
     NamedProvider, Provider, ProviderLink, SessionKind, SessionRef, UserName,
 };
 use crate::server::{
+    auth::session as browser_session,
     db::{
         audit,
         audit::Origin,
@@ -86,6 +87,9 @@ pub async fn overview(
             at: e.created_at,
         })
         .collect();
+    let mut two_factor = super::two_factor::status(state, user).await?;
+    two_factor.proven_recently =
+        browser_session::proven_recently(session, state.settings.auth.recent_sign_in).await?;
     Ok(AccountOverview {
         id: user.id.to_string(),
         name: user.name.clone(),
@@ -94,6 +98,7 @@ pub async fn overview(
         has_password: user.password_hash.is_some(),
         created_at: user.created_at.to_string(),
         providers,
+        two_factor,
         sessions,
         activity,
     })

@@ -8,12 +8,15 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiJson, Caller};
 use crate::{
-    domain::{AppError, ErrorBody},
+    domain::{AppError, ErrorBody, Message},
     server::{
-        account,
+        account::{
+            self,
+            two_factor::{self, SecondFactor},
+        },
         auth::{devices::KnownDevices, limits::Action},
         crypto::TokenKey,
-        db::{audit, refresh, timestamp, users},
+        db::{audit, refresh, second_factor::ChallengeKind, timestamp, users},
         http::request_origin::ClientOrigin,
         state::AppState,
     },
@@ -31,6 +34,17 @@ pub struct TokenRequest {
         max_length = 128
     )]
     password: String,
+}
+
+/// The second step of a sign-in of an account with two-factor authentication on.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaRequest {
+    /// From the `mfa_required` answer of `/api/v1/auth/token`.
+    mfa_token: String,
+    /// The 6 digits the authenticator app shows, or one of the recovery codes.
+    #[schema(example = "123456", min_length = 1, max_length = 32)]
+    code: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -83,7 +97,7 @@ fn tokens(
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Invalid email or password", body = ErrorBody),
+        (status = 401, description = "Invalid email or password; or, with `error` `mfa_required`, a right password of an account with two-factor authentication on: complete the sign-in at `/api/v1/auth/token/mfa` with the `mfa_token`", body = ErrorBody),
         (status = 403, description = "Email not verified (when the server requires it)", body = ErrorBody),
         (status = 422, description = "Malformed request", body = ErrorBody),
         (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
@@ -94,7 +108,7 @@ pub async fn token(
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
     // API clients send no cookies, so none is a browser the account knows.
-    let user = account::sign_in(
+    let signed_in = account::sign_in(
         &state,
         &origin,
         &req.email,
@@ -102,6 +116,76 @@ pub async fn token(
         &KnownDevices::none(),
     )
     .await?;
+    let user = match signed_in {
+        account::PasswordSignIn::Complete(user) => {
+            audit::record(
+                state.db.write(),
+                Some(&user.id),
+                AuditEvent::ApiSignIn,
+                None,
+                &origin,
+            )
+            .await;
+            user
+        }
+        account::PasswordSignIn::SecondFactor(user) => {
+            let mfa_token =
+                two_factor::challenge(&state, &user, ChallengeKind::Api, "password", None).await?;
+            return Err(AppError::SecondFactorRequired { mfa_token });
+        }
+    };
+    issue(&state, &origin, &user).await
+}
+
+/// Complete a sign-in of an account with two-factor authentication on: the `mfa_token` from
+/// `/api/v1/auth/token` and a code from the authenticator app (or a recovery code). The token
+/// lives 5 minutes and takes 5 wrong codes.
+#[utoipa::path(post, path = "/api/v1/auth/token/mfa", tag = "auth", request_body = MfaRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Unknown, expired or used-up `mfa_token`: sign in again", body = ErrorBody),
+        (status = 422, description = "A wrong or reused code (`field` is `code`)", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn token_mfa(
+    State(state): State<AppState>,
+    ClientOrigin(origin): ClientOrigin,
+    ApiJson(req): ApiJson<MfaRequest>,
+) -> Result<Json<TokenResponse>, AppError> {
+    let code = req.code.trim();
+    let answer =
+        if code.chars().filter(char::is_ascii_digit).count() == crate::server::auth::totp::DIGITS {
+            SecondFactor::Code(code.to_owned())
+        } else {
+            SecondFactor::RecoveryCode(code.to_owned())
+        };
+    let outcome = two_factor::complete(
+        &state,
+        &origin,
+        &req.mfa_token,
+        ChallengeKind::Api,
+        answer,
+        &KnownDevices::none(),
+    )
+    .await;
+    let (user, _) = match outcome {
+        Ok(done) => done,
+        // The sign-in is over (expired, used up, or never was): start again, 401.
+        Err(AppError::Validation { field: None, .. }) => return Err(AppError::Unauthorized),
+        Err(AppError::Validation { .. }) => {
+            return Err(AppError::invalid("code", Message::TwoFactorCodeWrong))
+        }
+        Err(other) => return Err(other),
+    };
+    issue(&state, &origin, &user).await
+}
+
+/// A new API sign-in of `user` (a refresh family) and its first tokens.
+async fn issue(
+    state: &AppState,
+    origin: &audit::Origin,
+    user: &users::UserRecord,
+) -> Result<Json<TokenResponse>, AppError> {
     let refresh_token = TokenKey::new_token();
     let expires_at = timestamp(OffsetDateTime::now_utc() + state.settings.api.refresh_ttl);
     let family_id = refresh::create_family(
@@ -116,16 +200,8 @@ pub async fn token(
         &state.keys.refresh.hash_token(refresh_token.as_bytes()),
     )
     .await?;
-    audit::record(
-        state.db.write(),
-        Some(&user.id),
-        AuditEvent::ApiSignIn,
-        None,
-        &origin,
-    )
-    .await;
     tracing::info!(user_id = %user.id, family_id = %family_id, "API sign-in");
-    tokens(&state, &user.id, &family_id, refresh_token)
+    tokens(state, &user.id, &family_id, refresh_token)
 }
 
 /// How far along a sign-in's line of refresh tokens a replaced token may look for the current

@@ -32,6 +32,7 @@ use crate::domain::AppError;
 pub fn router(settings: &Settings, health: &DbHealth) -> Router<AppState> {
     let v1 = Router::new()
         .route("/auth/token", post(auth::token))
+        .route("/auth/token/mfa", post(auth::token_mfa))
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))

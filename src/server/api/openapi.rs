@@ -116,7 +116,7 @@ fn unavailable() -> Response {
         description = "Tasks for clients that are not the browser. Get tokens at /api/v1/auth/token, send the access token as `Authorization: Bearer …`, refresh before it expires. Access tokens can be verified by other services with the keys at /.well-known/jwks.json."
     ),
     paths(
-        super::auth::token, super::auth::refresh, super::auth::logout, super::auth::me,
+        super::auth::token, super::auth::token_mfa, super::auth::refresh, super::auth::logout, super::auth::me,
         super::todos::list, super::todos::create, super::todos::get, super::todos::update, super::todos::delete,
     ),
     components(schemas(crate::domain::ErrorBody, crate::domain::Todo)),

@@ -12,7 +12,7 @@ use rand::RngCore;
 use super::jwt::{JwtKeys, JwtSetupError};
 use crate::server::{
     config::{AppEnv, Settings},
-    crypto::{derive, TokenKey},
+    crypto::{derive, SecretBox, TokenKey},
 };
 
 /// Keys derived from the application secret, one per purpose.
@@ -32,6 +32,10 @@ pub struct Keys {
     pub buckets: TokenKey,
     /// Signs and verifies API access tokens.
     pub jwt: JwtKeys,
+    /// Encrypts authenticator-app secrets at rest and recovery codes on their way to the page.
+    pub at_rest: SecretBox,
+    /// Hashes second-factor tokens (sign-ins waiting for it) and recovery codes.
+    pub second_factor: TokenKey,
 }
 
 /// Why the secret could not be had.
@@ -74,6 +78,8 @@ pub fn load(settings: &Settings) -> Result<Keys, SecretError> {
         one_time: TokenKey::from_bytes(derive(&secret, b"seamless/one-time-token/v1")),
         buckets: TokenKey::from_bytes(derive(&secret, b"seamless/rate-limit-bucket/v1")),
         jwt: JwtKeys::new(settings, &secret)?,
+        at_rest: SecretBox::from_bytes(derive(&secret, b"seamless/at-rest/v1")),
+        second_factor: TokenKey::from_bytes(derive(&secret, b"seamless/second-factor/v1")),
     })
 }
 

@@ -8,4 +8,6 @@ pub mod limits;
 pub mod oauth;
 pub mod password;
 pub mod password_rules;
+pub mod qr;
 pub mod session;
+pub mod totp;

@@ -152,7 +152,29 @@ pub async fn signed_in_recently(
 ) -> Result<bool, AppError> {
     let at: Option<i64> = session.get(SESSION_SIGNED_IN_AT).await?;
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    Ok(at.is_some_and(|at| now - at <= within.as_secs() as i64))
+    Ok(at.is_some_and(|at| now - at < within.as_secs() as i64))
+}
+
+/// Unix time (seconds) of the last time this session's person proved it was them again (a
+/// password, a code or a passkey asked for before a sensitive action).
+pub const SESSION_PROVEN_AT: &str = "proven_at";
+
+/// True when this session signed in, or its person proved it was them, no longer than `within`
+/// ago: sensitive actions go ahead without asking again.
+pub async fn proven_recently(
+    session: &Session,
+    within: std::time::Duration,
+) -> Result<bool, AppError> {
+    let proven: Option<i64> = session.get(SESSION_PROVEN_AT).await?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let fresh = |at: i64| now - at < within.as_secs() as i64;
+    Ok(proven.is_some_and(fresh) || signed_in_recently(session, within).await?)
+}
+
+/// Records that this session's person just proved it was them.
+pub async fn mark_proven(session: &Session) -> Result<(), AppError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Ok(session.insert(SESSION_PROVEN_AT, now).await?)
 }
 
 /// Signs out: deletes the session row (so the old cookie is worthless) and clears the cookie.

@@ -16,13 +16,15 @@ pub struct Ended {
     pub api_sign_ins: u64,
 }
 
-/// Ends every browser session of the user (except the one whose stored id is `keep`) and
-/// every API sign-in.
+/// Ends every browser session of the user (except the one whose stored id is `keep`), every
+/// API sign-in, and every sign-in waiting for its second factor.
 pub async fn end_sign_ins(
     conn: &mut AnyConnection,
     user_id: &UserId,
     keep: Option<&str>,
 ) -> Result<Ended, AppError> {
+    // Sign-ins still waiting for their second factor end with the others.
+    super::second_factor::end_challenges_of(&mut *conn, user_id).await?;
     Ok(Ended {
         sessions: sessions::delete_for_user_except(&mut *conn, user_id, keep).await?,
         api_sign_ins: refresh::revoke_all_for_user(&mut *conn, user_id).await?,

@@ -42,6 +42,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "todo counts",
         include_str!("../../../migrations/20261202000007_todo_counts.sql"),
     ),
+    (
+        20261207000008,
+        "two factor",
+        include_str!("../../../migrations/20261207000008_two_factor.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

@@ -19,6 +19,7 @@ mod migrations;
 pub mod one_time_tokens;
 pub mod rate_limits;
 pub mod refresh;
+pub mod second_factor;
 pub mod sessions;
 pub mod todos;
 pub mod users;

@@ -11,6 +11,7 @@ pub mod provider_link;
 pub mod request_id;
 pub mod request_origin;
 pub mod same_origin;
+pub mod second_factor;
 pub mod security_headers;
 pub mod serve;
 pub mod static_files;

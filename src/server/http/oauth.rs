@@ -20,12 +20,15 @@ use oauth2::{CsrfToken, PkceCodeChallenge};
 use serde::{Deserialize, Serialize};
 use tower_sessions::{cookie::SameSite, Session};
 
-use super::{provider_link, request_origin::ClientOrigin};
+use super::{provider_link, request_origin::ClientOrigin, second_factor};
 use crate::{
     domain::{safe_next, AppError, Provider, ProviderSignInError, DEFAULT_AFTER_SIGN_IN},
     server::cookies::{self, CookieOptions},
     server::{
-        account::identities::{link_to_current, resolve, PendingLink, Refusal, Resolved},
+        account::{
+            identities::{link_to_current, resolve, PendingLink, Refusal, Resolved},
+            two_factor,
+        },
         auth::{
             devices::KnownDevices,
             limits::Action,
@@ -300,6 +303,26 @@ async fn finish(
             return failure(provider, ProviderSignInError::Failed, &next, linking);
         }
     };
+    if !linking {
+        // Two-factor authentication on: the provider was the first factor; the second is asked
+        // for at /login/verify before there is a session.
+        match two_factor::required(state, &user.id).await {
+            Ok(false) => {}
+            Ok(true) => {
+                return match second_factor::begin(state, &user, provider.slug(), &next).await {
+                    Ok(cookie) => {
+                        let mut res = see_other("/login/verify");
+                        if let Some(cookie) = cookie {
+                            res.headers_mut().append(header::SET_COOKIE, cookie);
+                        }
+                        res
+                    }
+                    Err(err) => err.into_response(),
+                };
+            }
+            Err(err) => return err.into_response(),
+        }
+    }
     if let Err(err) = browser_session::start(
         session,
         &user,
