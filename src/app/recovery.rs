@@ -23,13 +23,18 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Sets a new password from a reset link, then sends the person to sign in with it. The
 /// browser that reset is one the account knows from then on (its device cookie).
 #[server(prefix = "/rpc", endpoint = "reset_password")]
-pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    token: String,
+    new_password: String,
+    code: Option<String>,
+) -> Result<(), AppError> {
     use crate::server::{account, context};
     let outcome = account::reset_password(
         &context::state()?,
         &context::origin()?,
         &token,
         new_password,
+        code.as_deref(),
     )
     .await;
     match outcome {
@@ -46,6 +51,18 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 }
 
 /// Confirms an email address from its verification link.
+/// Whether the reset link is for an account with two-factor authentication on (the form asks
+/// for its code too).
+#[server(prefix = "/rpc", endpoint = "reset_needs_second_factor")]
+pub async fn reset_needs_second_factor(token: String) -> Result<bool, AppError> {
+    use crate::server::{account, context};
+    Ok(
+        account::reset_needs_second_factor(&context::state()?, &token)
+            .await?
+            .unwrap_or(false),
+    )
+}
+
 #[server(prefix = "/rpc", endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::server::{account, context};
@@ -150,6 +167,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let token = token_param();
     let error = post_error::<ResetPassword>();
     let password_invalid = invalid(&error, "new_password");
+    let code_invalid = invalid(&error, "code");
+    let second_factor = Resource::new(move || token.get(), reset_needs_second_factor);
     let token_invalid = invalid(&error, "token") == "true";
     view! {
         <Title text="Choose a new password" />
@@ -180,6 +199,36 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         aria-invalid=password_invalid
                     />
                 </div>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        second_factor
+                            .get()
+                            .and_then(Result::ok)
+                            .filter(|on| *on)
+                            .map(|_| {
+                                view! {
+                                    <div class="field">
+                                        <label for="reset-code">"Code"</label>
+                                        <input
+                                            id="reset-code"
+                                            type="text"
+                                            name="code"
+                                            autocomplete="one-time-code"
+                                            autocapitalize="none"
+                                            spellcheck="false"
+                                            maxlength="32"
+                                            required
+                                            aria-describedby="reset-code-hint"
+                                            aria-invalid=code_invalid
+                                        />
+                                        <p id="reset-code-hint" class="field__hint">
+                                            "Two-factor authentication is on: the code from your authenticator app, or a recovery code."
+                                        </p>
+                                    </div>
+                                }
+                            })
+                    }}
+                </Suspense>
                 <button type="submit" class="btn btn--primary btn--block">"Reset password"</button>
             </form>
         </section>

@@ -78,6 +78,8 @@ messages! {
     TwoFactorAlreadyOn = "two_factor_already_on" => ("Two-factor authentication is already on."),
     TwoFactorSetupMissing = "two_factor_setup_missing" => ("Start again with \"Set up authenticator app\"."),
     TwoFactorCodeWrong = "two_factor_code_wrong" => ("That code is not right, or it was used already. Enter the code your app shows now."),
+    /// A password reset of an account with two-factor authentication on, without the code.
+    TwoFactorCodeNeeded = "two_factor_code_needed" => ("Two-factor authentication is on: enter the code from your authenticator app, or a recovery code."),
     RecoveryCodeWrong = "recovery_code_wrong" => ("That recovery code is not right, or it was used already."),
     /// The sign-in waiting for its second factor is gone (expired, or ended elsewhere).
     TwoFactorExpired = "two_factor_expired" => ("This sign-in has expired. Please sign in again."),

@@ -394,3 +394,55 @@ async fn deleting_the_account_on_an_old_session_asks_for_a_fresh_proof() {
     assert_eq!(location(&res).as_deref(), Some("/?deleted=1"));
     assert_eq!(app.count("users").await, 0);
 }
+
+#[tokio::test]
+async fn a_password_reset_asks_for_the_code_after_the_email_link() {
+    let smtp = seamless_standins::smtp::SmtpServer::start().await;
+    let app = TestApp::builder().env("SMTP_URL", smtp.url()).spawn().await;
+    let (ada, phone, codes) = ada_with_two_factor(&app).await;
+    let someone = app.client();
+    let token = someone.reset_token(&smtp, ADA, 1).await;
+    let page = someone
+        .get(&format!("/reset-password?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"name="code""#),
+        "the form asks for the code"
+    );
+    let new = "a fresh and long passphrase";
+
+    let (status, body) = error_of(someone.reset_password(&token, new).await).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the mailbox alone"
+    );
+    assert_eq!(body.key.as_deref(), Some("two_factor_code_needed"));
+    let (_, body) = error_of(
+        someone
+            .reset_password_with_code(&token, new, "000000")
+            .await,
+    )
+    .await;
+    assert_eq!(body.key.as_deref(), Some("two_factor_code_wrong"));
+    assert!(ada.current_user().await.is_some(), "nothing changed yet");
+
+    // The link was not spent by the refusals; a recovery code does it too.
+    let res = someone
+        .reset_password_with_code(&token, new, &codes[0])
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/login?reset=1"));
+    assert_eq!(ada.current_user().await, None, "signed out everywhere");
+    let browser = app.client();
+    let res = browser.login(ADA, new).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login/verify"),
+        "still two steps"
+    );
+    browser.verify_sign_in(&phone.code()).await;
+    assert!(browser.current_user().await.is_some());
+}

@@ -161,6 +161,21 @@ async fn send_reset_link(state: &AppState, origin: &Origin, email: &Email) -> Re
     Ok(())
 }
 
+/// Whether the reset link `token` is for an account with two-factor authentication on (its
+/// form then asks for the code too); `None` for a link that does not work.
+pub async fn reset_needs_second_factor(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<bool>, AppError> {
+    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
+    match one_time_tokens::peek(&state.db, Purpose::ResetPassword, &token_hash).await? {
+        Some(found) => Ok(Some(
+            super::two_factor::required(state, &found.user_id).await?,
+        )),
+        None => Ok(None),
+    }
+}
+
 /// Sets a new password from a reset link, and ends every session and API sign-in of the user
 /// (whoever knew the old password is out). Receiving the link also proves the email address.
 /// The link is looked up (a read) before any hashing, so made-up links cost nothing; the
@@ -171,6 +186,7 @@ pub async fn reset_password(
     origin: &Origin,
     token: &str,
     new: String,
+    second_factor: Option<&str>,
 ) -> Result<UserRecord, AppError> {
     state
         .limiter
@@ -185,6 +201,10 @@ pub async fn reset_password(
         .await?
         .ok_or_else(invalid)?;
     let password = new_password(new, "new_password", Some(&user.name), Some(&user.email))?;
+    // The mailbox alone is not enough for an account with two-factor authentication on.
+    if super::two_factor::required(state, &user.id).await? {
+        super::two_factor::confirm_for_reset(state, origin, &user, second_factor).await?;
+    }
     let hash = state.hasher.hash(&password).await?;
 
     let mut tx = state.db.begin().await?;

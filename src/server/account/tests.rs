@@ -258,7 +258,7 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         .unwrap();
 
     let new = "a brand new passphrase";
-    let reset = reset_password(&state, &at, &token, new.into())
+    let reset = reset_password(&state, &at, &token, new.into(), None)
         .await
         .unwrap();
     assert_eq!(reset.id, user.id);
@@ -281,7 +281,7 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         "the session from before is over: {auth:?}"
     );
 
-    let again = reset_password(&state, &at, &token, "yet another passphrase".into())
+    let again = reset_password(&state, &at, &token, "yet another passphrase".into(), None)
         .await
         .unwrap_err();
     assert_eq!(again.message(), Some(Message::ResetLinkInvalid));

@@ -296,6 +296,66 @@ async fn check(
     }
 }
 
+/// [`check`], counted like a password sign-in (a wrong answer is a failed sign-in for the
+/// rate limits, and audited).
+async fn check_counted(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    answer: &SecondFactor,
+    devices: &KnownDevices,
+) -> Result<bool, AppError> {
+    let email = Email::parse(&user.email)?;
+    let device = devices.nonce_for(&state.keys.cookies, user);
+    let throttle =
+        SignInThrottle::begin(&state.limiter, &email, origin.ip.as_deref(), device).await?;
+    if check(state, &user.id, answer).await? {
+        throttle.succeeded(&state.limiter).await;
+        return Ok(true);
+    }
+    audit::record(
+        state.db.write(),
+        Some(&user.id),
+        AuditEvent::SecondFactorFailed,
+        Some(answer.name()),
+        origin,
+    )
+    .await;
+    Ok(false)
+}
+
+/// A second factor typed into one field: six digits are a code from the app, anything else a
+/// recovery code.
+pub fn either(typed: &str) -> SecondFactor {
+    let digits = typed.chars().filter(char::is_ascii_digit).count();
+    let only_digits = typed
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'));
+    if digits == totp::DIGITS && only_digits {
+        SecondFactor::Code(typed.to_owned())
+    } else {
+        SecondFactor::RecoveryCode(typed.to_owned())
+    }
+}
+
+/// For a password reset of an account with two-factor authentication on: the code (or a
+/// recovery code) typed with the new password, checked and counted like a sign-in's.
+pub async fn confirm_for_reset(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    typed: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Err(AppError::invalid("code", Message::TwoFactorCodeNeeded));
+    };
+    if check_counted(state, origin, user, &either(typed), &KnownDevices::none()).await? {
+        Ok(())
+    } else {
+        Err(AppError::invalid("code", Message::TwoFactorCodeWrong))
+    }
+}
+
 /// Starts waiting for the second factor of a sign-in whose first factor was right. Returns the
 /// token that continues it (the browser's cookie, or the API's `mfa_token`).
 pub async fn challenge(
@@ -358,20 +418,8 @@ pub async fn complete(
         store::end_challenge(&state.db, &hash).await?;
         return Err(expired());
     };
-    let email = Email::parse(&user.email)?;
-    let device = devices.nonce_for(&state.keys.cookies, &user);
-    let throttle =
-        SignInThrottle::begin(&state.limiter, &email, origin.ip.as_deref(), device).await?;
-    if !check(state, &user.id, &answer).await? {
+    if !check_counted(state, origin, &user, &answer, devices).await? {
         let left = store::fail_challenge(&state.db, &hash, CHALLENGE_ATTEMPTS).await?;
-        audit::record(
-            state.db.write(),
-            Some(&user.id),
-            AuditEvent::SecondFactorFailed,
-            Some(answer.name()),
-            origin,
-        )
-        .await;
         tracing::info!(user_id = %user.id, left, "wrong second factor");
         return Err(if left == 0 {
             AppError::Validation {
@@ -382,7 +430,6 @@ pub async fn complete(
             AppError::invalid(answer.field(), answer.wrong())
         });
     }
-    throttle.succeeded(&state.limiter).await;
     // One request completes it: a second one with the same token (another tab) is too late.
     if !store::end_challenge(&state.db, &hash).await? {
         return Err(expired());
@@ -433,12 +480,8 @@ pub async fn confirm_it_is_them(
             Some(user.id.as_str()),
         )
         .await?;
-    let digits = proof.chars().filter(|c| !matches!(c, ' ' | '-')).count() == totp::DIGITS
-        && proof
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'));
-    let proven = if digits {
-        check(state, &user.id, &SecondFactor::Code(proof.to_owned())).await?
+    let proven = if let code @ SecondFactor::Code(_) = either(proof) {
+        check(state, &user.id, &code).await?
     } else if user.password_hash.is_some() {
         let email = Email::parse(&user.email)?;
         let verified = check_sign_in(

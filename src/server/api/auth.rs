@@ -10,10 +10,7 @@ use super::extract::{ApiJson, Caller};
 use crate::{
     domain::{AppError, ErrorBody, Message},
     server::{
-        account::{
-            self,
-            two_factor::{self, SecondFactor},
-        },
+        account::{self, two_factor},
         auth::{devices::KnownDevices, limits::Action},
         crypto::TokenKey,
         db::{audit, refresh, second_factor::ChallengeKind, timestamp, users},
@@ -152,13 +149,7 @@ pub async fn token_mfa(
     ClientOrigin(origin): ClientOrigin,
     ApiJson(req): ApiJson<MfaRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
-    let code = req.code.trim();
-    let answer =
-        if code.chars().filter(char::is_ascii_digit).count() == crate::server::auth::totp::DIGITS {
-            SecondFactor::Code(code.to_owned())
-        } else {
-            SecondFactor::RecoveryCode(code.to_owned())
-        };
+    let answer = two_factor::either(req.code.trim());
     let outcome = two_factor::complete(
         &state,
         &origin,
