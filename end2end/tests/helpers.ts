@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -85,4 +86,22 @@ export async function linkFromMail(to: string, path: string): Promise<string> {
     })
     .toBeTruthy();
   return new URL(link!).pathname + new URL(link!).search;
+}
+
+/** An authenticator app: the RFC 6238 code (HMAC-SHA-1, 6 digits, 30-second steps) of the
+ *  secret in an `otpauth://` link, `steps` time steps from now. */
+export function totpCode(otpauthUrl: string, steps = 0): string {
+  const secret = new URL(otpauthUrl).searchParams.get('secret') ?? '';
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + steps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
 }

@@ -57,3 +57,30 @@ pub fn NotFound() -> impl IntoView {
         </section>
     }
 }
+
+/// The "Code" field for the six digits of an authenticator app (`name="code"`).
+#[component]
+pub fn CodeField(
+    id: &'static str,
+    /// `aria-invalid`: `"true"` when the last post was refused for this field.
+    invalid: &'static str,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Code"</label>
+            <input
+                id=id
+                type="text"
+                name="code"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                pattern="[0-9 ]{6,7}"
+                maxlength="7"
+                autofocus=autofocus
+                required
+                aria-invalid=invalid
+            />
+        </div>
+    }
+}

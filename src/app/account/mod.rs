@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
-    ui::{invalid, post_error, FormError},
+    ui::{invalid, post_error, CodeField, FormError},
     EnhanceScripts,
 };
 use crate::domain::{
@@ -119,16 +119,7 @@ pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
 /// when this session's last proof is old, their password or a code).
 #[server(prefix = "/rpc", endpoint = "delete_account")]
 pub async fn delete_account(confirm_email: String, proof: Option<String>) -> Result<(), AppError> {
-    use crate::server::{account::two_factor, context};
-    let (state, user) = context::caller()?;
-    two_factor::confirm_it_is_them(
-        &state,
-        &context::origin()?,
-        &context::session()?,
-        &user,
-        proof.as_deref(),
-    )
-    .await?;
+    let (state, user, _) = two_factor::ssr::proven_caller(proof).await?;
     crate::server::account::delete_account(&state, &user, &confirm_email).await?;
     crate::server::auth::session::end(&crate::server::context::session()?).await?;
     leptos_axum::redirect("/?deleted=1");

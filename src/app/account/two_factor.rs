@@ -37,18 +37,8 @@ pub async fn turn_on_two_factor(code: String) -> Result<(), AppError> {
 /// "Turn off two-factor authentication", after a fresh proof.
 #[server(prefix = "/rpc", endpoint = "turn_off_two_factor")]
 pub async fn turn_off_two_factor(proof: Option<String>) -> Result<(), AppError> {
-    use crate::server::{account::two_factor, context};
-    let (state, user) = context::caller()?;
-    let origin = context::origin()?;
-    two_factor::confirm_it_is_them(
-        &state,
-        &origin,
-        &context::session()?,
-        &user,
-        proof.as_deref(),
-    )
-    .await?;
-    two_factor::turn_off(&state, &origin, &user).await?;
+    let (state, user, origin) = ssr::proven_caller(proof).await?;
+    crate::server::account::two_factor::turn_off(&state, &origin, &user).await?;
     leptos_axum::redirect(&done_url(Done::TwoFactorOff));
     Ok(())
 }
@@ -56,18 +46,9 @@ pub async fn turn_off_two_factor(proof: Option<String>) -> Result<(), AppError> 
 /// "New recovery codes", after a fresh proof: the old ones stop working.
 #[server(prefix = "/rpc", endpoint = "new_recovery_codes")]
 pub async fn new_recovery_codes(proof: Option<String>) -> Result<(), AppError> {
-    use crate::server::{account::two_factor, context};
-    let (state, user) = context::caller()?;
-    let origin = context::origin()?;
-    two_factor::confirm_it_is_them(
-        &state,
-        &origin,
-        &context::session()?,
-        &user,
-        proof.as_deref(),
-    )
-    .await?;
-    let codes = two_factor::new_recovery_codes(&state, &origin, &user).await?;
+    let (state, user, origin) = ssr::proven_caller(proof).await?;
+    let codes =
+        crate::server::account::two_factor::new_recovery_codes(&state, &origin, &user).await?;
     ssr::show_recovery_codes(&state, &user, &codes);
     leptos_axum::redirect(&done_url(Done::RecoveryCodes));
     Ok(())
@@ -75,12 +56,32 @@ pub async fn new_recovery_codes(proof: Option<String>) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 pub(super) mod ssr {
+    use crate::domain::AppError;
     use crate::server::{
+        account::two_factor,
         context,
         cookies::{self, CookieOptions},
-        db::users::UserRecord,
+        db::{audit::Origin, users::UserRecord},
         state::AppState,
     };
+
+    /// The signed-in caller of a sensitive action, once it is proven to be them (a recent
+    /// sign-in or proof, or `proof` now: see `two_factor::confirm_it_is_them`).
+    pub async fn proven_caller(
+        proof: Option<String>,
+    ) -> Result<(AppState, std::sync::Arc<UserRecord>, Origin), AppError> {
+        let (state, user) = context::caller()?;
+        let origin = context::origin()?;
+        two_factor::confirm_it_is_them(
+            &state,
+            &origin,
+            &context::session()?,
+            &user,
+            proof.as_deref(),
+        )
+        .await?;
+        Ok((state, user, origin))
+    }
 
     const COOKIE: &str = "seamless_recovery_codes";
 
@@ -223,20 +224,7 @@ pub(super) fn TwoFactorSection(two_factor: TwoFactor, done: Option<Done>) -> imp
             </ol>
             <FormError error=on_error />
             <form action=TurnOnTwoFactor::PATH method="post" class="form form--inline">
-                <div class="field">
-                    <label for="totp-code">"Code"</label>
-                    <input
-                        id="totp-code"
-                        type="text"
-                        name="code"
-                        inputmode="numeric"
-                        autocomplete="one-time-code"
-                        pattern="[0-9 ]{6,7}"
-                        maxlength="7"
-                        required
-                        aria-invalid=code_invalid
-                    />
-                </div>
+                <CodeField id="totp-code" invalid=code_invalid />
                 <button type="submit" class="btn btn--primary">"Turn on"</button>
             </form>
         }

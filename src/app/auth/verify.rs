@@ -8,7 +8,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::super::ui::{invalid, post_error, FormError};
+use super::super::ui::{invalid, post_error, CodeField, FormError};
 use crate::domain::{AppError, Message};
 
 /// Whether a sign-in waits for its second factor in this browser.
@@ -166,21 +166,7 @@ fn form(recovery: bool, error: Option<AppError>) -> impl IntoView {
             <p class="muted">"Enter the 6-digit code from your authenticator app."</p>
             <FormError error />
             <form action=VerifySignIn::PATH method="post" class="form">
-                <div class="field">
-                    <label for="verify-code">"Code"</label>
-                    <input
-                        id="verify-code"
-                        type="text"
-                        name="code"
-                        inputmode="numeric"
-                        autocomplete="one-time-code"
-                        pattern="[0-9 ]{6,7}"
-                        maxlength="7"
-                        autofocus
-                        required
-                        aria-invalid=code_invalid
-                    />
-                </div>
+                <CodeField id="verify-code" invalid=code_invalid autofocus=true />
                 <button type="submit" class="btn btn--primary btn--block">"Verify"</button>
             </form>
             <p class="auth__switch">
