@@ -243,6 +243,17 @@ async fn submit(form: HtmlFormElement, submitter: Option<Element>) -> Result<(),
     let answer = fetch(&action, "POST", Some(&query.into()), "application/json").await?;
     let location = window().location();
     if let Some(to) = answer.redirect {
+        // To this very page with a fragment (`/account#two-factor-title`): assigning it would
+        // only scroll, so the page is swapped in again, then scrolled to the fragment.
+        let (page, fragment) = match to.split_once('#') {
+            Some((page, fragment)) => (page, Some(fragment)),
+            None => (to.as_str(), None),
+        };
+        let here = format!("{}{}", location.pathname()?, location.search()?);
+        if let (Some(fragment), true) = (fragment, page == here) {
+            swap(page, false).await?;
+            return location.set_hash(fragment);
+        }
         return location.assign(&to);
     }
     match answer.status {

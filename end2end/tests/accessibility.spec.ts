@@ -59,6 +59,7 @@ for (const scheme of SCHEMES) {
         await expect(section.locator('ol.codes li')).toHaveCount(10);
         await expectAccessible(page, '/account, the recovery codes');
         await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+        await expect(page).toHaveURL(/\/$/);
         await page.goto('/login');
         await page.getByRole('textbox', { name: 'Email' }).fill(email);
         await page.getByLabel('Password', { exact: true }).fill(PASSWORD);

@@ -51,7 +51,7 @@ async function expectKeyboardUsable(page: Page, what: string): Promise<void> {
 }
 
 test('the signed-out pages work from the keyboard alone', async ({ page }) => {
-  for (const path of ['/', '/login', '/signup', '/forgot-password', '/login/verify']) {
+  for (const path of ['/', '/login', '/signup', '/forgot-password']) {
     await page.goto(path);
     await hydrated(page);
     await expectKeyboardUsable(page, path);

@@ -28,6 +28,7 @@ test('set up an authenticator app, then sign in with a code from it', async ({ p
   await expect(section).toContainText('10 recovery codes left.');
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
   await page.goto('/login');
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -56,6 +57,7 @@ test('a recovery code signs in when the phone is not at hand', async ({ page }) 
   await section.getByRole('button', { name: 'Turn on' }).click();
   const recovery = (await section.locator('ol.codes li').first().textContent())!.trim();
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
 
   await page.goto('/login');
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
