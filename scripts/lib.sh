@@ -17,6 +17,14 @@ wasm_bindgen_version() {
   sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml" | head -n 1
 }
 
+apt_install() {
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  fi
+}
+
 need_apt() {
   # $1: command to look for, $2: Debian package
   if ! command -v "$1" >/dev/null 2>&1; then
@@ -33,6 +41,12 @@ need_apt() {
 # recent wasm-opt. Each is skipped when the right version is already there.
 ensure_build_tools() {
   command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 1; }
+  # webauthn-rs (passkeys) links OpenSSL.
+  if ! pkg-config --exists openssl 2>/dev/null; then
+    need_apt pkg-config pkg-config
+    say "installing libssl-dev (apt)"
+    apt_install libssl-dev
+  fi
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown

@@ -225,7 +225,76 @@ fn local(url: &str) -> String {
     }
 }
 
+/// A passkey form (`data-passkey="create"` or `"get"`, its options from the server function at
+/// `data-options`): asks the server for the ceremony's options, lets the browser's passkey
+/// dialog answer them, and puts the answer (and the ceremony's token) into the form's
+/// `credential` and `token` fields, which the form then posts like any other. `Ok(false)`
+/// when the person closed the dialog, or the server refused to start (its error is shown).
+async fn passkey(form: &HtmlFormElement, kind: &str) -> Result<bool, JsValue> {
+    let Some(options_path) = form.get_attribute("data-options") else {
+        return Ok(false);
+    };
+    let answer = fetch(&options_path, "POST", None, "application/json").await?;
+    if answer.status != 200 {
+        let here = current();
+        let joint = if here.contains('?') { '&' } else { '?' };
+        let path = js_sys::encode_uri_component(&local(&form.action()));
+        swap(
+            &format!(
+                "{here}{joint}__path={path}&__err={}",
+                base64_url(&answer.body)
+            ),
+            true,
+        )
+        .await?;
+        return Ok(false);
+    }
+    // The server function's answer is a JSON string that holds the JSON of the ceremony.
+    let text = js_sys::JSON::parse(&String::from_utf8_lossy(&answer.body))?;
+    let ceremony = js_sys::JSON::parse(&text.as_string().unwrap_or_default())?;
+    let token = js_sys::Reflect::get(&ceremony, &"token".into())?;
+    let options = js_sys::Reflect::get(&ceremony, &"options".into())?;
+    let public_key = js_sys::Reflect::get(&options, &"publicKey".into())?;
+    let class = js_sys::Reflect::get(&window(), &"PublicKeyCredential".into())?;
+    let (parse, call) = match kind {
+        "create" => ("parseCreationOptionsFromJSON", "create"),
+        _ => ("parseRequestOptionsFromJSON", "get"),
+    };
+    let parse: js_sys::Function = js_sys::Reflect::get(&class, &parse.into())?.dyn_into()?;
+    let request = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &request,
+        &"publicKey".into(),
+        &parse.call1(&class, &public_key)?,
+    )?;
+    let credentials = window().navigator().credentials();
+    let call: js_sys::Function = js_sys::Reflect::get(&credentials, &call.into())?.dyn_into()?;
+    let promise: js_sys::Promise = call.call1(&credentials, &request)?.dyn_into()?;
+    let credential = match JsFuture::from(promise).await {
+        Ok(credential) if !credential.is_null() => credential,
+        // Closed, timed out, or no passkey: nothing happens.
+        _ => return Ok(false),
+    };
+    let to_json: js_sys::Function =
+        js_sys::Reflect::get(&credential, &"toJSON".into())?.dyn_into()?;
+    let json = js_sys::JSON::stringify(&to_json.call0(&credential)?)?;
+    for (name, value) in [("token", token), ("credential", json.into())] {
+        if let Some(field) = form
+            .query_selector(&format!("input[name=\"{name}\"]"))?
+            .and_then(|f| f.dyn_into::<HtmlInputElement>().ok())
+        {
+            field.set_value(&value.as_string().unwrap_or_default());
+        }
+    }
+    Ok(true)
+}
+
 async fn submit(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), JsValue> {
+    if let Some(kind) = form.get_attribute("data-passkey") {
+        if !passkey(&form, &kind).await? {
+            return Ok(());
+        }
+    }
     let data = FormData::new_with_form(&form)?;
     if let Some(button) = &submitter {
         if let (Some(name), Some(value)) =

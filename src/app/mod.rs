@@ -18,13 +18,13 @@ use leptos_router::{
 };
 
 pub use account::{
-    AccountOverviewFn, BeginTotpSetup, ChangePassword, DeleteAccount, NewRecoveryCodes,
-    ResendVerification, RevokeSession, SignOutEverywhere, TurnOffTwoFactor, TurnOnTwoFactor,
-    UnlinkProvider, UpdateProfile,
+    AccountOverviewFn, AddPasskey, BeginTotpSetup, ChangePassword, DeleteAccount, NewRecoveryCodes,
+    PasskeyOptions, RemovePasskey, ResendVerification, RevokeSession, SignOutEverywhere,
+    TurnOffTwoFactor, TurnOnTwoFactor, UnlinkProvider, UpdateProfile,
 };
 pub use auth::{
     auth_providers, current_user, AuthProviders, CurrentUserFn, LinkAccount, Login, Logout,
-    PendingLinkFn, SignInWaiting, Signup, VerifySignIn,
+    PasskeySignInOptions, PendingLinkFn, SignInWaiting, SignInWithPasskey, Signup, VerifySignIn,
 };
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
 pub use todos::{AddTodo, CompleteTodo, DeleteTodo, ListTodos, RenameTodo, ReopenTodo};

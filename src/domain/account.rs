@@ -15,6 +15,10 @@ pub struct AccountOverview {
     pub created_at: String,
     pub providers: Vec<ProviderLink>,
     pub two_factor: TwoFactor,
+    /// The account's passkeys, and whether this site can use passkeys at all (not when it is
+    /// opened by an IP address).
+    pub passkeys: Vec<PasskeyView>,
+    pub passkeys_available: bool,
     pub sessions: Vec<ActiveSession>,
     pub activity: Vec<Activity>,
 }
@@ -32,6 +36,16 @@ pub struct TwoFactor {
     pub new_recovery_codes: Vec<String>,
     /// This session signed in or proved itself recently: sensitive actions need no proof.
     pub proven_recently: bool,
+}
+
+/// A passkey, as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    /// The credential id (base64url): what "Remove" names.
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
 }
 
 /// What an authenticator app needs to be set up.
@@ -169,10 +183,12 @@ pub enum AuditEvent {
     TwoFactorDisabled,
     RecoveryCodesReplaced,
     SecondFactorFailed,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 23] = [
+    pub const ALL: [AuditEvent; 25] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInProvider,
@@ -196,6 +212,8 @@ impl AuditEvent {
         AuditEvent::TwoFactorDisabled,
         AuditEvent::RecoveryCodesReplaced,
         AuditEvent::SecondFactorFailed,
+        AuditEvent::PasskeyAdded,
+        AuditEvent::PasskeyRemoved,
     ];
 
     /// How it is stored (`audit_events.event`).
@@ -224,6 +242,8 @@ impl AuditEvent {
             AuditEvent::TwoFactorDisabled => "two_factor_disabled",
             AuditEvent::RecoveryCodesReplaced => "recovery_codes_replaced",
             AuditEvent::SecondFactorFailed => "second_factor_failed",
+            AuditEvent::PasskeyAdded => "passkey_added",
+            AuditEvent::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -260,6 +280,8 @@ impl AuditEvent {
             AuditEvent::TwoFactorDisabled => "Two-factor authentication turned off",
             AuditEvent::RecoveryCodesReplaced => "New recovery codes made",
             AuditEvent::SecondFactorFailed => "Wrong two-factor code at sign-in",
+            AuditEvent::PasskeyAdded => "Passkey added",
+            AuditEvent::PasskeyRemoved => "Passkey removed",
         }
     }
 }

@@ -87,6 +87,12 @@ messages! {
     /// A sensitive action on an old session: the password or a code first.
     FreshProofNeeded = "fresh_proof_needed" => ("For your security, confirm it is you: enter your password or a code from your authenticator app."),
     FreshProofWrong = "fresh_proof_wrong" => ("That is not your password or a current code from your app."),
+    PasskeysUnavailable = "passkeys_unavailable" => ("Passkeys work when this site is opened by its name, not by an IP address."),
+    PasskeysNeedJavaScript = "passkeys_need_javascript" => ("Passkeys need JavaScript, which is off in this browser."),
+    PasskeyFailed = "passkey_failed" => ("That passkey could not be checked. Try again, or sign in another way."),
+    PasskeyExpired = "passkey_expired" => ("That took too long. Please try again."),
+    PasskeyNameInvalid = "passkey_name_invalid" => ("Name the passkey in at most 60 characters, on one line."),
+    PasskeyAlreadyAdded = "passkey_already_added" => ("This passkey is already added."),
     DeleteConfirmMismatch = "delete_confirm_mismatch" => ("Type your email address exactly to confirm that you want to delete your account."),
     /// Fallback for a validation error whose key this version does not know.
     InvalidInput = "invalid_input" => ("Some of what you entered cannot be used. Check the form and try again."),

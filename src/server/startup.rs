@@ -71,6 +71,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         keys.buckets.clone(),
     );
     Ok(AppState::new(state::Shared {
+        passkeys: crate::server::auth::passkeys::relying_party(&settings),
         oauth,
         limiter,
         leptos_options,
@@ -171,6 +172,9 @@ fn spawn_session_cleanup(store: DbSessionStore, db: db::Db) {
             }
             if let Err(err) = db::second_factor::purge_expired_challenges(&db).await {
                 tracing::warn!(error = ?err, "could not delete expired second-factor challenges");
+            }
+            if let Err(err) = db::passkeys::purge_expired_ceremonies(&db).await {
+                tracing::warn!(error = ?err, "could not delete expired passkey ceremonies");
             }
         }
     });

@@ -4,4 +4,5 @@
 //! `examples/oauth_standin.rs` for the browser tests.
 
 pub mod oauth;
+pub mod passkey;
 pub mod smtp;

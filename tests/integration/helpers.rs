@@ -15,6 +15,7 @@ use seamless::{
         startup::Application,
     },
 };
+pub use seamless_standins::passkey::Authenticator as Passkeys;
 use seamless_standins::smtp::SmtpServer;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{json, Value};
@@ -196,7 +197,14 @@ impl TestApp {
         let (address, db) = server_runtime()
             .spawn(async move {
                 let app = Application::build(settings).await.expect("app builds");
-                let address = format!("http://127.0.0.1:{}", app.port());
+                // Opened as `localhost` when APP_URL says so (`on_localhost`, for passkeys);
+                // else by address (an APP_URL of another host is only what it claims to be).
+                let settings = &app.state().settings;
+                let host = match settings.app_url.host_str() {
+                    Some("localhost") if settings.app_url_configured => "localhost",
+                    _ => "127.0.0.1",
+                };
+                let address = format!("http://{host}:{}", app.port());
                 let db = app.state().db.clone();
                 tokio::spawn(app.run_until(std::future::pending()));
                 (address, db)
@@ -283,6 +291,18 @@ impl TestAppBuilder {
         self.config.push_str(toml);
         self.config.push('\n');
         self
+    }
+
+    /// Served at `http://localhost:PORT` (`APP_URL`) rather than `http://127.0.0.1:PORT`:
+    /// browsers refuse an IP address as a passkey's relying party.
+    pub fn on_localhost(self) -> Self {
+        // A free port, for the address and APP_URL to agree before the app binds it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        self.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("APP_URL", format!("http://localhost:{port}"))
     }
 
     /// On a fresh PostgreSQL database, whatever `TEST_DATABASE` says.
@@ -649,6 +669,47 @@ impl TestClient {
     pub async fn new_recovery_codes(&self, proof: Option<&str>) -> Response {
         let form: Vec<(&str, &str)> = proof.map(|p| ("proof", p)).into_iter().collect();
         self.rpc("new_recovery_codes", &form).await
+    }
+
+    /// "Add a passkey" with `device`: the options, the device's answer, the post. The post's
+    /// response, or `None` when the device refused (it holds an excluded passkey).
+    pub async fn add_passkey(&self, device: &mut Passkeys, name: &str) -> Option<Response> {
+        let ceremony = self.ceremony("passkey_options").await;
+        let answer = device.create(&ceremony["options"], &self.base)?;
+        let token = ceremony["token"].as_str().unwrap_or_default();
+        Some(
+            self.rpc(
+                "add_passkey",
+                &[
+                    ("token", token),
+                    ("credential", &answer.to_string()),
+                    ("name", name),
+                ],
+            )
+            .await,
+        )
+    }
+
+    /// "Sign in with a passkey" with `device`: the post's response.
+    pub async fn sign_in_with_passkey(&self, device: &mut Passkeys) -> Response {
+        let ceremony = self.ceremony("passkey_sign_in_options").await;
+        let answer = device
+            .get(&ceremony["options"], &self.base)
+            .expect("the device holds a passkey for this site");
+        let token = ceremony["token"].as_str().unwrap_or_default();
+        self.rpc(
+            "sign_in_with_passkey",
+            &[("token", token), ("credential", &answer.to_string())],
+        )
+        .await
+    }
+
+    /// A passkey ceremony's start: `{"token": …, "options": {"publicKey": …}}`.
+    pub async fn ceremony(&self, server_fn: &str) -> Value {
+        let res = self.rpc(server_fn, &[]).await;
+        assert_eq!(res.status(), StatusCode::OK, "{server_fn}");
+        let text: String = res.json().await.expect("a JSON string");
+        serde_json::from_str(&text).expect("the ceremony's JSON")
     }
 
     /// `/login/verify`'s form with a code from the authenticator app.

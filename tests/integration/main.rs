@@ -10,6 +10,7 @@ mod oauth;
 mod operations;
 mod pages;
 mod paging;
+mod passkeys;
 mod postgres;
 mod security;
 mod takeover;

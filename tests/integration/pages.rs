@@ -41,7 +41,6 @@ async fn pages_that_are_not_enhanced_reference_no_script_and_no_wasm() {
 
     for path in [
         "/",
-        "/login",
         "/signup",
         "/forgot-password",
         "/reset-password?token=abc",
@@ -125,6 +124,33 @@ async fn the_account_page_loads_the_bundle_and_nothing_hydrates() {
     assert_eq!(count(&html, "<leptos-island"), 0);
     assert_eq!(count(&html, "<script"), 1, "the loader");
     assert_eq!(count(&html, r#" type="module">"#), 1);
+}
+
+#[tokio::test]
+async fn the_sign_in_page_loads_the_bundle_for_passkeys_and_signs_in_without_it() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+
+    let html = browser.get("/login").await.text().await.unwrap();
+
+    assert_eq!(count(&html, "<leptos-island"), 0);
+    assert_eq!(
+        count(&html, "<script"),
+        1,
+        "the loader, for the passkey dialog"
+    );
+    assert!(html.contains(">Sign in with a passkey<"));
+    assert!(html.contains(r#"data-passkey="get""#));
+    // The password form is still a plain post.
+    app.signed_up_client("ada@example.com").await;
+    let res = browser
+        .post_form_from(
+            "/login",
+            "login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
 }
 
 #[tokio::test]

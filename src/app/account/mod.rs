@@ -138,10 +138,12 @@ enum Done {
     TwoFactorOn,
     TwoFactorOff,
     RecoveryCodes,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl Done {
-    const ALL: [Done; 8] = [
+    const ALL: [Done; 10] = [
         Done::Name,
         Done::Resent,
         Done::Password,
@@ -150,6 +152,8 @@ impl Done {
         Done::TwoFactorOn,
         Done::TwoFactorOff,
         Done::RecoveryCodes,
+        Done::PasskeyAdded,
+        Done::PasskeyRemoved,
     ];
 
     fn code(self) -> &'static str {
@@ -162,6 +166,8 @@ impl Done {
             Done::TwoFactorOn => "two_factor_on",
             Done::TwoFactorOff => "two_factor_off",
             Done::RecoveryCodes => "recovery_codes",
+            Done::PasskeyAdded => "passkey_added",
+            Done::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -175,6 +181,8 @@ impl Done {
             Done::TwoFactorOn => "Two-factor authentication is on.",
             Done::TwoFactorOff => "Two-factor authentication is off.",
             Done::RecoveryCodes => "New recovery codes are made: the old ones no longer work.",
+            Done::PasskeyAdded => "The passkey is added.",
+            Done::PasskeyRemoved => "The passkey is removed.",
         }
     }
 
@@ -246,6 +254,12 @@ pub fn AccountPage() -> impl IntoView {
                                     <Profile account=account.clone() done />
                                     <SignInMethods account=account.clone() done />
                                     <TwoFactorSection two_factor=account.two_factor.clone() done />
+                                    <PasskeysSection
+                                        passkeys=account.passkeys.clone()
+                                        available=account.passkeys_available
+                                        needs_proof=!account.two_factor.proven_recently
+                                        done
+                                    />
                                     <PasswordForm has_password=account.has_password changed=done == Some(Done::Password) />
                                     <Sessions sessions=account.sessions.clone() done />
                                     <RecentActivity account=account.clone() />
@@ -269,9 +283,12 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
+mod passkeys;
 mod sections;
 mod two_factor;
 
+use self::passkeys::PasskeysSection;
+pub use self::passkeys::{AddPasskey, PasskeyOptions, RemovePasskey};
 pub use self::sections::AccountLink;
 use self::sections::*;
 pub use self::two_factor::{BeginTotpSetup, NewRecoveryCodes, TurnOffTwoFactor, TurnOnTwoFactor};

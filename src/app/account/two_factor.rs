@@ -135,14 +135,18 @@ pub(super) mod ssr {
 /// A field for a fresh proof, shown in a sensitive action's form when this session's proof is
 /// old (the server asks for it then).
 #[component]
-pub(super) fn ProofField(id: &'static str, needed: bool, error: Option<AppError>) -> impl IntoView {
+pub(super) fn ProofField(
+    #[prop(into)] id: String,
+    needed: bool,
+    error: Option<AppError>,
+) -> impl IntoView {
     let wrong = invalid(&error, "proof");
     needed.then(|| {
         view! {
             <div class="field">
-                <label for=id>"Password or code"</label>
+                <label for=id.clone()>"Password or code"</label>
                 <input
-                    id=id
+                    id=id.clone()
                     type="password"
                     name="proof"
                     autocomplete="current-password"

@@ -5,7 +5,10 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::ui::{invalid, post_error, FormError};
+use super::{
+    ui::{invalid, post_error, FormError},
+    EnhanceScripts,
+};
 use crate::domain::{
     AppError, CurrentUser, NamedProvider, PendingLink, ProviderSignInError, EMAIL_MAX_LEN,
     NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
@@ -27,6 +30,36 @@ pub async fn auth_providers() -> Result<Vec<NamedProvider>, AppError> {
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     ssr::login(email, password, next).await
+}
+
+/// The options of the browser's "sign in with a passkey" dialog, and the token that finishes
+/// it (JSON; `crate::enhance` reads it).
+#[server(prefix = "/rpc", endpoint = "passkey_sign_in_options")]
+pub async fn passkey_sign_in_options() -> Result<String, AppError> {
+    use crate::server::{account::passkeys, context};
+    passkeys::sign_in_options(&context::state()?, &context::origin()?).await
+}
+
+/// "Sign in with a passkey", with the browser's answer to the options of `token`: a passkey is
+/// both factors, so this signs in at once, and goes to `next` or `/todos`.
+#[server(prefix = "/rpc", endpoint = "sign_in_with_passkey")]
+pub async fn sign_in_with_passkey(
+    token: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::{
+        domain::safe_next,
+        server::{account::passkeys, context},
+    };
+    let state = context::state()?;
+    let origin = context::origin()?;
+    let user = passkeys::sign_in(&state, &origin, &token, &credential).await?;
+    ssr::start_session(&user, &origin).await?;
+    context::remember_device(&context::known_devices()?, &user)?;
+    tracing::info!(user_id = %user.id, "signed in with a passkey");
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
 }
 
 /// Creates an account, signs it in, and goes to `next` or `/todos`. An address that has an

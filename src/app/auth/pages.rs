@@ -34,6 +34,9 @@ pub fn LoginPage() -> impl IntoView {
         Some(reason.message(name.as_deref()))
     };
     let error = post_error::<Login>();
+    // The passkey button needs the bundle (the browser's passkey dialog is a script API); every
+    // other form here is a plain post.
+    let passkey_error = post_error::<SignInWithPasskey>();
     let signup_href = move || match next.get() {
         n if n.is_empty() => "/signup".to_owned(),
         n => format!("/signup?next={}", urlencode(&n)),
@@ -41,6 +44,7 @@ pub fn LoginPage() -> impl IntoView {
     let email_invalid = invalid(&error, "email");
     view! {
         <Title text="Sign in" />
+        <EnhanceScripts />
         <section class="card card--narrow auth">
             <h1>"Sign in"</h1>
             <p class="muted">"Welcome back. Sign in to see your tasks."</p>
@@ -63,7 +67,20 @@ pub fn LoginPage() -> impl IntoView {
                 }}
             </Suspense>
             <FormError error />
+            <FormError error=passkey_error />
             <ProviderLinks next providers />
+            <form
+                action=SignInWithPasskey::PATH
+                method="post"
+                class="form form--passkey"
+                data-passkey="get"
+                data-options=PasskeySignInOptions::PATH
+            >
+                <input type="hidden" name="next" value=next />
+                <input type="hidden" name="token" value="" />
+                <input type="hidden" name="credential" value="" />
+                <button type="submit" class="btn btn--secondary btn--block">"Sign in with a passkey"</button>
+            </form>
             <form action=Login::PATH method="post" class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">

@@ -4,6 +4,7 @@
 
 mod credentials;
 pub mod identities;
+pub mod passkeys;
 mod profile;
 mod recovery;
 mod sessions;

@@ -99,6 +99,8 @@ pub async fn overview(
         created_at: user.created_at.to_string(),
         providers,
         two_factor,
+        passkeys: super::passkeys::list(state, &user.id).await?,
+        passkeys_available: state.passkeys.is_some(),
         sessions,
         activity,
     })

@@ -6,6 +6,7 @@ pub mod jwt;
 pub mod keys;
 pub mod limits;
 pub mod oauth;
+pub mod passkeys;
 pub mod password;
 pub mod password_rules;
 pub mod qr;

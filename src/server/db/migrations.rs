@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "two factor",
         include_str!("../../../migrations/20261207000008_two_factor.sql"),
     ),
+    (
+        20261207000009,
+        "passkeys",
+        include_str!("../../../migrations/20261207000009_passkeys.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

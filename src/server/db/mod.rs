@@ -17,6 +17,7 @@ pub mod identities;
 pub mod inline;
 mod migrations;
 pub mod one_time_tokens;
+pub mod passkeys;
 pub mod rate_limits;
 pub mod refresh;
 pub mod second_factor;

@@ -1,0 +1,182 @@
+//! Passkeys, with a software authenticator that answers as a device does (real P-256 keys,
+//! CBOR attestation, counters): adding one, signing in with it (no email, no password, no
+//! code), what a forged or replayed answer gets, removing one, and a site opened by IP address.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+const ADA: &str = "ada@example.com";
+
+async fn app() -> TestApp {
+    TestApp::builder().on_localhost().spawn().await
+}
+
+/// Ada with a passkey on `device`, and two-factor authentication on.
+async fn ada_with_a_passkey(app: &TestApp, device: &mut Passkeys) -> TestClient {
+    let ada = app.signed_up_client(ADA).await;
+    ada.turn_on_authenticator().await;
+    let res = ada.add_passkey(device, "Ada's phone").await.expect("added");
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/account?done=passkey_added")
+    );
+    ada
+}
+
+#[tokio::test]
+async fn a_passkey_is_added_and_then_signs_in_alone_even_with_two_factor_on() {
+    let app = app().await;
+    let mut device = Passkeys::new();
+    let ada = ada_with_a_passkey(&app, &mut device).await;
+
+    let listed = ada.account_overview().await.passkeys;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "Ada's phone");
+    assert_eq!(listed[0].last_used_at, None);
+    let page = ada.get("/account").await.text().await.unwrap();
+    assert!(page.contains("Ada's phone") && page.contains(">Add a passkey<"));
+
+    let browser = app.client();
+    let login = browser.get("/login").await.text().await.unwrap();
+    assert!(login.contains("Sign in with a passkey"));
+    let res = browser.sign_in_with_passkey(&mut device).await;
+
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/todos"),
+        "no code asked: both factors"
+    );
+    assert_eq!(browser.current_user().await.expect("signed in").email, ADA);
+    let listed = browser.account_overview().await.passkeys;
+    assert!(listed[0].last_used_at.is_some());
+    let activity = browser.account_overview().await.activity;
+    assert!(activity.iter().any(|a| a.what == "Passkey added"));
+    // Again: the counter goes up, and the stored one with it.
+    let again = app.client();
+    again.sign_in_with_passkey(&mut device).await;
+    assert!(again.current_user().await.is_some());
+}
+
+#[tokio::test]
+async fn an_answer_is_good_for_its_own_challenge_and_origin_only() {
+    let app = app().await;
+    let mut device = Passkeys::new();
+    ada_with_a_passkey(&app, &mut device).await;
+    let browser = app.client();
+
+    // Signed for another site (a phishing page's origin): refused.
+    let ceremony = browser.ceremony("passkey_sign_in_options").await;
+    let phished = device
+        .get(&ceremony["options"], "http://localhost.evil.example")
+        .unwrap();
+    let token = ceremony["token"].as_str().unwrap();
+    let (status, body) = error_of(
+        browser
+            .rpc(
+                "sign_in_with_passkey",
+                &[("token", token), ("credential", &phished.to_string())],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body.key.as_deref(), Some("passkey_failed"));
+
+    // A right answer to one challenge, replayed for another: refused.
+    let first = browser.ceremony("passkey_sign_in_options").await;
+    let answer = device.get(&first["options"], &browser.base).unwrap();
+    let second = browser.ceremony("passkey_sign_in_options").await;
+    let (_, body) = error_of(
+        browser
+            .rpc(
+                "sign_in_with_passkey",
+                &[
+                    ("token", second["token"].as_str().unwrap()),
+                    ("credential", &answer.to_string()),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(body.key.as_deref(), Some("passkey_failed"));
+    // Each challenge works once: the first, answered right, now signs in; then never again.
+    let form = [
+        ("token", first["token"].as_str().unwrap()),
+        ("credential", &answer.to_string()),
+    ];
+    let res = browser.rpc("sign_in_with_passkey", &form).await;
+    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    let (_, body) = error_of(app.client().rpc("sign_in_with_passkey", &form).await).await;
+    assert_eq!(body.key.as_deref(), Some("passkey_expired"));
+    // Without JavaScript there is no answer to send.
+    let (_, body) = error_of(
+        app.client()
+            .rpc("sign_in_with_passkey", &[("token", ""), ("credential", "")])
+            .await,
+    )
+    .await;
+    assert_eq!(body.key.as_deref(), Some("passkeys_need_javascript"));
+}
+
+#[tokio::test]
+async fn a_device_is_not_asked_to_add_a_second_passkey_for_the_same_account() {
+    let app = app().await;
+    let mut device = Passkeys::new();
+    let ada = ada_with_a_passkey(&app, &mut device).await;
+
+    assert!(
+        ada.add_passkey(&mut device, "again").await.is_none(),
+        "excluded"
+    );
+    let mut laptop = Passkeys::new();
+    let res = ada.add_passkey(&mut laptop, "Laptop").await.unwrap();
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/account?done=passkey_added")
+    );
+    assert_eq!(ada.account_overview().await.passkeys.len(), 2);
+}
+
+#[tokio::test]
+async fn removing_a_passkey_asks_for_a_fresh_proof_and_it_signs_in_no_more() {
+    let app = TestApp::builder()
+        .on_localhost()
+        .env("AUTH_RECENT_SIGN_IN", "0s")
+        .spawn()
+        .await;
+    let mut device = Passkeys::new();
+    let ada = app.signed_up_client(ADA).await;
+    ada.add_passkey(&mut device, "Phone").await.unwrap();
+    let id = ada.account_overview().await.passkeys[0].id.clone();
+
+    let (_, body) = error_of(ada.rpc("remove_passkey", &[("id", &id)]).await).await;
+    assert_eq!(body.key.as_deref(), Some("fresh_proof_needed"));
+    let res = ada
+        .rpc("remove_passkey", &[("id", &id), ("proof", PASSWORD)])
+        .await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/account?done=passkey_removed")
+    );
+    assert!(ada.account_overview().await.passkeys.is_empty());
+
+    let browser = app.client();
+    let (_, body) = error_of(browser.sign_in_with_passkey(&mut device).await).await;
+    assert_eq!(body.key.as_deref(), Some("passkey_failed"));
+    assert_eq!(browser.current_user().await, None);
+}
+
+#[tokio::test]
+async fn passkeys_are_off_for_a_site_opened_by_an_ip_address() {
+    let app = TestApp::spawn().await;
+    let ada = app.signed_up_client(ADA).await;
+
+    let (status, body) = error_of(ada.rpc("passkey_options", &[]).await).await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body.key.as_deref(), Some("passkeys_unavailable"));
+    let page = ada.get("/account").await.text().await.unwrap();
+    assert!(page.contains("Passkeys work when this site is opened by its name"));
+    assert!(!ada.account_overview().await.passkeys_available);
+}
