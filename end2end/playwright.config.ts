@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 // The release build, on its own port, with a throwaway database for this run.
 const root = resolve(__dirname, '..');
 const port = Number(process.env.E2E_PORT ?? 3107);
-const baseURL = `http://127.0.0.1:${port}`;
+// Opened as localhost (APP_URL says so): browsers refuse an IP address as a passkey's relying
+// party.
+const baseURL = `http://localhost:${port}`;
 // Set once in the runner process, so the workers (which load this file again) see the same
 // directory: tests read the mail outbox there.
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'seamless-e2e-'));
@@ -86,13 +88,14 @@ export default defineConfig({
     {
       command: `"${binary}"`,
       cwd: root,
-      url: `${baseURL}/readyz`,
+      url: `http://127.0.0.1:${port}/readyz`,
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',
       stderr: 'pipe',
       env: {
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        APP_URL: baseURL,
         LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
         APP_DATA_DIR: dataDir,
         DATABASE_URL: `sqlite:${join(dataDir, 'e2e.db')}`,

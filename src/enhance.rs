@@ -5,7 +5,7 @@
 //!
 //! - success: the page again (the address it shows, and what "Show more" added to it);
 //! - a server function's redirect (`serverfnredirect` + `Location`): that page is loaded;
-//! - `401`: sign-in, with "Your session has expired";
+//! - `401` for a session that ended: sign-in, with "Your session has expired";
 //! - another error: the page with the error in its address, the way Leptos hands a form post
 //!   without JavaScript its error (`?__path=…&__err=…`), with what was typed kept;
 //! - a `GET` form (a task's "Edit") and links marked `data-swap` ("Show more", "Cancel"): that
@@ -327,7 +327,8 @@ async fn submit(form: HtmlFormElement, submitter: Option<Element>) -> Result<(),
     }
     match answer.status {
         200..=299 => swap(&current(), false).await,
-        401 => {
+        // The session ended (not a refused sign-in, which is 401 too, with its own error).
+        401 if String::from_utf8_lossy(&answer.body).contains(r#""error":"unauthorized""#) => {
             let next = js_sys::encode_uri_component(&location.pathname()?);
             location.replace(&format!("/login?next={next}&reason=expired"))
         }

@@ -63,7 +63,7 @@ for (const scheme of SCHEMES) {
         await page.goto('/login');
         await page.getByRole('textbox', { name: 'Email' }).fill(email);
         await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await expect(page.getByRole('textbox', { name: 'Code' })).toBeVisible();
         await expectAccessible(page, '/login/verify');
         await page.getByRole('link', { name: 'Use a recovery code' }).click();

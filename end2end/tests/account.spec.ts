@@ -23,7 +23,7 @@ test('forgot password: the emailed link sets a new password that then signs in',
 
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
   await signIn(page, email, 'an entirely new passphrase');
 });

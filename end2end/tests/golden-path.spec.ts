@@ -41,7 +41,7 @@ test('sign up, manage tasks, sign out and back in: the remaining tasks are there
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
   await page.goto('/todos');
   await expect(page).toHaveURL(/\/login\?next=%2Ftodos/);
 
@@ -62,7 +62,7 @@ test('a wrong password shows an alert and keeps what was typed', async ({ page }
   await hydrated(page);
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill('not my password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
   await expect(page.getByRole('textbox', { name: 'Email' })).toHaveValue(email);

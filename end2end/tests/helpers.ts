@@ -38,7 +38,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await hydrated(page);
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/todos$/);
   await hydrated(page);
 }

@@ -15,10 +15,10 @@ test('without JavaScript: sign up, sign out, sign in and manage tasks with plain
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/todos$/);
 
   await page.getByRole('textbox', { name: 'New task' }).fill('Works without wasm');
@@ -43,7 +43,7 @@ test('without JavaScript, a wrong password still shows the error on the page', a
   await page.goto('/login');
   await page.getByRole('textbox', { name: 'Email' }).fill(uniqueEmail('nobody'));
   await page.getByLabel('Password', { exact: true }).fill('whatever it is');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
 });
 

@@ -103,7 +103,7 @@ pub(super) fn PasskeysSection(
                         <input type="hidden" name="token" value="" />
                         <input type="hidden" name="credential" value="" />
                         <div class="field">
-                            <label for="passkey-name">"Passkey name"</label>
+                            <label for="passkey-name">"Device"</label>
                             <input id="passkey-name" type="text" name="name" maxlength="60" autocomplete="off" placeholder="This phone" />
                         </div>
                         <button type="submit" class="btn btn--secondary">"Add a passkey"</button>
