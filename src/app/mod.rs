@@ -19,8 +19,9 @@ use leptos_router::{
 
 pub use account::{
     AccountOverviewFn, AddPasskey, BeginTotpSetup, ChangePassword, DeleteAccount, NewRecoveryCodes,
-    PasskeyOptions, RemovePasskey, ResendVerification, RevokeSession, SignOutEverywhere,
-    TurnOffTwoFactor, TurnOnTwoFactor, UnlinkProvider, UpdateProfile,
+    PasskeyOptions, PasskeyProofOptions, ProveWithPasskey, RemovePasskey, ResendVerification,
+    RevokeSession, SignOutEverywhere, TurnOffTwoFactor, TurnOnTwoFactor, UnlinkProvider,
+    UpdateProfile,
 };
 pub use auth::{
     auth_providers, current_user, AuthProviders, CurrentUserFn, LinkAccount, Login, Logout,

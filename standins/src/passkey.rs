@@ -128,12 +128,23 @@ impl Authenticator {
     }
 
     /// Answers `get()` for `options` on a page of `origin` with the first passkey it holds for
-    /// the relying party (a discoverable sign-in: the person picks it); `None` when it holds
-    /// none.
+    /// the relying party, among those the site allows (any, for a discoverable sign-in: the
+    /// person picks it); `None` when it holds none.
     pub fn get(&mut self, options: &Value, origin: &str) -> Option<Value> {
         let public_key = &options["publicKey"];
         let rp_id = text(public_key, &["rpId"]).to_owned();
-        let credential = self.credentials.iter_mut().find(|c| c.rp_id == rp_id)?;
+        let allowed: Vec<String> = public_key["allowCredentials"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|c| c["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let credential = self
+            .credentials
+            .iter_mut()
+            .find(|c| c.rp_id == rp_id && (allowed.is_empty() || allowed.contains(&b64(&c.id))))?;
         credential.counter += 1;
         let client_data = client_data("webauthn.get", public_key, origin);
         let auth_data = authenticator_data(&rp_id, FLAGS, credential.counter);

@@ -180,3 +180,57 @@ async fn passkeys_are_off_for_a_site_opened_by_an_ip_address() {
     assert!(page.contains("Passkeys work when this site is opened by its name"));
     assert!(!ada.account_overview().await.passkeys_available);
 }
+
+#[tokio::test]
+async fn a_passkey_is_a_fresh_proof_for_the_sensitive_actions() {
+    let app = TestApp::builder()
+        .on_localhost()
+        .env("AUTH_RECENT_SIGN_IN", "1m")
+        .spawn()
+        .await;
+    let mut device = Passkeys::new();
+    let ada = app.signed_up_client(ADA).await;
+    ada.add_passkey(&mut device, "Phone").await.unwrap();
+    // Ada signs in again later with the passkey, and the sign-in ages.
+    ada.logout().await;
+    ada.sign_in_with_passkey(&mut device).await;
+    // (As if the sign-in were an hour old: the session forgets when it signed in.)
+    sqlx::query(
+        "update sessions set data = replace(data, '\"signed_in_at\":', '\"signed_in_long_ago\":')",
+    )
+    .execute(app.db.write())
+    .await
+    .unwrap();
+    let page = ada.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains("Confirm with a passkey"),
+        "offered while the proof is old"
+    );
+    let (_, body) = error_of(ada.delete_account(ADA).await).await;
+    assert_eq!(body.key.as_deref(), Some("fresh_proof_needed"));
+
+    // Another account's passkey proves nothing here.
+    let mut other_device = Passkeys::new();
+    let bob = app.signed_up_client("bob@example.com").await;
+    bob.add_passkey(&mut other_device, "Bob's").await.unwrap();
+    let ceremony = ada.ceremony("passkey_proof_options").await;
+    assert!(
+        other_device.get(&ceremony["options"], &ada.base).is_none(),
+        "only Ada's own passkeys are asked for"
+    );
+
+    let ceremony = ada.ceremony("passkey_proof_options").await;
+    let answer = device.get(&ceremony["options"], &ada.base).unwrap();
+    let form = [
+        ("token", ceremony["token"].as_str().unwrap()),
+        ("credential", &answer.to_string()),
+    ];
+    let res = ada.rpc("prove_with_passkey", &form).await;
+    assert_eq!(location(&res).as_deref(), Some("/account?done=proven"));
+    let res = ada.delete_account(ADA).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/?deleted=1"),
+        "proven: no more asked"
+    );
+}

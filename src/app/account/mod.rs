@@ -140,10 +140,11 @@ enum Done {
     RecoveryCodes,
     PasskeyAdded,
     PasskeyRemoved,
+    Proven,
 }
 
 impl Done {
-    const ALL: [Done; 10] = [
+    const ALL: [Done; 11] = [
         Done::Name,
         Done::Resent,
         Done::Password,
@@ -154,6 +155,7 @@ impl Done {
         Done::RecoveryCodes,
         Done::PasskeyAdded,
         Done::PasskeyRemoved,
+        Done::Proven,
     ];
 
     fn code(self) -> &'static str {
@@ -168,6 +170,7 @@ impl Done {
             Done::RecoveryCodes => "recovery_codes",
             Done::PasskeyAdded => "passkey_added",
             Done::PasskeyRemoved => "passkey_removed",
+            Done::Proven => "proven",
         }
     }
 
@@ -183,6 +186,7 @@ impl Done {
             Done::RecoveryCodes => "New recovery codes are made: the old ones no longer work.",
             Done::PasskeyAdded => "The passkey is added.",
             Done::PasskeyRemoved => "The passkey is removed.",
+            Done::Proven => "Thank you: for the next minutes, changes here ask for nothing more.",
         }
     }
 
@@ -250,7 +254,12 @@ pub fn AccountPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(account) => {
+                                let confirm = !account.two_factor.proven_recently
+                                    && account.passkeys_available
+                                    && !account.passkeys.is_empty();
                                 view! {
+                                    {done_status(done, Done::Proven)}
+                                    {confirm.then(|| view! { <ConfirmWithPasskey /> })}
                                     <Profile account=account.clone() done />
                                     <SignInMethods account=account.clone() done />
                                     <TwoFactorSection two_factor=account.two_factor.clone() done />
@@ -287,8 +296,10 @@ mod passkeys;
 mod sections;
 mod two_factor;
 
-use self::passkeys::PasskeysSection;
-pub use self::passkeys::{AddPasskey, PasskeyOptions, RemovePasskey};
+pub use self::passkeys::{
+    AddPasskey, PasskeyOptions, PasskeyProofOptions, ProveWithPasskey, RemovePasskey,
+};
+use self::passkeys::{ConfirmWithPasskey, PasskeysSection};
 pub use self::sections::AccountLink;
 use self::sections::*;
 pub use self::two_factor::{BeginTotpSetup, NewRecoveryCodes, TurnOffTwoFactor, TurnOnTwoFactor};

@@ -44,6 +44,49 @@ pub async fn remove_passkey(id: String, proof: Option<String>) -> Result<(), App
     Ok(())
 }
 
+/// The options of the browser's passkey dialog for a fresh proof (the account's own
+/// passkeys), and the token that finishes it.
+#[server(prefix = "/rpc", endpoint = "passkey_proof_options")]
+pub async fn passkey_proof_options() -> Result<String, AppError> {
+    let (state, user) = crate::server::context::caller()?;
+    crate::server::account::passkeys::proof_options(&state, &user).await
+}
+
+/// "Confirm with a passkey": a fresh proof for the sensitive actions of the next minutes.
+#[server(prefix = "/rpc", endpoint = "prove_with_passkey")]
+pub async fn prove_with_passkey(token: String, credential: String) -> Result<(), AppError> {
+    use crate::server::{auth::session, context};
+    let (state, user) = context::caller()?;
+    crate::server::account::passkeys::prove(&state, &user, &token, &credential).await?;
+    session::mark_proven(&context::session()?).await?;
+    leptos_axum::redirect(&done_url(Done::Proven));
+    Ok(())
+}
+
+/// For a session whose last proof is old, with passkeys: one button that proves it is them
+/// (the sensitive actions below then ask for nothing).
+#[component]
+pub(super) fn ConfirmWithPasskey() -> impl IntoView {
+    let error = post_error::<ProveWithPasskey>();
+    view! {
+        <div class="notice">
+            <p>"Some changes on this page ask you to confirm it is you first."</p>
+            <form
+                action=ProveWithPasskey::PATH
+                method="post"
+                class="inline-form"
+                data-passkey="get"
+                data-options=PasskeyProofOptions::PATH
+            >
+                <input type="hidden" name="token" value="" />
+                <input type="hidden" name="credential" value="" />
+                <button type="submit" class="btn btn--secondary btn--small">"Confirm with a passkey"</button>
+            </form>
+        </div>
+        <FormError error />
+    }
+}
+
 #[component]
 pub(super) fn PasskeysSection(
     passkeys: Vec<PasskeyView>,

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Uuid,
+    DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
 };
 
 use crate::domain::{AppError, AuditEvent, Message, PasskeyView, UserId};
@@ -250,6 +250,61 @@ pub async fn sign_in(
     )
     .await;
     Ok(user)
+}
+
+/// A fresh proof with a passkey (before a sensitive action): the options for the browser's
+/// dialog, limited to the account's own passkeys.
+pub async fn proof_options(state: &AppState, user: &UserRecord) -> Result<String, AppError> {
+    let rp = relying_party(state)?;
+    let passkeys = stored_passkeys(state, &user.id).await?;
+    if passkeys.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let keys: Vec<Passkey> = passkeys.iter().map(|(_, p)| p.clone()).collect();
+    let (options, authentication) = rp.start_passkey_authentication(&keys).map_err(refused)?;
+    let token = begin(state, Ceremony::Proof, Some(&user.id), &authentication).await?;
+    ceremony_answer(&token, &options)
+}
+
+/// Checks the browser's answer to [`proof_options`]: true when one of the account's passkeys
+/// signed this challenge (its counter is kept).
+pub async fn prove(
+    state: &AppState,
+    user: &UserRecord,
+    token: &str,
+    credential: &str,
+) -> Result<(), AppError> {
+    let rp = relying_party(state)?;
+    let credential: PublicKeyCredential =
+        serde_json::from_str(credential).map_err(|_| AppError::Validation {
+            field: None,
+            message: Message::PasskeysNeedJavaScript,
+        })?;
+    let authentication: PasskeyAuthentication =
+        take(state, token, Ceremony::Proof, Some(&user.id)).await?;
+    let result = rp
+        .finish_passkey_authentication(&credential, &authentication)
+        .map_err(refused)?;
+    let id = URL_SAFE_NO_PAD.encode(result.cred_id().as_ref());
+    for (row_id, mut passkey) in stored_passkeys(state, &user.id).await? {
+        if row_id == id {
+            passkey.update_credential(&result);
+            store::used(&state.db, &row_id, &json(&passkey)?).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The account's passkeys as webauthn-rs reads them, with their ids.
+async fn stored_passkeys(
+    state: &AppState,
+    user_id: &UserId,
+) -> Result<Vec<(String, Passkey)>, AppError> {
+    Ok(store::list(&state.db, user_id)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.id, serde_json::from_str(&p.credential).ok()?)))
+        .collect())
 }
 
 /// The account's passkeys, as its page lists them.

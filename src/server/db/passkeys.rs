@@ -96,6 +96,8 @@ pub async fn remove(db: &Db, user_id: &UserId, id: &str) -> Result<bool, AppErro
 pub enum Ceremony {
     Register,
     SignIn,
+    /// A signed-in person proving it is them with one of their passkeys.
+    Proof,
 }
 
 impl Ceremony {
@@ -103,6 +105,7 @@ impl Ceremony {
         match self {
             Ceremony::Register => "register",
             Ceremony::SignIn => "sign_in",
+            Ceremony::Proof => "proof",
         }
     }
 }
