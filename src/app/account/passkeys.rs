@@ -105,7 +105,6 @@ pub(super) fn PasskeysSection(
                 .as_deref()
                 .map(|at| format!("last used {}", when(at)))
                 .unwrap_or_else(|| "not used yet".to_owned());
-            let name = p.name.clone();
             view! {
                 <li class="row">
                     <span class="row__main">
@@ -115,9 +114,7 @@ pub(super) fn PasskeysSection(
                     <form action=RemovePasskey::PATH method="post" class="inline-form">
                         <input type="hidden" name="id" value=p.id.clone() />
                         <ProofField id=format!("passkey-proof-{i}") needed=needs_proof error=None />
-                        <button type="submit" class="btn btn--quiet btn--small" aria-label=format!("Remove {name}")>
-                            "Remove"
-                        </button>
+                        <button type="submit" class="btn btn--quiet btn--small">"Remove"</button>
                     </form>
                 </li>
             }
