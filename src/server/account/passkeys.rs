@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyAuthentication,
-    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
+    AuthenticationResult, DiscoverableAuthentication, DiscoverableKey, Passkey,
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    Uuid,
 };
 
 use crate::domain::{AppError, AuditEvent, Message, PasskeyView, UserId};
@@ -96,6 +97,26 @@ async fn take<T: serde::de::DeserializeOwned>(
         })
 }
 
+/// The browser's answer to a ceremony, as `PublicKeyCredential.toJSON()` wrote it (none came
+/// from a browser without JavaScript).
+fn browser_answer<T: serde::de::DeserializeOwned>(credential: &str) -> Result<T, AppError> {
+    serde_json::from_str(credential).map_err(|_| AppError::Validation {
+        field: None,
+        message: Message::PasskeysNeedJavaScript,
+    })
+}
+
+/// Keeps what a sign-in with `passkey` (stored as `id`) taught: its counter and backup state.
+async fn keep_counter(
+    state: &AppState,
+    id: &str,
+    mut passkey: Passkey,
+    result: &AuthenticationResult,
+) -> Result<(), AppError> {
+    passkey.update_credential(result);
+    store::used(&state.db, id, &json(&passkey)?).await
+}
+
 fn user_uuid(user_id: &UserId) -> Result<Uuid, AppError> {
     Uuid::parse_str(user_id.as_str()).map_err(|_| {
         tracing::error!(user_id = %user_id, "a user id is not a UUID");
@@ -108,11 +129,10 @@ fn user_uuid(user_id: &UserId) -> Result<Uuid, AppError> {
 /// (a device that has one says so instead of making another).
 pub async fn register_options(state: &AppState, user: &UserRecord) -> Result<String, AppError> {
     let rp = relying_party(state)?;
-    let existing = store::list(&state.db, &user.id).await?;
-    let exclude = existing
-        .iter()
-        .filter_map(|p| serde_json::from_str::<Passkey>(&p.credential).ok())
-        .map(|p| p.cred_id().clone())
+    let exclude = stored_passkeys(state, &user.id)
+        .await?
+        .into_iter()
+        .map(|(_, p)| p.cred_id().clone())
         .collect::<Vec<_>>();
     let (options, registration) = rp
         .start_passkey_registration(user_uuid(&user.id)?, &user.email, &user.name, Some(exclude))
@@ -140,11 +160,7 @@ pub async fn register(
 ) -> Result<(), AppError> {
     let rp = relying_party(state)?;
     let name = passkey_name(name)?;
-    let credential: RegisterPublicKeyCredential =
-        serde_json::from_str(credential).map_err(|_| AppError::Validation {
-            field: None,
-            message: Message::PasskeysNeedJavaScript,
-        })?;
+    let credential: RegisterPublicKeyCredential = browser_answer(credential)?;
     let registration: PasskeyRegistration =
         take(state, token, Ceremony::Register, Some(&user.id)).await?;
     let passkey = rp
@@ -202,11 +218,7 @@ pub async fn sign_in(
     credential: &str,
 ) -> Result<UserRecord, AppError> {
     let rp = relying_party(state)?;
-    let credential: PublicKeyCredential =
-        serde_json::from_str(credential).map_err(|_| AppError::Validation {
-            field: None,
-            message: Message::PasskeysNeedJavaScript,
-        })?;
+    let credential: PublicKeyCredential = browser_answer(credential)?;
     let authentication: DiscoverableAuthentication =
         take(state, token, Ceremony::SignIn, None).await?;
     let (uuid, cred_id) = rp
@@ -214,18 +226,14 @@ pub async fn sign_in(
         .map_err(refused)?;
     let user_id = UserId::from_verified(uuid.to_string());
     let id = URL_SAFE_NO_PAD.encode(cred_id);
-    let stored = store::list(&state.db, &user_id).await?;
-    let Some(row) = stored.iter().find(|p| p.id == id) else {
+    let stored = stored_passkeys(state, &user_id).await?;
+    let Some((_, passkey)) = stored.into_iter().find(|(stored_id, _)| *stored_id == id) else {
         tracing::info!("a passkey sign-in with a credential we do not know");
         return Err(AppError::Validation {
             field: None,
             message: Message::PasskeyFailed,
         });
     };
-    let mut passkey: Passkey = serde_json::from_str(&row.credential).map_err(|err| {
-        tracing::error!(error = %err, "a stored passkey does not read back");
-        AppError::Internal
-    })?;
     let result = rp
         .finish_discoverable_authentication(
             &credential,
@@ -233,8 +241,7 @@ pub async fn sign_in(
             &[DiscoverableKey::from(&passkey)],
         )
         .map_err(refused)?;
-    passkey.update_credential(&result);
-    store::used(&state.db, &row.id, &json(&passkey)?).await?;
+    keep_counter(state, &id, passkey, &result).await?;
     let user = users::find_by_id(&state.db, &user_id)
         .await?
         .ok_or(AppError::Validation {
@@ -266,7 +273,7 @@ pub async fn proof_options(state: &AppState, user: &UserRecord) -> Result<String
     ceremony_answer(&token, &options)
 }
 
-/// Checks the browser's answer to [`proof_options`]: true when one of the account's passkeys
+/// Checks the browser's answer to [`proof_options`]: one of the account's passkeys must have
 /// signed this challenge (its counter is kept).
 pub async fn prove(
     state: &AppState,
@@ -275,36 +282,37 @@ pub async fn prove(
     credential: &str,
 ) -> Result<(), AppError> {
     let rp = relying_party(state)?;
-    let credential: PublicKeyCredential =
-        serde_json::from_str(credential).map_err(|_| AppError::Validation {
-            field: None,
-            message: Message::PasskeysNeedJavaScript,
-        })?;
+    let credential: PublicKeyCredential = browser_answer(credential)?;
     let authentication: PasskeyAuthentication =
         take(state, token, Ceremony::Proof, Some(&user.id)).await?;
     let result = rp
         .finish_passkey_authentication(&credential, &authentication)
         .map_err(refused)?;
     let id = URL_SAFE_NO_PAD.encode(result.cred_id().as_ref());
-    for (row_id, mut passkey) in stored_passkeys(state, &user.id).await? {
-        if row_id == id {
-            passkey.update_credential(&result);
-            store::used(&state.db, &row_id, &json(&passkey)?).await?;
-        }
+    let stored = stored_passkeys(state, &user.id).await?;
+    match stored.into_iter().find(|(stored_id, _)| *stored_id == id) {
+        Some((_, passkey)) => keep_counter(state, &id, passkey, &result).await,
+        None => Ok(()),
     }
-    Ok(())
 }
 
-/// The account's passkeys as webauthn-rs reads them, with their ids.
+/// The account's passkeys as webauthn-rs reads them, with their ids. One that does not read
+/// back is a fault of ours (logged), not the person's.
 async fn stored_passkeys(
     state: &AppState,
     user_id: &UserId,
 ) -> Result<Vec<(String, Passkey)>, AppError> {
-    Ok(store::list(&state.db, user_id)
+    store::list(&state.db, user_id)
         .await?
         .into_iter()
-        .filter_map(|p| Some((p.id, serde_json::from_str(&p.credential).ok()?)))
-        .collect())
+        .map(|p| match serde_json::from_str(&p.credential) {
+            Ok(passkey) => Ok((p.id, passkey)),
+            Err(err) => {
+                tracing::error!(error = %err, "a stored passkey does not read back");
+                Err(AppError::Internal)
+            }
+        })
+        .collect()
 }
 
 /// The account's passkeys, as its page lists them.
