@@ -84,3 +84,13 @@ pub fn CodeField(
         </div>
     }
 }
+
+/// The two fields `crate::enhance` fills in a passkey form (`data-passkey`) before it posts:
+/// the ceremony's `token` and the browser's answer, `credential`. Empty without JavaScript.
+#[component]
+pub fn PasskeyAnswerFields() -> impl IntoView {
+    view! {
+        <input type="hidden" name="token" value="" />
+        <input type="hidden" name="credential" value="" />
+    }
+}

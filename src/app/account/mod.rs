@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
-    ui::{invalid, post_error, CodeField, FormError},
+    ui::{invalid, post_error, CodeField, FormError, PasskeyAnswerFields},
     EnhanceScripts,
 };
 use crate::domain::{

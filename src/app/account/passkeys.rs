@@ -78,8 +78,7 @@ pub(super) fn ConfirmWithPasskey() -> impl IntoView {
                 data-passkey="get"
                 data-options=PasskeyProofOptions::PATH
             >
-                <input type="hidden" name="token" value="" />
-                <input type="hidden" name="credential" value="" />
+                <PasskeyAnswerFields />
                 <button type="submit" class="btn btn--secondary btn--small">"Confirm with a passkey"</button>
             </form>
         </div>
@@ -140,8 +139,7 @@ pub(super) fn PasskeysSection(
                         data-passkey="create"
                         data-options=PasskeyOptions::PATH
                     >
-                        <input type="hidden" name="token" value="" />
-                        <input type="hidden" name="credential" value="" />
+                        <PasskeyAnswerFields />
                         <div class="field">
                             <label for="passkey-name">"Device"</label>
                             <input id="passkey-name" type="text" name="name" maxlength="60" autocomplete="off" placeholder="This phone" />

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
-    ui::{invalid, post_error, FormError},
+    ui::{invalid, post_error, FormError, PasskeyAnswerFields},
     EnhanceScripts,
 };
 use crate::domain::{

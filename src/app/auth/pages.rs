@@ -77,8 +77,7 @@ pub fn LoginPage() -> impl IntoView {
                 data-options=PasskeySignInOptions::PATH
             >
                 <input type="hidden" name="next" value=next />
-                <input type="hidden" name="token" value="" />
-                <input type="hidden" name="credential" value="" />
+                <PasskeyAnswerFields />
                 <button type="submit" class="btn btn--secondary btn--block">"Sign in with a passkey"</button>
             </form>
             <form action=Login::PATH method="post" class="form">
