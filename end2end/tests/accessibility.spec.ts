@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 
-import { addTask, hydrated, linkFromMail, PASSWORD, signUp, totpCode, uniqueEmail } from './helpers';
+import { addTask, hydrated, linkFromMail, setUpAuthenticator, signUp, submitSignIn, totpCode, uniqueEmail } from './helpers';
 
 // WCAG 2.2 AA, as axe-core checks it, on every page, in both colour schemes the pages declare
 // (`color-scheme: light dark`) and at a desktop and a phone width. Any violation of impact
@@ -48,22 +48,15 @@ for (const scheme of SCHEMES) {
       test('two-factor authentication: setting up, the recovery codes and the code at sign-in meet WCAG AA', async ({ page }) => {
         const email = uniqueEmail('a11y-2fa');
         await signUp(page, 'Ada Lovelace', email);
-        await page.goto('/account');
-        const section = page.getByRole('region', { name: 'Two-factor authentication' });
-        await section.getByRole('button', { name: 'Set up authenticator app' }).click();
-        await expect(section.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
+        const { section, link } = await setUpAuthenticator(page);
         await expectAccessible(page, '/account, setting up an authenticator app');
-        const link = await section.getByRole('link', { name: 'open it in your authenticator app' }).getAttribute('href');
-        await section.getByRole('textbox', { name: 'Code' }).fill(totpCode(link!));
+        await section.getByRole('textbox', { name: 'Code' }).fill(totpCode(link));
         await section.getByRole('button', { name: 'Turn on' }).click();
         await expect(section.locator('ol.codes li')).toHaveCount(10);
         await expectAccessible(page, '/account, the recovery codes');
         await page.getByRole('button', { name: 'Sign out', exact: true }).click();
         await expect(page).toHaveURL(/\/$/);
-        await page.goto('/login');
-        await page.getByRole('textbox', { name: 'Email' }).fill(email);
-        await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await submitSignIn(page, email);
         await expect(page.getByRole('textbox', { name: 'Code' })).toBeVisible();
         await expectAccessible(page, '/login/verify');
         await page.getByRole('link', { name: 'Use a recovery code' }).click();

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,14 +33,31 @@ export async function signUp(page: Page, name: string, email: string, password =
   await hydrated(page);
 }
 
-export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+/** Fills in and sends the sign-in form; where it leads is the caller's to check. */
+export async function submitSignIn(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.goto('/login');
   await hydrated(page);
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await submitSignIn(page, email, password);
   await expect(page).toHaveURL(/\/todos$/);
   await hydrated(page);
+}
+
+/** On `/account`: "Set up authenticator app", until its QR code shows. The section, and the
+ *  `otpauth://` link an app would read. */
+export async function setUpAuthenticator(page: Page): Promise<{ section: Locator; link: string }> {
+  await page.goto('/account');
+  await hydrated(page);
+  const section = page.getByRole('region', { name: 'Two-factor authentication' });
+  await section.getByRole('button', { name: 'Set up authenticator app' }).click();
+  await expect(section.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
+  const link = await section.getByRole('link', { name: 'open it in your authenticator app' }).getAttribute('href');
+  return { section, link: link ?? '' };
 }
 
 export async function addTask(page: Page, title: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, PASSWORD, signUp, totpCode, uniqueEmail } from './helpers';
+import { setUpAuthenticator, signUp, submitSignIn, totpCode, uniqueEmail } from './helpers';
 
 // An authenticator app, the way a person sets it up and signs in with it: the account page
 // shows the key (as a QR code, a link and text), the first code turns it on, the recovery codes
@@ -8,15 +8,9 @@ import { hydrated, PASSWORD, signUp, totpCode, uniqueEmail } from './helpers';
 test('set up an authenticator app, then sign in with a code from it', async ({ page }) => {
   const email = uniqueEmail('totp');
   await signUp(page, 'Tess Totp', email);
-  await page.goto('/account');
-  await hydrated(page);
-  const section = page.getByRole('region', { name: 'Two-factor authentication' });
-
-  await section.getByRole('button', { name: 'Set up authenticator app' }).click();
-  await expect(section.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
-  const link = await section.getByRole('link', { name: 'open it in your authenticator app' }).getAttribute('href');
+  const { section, link } = await setUpAuthenticator(page);
   expect(link).toMatch(/^otpauth:\/\/totp\/Seamless:/);
-  await section.getByRole('textbox', { name: 'Code' }).fill(totpCode(link!));
+  await section.getByRole('textbox', { name: 'Code' }).fill(totpCode(link));
   await section.getByRole('button', { name: 'Turn on' }).click();
 
   await expect(page.getByRole('status')).toContainText('Two-factor authentication is on.');
@@ -29,10 +23,7 @@ test('set up an authenticator app, then sign in with a code from it', async ({ p
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
-  await page.goto('/login');
-  await page.getByRole('textbox', { name: 'Email' }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await submitSignIn(page, email);
 
   await expect(page).toHaveURL(/\/login\/verify$/);
   await expect(page.getByRole('heading', { name: 'Two-factor authentication' })).toBeVisible();
@@ -40,7 +31,7 @@ test('set up an authenticator app, then sign in with a code from it', async ({ p
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByRole('alert')).toContainText('That code is not right');
   // The next step's code: the one that turned it on cannot be used again.
-  await page.getByRole('textbox', { name: 'Code' }).fill(totpCode(link!, 1));
+  await page.getByRole('textbox', { name: 'Code' }).fill(totpCode(link, 1));
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page).toHaveURL(/\/todos$/);
   await expect(page.getByRole('navigation', { name: 'Account' })).toContainText('Tess Totp');
@@ -49,20 +40,14 @@ test('set up an authenticator app, then sign in with a code from it', async ({ p
 test('a recovery code signs in when the phone is not at hand', async ({ page }) => {
   const email = uniqueEmail('recovery');
   await signUp(page, 'Rob Recovery', email);
-  await page.goto('/account');
-  const section = page.getByRole('region', { name: 'Two-factor authentication' });
-  await section.getByRole('button', { name: 'Set up authenticator app' }).click();
-  const link = await section.getByRole('link', { name: 'open it in your authenticator app' }).getAttribute('href');
-  await section.getByRole('textbox', { name: 'Code' }).fill(totpCode(link!));
+  const { section, link } = await setUpAuthenticator(page);
+  await section.getByRole('textbox', { name: 'Code' }).fill(totpCode(link));
   await section.getByRole('button', { name: 'Turn on' }).click();
   const recovery = (await section.locator('ol.codes li').first().textContent())!.trim();
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
 
-  await page.goto('/login');
-  await page.getByRole('textbox', { name: 'Email' }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await submitSignIn(page, email);
   await page.getByRole('link', { name: 'Use a recovery code' }).click();
   await page.getByRole('textbox', { name: 'Recovery code' }).fill(recovery);
   await page.getByRole('button', { name: 'Verify' }).click();
