@@ -14,9 +14,9 @@
 use wasm_bindgen::{prelude::*, JsCast};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
-    Document, DomParser, Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement,
-    MouseEvent, Request, RequestInit, Response, SubmitEvent, SupportedType, UrlSearchParams,
-    Window,
+    AbortController, Document, DomParser, Element, FormData, HtmlElement, HtmlFormElement,
+    HtmlInputElement, MouseEvent, Request, RequestInit, Response, SubmitEvent, SupportedType,
+    UrlSearchParams, Window,
 };
 
 fn window() -> Window {
@@ -197,6 +197,7 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
         }
     }
     let focused = document().active_element().and_then(|e| counterpart(&e));
+    stop_autofill();
     old.replace_with_with_node_1(&new)?;
     if let Some(title) = parsed
         .query_selector("title")?
@@ -215,6 +216,9 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
         let _ = target.focus();
     }
     set_current(url);
+    if new.query_selector("form[data-passkey-autofill]")?.is_some() {
+        spawn_local(start_autofill());
+    }
     Ok(())
 }
 
@@ -225,29 +229,37 @@ fn local(url: &str) -> String {
     }
 }
 
-/// A passkey form (`data-passkey="create"` or `"get"`, its options from the server function at
-/// `data-options`): asks the server for the ceremony's options, lets the browser's passkey
-/// dialog answer them, and puts the answer (and the ceremony's token) into the form's
-/// `credential` and `token` fields, which the form then posts like any other. `Ok(false)`
-/// when the person closed the dialog, or the server refused to start (its error is shown).
-async fn passkey(form: &HtmlFormElement, kind: &str) -> Result<bool, JsValue> {
-    let Some(options_path) = form.get_attribute("data-options") else {
-        return Ok(false);
+/// The fields of `form` named in `trigger`'s `data-options-fields` (the reset link's token,
+/// say), as the body of the request for a passkey ceremony's options.
+fn options_body(form: &HtmlFormElement, trigger: &Element) -> Result<Option<JsValue>, JsValue> {
+    let Some(names) = trigger.get_attribute("data-options-fields") else {
+        return Ok(None);
     };
-    let answer = fetch(&options_path, "POST", None, "application/json").await?;
+    let body = UrlSearchParams::new()?;
+    for name in names.split_whitespace() {
+        if let Some(field) = form
+            .query_selector(&format!("input[name=\"{name}\"]"))?
+            .and_then(|f| f.dyn_into::<HtmlInputElement>().ok())
+        {
+            body.append(name, &field.value());
+        }
+    }
+    Ok(Some(body.into()))
+}
+
+/// The server's options for a passkey ceremony (from the server function at `trigger`'s
+/// `data-options`) as the browser's `credentials.create()`/`.get()` take them, and the token
+/// that finishes it; `Err` with the server's answer when it refused to start one.
+async fn ceremony(
+    form: &HtmlFormElement,
+    trigger: &Element,
+    kind: &str,
+) -> Result<Result<(JsValue, js_sys::Object), Answer>, JsValue> {
+    let options_path = trigger.get_attribute("data-options").unwrap_or_default();
+    let body = options_body(form, trigger)?;
+    let answer = fetch(&options_path, "POST", body.as_ref(), "application/json").await?;
     if answer.status != 200 {
-        let here = current();
-        let joint = if here.contains('?') { '&' } else { '?' };
-        let path = js_sys::encode_uri_component(&local(&form.action()));
-        swap(
-            &format!(
-                "{here}{joint}__path={path}&__err={}",
-                base64_url(&answer.body)
-            ),
-            true,
-        )
-        .await?;
-        return Ok(false);
+        return Ok(Err(answer));
     }
     // The server function's answer is a JSON string that holds the JSON of the ceremony.
     let text = js_sys::JSON::parse(&String::from_utf8_lossy(&answer.body))?;
@@ -256,9 +268,9 @@ async fn passkey(form: &HtmlFormElement, kind: &str) -> Result<bool, JsValue> {
     let options = js_sys::Reflect::get(&ceremony, &"options".into())?;
     let public_key = js_sys::Reflect::get(&options, &"publicKey".into())?;
     let class = js_sys::Reflect::get(&window(), &"PublicKeyCredential".into())?;
-    let (parse, call) = match kind {
-        "create" => ("parseCreationOptionsFromJSON", "create"),
-        _ => ("parseRequestOptionsFromJSON", "get"),
+    let parse = match kind {
+        "create" => "parseCreationOptionsFromJSON",
+        _ => "parseRequestOptionsFromJSON",
     };
     let parse: js_sys::Function = js_sys::Reflect::get(&class, &parse.into())?.dyn_into()?;
     let request = js_sys::Object::new();
@@ -267,34 +279,192 @@ async fn passkey(form: &HtmlFormElement, kind: &str) -> Result<bool, JsValue> {
         &"publicKey".into(),
         &parse.call1(&class, &public_key)?,
     )?;
+    Ok(Ok((token, request)))
+}
+
+/// Asks the browser's passkey dialog (`create` or `get`) with `request`: the credential, or
+/// `None` when the person closed it, it timed out or was stopped.
+async fn credential(kind: &str, request: &js_sys::Object) -> Result<Option<JsValue>, JsValue> {
     let credentials = window().navigator().credentials();
+    let call = if kind == "create" { "create" } else { "get" };
     let call: js_sys::Function = js_sys::Reflect::get(&credentials, &call.into())?.dyn_into()?;
-    let promise: js_sys::Promise = call.call1(&credentials, &request)?.dyn_into()?;
-    let credential = match JsFuture::from(promise).await {
-        Ok(credential) if !credential.is_null() => credential,
-        // Closed, timed out, or no passkey: nothing happens.
-        _ => return Ok(false),
-    };
+    let promise: js_sys::Promise = call.call1(&credentials, request)?.dyn_into()?;
+    Ok(JsFuture::from(promise)
+        .await
+        .ok()
+        .filter(|credential| !credential.is_null()))
+}
+
+/// Puts the ceremony's token and the browser's answer into `form`'s passkey answer fields
+/// (`data-passkey-answer`).
+fn fill_answer(
+    form: &HtmlFormElement,
+    token: JsValue,
+    credential: &JsValue,
+) -> Result<(), JsValue> {
     let to_json: js_sys::Function =
-        js_sys::Reflect::get(&credential, &"toJSON".into())?.dyn_into()?;
-    let json = js_sys::JSON::stringify(&to_json.call0(&credential)?)?;
-    for (name, value) in [("token", token), ("credential", json.into())] {
+        js_sys::Reflect::get(credential, &"toJSON".into())?.dyn_into()?;
+    let json = js_sys::JSON::stringify(&to_json.call0(credential)?)?;
+    for (part, value) in [("token", token), ("credential", json.into())] {
         if let Some(field) = form
-            .query_selector(&format!("input[name=\"{name}\"]"))?
+            .query_selector(&format!("input[data-passkey-answer=\"{part}\"]"))?
             .and_then(|f| f.dyn_into::<HtmlInputElement>().ok())
         {
             field.set_value(&value.as_string().unwrap_or_default());
         }
     }
+    Ok(())
+}
+
+/// A passkey step (`trigger` is the form, or the button that sent it, with `data-passkey`
+/// "create" or "get" and the options' server function at `data-options`): asks the server
+/// for the ceremony's options, lets the browser's passkey dialog answer them, and puts the
+/// answer (and the ceremony's token) into the form's answer fields, which the form then posts
+/// like any other. `Ok(false)` when the person closed the dialog, or the server refused to
+/// start (its error is shown).
+async fn passkey(form: &HtmlFormElement, trigger: &Element) -> Result<bool, JsValue> {
+    let kind = trigger.get_attribute("data-passkey").unwrap_or_default();
+    let (token, request) = match ceremony(form, trigger, &kind).await? {
+        Ok(ceremony) => ceremony,
+        Err(refused) => {
+            show_error(&local(&form.action()), &refused.body).await?;
+            return Ok(false);
+        }
+    };
+    // The browser runs one passkey request at a time: the autofill's waiting one goes.
+    stop_autofill();
+    let Some(credential) = credential(&kind, &request).await? else {
+        // Closed, timed out, or no passkey: nothing happens (and the autofill offers again).
+        spawn_local(start_autofill());
+        return Ok(false);
+    };
+    fill_answer(form, token, &credential)?;
     Ok(true)
 }
 
+/// The autofill's waiting request is renewed this often, before the server forgets its
+/// ceremony (`CEREMONY_TTL`, two minutes, when the browser's own timeout ends it too)...
+const AUTOFILL_RENEW_MS: i32 = 110_000;
+/// ...at most this many times in a row: a sign-in page left open stops offering passkeys in
+/// its autofill after about 20 minutes (the "Sign in with a passkey" button still works).
+const AUTOFILL_RENEWALS: u32 = 10;
+
+thread_local! {
+    /// The passkey autofill's waiting request, to stop it.
+    static AUTOFILL: std::cell::RefCell<Option<AbortController>> = const { std::cell::RefCell::new(None) };
+    /// Its renewals since the page (or a person) last started it.
+    static RENEWED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+fn stop_autofill() {
+    if let Some(controller) = AUTOFILL.with(|a| a.borrow_mut().take()) {
+        controller.abort();
+    }
+}
+
+/// Passkeys in the browser's autofill (conditional mediation): on a page with a passkey
+/// sign-in form marked `data-passkey-autofill` (and an email field whose `autocomplete` says
+/// `webauthn`), a passkey request waits quietly; the browser lists the site's passkeys with
+/// the saved addresses, and choosing one posts that form. Nothing shows where the browser
+/// cannot, or the server does not start a ceremony (a rate limit).
+async fn start_autofill() {
+    RENEWED.with(|r| r.set(0));
+    stop_autofill();
+    let _ = autofill().await;
+}
+
+/// A promise that settles after `ms` milliseconds.
+async fn sleep(ms: i32) -> Result<(), JsValue> {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    JsFuture::from(promise).await.map(|_| ())
+}
+
+/// Renews the autofill's request `waiting` once its ceremony is about to expire, if it still
+/// waits.
+async fn renew_autofill(waiting: AbortController) -> Result<(), JsValue> {
+    sleep(AUTOFILL_RENEW_MS).await?;
+    let current = AUTOFILL.with(|a| {
+        a.borrow()
+            .as_ref()
+            .is_some_and(|c| js_sys::Object::is(c, &waiting))
+    });
+    let renewals = RENEWED.with(|r| {
+        r.set(r.get() + 1);
+        r.get()
+    });
+    if current && renewals <= AUTOFILL_RENEWALS {
+        stop_autofill();
+        autofill().await?;
+    }
+    Ok(())
+}
+
+async fn autofill() -> Result<(), JsValue> {
+    let Some(form) = document()
+        .query_selector("form[data-passkey-autofill][data-passkey=\"get\"]")?
+        .and_then(|f| f.dyn_into::<HtmlFormElement>().ok())
+    else {
+        return Ok(());
+    };
+    let class = js_sys::Reflect::get(&window(), &"PublicKeyCredential".into())?;
+    let Ok(available) = js_sys::Reflect::get(&class, &"isConditionalMediationAvailable".into())?
+        .dyn_into::<js_sys::Function>()
+    else {
+        return Ok(());
+    };
+    let promise: js_sys::Promise = available.call0(&class)?.dyn_into()?;
+    if JsFuture::from(promise).await?.as_bool() != Some(true) {
+        return Ok(());
+    }
+    let Ok((token, request)) = ceremony(&form, &form, "get").await? else {
+        return Ok(());
+    };
+    let controller = AbortController::new()?;
+    js_sys::Reflect::set(&request, &"mediation".into(), &"conditional".into())?;
+    js_sys::Reflect::set(&request, &"signal".into(), &controller.signal())?;
+    AUTOFILL.with(|a| *a.borrow_mut() = Some(controller.clone()));
+    spawn_local(async move {
+        let _ = renew_autofill(controller).await;
+    });
+    let Some(credential) = credential("get", &request).await? else {
+        return Ok(());
+    };
+    AUTOFILL.with(|a| a.borrow_mut().take());
+    fill_answer(&form, token, &credential)?;
+    post(form, None).await
+}
+
+/// Shows the error of a refused post (a server function's error body) the way a form post
+/// without JavaScript gets it: the page again with `?__path=…&__err=…`, what was typed kept.
+async fn show_error(action: &str, body: &[u8]) -> Result<(), JsValue> {
+    let here = current();
+    let joint = if here.contains('?') { '&' } else { '?' };
+    let path = js_sys::encode_uri_component(action);
+    swap(
+        &format!("{here}{joint}__path={path}&__err={}", base64_url(body)),
+        true,
+    )
+    .await
+}
+
 async fn submit(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), JsValue> {
-    if let Some(kind) = form.get_attribute("data-passkey") {
-        if !passkey(&form, &kind).await? {
+    let trigger = match &submitter {
+        Some(button) if button.has_attribute("data-passkey") => Some(button.clone()),
+        _ if form.has_attribute("data-passkey") => Some(Element::from(form.clone())),
+        _ => None,
+    };
+    if let Some(trigger) = trigger {
+        if !passkey(&form, &trigger).await? {
             return Ok(());
         }
     }
+    post(form, submitter).await
+}
+
+/// Sends `form` (as `submitter` would) and shows what came of it.
+async fn post(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), JsValue> {
     let data = FormData::new_with_form(&form)?;
     if let Some(button) = &submitter {
         if let (Some(name), Some(value)) =
@@ -305,7 +475,9 @@ async fn submit(form: HtmlFormElement, submitter: Option<Element>) -> Result<(),
     }
     let query = UrlSearchParams::new_with_str_sequence_sequence(&data)?;
     let action = local(&form.action());
-    if form.method().eq_ignore_ascii_case("get") {
+    // The attribute, not `form.method`: a field named "method" would stand in for it.
+    let method = form.get_attribute("method").unwrap_or_default();
+    if method.eq_ignore_ascii_case("get") {
         let query = String::from(query.to_string());
         return swap(&format!("{action}?{query}"), false).await;
     }
@@ -332,19 +504,7 @@ async fn submit(form: HtmlFormElement, submitter: Option<Element>) -> Result<(),
             let next = js_sys::encode_uri_component(&location.pathname()?);
             location.replace(&format!("/login?next={next}&reason=expired"))
         }
-        _ => {
-            let here = current();
-            let joint = if here.contains('?') { '&' } else { '?' };
-            let path = js_sys::encode_uri_component(&action);
-            swap(
-                &format!(
-                    "{here}{joint}__path={path}&__err={}",
-                    base64_url(&answer.body)
-                ),
-                true,
-            )
-            .await
-        }
+        _ => show_error(&action, &answer.body).await,
     }
 }
 
@@ -391,4 +551,5 @@ pub fn enhance() {
     let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
     on_submit.forget();
     on_click.forget();
+    spawn_local(start_autofill());
 }

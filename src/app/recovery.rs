@@ -8,8 +8,13 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::ui::{invalid, post_error, FormError};
-use crate::domain::{AppError, EMAIL_MAX_LEN, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+use super::{
+    ui::{invalid, post_error, FormError, PasskeyAnswerFields},
+    EnhanceScripts,
+};
+use crate::domain::{
+    AppError, ResetFactors, EMAIL_MAX_LEN, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+};
 
 /// Asks for a reset link. The answer is the same whether or not the address has an account.
 #[server(prefix = "/rpc", endpoint = "request_password_reset")]
@@ -21,20 +26,33 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 }
 
 /// Sets a new password from a reset link, then sends the person to sign in with it. The
-/// browser that reset is one the account knows from then on (its device cookie).
+/// browser that reset is one the account knows from then on (its device cookie). With
+/// two-factor authentication on, the form also gives a `code` (or recovery code), or, with
+/// `second_factor=passkey`, the browser's answer (`passkey_credential`) to the passkey
+/// ceremony `passkey_token`.
 #[server(prefix = "/rpc", endpoint = "reset_password")]
 pub async fn reset_password(
     token: String,
     new_password: String,
     code: Option<String>,
+    second_factor: Option<String>,
+    passkey_token: Option<String>,
+    passkey_credential: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{account, context};
+    use crate::server::{account, account::two_factor::ResetProof, context};
+    let proof = match second_factor.as_deref() {
+        Some("passkey") => ResetProof::Passkey {
+            token: passkey_token.as_deref().unwrap_or_default(),
+            credential: passkey_credential.as_deref().unwrap_or_default(),
+        },
+        _ => ResetProof::Typed(code.as_deref()),
+    };
     let outcome = account::reset_password(
         &context::state()?,
         &context::origin()?,
         &token,
         new_password,
-        code.as_deref(),
+        proof,
     )
     .await;
     match outcome {
@@ -50,19 +68,25 @@ pub async fn reset_password(
     }
 }
 
-/// Confirms an email address from its verification link.
-/// Whether the reset link is for an account with two-factor authentication on (the form asks
-/// for its code too).
-#[server(prefix = "/rpc", endpoint = "reset_needs_second_factor")]
-pub async fn reset_needs_second_factor(token: String) -> Result<bool, AppError> {
+/// What the form of the reset link `token` asks for besides the new password (with
+/// two-factor authentication on: a code, or a passkey).
+#[server(prefix = "/rpc", endpoint = "reset_second_factor")]
+pub async fn reset_second_factor(token: String) -> Result<ResetFactors, AppError> {
     use crate::server::{account, context};
-    Ok(
-        account::reset_needs_second_factor(&context::state()?, &token)
-            .await?
-            .unwrap_or(false),
-    )
+    Ok(account::reset_second_factor(&context::state()?, &token)
+        .await?
+        .unwrap_or_default())
 }
 
+/// The options of the browser's passkey dialog for the reset link `token`'s account, and the
+/// token that finishes it (JSON; `crate::enhance` reads it).
+#[server(prefix = "/rpc", endpoint = "reset_passkey_options")]
+pub async fn reset_passkey_options(token: String) -> Result<String, AppError> {
+    use crate::server::{account, context};
+    account::reset_passkey_options(&context::state()?, &context::origin()?, &token).await
+}
+
+/// Confirms an email address from its verification link.
 #[server(prefix = "/rpc", endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::server::{account, context};
@@ -168,7 +192,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let error = post_error::<ResetPassword>();
     let password_invalid = invalid(&error, "new_password");
     let code_invalid = invalid(&error, "code");
-    let second_factor = Resource::new(move || token.get(), reset_needs_second_factor);
+    let second_factor = Resource::new(move || token.get(), reset_second_factor);
     let token_invalid = invalid(&error, "token") == "true";
     view! {
         <Title text="Choose a new password" />
@@ -201,37 +225,75 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 </div>
                 <Suspense fallback=|| ()>
                     {move || {
-                        second_factor
-                            .get()
-                            .and_then(Result::ok)
-                            .filter(|on| *on)
-                            .map(|_| {
-                                view! {
-                                    <div class="field">
-                                        <label for="reset-code">"Code"</label>
-                                        <input
-                                            id="reset-code"
-                                            type="text"
-                                            name="code"
-                                            autocomplete="one-time-code"
-                                            autocapitalize="none"
-                                            spellcheck="false"
-                                            maxlength="32"
-                                            required
-                                            aria-describedby="reset-code-hint"
-                                            aria-invalid=code_invalid
-                                        />
-                                        <p id="reset-code-hint" class="field__hint">
-                                            "Two-factor authentication is on: the code from your authenticator app, or a recovery code."
-                                        </p>
-                                    </div>
-                                }
-                            })
+                        let asks = second_factor.get().and_then(Result::ok).unwrap_or_default();
+                        asks.code.then(|| view! { <ResetCodeField passkey=asks.passkey invalid=code_invalid /> })
                     }}
                 </Suspense>
                 <button type="submit" class="btn btn--primary btn--block">"Reset password"</button>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let asks = second_factor.get().and_then(Result::ok).unwrap_or_default();
+                        asks.passkey.then(|| view! { <ResetWithPasskey /> })
+                    }}
+                </Suspense>
             </form>
         </section>
+    }
+}
+
+/// The reset form's "Code" field, for an account with two-factor authentication on; not
+/// required when a passkey can be used instead.
+#[component]
+fn ResetCodeField(passkey: bool, invalid: &'static str) -> impl IntoView {
+    let hint = if passkey {
+        "Two-factor authentication is on: the code from your authenticator app or a recovery code, or reset with a passkey below."
+    } else {
+        "Two-factor authentication is on: the code from your authenticator app, or a recovery code."
+    };
+    view! {
+        <div class="field">
+            <label for="reset-code">"Code"</label>
+            <input
+                id="reset-code"
+                type="text"
+                name="code"
+                autocomplete="one-time-code"
+                autocapitalize="none"
+                spellcheck="false"
+                maxlength="32"
+                required=!passkey
+                aria-describedby="reset-code-hint"
+                aria-invalid=invalid
+            />
+            <p id="reset-code-hint" class="field__hint">
+                {hint}
+            </p>
+        </div>
+    }
+}
+
+/// "Reset with a passkey": the second step given by one of the account's passkeys (the
+/// browser's dialog, so it needs JavaScript, and says so when it is off). Only then does the
+/// page load the bundle.
+#[component]
+fn ResetWithPasskey() -> impl IntoView {
+    view! {
+        <EnhanceScripts />
+        <PasskeyAnswerFields prefix="passkey_" />
+        <button
+            type="submit"
+            name="second_factor"
+            value="passkey"
+            class="btn btn--secondary btn--block"
+            data-passkey="get"
+            data-options=ResetPasskeyOptions::PATH
+            data-options-fields="token"
+        >
+            "Reset with a passkey"
+        </button>
+        <noscript>
+            <p class="muted">{crate::domain::Message::PasskeysNeedJavaScript.to_string()}</p>
+        </noscript>
     }
 }
 

@@ -86,11 +86,17 @@ pub fn CodeField(
 }
 
 /// The two fields `crate::enhance` fills in a passkey form (`data-passkey`) before it posts:
-/// the ceremony's `token` and the browser's answer, `credential`. Empty without JavaScript.
+/// the ceremony's token and the browser's answer, named `token` and `credential` (after
+/// `prefix`, in a form that has other fields of those names). Empty without JavaScript.
 #[component]
-pub fn PasskeyAnswerFields() -> impl IntoView {
+pub fn PasskeyAnswerFields(#[prop(optional)] prefix: &'static str) -> impl IntoView {
     view! {
-        <input type="hidden" name="token" value="" />
-        <input type="hidden" name="credential" value="" />
+        <input type="hidden" name=format!("{prefix}token") value="" data-passkey-answer="token" />
+        <input
+            type="hidden"
+            name=format!("{prefix}credential")
+            value=""
+            data-passkey-answer="credential"
+        />
     }
 }

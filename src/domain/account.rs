@@ -23,6 +23,16 @@ pub struct AccountOverview {
     pub activity: Vec<Activity>,
 }
 
+/// What a password reset link's form asks for besides the new password.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetFactors {
+    /// Two-factor authentication is on: a code from the app or a recovery code.
+    pub code: bool,
+    /// One of the account's passkeys does instead (two-factor on, passkeys added, and this
+    /// site opened by its name).
+    pub passkey: bool,
+}
+
 /// Two-factor authentication, as the account page shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwoFactor {

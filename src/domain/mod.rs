@@ -14,7 +14,7 @@ mod user;
 
 pub use account::{
     describe_device, describe_event, AccountOverview, ActiveSession, Activity, AuditEvent,
-    PasskeyView, ProviderLink, SessionKind, SessionRef, TotpSetup, TwoFactor,
+    PasskeyView, ProviderLink, ResetFactors, SessionKind, SessionRef, TotpSetup, TwoFactor,
 };
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::{AppError, ErrorBody};

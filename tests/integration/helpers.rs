@@ -706,7 +706,12 @@ impl TestClient {
 
     /// A passkey ceremony's start: `{"token": …, "options": {"publicKey": …}}`.
     pub async fn ceremony(&self, server_fn: &str) -> Value {
-        let res = self.rpc(server_fn, &[]).await;
+        self.ceremony_for(server_fn, &[]).await
+    }
+
+    /// [`TestClient::ceremony`] from a server function that takes `form`.
+    pub async fn ceremony_for(&self, server_fn: &str, form: &[(&str, &str)]) -> Value {
+        let res = self.rpc(server_fn, form).await;
         assert_eq!(res.status(), StatusCode::OK, "{server_fn}");
         let text: String = res.json().await.expect("a JSON string");
         serde_json::from_str(&text).expect("the ceremony's JSON")

@@ -234,3 +234,121 @@ async fn a_passkey_is_a_fresh_proof_for_the_sensitive_actions() {
         "proven: no more asked"
     );
 }
+
+#[tokio::test]
+async fn a_password_reset_takes_a_passkey_instead_of_the_code() {
+    let smtp = seamless_standins::smtp::SmtpServer::start().await;
+    let app = TestApp::builder()
+        .on_localhost()
+        .env("SMTP_URL", smtp.url())
+        .spawn()
+        .await;
+    let mut device = Passkeys::new();
+    let ada = ada_with_a_passkey(&app, &mut device).await;
+    let someone = app.client();
+    let token = someone.reset_token(&smtp, ADA, 1).await;
+    let page = someone
+        .get(&format!("/reset-password?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(">Reset with a passkey<"), "offered");
+    assert!(page.contains("<script"), "the page loads the bundle for it");
+    let new = "a fresh and long passphrase";
+    let reset = |ceremony: &str, credential: &str| {
+        [
+            ("token", token.clone()),
+            ("new_password", new.to_owned()),
+            ("second_factor", "passkey".to_owned()),
+            ("passkey_token", ceremony.to_owned()),
+            ("passkey_credential", credential.to_owned()),
+        ]
+    };
+    let post = |form: [(&'static str, String); 5]| {
+        let someone = &someone;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            someone.rpc("reset_password", &form).await
+        }
+    };
+
+    // Only a link that works starts one, and only for its account's passkeys.
+    let (_, body) = error_of(
+        someone
+            .rpc("reset_passkey_options", &[("token", "made-up")])
+            .await,
+    )
+    .await;
+    assert_eq!(body.key.as_deref(), Some("reset_link_invalid"));
+    let mut bobs = Passkeys::new();
+    let bob = app.signed_up_client("bob@example.com").await;
+    bob.add_passkey(&mut bobs, "Bob's").await.unwrap();
+    let ceremony = someone
+        .ceremony_for("reset_passkey_options", &[("token", &token)])
+        .await;
+    assert!(
+        bobs.get(&ceremony["options"], &someone.base).is_none(),
+        "only Ada's own passkeys are asked for"
+    );
+
+    // Without JavaScript there is no answer; an answer to another ceremony is refused.
+    let (_, body) = error_of(post(reset("", "")).await).await;
+    assert_eq!(body.key.as_deref(), Some("passkeys_need_javascript"));
+    let answer = device.get(&ceremony["options"], &someone.base).unwrap();
+    let other = someone
+        .ceremony_for("reset_passkey_options", &[("token", &token)])
+        .await;
+    let (status, body) =
+        error_of(post(reset(other["token"].as_str().unwrap(), &answer.to_string())).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body.key.as_deref(), Some("passkey_failed"));
+    assert!(ada.current_user().await.is_some(), "nothing changed yet");
+
+    // The right answer to its own ceremony resets, and the link is spent.
+    let res = post(reset(
+        ceremony["token"].as_str().unwrap(),
+        &answer.to_string(),
+    ))
+    .await;
+    assert_eq!(location(&res).as_deref(), Some("/login?reset=1"));
+    assert_eq!(ada.current_user().await, None, "signed out everywhere");
+    let browser = app.client();
+    let res = browser.login(ADA, new).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login/verify"),
+        "still two steps"
+    );
+    let later = browser
+        .rpc("reset_passkey_options", &[("token", &token)])
+        .await;
+    assert_eq!(
+        error_of(later).await.1.key.as_deref(),
+        Some("reset_link_invalid")
+    );
+}
+
+#[tokio::test]
+async fn a_reset_form_offers_no_passkey_to_an_account_without_one() {
+    let smtp = seamless_standins::smtp::SmtpServer::start().await;
+    let app = TestApp::builder()
+        .on_localhost()
+        .env("SMTP_URL", smtp.url())
+        .spawn()
+        .await;
+    let ada = app.signed_up_client(ADA).await;
+    ada.turn_on_authenticator().await;
+    let token = ada.reset_token(&smtp, ADA, 1).await;
+
+    let page = ada
+        .get(&format!("/reset-password?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    assert!(page.contains(r#"name="code""#), "the code is asked for");
+    assert!(!page.contains("Reset with a passkey"));
+    assert!(!page.contains("<script"), "and the page loads no script");
+}

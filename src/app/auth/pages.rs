@@ -75,6 +75,7 @@ pub fn LoginPage() -> impl IntoView {
                 class="form form--passkey"
                 data-passkey="get"
                 data-options=PasskeySignInOptions::PATH
+                data-passkey-autofill=""
             >
                 <input type="hidden" name="next" value=next />
                 <PasskeyAnswerFields />
@@ -89,7 +90,7 @@ pub fn LoginPage() -> impl IntoView {
                         type="email"
                         name="email"
                         value=typed_email
-                        autocomplete="username"
+                        autocomplete="username webauthn"
                         inputmode="email"
                         maxlength=EMAIL_MAX_LEN
                         required

@@ -14,8 +14,8 @@ pub use self::{
     credentials::{change_password, sign_in, sign_up, PasswordSignIn, SignedUp},
     profile::{delete_account, overview, unlink_provider, update_name},
     recovery::{
-        request_password_reset, resend_verification, reset_needs_second_factor, reset_password,
-        send_verification, verify_email,
+        request_password_reset, resend_verification, reset_passkey_options, reset_password,
+        reset_second_factor, send_verification, verify_email,
     },
     sessions::{revoke_session, sign_out_everywhere},
 };

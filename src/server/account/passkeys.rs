@@ -5,8 +5,6 @@
 //! sign-in is both factors at once (possession of the device and its user verification), so it
 //! never waits for an authenticator-app code. Signature counters and backup flags are kept.
 
-use std::time::Duration;
-
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use webauthn_rs::prelude::{
     AuthenticationResult, DiscoverableAuthentication, DiscoverableKey, Passkey,
@@ -16,7 +14,7 @@ use webauthn_rs::prelude::{
 
 use crate::domain::{AppError, AuditEvent, Message, PasskeyView, UserId};
 use crate::server::{
-    auth::limits::Action,
+    auth::{limits::Action, passkeys::CEREMONY_TTL},
     crypto::TokenKey,
     db::{
         audit::{self, Origin},
@@ -27,8 +25,6 @@ use crate::server::{
     state::AppState,
 };
 
-/// How long the browser has between asking for a challenge and answering it.
-const CEREMONY_TTL: Duration = Duration::from_secs(120);
 /// The most characters of a passkey's name.
 pub const NAME_MAX_CHARS: usize = 60;
 
@@ -313,6 +309,12 @@ async fn stored_passkeys(
             }
         })
         .collect()
+}
+
+/// Whether the user can prove it is them with a passkey here: they have one, and this site is
+/// opened by its name (a relying party).
+pub async fn usable(state: &AppState, user_id: &UserId) -> Result<bool, AppError> {
+    Ok(state.passkeys.is_some() && !store::list(&state.db, user_id).await?.is_empty())
 }
 
 /// The account's passkeys, as its page lists them.

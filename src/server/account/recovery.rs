@@ -3,8 +3,9 @@
 use crate::domain::AuditEvent;
 use tower_sessions::Session;
 
+use super::two_factor::ResetProof;
 use super::{human, in_background, link, new_password, stored_id};
-use crate::domain::{AppError, Email, Message, UserId};
+use crate::domain::{AppError, Email, Message, ResetFactors, UserId};
 use crate::server::{
     auth::{limits::Action, session as browser_session},
     crypto::TokenKey,
@@ -161,19 +162,52 @@ async fn send_reset_link(state: &AppState, origin: &Origin, email: &Email) -> Re
     Ok(())
 }
 
-/// Whether the reset link `token` is for an account with two-factor authentication on (its
-/// form then asks for the code too); `None` for a link that does not work.
-pub async fn reset_needs_second_factor(
+/// What the form of the reset link `token` asks for besides the new password (with
+/// two-factor authentication on: a code, or one of the account's passkeys); `None` for a link
+/// that does not work.
+pub async fn reset_second_factor(
     state: &AppState,
     token: &str,
-) -> Result<Option<bool>, AppError> {
-    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
-    match one_time_tokens::peek(&state.db, Purpose::ResetPassword, &token_hash).await? {
-        Some(found) => Ok(Some(
-            super::two_factor::required(state, &found.user_id).await?,
-        )),
-        None => Ok(None),
+) -> Result<Option<ResetFactors>, AppError> {
+    let Some(user_id) = reset_link_user(state, token).await? else {
+        return Ok(None);
+    };
+    if !super::two_factor::required(state, &user_id).await? {
+        return Ok(Some(ResetFactors::default()));
     }
+    Ok(Some(ResetFactors {
+        code: true,
+        passkey: super::passkeys::usable(state, &user_id).await?,
+    }))
+}
+
+/// The user a reset link that still works is for (looked up, not spent).
+async fn reset_link_user(state: &AppState, token: &str) -> Result<Option<UserId>, AppError> {
+    let token_hash = state.keys.one_time.hash_token(token.as_bytes());
+    Ok(
+        one_time_tokens::peek(&state.db, Purpose::ResetPassword, &token_hash)
+            .await?
+            .map(|found| found.user_id),
+    )
+}
+
+/// "Reset with a passkey": the options of the browser's passkey dialog for the reset link's
+/// account (its own passkeys), counted per IP like any passkey ceremony's start.
+pub async fn reset_passkey_options(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+) -> Result<String, AppError> {
+    state
+        .limiter
+        .check(Action::ProviderStart, origin.ip.as_deref(), None)
+        .await?;
+    let invalid = || AppError::invalid("token", Message::ResetLinkInvalid);
+    let user_id = reset_link_user(state, token).await?.ok_or_else(invalid)?;
+    let user = users::find_by_id(&state.db, &user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    super::passkeys::proof_options(state, &user).await
 }
 
 /// Sets a new password from a reset link, and ends every session and API sign-in of the user
@@ -186,7 +220,7 @@ pub async fn reset_password(
     origin: &Origin,
     token: &str,
     new: String,
-    second_factor: Option<&str>,
+    second_factor: ResetProof<'_>,
 ) -> Result<UserRecord, AppError> {
     state
         .limiter

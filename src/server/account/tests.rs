@@ -258,9 +258,15 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         .unwrap();
 
     let new = "a brand new passphrase";
-    let reset = reset_password(&state, &at, &token, new.into(), None)
-        .await
-        .unwrap();
+    let reset = reset_password(
+        &state,
+        &at,
+        &token,
+        new.into(),
+        two_factor::ResetProof::Typed(None),
+    )
+    .await
+    .unwrap();
     assert_eq!(reset.id, user.id);
     let devices = KnownDevices::from_headers(&axum::http::HeaderMap::new(), false);
     let old = sign_in(&state, &at, "ada@example.com", PASSWORD.into(), &devices).await;
@@ -281,8 +287,14 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         "the session from before is over: {auth:?}"
     );
 
-    let again = reset_password(&state, &at, &token, "yet another passphrase".into(), None)
-        .await
-        .unwrap_err();
+    let again = reset_password(
+        &state,
+        &at,
+        &token,
+        "yet another passphrase".into(),
+        two_factor::ResetProof::Typed(None),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(again.message(), Some(Message::ResetLinkInvalid));
 }

@@ -305,11 +305,32 @@ async fn check_counted(
     answer: &SecondFactor,
     devices: &KnownDevices,
 ) -> Result<bool, AppError> {
+    counted(
+        state,
+        origin,
+        user,
+        devices,
+        answer.name(),
+        check(state, &user.id, answer),
+    )
+    .await
+}
+
+/// Runs `check` (a second factor's check) counted like a password sign-in: the attempt is
+/// counted before it runs and given back when it passes; a wrong answer is audited as `what`.
+async fn counted(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    devices: &KnownDevices,
+    what: &str,
+    check: impl std::future::Future<Output = Result<bool, AppError>>,
+) -> Result<bool, AppError> {
     let email = Email::parse(&user.email)?;
     let device = devices.nonce_for(&state.keys.cookies, user);
     let throttle =
         SignInThrottle::begin(&state.limiter, &email, origin.ip.as_deref(), device).await?;
-    if check(state, &user.id, answer).await? {
+    if check.await? {
         throttle.succeeded(&state.limiter).await;
         return Ok(true);
     }
@@ -317,7 +338,7 @@ async fn check_counted(
         state.db.write(),
         Some(&user.id),
         AuditEvent::SecondFactorFailed,
-        Some(answer.name()),
+        Some(what),
         origin,
     )
     .await;
@@ -338,21 +359,59 @@ pub fn either(typed: &str) -> SecondFactor {
     }
 }
 
-/// For a password reset of an account with two-factor authentication on: the code (or a
-/// recovery code) typed with the new password, checked and counted like a sign-in's.
+/// How the second step of a password reset (of an account with two-factor authentication on)
+/// is given.
+#[derive(Debug, Clone, Copy)]
+pub enum ResetProof<'a> {
+    /// What was typed into the form's one field (a code or a recovery code), if anything.
+    Typed(Option<&'a str>),
+    /// The browser's answer (`credential`) to the passkey ceremony `token`, started for the
+    /// link's account.
+    Passkey { token: &'a str, credential: &'a str },
+}
+
+/// For a password reset of an account with two-factor authentication on: the code, recovery
+/// code or passkey given with the new password, checked and counted like a sign-in's.
 pub async fn confirm_for_reset(
     state: &AppState,
     origin: &Origin,
     user: &UserRecord,
-    typed: Option<&str>,
+    proof: ResetProof<'_>,
 ) -> Result<(), AppError> {
-    let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Err(AppError::invalid("code", Message::TwoFactorCodeNeeded));
-    };
-    if check_counted(state, origin, user, &either(typed), &KnownDevices::none()).await? {
-        Ok(())
-    } else {
-        Err(AppError::invalid("code", Message::TwoFactorCodeWrong))
+    let none = KnownDevices::none();
+    match proof {
+        ResetProof::Typed(typed) => {
+            let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
+                return Err(AppError::invalid("code", Message::TwoFactorCodeNeeded));
+            };
+            if check_counted(state, origin, user, &either(typed), &none).await? {
+                Ok(())
+            } else {
+                Err(AppError::invalid("code", Message::TwoFactorCodeWrong))
+            }
+        }
+        ResetProof::Passkey { token, credential } => {
+            // A refused answer is a wrong second factor; an expired ceremony or no JavaScript
+            // is said as it is.
+            let proved = async {
+                match super::passkeys::prove(state, user, token, credential).await {
+                    Ok(()) => Ok(true),
+                    Err(AppError::Validation {
+                        message: Message::PasskeyFailed,
+                        ..
+                    }) => Ok(false),
+                    Err(other) => Err(other),
+                }
+            };
+            if counted(state, origin, user, &none, "passkey", proved).await? {
+                Ok(())
+            } else {
+                Err(AppError::Validation {
+                    field: None,
+                    message: Message::PasskeyFailed,
+                })
+            }
+        }
     }
 }
 

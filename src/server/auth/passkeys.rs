@@ -5,7 +5,13 @@
 
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
+use std::time::Duration;
+
 use crate::server::config::Settings;
+
+/// How long the browser has between asking for a ceremony's challenge and answering it: the
+/// server keeps the ceremony this long, and the browser's dialog times out with it.
+pub const CEREMONY_TTL: Duration = Duration::from_secs(120);
 
 /// The relying party of this site, or `None` (and a log line saying why) when `APP_URL` cannot
 /// be one.
@@ -18,7 +24,9 @@ pub fn relying_party(settings: &Settings) -> Option<Webauthn> {
         );
         return None;
     };
-    match WebauthnBuilder::new(rp_id, url).and_then(|b| b.rp_name("Seamless").build()) {
+    match WebauthnBuilder::new(rp_id, url)
+        .and_then(|b| b.rp_name("Seamless").timeout(CEREMONY_TTL).build())
+    {
         Ok(webauthn) => Some(webauthn),
         Err(err) => {
             tracing::warn!(app_url = %url, error = %err, "passkeys are off: APP_URL cannot be a relying party");
