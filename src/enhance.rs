@@ -15,8 +15,8 @@ use wasm_bindgen::{prelude::*, JsCast};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
     AbortController, Document, DomParser, Element, FormData, HtmlElement, HtmlFormElement,
-    HtmlInputElement, MouseEvent, Request, RequestInit, Response, SubmitEvent, SupportedType,
-    UrlSearchParams, Window,
+    HtmlInputElement, HtmlTextAreaElement, MouseEvent, Request, RequestInit, Response, SubmitEvent,
+    SupportedType, UrlSearchParams, Window,
 };
 
 fn window() -> Window {
@@ -27,12 +27,12 @@ fn document() -> Document {
     window().document().expect_throw("a document")
 }
 
-/// The address whose rendering `<main>` shows: the page's own at first, then the last one
-/// swapped in (without `edit`: after a rename the list shows no form).
-static CURRENT: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+/// The address whose rendering `<main>` shows, without an error in it (`__err`): the page's
+/// own at first, then the last one swapped in.
+static SHOWN: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
-fn current() -> String {
-    let here = CURRENT.lock().map(|c| c.clone()).unwrap_or_default();
+fn shown() -> String {
+    let here = SHOWN.lock().map(|c| c.clone()).unwrap_or_default();
     if here.is_empty() {
         let location = window().location();
         format!(
@@ -45,23 +45,33 @@ fn current() -> String {
     }
 }
 
-fn set_current(url: &str) {
-    let kept: Vec<String> = match url.split_once('?') {
+/// Where a post that went through shows the page again: [`shown`] without `edit` (after a
+/// rename the list shows no form). A refused post shows its error on [`shown`] itself, the
+/// form still open with what was typed.
+fn current() -> String {
+    without(&shown(), &["edit=", "__"])
+}
+
+/// `url` without the query parameters that start with one of `prefixes`.
+fn without(url: &str, prefixes: &[&str]) -> String {
+    let kept: Vec<&str> = match url.split_once('?') {
         Some((_, query)) => query
             .split('&')
-            .filter(|pair| !pair.starts_with("edit=") && !pair.starts_with("__"))
-            .map(str::to_owned)
+            .filter(|pair| !prefixes.iter().any(|p| pair.starts_with(p)))
             .collect(),
         None => Vec::new(),
     };
     let path = url.split('?').next().unwrap_or(url);
-    let url = if kept.is_empty() {
+    if kept.is_empty() {
         path.to_owned()
     } else {
         format!("{path}?{}", kept.join("&"))
-    };
-    if let Ok(mut c) = CURRENT.lock() {
-        *c = url;
+    }
+}
+
+fn set_shown(url: &str) {
+    if let Ok(mut c) = SHOWN.lock() {
+        *c = without(url, &["__"]);
     }
 }
 
@@ -166,17 +176,25 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
         return window().location().assign(url);
     };
     if keep {
-        let fields = old.query_selector_all("input[id]:not([type=hidden])")?;
+        let fields = old.query_selector_all("input[id]:not([type=hidden]), textarea[id]")?;
         for i in 0..fields.length() {
-            let Some(field) = fields
-                .get(i)
-                .and_then(|f| f.dyn_into::<HtmlInputElement>().ok())
-            else {
+            let Some(field) = fields.get(i).and_then(|f| f.dyn_into::<Element>().ok()) else {
                 continue;
             };
             if let Some(twin) = new.query_selector(&format!("#{}", field.id()))? {
-                if let Ok(twin) = twin.dyn_into::<HtmlInputElement>() {
-                    twin.set_value(&field.value());
+                match (
+                    field.dyn_ref::<HtmlInputElement>(),
+                    twin.dyn_ref::<HtmlInputElement>(),
+                ) {
+                    (Some(typed), Some(twin)) => twin.set_value(&typed.value()),
+                    _ => {
+                        if let (Some(typed), Some(twin)) = (
+                            field.dyn_ref::<HtmlTextAreaElement>(),
+                            twin.dyn_ref::<HtmlTextAreaElement>(),
+                        ) {
+                            twin.set_value(&typed.value());
+                        }
+                    }
                 }
             }
         }
@@ -215,7 +233,7 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
     if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
         let _ = target.focus();
     }
-    set_current(url);
+    set_shown(url);
     if new.query_selector("form[data-passkey-autofill]")?.is_some() {
         spawn_local(start_autofill());
     }
@@ -439,7 +457,7 @@ async fn autofill() -> Result<(), JsValue> {
 /// Shows the error of a refused post (a server function's error body) the way a form post
 /// without JavaScript gets it: the page again with `?__path=…&__err=…`, what was typed kept.
 async fn show_error(action: &str, body: &[u8]) -> Result<(), JsValue> {
-    let here = current();
+    let here = without(&shown(), &["__"]);
     let joint = if here.contains('?') { '&' } else { '?' };
     let path = js_sys::encode_uri_component(action);
     swap(

@@ -100,3 +100,20 @@ pub fn PasskeyAnswerFields(#[prop(optional)] prefix: &'static str) -> impl IntoV
         />
     }
 }
+
+/// `text` escaped for the inside of a `<textarea>`. Leptos (tachys 0.2) writes a textarea's
+/// children as they are, unescaped, as it does a `<script>`'s; but a textarea's content is
+/// HTML text that ends at the first `</textarea>`, so text a person wrote could close it and
+/// inject markup. Escaped here, the browser shows the very text (a test checks both).
+pub fn textarea_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -8,7 +8,9 @@
 
 use std::fmt;
 
-use super::{NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, TITLE_MAX_CHARS};
+use super::{
+    NAME_MAX_CHARS, NOTES_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, TITLE_MAX_CHARS,
+};
 
 macro_rules! messages {
     ($( $(#[$doc:meta])* $variant:ident = $key:literal => ($($text:tt)+), )+) => {
@@ -50,8 +52,10 @@ messages! {
     TitleEmpty = "title_empty" => ("Give the task a title."),
     TitleTooLong = "title_too_long" => ("Keep the title under {} characters.", TITLE_MAX_CHARS + 1),
     TitleControl = "title_control" => ("The title cannot contain line breaks or control characters."),
+    NotesTooLong = "notes_too_long" => ("Keep the notes under {} characters.", NOTES_MAX_CHARS + 1),
+    NotesControl = "notes_control" => ("The notes cannot contain control characters other than line breaks and tabs."),
     /// A task update that changes nothing (JSON API).
-    TodoPatchEmpty = "todo_patch_empty" => ("Send `title`, `completed` or both."),
+    TodoPatchEmpty = "todo_patch_empty" => ("Send at least one of `title`, `description` and `completed`."),
     /// A list page size that is not a whole number in range (JSON API).
     PageLimitInvalid = "page_limit_invalid" => ("`limit` must be a whole number from 1 to {}.", super::TODO_PAGE_MAX),
     /// A list cursor that is not a task id (JSON API and `?after=`).

@@ -53,12 +53,53 @@ impl From<TodoTitle> for String {
     }
 }
 
+/// Longest notes, in characters, after trimming.
+pub const NOTES_MAX_CHARS: usize = 2_000;
+
+/// A task's notes: trimmed, 1 to 2,000 characters, line breaks kept (written `\n`, however
+/// they came), tabs allowed, no other control characters. Shown as text, never as markup.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TodoNotes(String);
+
+impl TodoNotes {
+    /// The notes in `input`, or `None` when it holds only blanks (no notes).
+    pub fn parse(input: &str, field: &str) -> Result<Option<Self>, AppError> {
+        let notes = input.trim();
+        if notes.is_empty() {
+            return Ok(None);
+        }
+        let notes = notes.replace("\r\n", "\n").replace('\r', "\n");
+        if notes.chars().count() > NOTES_MAX_CHARS {
+            return Err(AppError::invalid(field, Message::NotesTooLong));
+        }
+        if notes
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(AppError::invalid(field, Message::NotesControl));
+        }
+        Ok(Some(TodoNotes(notes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TodoNotes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TodoNotes({} characters)", self.0.chars().count())
+    }
+}
+
 /// A task as the pages and the API see it. Timestamps are RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Todo {
     pub id: String,
     pub title: String,
+    /// The task's notes (up to 2,000 characters, line breaks as `\n`), or null.
+    pub description: Option<String>,
     pub completed: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -101,6 +142,7 @@ impl<T> Default for TodoPage<T> {
 pub struct TaskRow {
     pub id: String,
     pub title: String,
+    pub description: Option<String>,
     pub completed: bool,
 }
 
@@ -245,6 +287,45 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn notes_keep_their_line_breaks_and_blank_notes_are_none() {
+        let notes = TodoNotes::parse("  Milk\r\n\tand bread\rand tea \n\n", "description")
+            .unwrap()
+            .unwrap();
+        assert_eq!(notes.as_str(), "Milk\n\tand bread\nand tea");
+        assert_eq!(TodoNotes::parse(" \n\t ", "description").unwrap(), None);
+        let accents = "Crème brûlée für 4 Personen 🍮";
+        assert_eq!(
+            TodoNotes::parse(accents, "description")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            accents
+        );
+    }
+
+    #[test]
+    fn notes_too_long_or_with_control_characters_are_refused_with_their_field() {
+        let longest = "é".repeat(NOTES_MAX_CHARS);
+        assert!(
+            TodoNotes::parse(&longest, "description").is_ok(),
+            "characters, not bytes"
+        );
+        for (bad, message) in [
+            (format!("{longest}x"), Message::NotesTooLong),
+            ("a\u{0}b".to_owned(), Message::NotesControl),
+            ("bell\u{7}".to_owned(), Message::NotesControl),
+        ] {
+            match TodoNotes::parse(&bad, "description") {
+                Err(AppError::Validation { field, message: m }) => {
+                    assert_eq!(field.as_deref(), Some("description"));
+                    assert_eq!(m, message);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn titles_are_trimmed() {

@@ -878,6 +878,12 @@ async fn the_documents_formats_and_limits_are_the_domains() {
             "{schema}"
         );
         assert_eq!(title["minLength"], 1, "{schema}");
+        let notes = &schemas[schema]["properties"]["description"];
+        assert_eq!(
+            notes["maxLength"],
+            seamless::domain::NOTES_MAX_CHARS,
+            "{schema}"
+        );
     }
     // A change must change something.
     assert_eq!(

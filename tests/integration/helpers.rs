@@ -547,6 +547,15 @@ impl TestClient {
             .await
     }
 
+    /// The edit form of a task as the page posts it: its title and its notes.
+    pub async fn edit_todo(&self, id: &str, title: &str, notes: &str) -> Response {
+        self.rpc(
+            "rename_todo",
+            &[("id", id), ("title", title), ("description", notes)],
+        )
+        .await
+    }
+
     pub async fn delete_todo(&self, id: &str) -> Response {
         self.rpc("delete_todo", &[("id", id)]).await
     }
@@ -871,6 +880,9 @@ pub struct ApiClient {
 pub struct TodoPatch<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<&'a str>,
+    /// `Some(None)` is sent as null (remove the notes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
 }

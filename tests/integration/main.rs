@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod connections;
 mod helpers;
+mod notes;
 mod oauth;
 mod operations;
 mod pages;

@@ -1,6 +1,7 @@
 //! The task list itself: its rows, counts, forms and the links under it.
 
 use super::*;
+use crate::app::ui::textarea_text;
 
 /// The task list, its counts and its forms. Every control is a plain form post or link; with
 /// JavaScript they work in place (`crate::enhance`).
@@ -112,10 +113,13 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
     let TaskRow {
         id,
         title,
+        description,
         completed,
     } = todo;
     let editing = view.editing.as_deref() == Some(id.as_str());
     let id = crate::domain::short_task_id(&id);
+    // The notes, under the title, described by the checkbox (announced with it).
+    let notes_id = description.as_ref().map(|_| format!("n{n}"));
     let checkbox = |label: Option<String>, text: Option<String>| {
         view! {
             <button
@@ -125,6 +129,7 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
                 role="checkbox"
                 aria-checked=if completed { "true" } else { "false" }
                 aria-label=label
+                aria-describedby=notes_id.clone()
                 id=format!("t{n}")
             >
                 {text}
@@ -134,6 +139,7 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
     // Either, not a type-erased view: a row is rendered without boxing it.
     if editing {
         let field = format!("edit-{id}");
+        let notes_field = format!("notes-{id}");
         let cancel = view.url(view.shown);
         Either::Left(view! {
             <li>
@@ -153,6 +159,18 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
                         required
                         autofocus
                     />
+                    <label for=notes_field.clone() class="todo__notes-label">
+                        "Notes"
+                    </label>
+                    <textarea
+                        form=RENAME_FORM
+                        id=notes_field
+                        name="description"
+                        rows="3"
+                        maxlength=NOTES_MAX_CHARS
+                    >
+                        {textarea_text(description.as_deref().unwrap_or_default())}
+                    </textarea>
                     <button form=RENAME_FORM type="submit" class="btn btn--primary btn--small">
                         "Save"
                     </button>
@@ -167,6 +185,7 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
         Either::Right(view! {
             <li>
                 {checkbox(None, Some(title))}
+                {notes_id.clone().map(|id| view! { <p id=id class="todo__notes">{description}</p> })}
                 <button form=EDIT_FORM name="edit" value=id.clone() aria-labelledby=format!("{EDIT_LABEL} t{n}")>
                     "Edit"
                 </button>

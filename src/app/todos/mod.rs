@@ -11,7 +11,8 @@ use super::{
     EnhanceScripts,
 };
 use crate::domain::{
-    AppError, TaskRow, Todo, TodoId, TodoPage, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    AppError, TaskRow, Todo, TodoId, TodoPage, NOTES_MAX_CHARS, TITLE_MAX_CHARS, TODO_PAGE_MAX,
+    TODO_PAGE_SIZE,
 };
 
 /// A page of the signed-in user's tasks, oldest first: `limit` of them (one page unless
@@ -36,7 +37,7 @@ pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
     state
         .db
-        .transaction(async |tx| crate::server::db::todos::insert(tx, &user.id, &title).await)
+        .transaction(async |tx| crate::server::db::todos::insert(tx, &user.id, &title, None).await)
         .await
 }
 
@@ -52,23 +53,33 @@ pub async fn reopen_todo(id: String) -> Result<Todo, AppError> {
     ssr::set_completed(&id, false).await
 }
 
-/// Renames a task. A plain form post then leaves edit mode for the page of the list it was on
+/// Saves an edited task: its title and, when the form has the field, its notes (blank removes
+/// them). A plain form post then leaves edit mode for the page of the list it was on
 /// (`/todos`, or `/todos?after=…` when `after` is given).
 #[server(prefix = "/rpc", endpoint = "rename_todo")]
 pub async fn rename_todo(
     id: String,
     title: String,
+    description: Option<String>,
     after: Option<String>,
 ) -> Result<Todo, AppError> {
+    use crate::{domain::TodoNotes, server::db::todos};
     let (state, user) = crate::server::context::caller()?;
     let id = crate::domain::parse_task_ref(&id)?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
+    let notes = description
+        .as_deref()
+        .map(|text| TodoNotes::parse(text, "description"))
+        .transpose()?;
     let after = crate::domain::parse_page_ref(after.as_deref())?;
+    let change = todos::Change {
+        title: Some(&title),
+        description: notes.as_ref().map(Option::as_ref),
+        completed: None,
+    };
     let todo = state
         .db
-        .transaction(async |tx| {
-            crate::server::db::todos::update(tx, &user.id, &id, Some(&title), None).await
-        })
+        .transaction(async |tx| todos::update(tx, &user.id, &id, change).await)
         .await?;
     // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
@@ -104,13 +115,16 @@ mod ssr {
     use crate::{domain::AppError, server::context};
 
     pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {
+        use crate::server::db::todos;
         let (state, user) = context::caller()?;
         let id = crate::domain::parse_task_ref(id)?;
+        let change = todos::Change {
+            completed: Some(completed),
+            ..todos::Change::default()
+        };
         state
             .db
-            .transaction(async |tx| {
-                crate::server::db::todos::update(tx, &user.id, &id, None, Some(completed)).await
-            })
+            .transaction(async |tx| todos::update(tx, &user.id, &id, change).await)
             .await
     }
 }

@@ -14,7 +14,7 @@ use super::extract::{ApiJson, Caller};
 use crate::{
     domain::{
         parse_page_cursor, parse_page_limit, parse_todo_id, AppError, ErrorBody, Message, Todo,
-        TodoTitle,
+        TodoNotes, TodoTitle,
     },
     server::{db::todos, state::AppState},
 };
@@ -25,6 +25,10 @@ pub struct NewTodo {
     /// 1 to 200 characters after trimming (`TITLE_MAX_CHARS`; a test compares them).
     #[schema(example = "Buy milk", min_length = 1, max_length = 200)]
     title: String,
+    /// Notes, up to 2,000 characters after trimming (`NOTES_MAX_CHARS`), line breaks kept;
+    /// blank or absent for none.
+    #[schema(example = "Semi-skimmed, two litres", max_length = 2000)]
+    description: Option<String>,
 }
 
 /// Fields to change; at least one.
@@ -34,7 +38,17 @@ pub struct TodoPatch {
     /// 1 to 200 characters after trimming.
     #[schema(min_length = 1, max_length = 200)]
     title: Option<String>,
+    /// New notes (up to 2,000 characters after trimming); null or blank removes them.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, max_length = 2000)]
+    description: Option<Option<String>>,
     completed: Option<bool>,
+}
+
+/// A field that may be null: `Some(None)` when it is, `None` (`#[serde(default)]`) when it is
+/// absent, so that null can mean "remove".
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// The caller's tasks, oldest first, a page at a time: `limit` tasks (50 unless given) after
@@ -94,7 +108,7 @@ pub(super) fn json_body(json: Vec<u8>) -> Response {
     responses(
         (status = 201, body = Todo),
         (status = 401, body = ErrorBody),
-        (status = 422, description = "Invalid title", body = ErrorBody),
+        (status = 422, description = "Invalid title or notes", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -102,9 +116,13 @@ pub async fn create(
     ApiJson(new): ApiJson<NewTodo>,
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
     let title = TodoTitle::parse(&new.title, "title")?;
+    let notes = match new.description.as_deref() {
+        Some(text) => TodoNotes::parse(text, "description")?,
+        None => None,
+    };
     let todo = state
         .db
-        .transaction(async |tx| todos::insert(tx, &caller.user_id, &title).await)
+        .transaction(async |tx| todos::insert(tx, &caller.user_id, &title, notes.as_ref()).await)
         .await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }
@@ -135,7 +153,7 @@ pub async fn update(
     ApiJson(patch): ApiJson<TodoPatch>,
 ) -> Result<Json<Todo>, AppError> {
     let id = parse_todo_id(&id)?;
-    if patch.title.is_none() && patch.completed.is_none() {
+    if patch.title.is_none() && patch.description.is_none() && patch.completed.is_none() {
         return Err(AppError::Validation {
             field: None,
             message: Message::TodoPatchEmpty,
@@ -146,11 +164,19 @@ pub async fn update(
         .as_deref()
         .map(|t| TodoTitle::parse(t, "title"))
         .transpose()?;
+    let notes = match &patch.description {
+        Some(Some(text)) => Some(TodoNotes::parse(text, "description")?),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let change = todos::Change {
+        title: title.as_ref(),
+        description: notes.as_ref().map(Option::as_ref),
+        completed: patch.completed,
+    };
     let todo = state
         .db
-        .transaction(async |tx| {
-            todos::update(tx, &caller.user_id, &id, title.as_ref(), patch.completed).await
-        })
+        .transaction(async |tx| todos::update(tx, &caller.user_id, &id, change).await)
         .await?;
     Ok(Json(todo))
 }

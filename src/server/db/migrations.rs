@@ -52,6 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "passkeys",
         include_str!("../../../migrations/20261207000009_passkeys.sql"),
     ),
+    (
+        20261207000010,
+        "todo notes",
+        include_str!("../../../migrations/20261207000010_todo_notes.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

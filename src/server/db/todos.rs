@@ -4,13 +4,14 @@
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{new_id, now, Db};
-use crate::domain::{AppError, TaskRow, Todo, TodoId, TodoPage, TodoTitle, UserId};
+use crate::domain::{AppError, TaskRow, Todo, TodoId, TodoNotes, TodoPage, TodoTitle, UserId};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
     let completed_at: Option<String> = row.try_get("completed_at")?;
     Ok(Todo {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
+        description: row.try_get("description")?,
         completed: completed_at.is_some(),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -35,6 +36,7 @@ pub struct ApiPage {
 struct TodoJson<'a> {
     id: &'a str,
     title: &'a str,
+    description: Option<&'a str>,
     completed: bool,
     created_at: &'a str,
     updated_at: &'a str,
@@ -62,7 +64,7 @@ pub async fn page(
     limit: u32,
 ) -> Result<ApiPage, AppError> {
     let sql = page_rows(
-        "id, title, completed_at, created_at, updated_at",
+        "id, title, completed_at, created_at, updated_at, description",
         fetched(limit),
     );
     struct Writing {
@@ -89,6 +91,7 @@ pub async fn page(
                 let todo = TodoJson {
                     id: row.str(0)?,
                     title: row.str(1)?,
+                    description: row.opt_str(5)?,
                     completed: row.opt_str(2)?.is_some(),
                     created_at: row.str(3)?,
                     updated_at: row.str(4)?,
@@ -113,7 +116,7 @@ pub async fn page(
     })
 }
 
-/// The same page as the task page shows it: each task's id, title and state (not its
+/// The same page as the task page shows it: each task's id, title, notes and state (not its
 /// timestamps), and the counts of the whole list ("12 left" is about every task), in one
 /// statement: the counts are kept with the writes (`todo_counts`, one row per person, changed
 /// in the transaction that changes a task: reading them costs the same for 5 tasks or 5,000),
@@ -127,10 +130,10 @@ pub async fn board(
     limit: u32,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let sql = format!(
-        "select total, done, null, null, null from todo_counts where user_id = $1 \
+        "select total, done, null, null, null, null from todo_counts where user_id = $1 \
          union all \
-         select null, null, id, title, completed_at from ({}) p",
-        page_rows("id, title, completed_at", fetched(limit))
+         select null, null, id, title, completed_at, description from ({}) p",
+        page_rows("id, title, completed_at, description", fetched(limit))
     );
     let (total, done, rows) = db
         .fold_rows(
@@ -142,6 +145,7 @@ pub async fn board(
                     Some(id) => rows.push(TaskRow {
                         id: id.to_owned(),
                         title: row.text(3)?,
+                        description: row.opt_str(5)?.map(str::to_owned),
                         completed: row.opt_str(4)?.is_some(),
                     }),
                     // The counts (none: the person has never had a task).
@@ -182,7 +186,7 @@ fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPag
 
 pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppError> {
     let row = sqlx::query(
-        "select id, title, completed_at, created_at, updated_at from todos \
+        "select id, title, description, completed_at, created_at, updated_at from todos \
          where id = $1 and user_id = $2",
     )
     .bind(id.as_str())
@@ -192,27 +196,31 @@ pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppErro
     one(row)
 }
 
-/// Adds a task (and counts it). Pass a transaction ([`Db::transaction`]).
+/// Adds a task with its notes, if any (and counts it). Pass a transaction
+/// ([`Db::transaction`]).
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: &UserId,
     title: &TodoTitle,
+    description: Option<&TodoNotes>,
 ) -> Result<Todo, AppError> {
     let todo = Todo {
         id: new_id(),
         title: title.as_str().to_owned(),
+        description: description.map(|d| d.as_str().to_owned()),
         completed: false,
         created_at: now().into_string(),
         updated_at: String::new(),
     };
     sqlx::query(
-        "insert into todos (id, user_id, title, completed_at, created_at, updated_at) \
-         values ($1, $2, $3, null, $4, $4)",
+        "insert into todos (id, user_id, title, description, completed_at, created_at, updated_at) \
+         values ($1, $2, $3, $5, null, $4, $4)",
     )
     .bind(&todo.id)
     .bind(user_id.as_str())
     .bind(&todo.title)
     .bind(&todo.created_at)
+    .bind(todo.description.as_deref())
     .execute(&mut *conn)
     .await?;
     recount(conn, user_id, 1, 0).await?;
@@ -222,17 +230,25 @@ pub async fn insert(
     })
 }
 
-/// Changes the title and/or the completion state; `None` leaves a field as it is. Pass a
-/// transaction ([`Db::transaction`]): the state and the counts change together.
+/// What an update of a task changes: each field that is `Some`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Change<'a> {
+    pub title: Option<&'a TodoTitle>,
+    /// New notes, or `Some(None)` to remove them.
+    pub description: Option<Option<&'a TodoNotes>>,
+    pub completed: Option<bool>,
+}
+
+/// Changes a task as `change` says. Pass a transaction ([`Db::transaction`]): the state and
+/// the counts change together.
 pub async fn update(
     conn: &mut AnyConnection,
     user_id: &UserId,
     id: &TodoId,
-    title: Option<&TodoTitle>,
-    completed: Option<bool>,
+    change: Change<'_>,
 ) -> Result<Todo, AppError> {
     let now = now();
-    if let Some(completed) = completed {
+    if let Some(completed) = change.completed {
         // Only a change of state is counted: the condition makes the same change made twice,
         // or by two requests at once, change the row (and the count) once.
         let change = if completed {
@@ -256,16 +272,19 @@ pub async fn update(
             recount(conn, user_id, 0, if completed { 1 } else { -1 }).await?;
         }
     }
-    // $3: the new title, or null to keep it.
+    // $3: the new title, or null to keep it; $5: whether the notes change, to $6.
     let row = sqlx::query(
-        "update todos set title = coalesce($3, title), updated_at = $4 \
+        "update todos set title = coalesce($3, title), \
+         description = case when $5 = 1 then $6 else description end, updated_at = $4 \
          where id = $1 and user_id = $2 \
-         returning id, title, completed_at, created_at, updated_at",
+         returning id, title, description, completed_at, created_at, updated_at",
     )
     .bind(id.as_str())
     .bind(user_id.as_str())
-    .bind(title.map(TodoTitle::as_str))
+    .bind(change.title.map(TodoTitle::as_str))
     .bind(&now)
+    .bind(i64::from(change.description.is_some()))
+    .bind(change.description.flatten().map(TodoNotes::as_str))
     .fetch_optional(&mut *conn)
     .await?;
     one(row)
