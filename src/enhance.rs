@@ -493,11 +493,23 @@ async fn post(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), J
     }
     let query = UrlSearchParams::new_with_str_sequence_sequence(&data)?;
     let action = local(&form.action());
-    // The attribute, not `form.method`: a field named "method" would stand in for it.
-    let method = form.get_attribute("method").unwrap_or_default();
+    // The attribute, not `form.method`: a field named "method" would stand in for it. A form
+    // without one gets.
+    let method = form
+        .get_attribute("method")
+        .unwrap_or_else(|| "get".to_owned());
     if method.eq_ignore_ascii_case("get") {
         let query = String::from(query.to_string());
-        return swap(&format!("{action}?{query}"), false).await;
+        let url = format!("{action}?{query}");
+        swap(&url, false).await?;
+        // A search (`role="search"`) is a view of its own: its address goes into the address
+        // bar and the history, as a link's would. (A task's "Edit" is a passing state.)
+        if form.get_attribute("role").as_deref() == Some("search") {
+            window()
+                .history()?
+                .push_state_with_url(&JsValue::NULL, "", Some(&url))?;
+        }
+        return Ok(());
     }
     let answer = fetch(&action, "POST", Some(&query.into()), "application/json").await?;
     let location = window().location();
@@ -564,6 +576,23 @@ pub fn enhance() {
             });
         }
     });
+    // Back and forward through addresses a search put into the history: that page again.
+    let on_history = Closure::<dyn Fn(web_sys::Event)>::new(|_| {
+        let location = window().location();
+        let url = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        spawn_local(async move {
+            if swap(&url, false).await.is_err() {
+                let _ = window().location().reload();
+            }
+        });
+    });
+    let _ =
+        window().add_event_listener_with_callback("popstate", on_history.as_ref().unchecked_ref());
+    on_history.forget();
     let document = document();
     let _ = document.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
     let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());

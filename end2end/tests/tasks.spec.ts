@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addTask, hydrated, signUp, uniqueEmail } from './helpers';
+import { addTask, hydrated, PASSWORD, signUp, uniqueEmail } from './helpers';
 
 // What a person manages in a task beyond its title (issue 17): its notes.
 
@@ -32,4 +32,73 @@ test('notes are added in the edit form and shown under the title, line breaks ke
   await page.reload();
   await hydrated(page);
   await expect(page.locator('.todo__notes')).toHaveText('Cake <b>and</b> candles\nInvite everyone');
+});
+
+/** The filter links and the search, as a person uses them; with or without JavaScript the
+ *  view is in the address. */
+async function filterAndSearch(page: import('@playwright/test').Page): Promise<void> {
+  const list = page.getByRole('list', { name: 'Tasks' });
+  const show = page.getByRole('navigation', { name: 'Show' });
+  await page.getByRole('checkbox', { name: 'Buy milk', exact: true }).click();
+  await expect(page.getByRole('checkbox', { name: 'Buy milk', exact: true })).toBeChecked();
+
+  await show.getByRole('link', { name: 'Active' }).click();
+  await expect(page).toHaveURL(/\/todos\?filter=active$/);
+  await expect(show.getByRole('link', { name: 'Active' })).toHaveAttribute('aria-current', 'page');
+  await expect(show.getByRole('link', { name: 'Completed' })).toHaveText('Completed 1');
+  await expect(list.getByRole('checkbox')).toHaveText(['Crème brûlée', 'Call the bank']);
+
+  await page.getByRole('searchbox', { name: 'Search tasks' }).fill('CRÈME');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/\/todos\?filter=active&q=CR%C3%88ME$/);
+  await expect(list.getByRole('checkbox')).toHaveText(['Crème brûlée']);
+
+  // The address is the view: a reload keeps it.
+  await page.reload();
+  await expect(page.getByRole('searchbox', { name: 'Search tasks' })).toHaveValue('CRÈME');
+  await expect(list.getByRole('checkbox')).toHaveText(['Crème brûlée']);
+  await show.getByRole('link', { name: 'Completed' }).click();
+  await expect(page.getByText('No task matches “CRÈME”.')).toBeVisible();
+  await page.getByRole('link', { name: 'Show all tasks' }).click();
+  await expect(page).toHaveURL(/\/todos$/);
+  await expect(list.getByRole('checkbox')).toHaveCount(3);
+}
+
+test('filter and search the list with JavaScript', async ({ page }) => {
+  await signUp(page, 'Fay Filter', uniqueEmail('filters'));
+  for (const title of ['Buy milk', 'Crème brûlée', 'Call the bank']) {
+    await addTask(page, title);
+  }
+  await filterAndSearch(page);
+
+  // A search in place is in the history too: Back shows the list before it.
+  await hydrated(page);
+  await page.getByRole('searchbox', { name: 'Search tasks' }).fill('bank');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/\/todos\?q=bank$/);
+  const list = page.getByRole('list', { name: 'Tasks' });
+  await expect(list.getByRole('checkbox')).toHaveText(['Call the bank']);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/todos$/);
+  await expect(list.getByRole('checkbox')).toHaveCount(3);
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('filter and search the list with plain links and a plain form', async ({ page, baseURL }) => {
+    await page.goto('/signup');
+    await page.getByRole('textbox', { name: 'Name' }).fill('Nico Noscript');
+    await page.getByRole('textbox', { name: 'Email' }).fill(uniqueEmail('filters-nojs'));
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page).toHaveURL(/\/todos$/);
+    for (const title of ['Buy milk', 'Crème brûlée', 'Call the bank']) {
+      await page.getByRole('textbox', { name: 'New task' }).fill(title);
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      await expect(page.getByRole('checkbox', { name: title, exact: true })).toBeVisible();
+    }
+    expect(baseURL).toBeTruthy();
+    await filterAndSearch(page);
+  });
 });

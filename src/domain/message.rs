@@ -9,7 +9,8 @@
 use std::fmt;
 
 use super::{
-    NAME_MAX_CHARS, NOTES_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, TITLE_MAX_CHARS,
+    NAME_MAX_CHARS, NOTES_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, SEARCH_MAX_CHARS,
+    TITLE_MAX_CHARS,
 };
 
 macro_rules! messages {
@@ -53,6 +54,8 @@ messages! {
     TitleTooLong = "title_too_long" => ("Keep the title under {} characters.", TITLE_MAX_CHARS + 1),
     TitleControl = "title_control" => ("The title cannot contain line breaks or control characters."),
     NotesTooLong = "notes_too_long" => ("Keep the notes under {} characters.", NOTES_MAX_CHARS + 1),
+    FilterUnknown = "filter_unknown" => ("Show all, active or completed tasks."),
+    SearchTooLong = "search_too_long" => ("Search for at most {} characters.", SEARCH_MAX_CHARS),
     NotesControl = "notes_control" => ("The notes cannot contain control characters other than line breaks and tabs."),
     /// A task update that changes nothing (JSON API).
     TodoPatchEmpty = "todo_patch_empty" => ("Send at least one of `title`, `description` and `completed`."),

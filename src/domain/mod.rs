@@ -25,7 +25,7 @@ pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN, PROTECTED_PAGES};
 pub use timestamp::Timestamp;
 pub use todo::{
     page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,
-    short_task_id, TaskRow, Todo, TodoId, TodoNotes, TodoPage, TodoTitle, NOTES_MAX_CHARS,
-    TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    search_text, short_task_id, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch,
+    TodoTitle, NOTES_MAX_CHARS, SEARCH_MAX_CHARS, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 pub use user::{CurrentUser, UserId, UserName, NAME_MAX_CHARS};

@@ -92,6 +92,86 @@ impl fmt::Debug for TodoNotes {
     }
 }
 
+/// Which of a person's tasks a list shows (`?filter=`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TodoFilter {
+    #[default]
+    All,
+    /// Not done yet.
+    Active,
+    /// Done.
+    Completed,
+}
+
+impl TodoFilter {
+    /// `all` (or nothing), `active` or `completed`; anything else is a clear error.
+    pub fn parse(input: Option<&str>) -> Result<TodoFilter, AppError> {
+        match input.map(str::trim) {
+            None | Some("" | "all") => Ok(TodoFilter::All),
+            Some("active") => Ok(TodoFilter::Active),
+            Some("completed") => Ok(TodoFilter::Completed),
+            Some(_) => Err(AppError::invalid("filter", Message::FilterUnknown)),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TodoFilter::All => "all",
+            TodoFilter::Active => "active",
+            TodoFilter::Completed => "completed",
+        }
+    }
+}
+
+/// Longest search, in characters, after trimming.
+pub const SEARCH_MAX_CHARS: usize = 200;
+
+/// What a search looks for (`?q=`): trimmed and lowercased, 1 to 200 characters. It finds the
+/// tasks whose title or notes contain it, whatever the case ([`search_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoSearch(String);
+
+impl TodoSearch {
+    /// The search in `input`, or `None` for none (absent or blank).
+    pub fn parse(input: Option<&str>) -> Result<Option<TodoSearch>, AppError> {
+        let text = input.map(str::trim).unwrap_or_default();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > SEARCH_MAX_CHARS {
+            return Err(AppError::invalid("q", Message::SearchTooLong));
+        }
+        Ok(Some(TodoSearch(text.to_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A SQL `like` pattern (escape character `\`) that matches text containing the search.
+    pub fn like_pattern(&self) -> String {
+        let mut pattern = String::with_capacity(self.0.len() + 2);
+        pattern.push('%');
+        for c in self.0.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        pattern
+    }
+}
+
+/// What a search finds a task by: its title and notes, lowercased by Unicode's rules (the same
+/// on both databases).
+pub fn search_text(title: &str, description: Option<&str>) -> String {
+    match description {
+        Some(notes) => format!("{}\n{}", title.to_lowercase(), notes.to_lowercase()),
+        None => title.to_lowercase(),
+    }
+}
+
 /// A task as the pages and the API see it. Timestamps are RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -325,6 +405,41 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn filters_are_read_by_name_and_anything_else_says_so() {
+        assert_eq!(TodoFilter::parse(None).unwrap(), TodoFilter::All);
+        assert_eq!(TodoFilter::parse(Some("")).unwrap(), TodoFilter::All);
+        assert_eq!(
+            TodoFilter::parse(Some("active")).unwrap(),
+            TodoFilter::Active
+        );
+        assert_eq!(
+            TodoFilter::parse(Some("completed")).unwrap(),
+            TodoFilter::Completed
+        );
+        let err = TodoFilter::parse(Some("done")).unwrap_err();
+        assert_eq!(err.field(), Some("filter"));
+    }
+
+    #[test]
+    fn a_search_is_lowercased_by_unicode_rules_and_its_wildcards_are_escaped() {
+        let search = TodoSearch::parse(Some("  ÉCOLE 50%_off\\ "))
+            .unwrap()
+            .unwrap();
+        assert_eq!(search.as_str(), "école 50%_off\\");
+        assert_eq!(search.like_pattern(), "%école 50\\%\\_off\\\\%");
+        assert_eq!(TodoSearch::parse(Some("   ")).unwrap(), None);
+        let long = "x".repeat(SEARCH_MAX_CHARS + 1);
+        assert_eq!(
+            TodoSearch::parse(Some(&long)).unwrap_err().field(),
+            Some("q")
+        );
+        assert_eq!(
+            search_text("Straße ÜBER", Some("Zürich\nΣΊΣΥΦΟΣ")),
+            "straße über\nzürich\nσίσυφος"
+        );
     }
 
     #[test]

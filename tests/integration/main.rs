@@ -5,6 +5,7 @@ mod account;
 mod api;
 mod auth;
 mod connections;
+mod filters;
 mod helpers;
 mod notes;
 mod oauth;

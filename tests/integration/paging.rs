@@ -258,7 +258,7 @@ async fn the_openapi_document_describes_the_paging() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["limit", "after"]);
+    assert_eq!(names, ["limit", "after", "filter", "q"]);
     assert!(list["responses"]["200"]["headers"]["Link"].is_object());
     assert!(list["responses"]["422"].is_object());
 }

@@ -20,7 +20,10 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         n => format!("{n} left"),
     };
     let TodoPage {
-        todos, next, total, ..
+        todos,
+        next,
+        total,
+        open: page_open,
     } = page;
     let labels = (!todos.is_empty()).then(|| {
         view! {
@@ -28,11 +31,26 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
             <span id=DELETE_LABEL hidden>"Delete"</span>
         }
     });
+    let narrowed = view.filter() != TodoFilter::All || !view.q.is_empty();
     let list = if todos.is_empty() && total == 0 {
         view! {
             <p class="empty">
                 <strong>"No tasks yet"</strong>
                 <span class="muted">"Add your first one above."</span>
+            </p>
+        }
+        .into_any()
+    } else if todos.is_empty() && narrowed && view.after.is_none() {
+        let what = match (view.filter(), view.q.is_empty()) {
+            (TodoFilter::Active, true) => "Nothing left to do.".to_owned(),
+            (TodoFilter::Completed, true) => "No task is done yet.".to_owned(),
+            (_, false) => format!("No task matches \u{201c}{}\u{201d}.", view.q),
+            (TodoFilter::All, true) => String::new(),
+        };
+        view! {
+            <p class="empty">
+                <strong>{what}</strong>
+                <a href="/todos">"Show all tasks"</a>
             </p>
         }
         .into_any()
@@ -47,11 +65,10 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
             .as_deref()
             .map(crate::domain::short_task_id)
             .map(|id| {
-                let after = view.after.clone();
                 view! {
                     <form action=RenameTodo::PATH method="post" id=RENAME_FORM hidden>
                         <input type="hidden" name="id" value=id />
-                        {after.map(|a| view! { <input type="hidden" name="after" value=a /> })}
+                        {view.fields(false)}
                     </form>
                 }
             });
@@ -92,11 +109,13 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
                 </button>
             </form>
             <FormError error />
+            <ListFilters view=view.clone() open=page_open total />
             // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
             <form action=CompleteTodo::PATH method="post" id=COMPLETE_FORM hidden></form>
             <form action=ReopenTodo::PATH method="post" id=REOPEN_FORM hidden></form>
-            <form method="get" action="/todos" id=EDIT_FORM hidden>
-                {view.fields()}
+            // A form gets by default: no `method`.
+            <form action="/todos" id=EDIT_FORM hidden>
+                {view.fields(true)}
             </form>
             {list}
         </section>
@@ -209,7 +228,7 @@ pub(super) fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
         let in_place =
             ((view.shown + 1) * TODO_PAGE_SIZE <= TODO_PAGE_MAX).then(|| view.url(view.shown + 1));
         view! {
-            <a href=list_url(Some(&next), 1) data-swap=in_place class="btn btn--quiet">
+            <a href=list_url(Some(&next), 1, view.filter(), &view.q) data-swap=in_place class="btn btn--quiet">
                 "Show more"
             </a>
         }
@@ -218,8 +237,65 @@ pub(super) fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
         view! {
             <nav class="todos__pages" aria-label="More tasks">
                 {more}
-                {back.then(|| view! { <a href="/todos" class="btn btn--quiet">"Back to the start"</a> })}
+                {back
+                    .then(|| {
+                        view! {
+                            <a href=view.with_filter(view.filter()) class="btn btn--quiet">
+                                "Back to the start"
+                            </a>
+                        }
+                    })}
             </nav>
         }
     })
+}
+
+/// The list's filters ("All", "Active", "Completed", each with its count, the one shown
+/// marked current) and "Search tasks": links and a GET form, so the view is in the address
+/// (it survives a reload, works without JavaScript and can be bookmarked).
+#[component]
+pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoView {
+    let shown = view.filter();
+    let links = [
+        (TodoFilter::All, "All", total),
+        (TodoFilter::Active, "Active", open),
+        (TodoFilter::Completed, "Completed", total - open),
+    ]
+    .into_iter()
+    .map(|(filter, name, count)| {
+        view! {
+            <a href=relative(view.with_filter(filter)) aria-current=(filter == shown).then_some("page")>
+                {name}
+                " "
+                <span>{count}</span>
+            </a>
+        }
+    })
+    .collect_view();
+    let keep_filter = (shown != TodoFilter::All)
+        .then(|| view! { <input type="hidden" name="filter" value=shown.as_str() /> });
+    let q = (!view.q.is_empty()).then(|| view.q.clone());
+    // Written short (no classes: the style sheet finds them in `.tools`): they are on every
+    // task page.
+    (total > 0).then(|| {
+        view! {
+            <div class="tools">
+                <nav aria-label="Show">{links}</nav>
+                <form action="/todos" role="search">
+                    {keep_filter}
+                    <input type="search" name="q" value=q aria-label="Search tasks" maxlength=SEARCH_MAX_CHARS />
+                    <button>"Search"</button>
+                </form>
+            </div>
+        }
+    })
+}
+
+/// A list address as the task page links it: only its query (`?filter=active`, the page's own
+/// path), where it has one.
+fn relative(url: String) -> String {
+    match url.strip_prefix("/todos") {
+        Some(query) if query.starts_with('?') => query.to_owned(),
+        _ => url,
+    }
 }

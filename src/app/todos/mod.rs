@@ -11,24 +11,37 @@ use super::{
     EnhanceScripts,
 };
 use crate::domain::{
-    AppError, TaskRow, Todo, TodoId, TodoPage, NOTES_MAX_CHARS, TITLE_MAX_CHARS, TODO_PAGE_MAX,
-    TODO_PAGE_SIZE,
+    AppError, TaskRow, Todo, TodoFilter, TodoId, TodoPage, NOTES_MAX_CHARS, SEARCH_MAX_CHARS,
+    TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 
 /// A page of the signed-in user's tasks, oldest first: `limit` of them (one page unless
-/// given) after the task `after` (from the start unless given), with the whole list's counts.
+/// given) after the task `after` (from the start unless given), all or those of `filter`
+/// (`active`, `completed`), and those whose title or notes contain `q`; with the whole list's
+/// counts.
 #[server(prefix = "/rpc", endpoint = "list_todos")]
 pub async fn list_todos(
     after: Option<String>,
     limit: Option<u32>,
+    filter: Option<String>,
+    q: Option<String>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
+    use crate::{
+        domain::{TodoFilter, TodoSearch},
+        server::db::todos,
+    };
     let (state, user) = crate::server::context::caller()?;
     let after = crate::domain::parse_page_ref(after.as_deref())?;
     let limit = limit
         .map(crate::domain::page_limit)
         .transpose()?
         .unwrap_or(TODO_PAGE_SIZE);
-    crate::server::db::todos::board(&state.db, &user.id, after.as_ref(), limit).await
+    let search = TodoSearch::parse(q.as_deref())?;
+    let query = todos::ListQuery {
+        filter: TodoFilter::parse(filter.as_deref())?,
+        search: search.as_ref(),
+    };
+    todos::board(&state.db, &user.id, after.as_ref(), limit, query).await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_todo")]
@@ -55,13 +68,15 @@ pub async fn reopen_todo(id: String) -> Result<Todo, AppError> {
 
 /// Saves an edited task: its title and, when the form has the field, its notes (blank removes
 /// them). A plain form post then leaves edit mode for the page of the list it was on
-/// (`/todos`, or `/todos?after=…` when `after` is given).
+/// (`/todos`, or with `after`, `filter` and `q` as they were).
 #[server(prefix = "/rpc", endpoint = "rename_todo")]
 pub async fn rename_todo(
     id: String,
     title: String,
     description: Option<String>,
     after: Option<String>,
+    filter: Option<String>,
+    q: Option<String>,
 ) -> Result<Todo, AppError> {
     use crate::{domain::TodoNotes, server::db::todos};
     let (state, user) = crate::server::context::caller()?;
@@ -83,20 +98,33 @@ pub async fn rename_todo(
         .await?;
     // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
-        leptos_axum::redirect(&list_url(after.as_deref(), 1));
+        let filter = crate::domain::TodoFilter::parse(filter.as_deref()).unwrap_or_default();
+        let q = q.unwrap_or_default();
+        leptos_axum::redirect(&list_url(after.as_deref(), 1, filter, &q));
     }
     Ok(todo)
 }
 
-/// The address of the list from after the task `after` (from the start for `None`), `shown`
-/// pages of it. Cursors are task ids in their short form, which needs no escaping.
-fn list_url(after: Option<&str>, shown: u32) -> String {
-    let after = after.map(crate::domain::short_task_id);
-    match (after, shown) {
-        (None, 1) => "/todos".to_owned(),
-        (Some(after), 1) => format!("/todos?after={after}"),
-        (None, n) => format!("/todos?shown={n}"),
-        (Some(after), n) => format!("/todos?after={after}&shown={n}"),
+/// The address of the list of `filter` and search `q` from after the task `after` (from the
+/// start for `None`), `shown` pages of it. Cursors are task ids in their short form.
+fn list_url(after: Option<&str>, shown: u32, filter: TodoFilter, q: &str) -> String {
+    let mut query = Vec::new();
+    if filter != TodoFilter::All {
+        query.push(format!("filter={}", filter.as_str()));
+    }
+    if !q.trim().is_empty() {
+        let q: String = url::form_urlencoded::byte_serialize(q.trim().as_bytes()).collect();
+        query.push(format!("q={q}"));
+    }
+    if let Some(after) = after {
+        query.push(format!("after={}", crate::domain::short_task_id(after)));
+    }
+    if shown > 1 {
+        query.push(format!("shown={shown}"));
+    }
+    match query.is_empty() {
+        true => "/todos".to_owned(),
+        false => format!("/todos?{}", query.join("&")),
     }
 }
 
@@ -154,6 +182,8 @@ pub fn TodosPage() -> impl IntoView {
     let query = use_query_map();
     let view = query.with_untracked(|q| ListView {
         after: q.get("after").filter(|a| !a.is_empty()),
+        filter: q.get("filter").unwrap_or_default(),
+        q: q.get("q").map(|q| q.trim().to_owned()).unwrap_or_default(),
         shown: q
             .get("shown")
             .and_then(|n| n.parse::<u32>().ok())
@@ -167,8 +197,9 @@ pub fn TodosPage() -> impl IntoView {
     // Loaded once, as the page renders: a future rather than a resource, since nothing on the
     // page reads the list again (a resource's reactive closure builds the whole list twice).
     let (after, limit) = (view.after.clone(), view.shown * TODO_PAGE_SIZE);
+    let (filter, q) = (view.filter.clone(), view.q.clone());
     let board = Suspend::new(async move {
-        match list_todos(after, Some(limit)).await {
+        match list_todos(after, Some(limit), Some(filter), Some(q)).await {
             Ok(page) => view! { <TodoBoard page view /> }.into_any(),
             // Signed out meanwhile: the page's guard sends the next load to sign-in.
             Err(AppError::Unauthorized) => ().into_any(),
@@ -177,6 +208,9 @@ pub fn TodosPage() -> impl IntoView {
                     <h1>"Your tasks"</h1>
                     <p role="alert" class="alert alert--error">
                         {err.to_string()}
+                    </p>
+                    <p>
+                        <a href="/todos">"Show all tasks"</a>
                     </p>
                 </section>
             }
@@ -194,26 +228,52 @@ pub fn TodosPage() -> impl IntoView {
 #[derive(Clone)]
 struct ListView {
     after: Option<String>,
+    /// `?filter=` as it came (the server function reads it; a bad one is its error).
+    filter: String,
+    /// `?q=`, trimmed.
+    q: String,
     /// Pages of [`TODO_PAGE_SIZE`] shown from `after` on.
     shown: u32,
     editing: Option<TodoId>,
 }
 
 impl ListView {
-    /// The hidden fields that keep this view through a form (the task page's edit form).
-    fn fields(&self) -> impl IntoView {
+    /// The hidden fields that keep this view through a form (the task page's edit form;
+    /// `shown` too with `pages`).
+    fn fields(&self, pages: bool) -> impl IntoView {
         (
+            self.filter_fields(),
             self.after
                 .clone()
                 .map(|a| view! { <input type="hidden" name="after" value=a /> }),
-            (self.shown > 1)
+            (pages && self.shown > 1)
                 .then(|| view! { <input type="hidden" name="shown" value=self.shown /> }),
         )
     }
 
+    /// The hidden fields that keep the filter and the search through a form.
+    fn filter_fields(&self) -> impl IntoView {
+        let filter = self.filter();
+        (
+            (filter != TodoFilter::All)
+                .then(|| view! { <input type="hidden" name="filter" value=filter.as_str() /> }),
+            (!self.q.is_empty())
+                .then(|| view! { <input type="hidden" name="q" value=self.q.clone() /> }),
+        )
+    }
+
+    fn filter(&self) -> TodoFilter {
+        TodoFilter::parse(Some(&self.filter)).unwrap_or_default()
+    }
+
     /// The address of this view with `shown` pages.
     fn url(&self, shown: u32) -> String {
-        list_url(self.after.as_deref(), shown)
+        list_url(self.after.as_deref(), shown, self.filter(), &self.q)
+    }
+
+    /// The first page of the list of `filter`, with this view's search.
+    fn with_filter(&self, filter: TodoFilter) -> String {
+        list_url(None, 1, filter, &self.q)
     }
 }
 

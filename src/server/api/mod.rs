@@ -87,7 +87,13 @@ async fn bench_todos(
     // The one place an id is taken from a request unchecked: the route exists only in benchmark
     // builds, which refuse to start in production.
     let user_id = crate::domain::UserId::from_verified(q.user_id);
-    let page = super::db::todos::page(&state.db, &user_id, None, crate::domain::TODO_PAGE_SIZE);
+    let page = super::db::todos::page(
+        &state.db,
+        &user_id,
+        None,
+        crate::domain::TODO_PAGE_SIZE,
+        Default::default(),
+    );
     Ok(todos::json_body(page.await?.json))
 }
 

@@ -14,7 +14,7 @@ use super::extract::{ApiJson, Caller};
 use crate::{
     domain::{
         parse_page_cursor, parse_page_limit, parse_todo_id, AppError, ErrorBody, Message, Todo,
-        TodoNotes, TodoTitle,
+        TodoFilter, TodoNotes, TodoSearch, TodoTitle,
     },
     server::{db::todos, state::AppState},
 };
@@ -52,17 +52,21 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 }
 
 /// The caller's tasks, oldest first, a page at a time: `limit` tasks (50 unless given) after
-/// the task `after`. When more follow, `Link: </api/v1/todos?limit=…&after=…>; rel="next"`
-/// names the next page; the last page has no `Link`.
+/// the task `after`, all of them or those of `filter`, and those whose title or notes contain
+/// `q` (whatever the case). When more follow, `Link: </api/v1/todos?limit=…&after=…>;
+/// rel="next"` (with the same `filter` and `q`) names the next page; the last page has no
+/// `Link`.
 #[utoipa::path(get, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])),
     params(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Tasks per page, 1 to 500 (default 50)"),
         ("after" = Option<String>, Query, description = "The id of the last task of the page before (from the `Link` header): the page starts after it"),
+        ("filter" = Option<String>, Query, description = "`all` (the default), `active` (not done) or `completed`"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Only tasks whose title or notes contain this text, whatever the case"),
     ),
     responses(
         (status = 200, body = [Todo], headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
         (status = 401, body = ErrorBody),
-        (status = 422, description = "`limit` out of range or `after` not a task id", body = ErrorBody),
+        (status = 422, description = "`limit` out of range, `after` not a task id, an unknown `filter` or a `q` too long", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -70,21 +74,38 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let query = query.unwrap_or_default();
-    let (mut limit, mut after) = (None, None);
+    let (mut limit, mut after, mut filter, mut q) = (None, None, None, None);
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "limit" if limit.is_none() => limit = Some(value),
             "after" if after.is_none() => after = Some(value),
+            "filter" if filter.is_none() => filter = Some(value),
+            "q" if q.is_none() => q = Some(value),
             _ => {}
         }
     }
     let limit = parse_page_limit(limit.as_deref())?;
     let after = parse_page_cursor(after.as_deref())?;
-    let page = todos::page(&state.db, &caller.user_id, after.as_ref(), limit).await?;
+    let filter = TodoFilter::parse(filter.as_deref())?;
+    let search = TodoSearch::parse(q.as_deref())?;
+    let list = todos::ListQuery {
+        filter,
+        search: search.as_ref(),
+    };
+    let page = todos::page(&state.db, &caller.user_id, after.as_ref(), limit, list).await?;
     let mut response = json_body(page.json);
     if let Some(next) = page.next {
-        // The cursor is a UUID: nothing in it needs escaping.
-        let link = format!("</api/v1/todos?limit={limit}&after={next}>; rel=\"next\"");
+        // The cursor is a UUID: nothing in it needs escaping; the search is encoded.
+        let mut link = format!("</api/v1/todos?limit={limit}&after={next}");
+        if filter != TodoFilter::All {
+            link.push_str("&filter=");
+            link.push_str(filter.as_str());
+        }
+        if let Some(q) = q.as_deref().filter(|_| search.is_some()) {
+            link.push_str("&q=");
+            link.extend(url::form_urlencoded::byte_serialize(q.trim().as_bytes()));
+        }
+        link.push_str(">; rel=\"next\"");
         if let Ok(value) = HeaderValue::from_str(&link) {
             response.headers_mut().insert(header::LINK, value);
         }

@@ -59,12 +59,19 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         ),
         Backend::Postgres => (read.clone(), None),
     };
-    Ok(Db {
+    let db = Db {
         read,
         write,
         backend,
         inline,
-    })
+    };
+    let filled = super::todos::fill_search_text(&db)
+        .await
+        .connecting(&redacted)?;
+    if filled > 0 {
+        tracing::info!(tasks = filled, "tasks made searchable");
+    }
+    Ok(db)
 }
 
 /// The file of a SQLite URL; `None` for an in-memory database, which another connection

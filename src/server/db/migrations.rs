@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "todo notes",
         include_str!("../../../migrations/20261207000010_todo_notes.sql"),
     ),
+    (
+        20261207000011,
+        "todo search",
+        include_str!("../../../migrations/20261207000011_todo_search.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

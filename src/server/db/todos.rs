@@ -4,7 +4,10 @@
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{new_id, now, Db};
-use crate::domain::{AppError, TaskRow, Todo, TodoId, TodoNotes, TodoPage, TodoTitle, UserId};
+use crate::domain::{
+    search_text, AppError, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch,
+    TodoTitle, UserId,
+};
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
     let completed_at: Option<String> = row.try_get("completed_at")?;
@@ -49,8 +52,48 @@ struct TodoJson<'a> {
 /// that parameter is bound again, so the statement cache would prepare it anew for every page
 /// (14% of the API list's instructions). A number we format is safe SQL, and the cache keeps
 /// one statement per distinct limit.
-fn page_rows(columns: &str, limit: u64) -> String {
-    format!("select {columns} from todos where user_id = $1 and id > $2 order by id limit {limit}")
+///
+/// `query` narrows it: by state (`completed_at`), and by a search (`$3`, a `like` pattern on
+/// `search_text`, which holds the lowercased title and notes).
+fn page_rows(columns: &str, limit: u64, query: &ListQuery<'_>) -> String {
+    let state = match query.filter {
+        TodoFilter::All => "",
+        TodoFilter::Active => " and completed_at is null",
+        TodoFilter::Completed => " and completed_at is not null",
+    };
+    let search = if query.search.is_some() {
+        " and search_text like $3 escape '\\'"
+    } else {
+        ""
+    };
+    format!(
+        "select {columns} from todos where user_id = $1 and id > $2{state}{search} \
+         order by id limit {limit}"
+    )
+}
+
+/// Which of the person's tasks a list shows: all, or those of one state, and those a search
+/// finds.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ListQuery<'a> {
+    pub filter: TodoFilter,
+    pub search: Option<&'a TodoSearch>,
+}
+
+impl ListQuery<'_> {
+    /// The values of `$1`, `$2` and (with a search) `$3` of [`page_rows`].
+    fn binds<'b>(
+        &self,
+        user_id: &'b UserId,
+        after: Option<&'b TodoId>,
+        pattern: &'b str,
+    ) -> Vec<&'b str> {
+        let mut binds = vec![user_id.as_str(), after.map_or("", TodoId::as_str)];
+        if self.search.is_some() {
+            binds.push(pattern);
+        }
+        binds
+    }
 }
 
 /// One page of the owner's tasks after the task `after` when it is given: the JSON API's list,
@@ -62,11 +105,17 @@ pub async fn page(
     user_id: &UserId,
     after: Option<&TodoId>,
     limit: u32,
+    query: ListQuery<'_>,
 ) -> Result<ApiPage, AppError> {
     let sql = page_rows(
         "id, title, completed_at, created_at, updated_at, description",
         fetched(limit),
+        &query,
     );
+    let pattern = query
+        .search
+        .map(TodoSearch::like_pattern)
+        .unwrap_or_default();
     struct Writing {
         json: Vec<u8>,
         rows: u32,
@@ -76,7 +125,7 @@ pub async fn page(
     let page = db
         .fold_rows(
             &sql,
-            &[user_id.as_str(), after.map_or("", TodoId::as_str)],
+            &query.binds(user_id, after, &pattern),
             || Writing {
                 json: Vec::with_capacity(64 + 180 * limit as usize),
                 rows: 0,
@@ -128,17 +177,26 @@ pub async fn board(
     user_id: &UserId,
     after: Option<&TodoId>,
     limit: u32,
+    query: ListQuery<'_>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let sql = format!(
         "select total, done, null, null, null, null from todo_counts where user_id = $1 \
          union all \
          select null, null, id, title, completed_at, description from ({}) p",
-        page_rows("id, title, completed_at, description", fetched(limit))
+        page_rows(
+            "id, title, completed_at, description",
+            fetched(limit),
+            &query
+        )
     );
+    let pattern = query
+        .search
+        .map(TodoSearch::like_pattern)
+        .unwrap_or_default();
     let (total, done, rows) = db
         .fold_rows(
             &sql,
-            &[user_id.as_str(), after.map_or("", TodoId::as_str)],
+            &query.binds(user_id, after, &pattern),
             || (0, 0, Vec::with_capacity(limit as usize + 1)),
             |(total, done, rows), row| {
                 match row.opt_str(2)? {
@@ -213,14 +271,16 @@ pub async fn insert(
         updated_at: String::new(),
     };
     sqlx::query(
-        "insert into todos (id, user_id, title, description, completed_at, created_at, updated_at) \
-         values ($1, $2, $3, $5, null, $4, $4)",
+        "insert into todos \
+         (id, user_id, title, description, search_text, completed_at, created_at, updated_at) \
+         values ($1, $2, $3, $5, $6, null, $4, $4)",
     )
     .bind(&todo.id)
     .bind(user_id.as_str())
     .bind(&todo.title)
     .bind(&todo.created_at)
     .bind(todo.description.as_deref())
+    .bind(search_text(&todo.title, todo.description.as_deref()))
     .execute(&mut *conn)
     .await?;
     recount(conn, user_id, 1, 0).await?;
@@ -287,7 +347,45 @@ pub async fn update(
     .bind(change.description.flatten().map(TodoNotes::as_str))
     .fetch_optional(&mut *conn)
     .await?;
-    one(row)
+    let todo = one(row)?;
+    if change.title.is_some() || change.description.is_some() {
+        set_search_text(&mut *conn, &todo).await?;
+    }
+    Ok(todo)
+}
+
+/// Writes what a search finds `todo` by ([`search_text`]).
+async fn set_search_text(conn: &mut AnyConnection, todo: &Todo) -> Result<(), sqlx::Error> {
+    sqlx::query("update todos set search_text = $2 where id = $1")
+        .bind(&todo.id)
+        .bind(search_text(&todo.title, todo.description.as_deref()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Fills in `search_text` of the tasks written before it existed (migration 11), a batch at a
+/// time; run at start-up, after the migrations. Several instances starting at once write the
+/// same values.
+pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
+    let mut filled = 0;
+    loop {
+        let rows = sqlx::query(
+            "select id, title, description, completed_at, created_at, updated_at from todos \
+             where search_text is null limit 500",
+        )
+        .fetch_all(db.write())
+        .await?;
+        if rows.is_empty() {
+            return Ok(filled);
+        }
+        let mut tx = db.begin().await?;
+        for row in &rows {
+            set_search_text(&mut tx, &from_row(row)?).await?;
+        }
+        tx.commit().await?;
+        filled += rows.len() as u64;
+    }
 }
 
 /// Deletes a task (and uncounts it). Pass a transaction ([`Db::transaction`]).
