@@ -53,6 +53,7 @@ messages! {
     TitleEmpty = "title_empty" => ("Give the task a title."),
     TitleTooLong = "title_too_long" => ("Keep the title under {} characters.", TITLE_MAX_CHARS + 1),
     TitleControl = "title_control" => ("The title cannot contain line breaks or control characters."),
+    TooManyTasks = "too_many_tasks" => ("You have as many tasks as one person may keep. Delete some to add more."),
     NotesTooLong = "notes_too_long" => ("Keep the notes under {} characters.", NOTES_MAX_CHARS + 1),
     FilterUnknown = "filter_unknown" => ("Show all, active or completed tasks."),
     SearchTooLong = "search_too_long" => ("Search for at most {} characters.", SEARCH_MAX_CHARS),

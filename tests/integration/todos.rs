@@ -443,3 +443,46 @@ async fn concurrent_writes_from_many_people_all_land() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_person_may_keep_as_many_tasks_as_configured_and_one_more_is_refused_with_a_message() {
+    let app = TestApp::builder()
+        .env("TASKS_MAX_PER_USER", "5")
+        .spawn()
+        .await;
+    let ada = app.signed_up_client("ada@example.com").await;
+    let bob = app.signed_up_client("bob@example.com").await;
+    let api = ApiClient::new(&app);
+    let token = api.tokens("ada@example.com").await.access_token;
+
+    // Ten at once through the API: exactly five are kept, the others refused, none lost.
+    let creates = (0..10).map(|i| {
+        let (api, token) = (&api, &token);
+        async move { api.create_todo(token, &format!("Task {i}")).await.status() }
+    });
+    let statuses = futures::future::join_all(creates).await;
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    assert_eq!(created, 5, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(ada.todo_page().await.total, 5);
+    let (status, body) = error_of(api.create_todo(&token, "One more").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body.key.as_deref(), Some("too_many_tasks"));
+    // The page's form says so too; another person is not limited by Ada's tasks.
+    let (_, body) = error_of(ada.add_todo("One more").await).await;
+    assert_eq!(
+        body.message,
+        "You have as many tasks as one person may keep. Delete some to add more."
+    );
+    assert_eq!(ada.todo_page().await.total, 5, "nothing was added");
+    bob.added("Bob's first").await;
+
+    let first = ada.todo_page().await.todos[0].id.clone();
+    ada.delete_todo(&first).await;
+    assert_eq!(ada.add_todo("Room again").await.status(), StatusCode::OK);
+}

@@ -48,9 +48,12 @@ pub async fn list_todos(
 pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     let (state, user) = crate::server::context::caller()?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
+    let max = state.settings.tasks.max_per_user;
     state
         .db
-        .transaction(async |tx| crate::server::db::todos::insert(tx, &user.id, &title, None).await)
+        .transaction(async |tx| {
+            crate::server::db::todos::insert(tx, &user.id, &title, None, max).await
+        })
         .await
 }
 

@@ -129,6 +129,7 @@ pub(super) fn json_body(json: Vec<u8>) -> Response {
     responses(
         (status = 201, body = Todo),
         (status = 401, body = ErrorBody),
+        (status = 409, description = "The caller has as many tasks as one person may keep (`TASKS_MAX_PER_USER`)", body = ErrorBody),
         (status = 422, description = "Invalid title or notes", body = ErrorBody),
     ))]
 pub async fn create(
@@ -137,13 +138,16 @@ pub async fn create(
     ApiJson(new): ApiJson<NewTodo>,
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
     let title = TodoTitle::parse(&new.title, "title")?;
+    let max = state.settings.tasks.max_per_user;
     let notes = match new.description.as_deref() {
         Some(text) => TodoNotes::parse(text, "description")?,
         None => None,
     };
     let todo = state
         .db
-        .transaction(async |tx| todos::insert(tx, &caller.user_id, &title, notes.as_ref()).await)
+        .transaction(async |tx| {
+            todos::insert(tx, &caller.user_id, &title, notes.as_ref(), max).await
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }

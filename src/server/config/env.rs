@@ -83,6 +83,7 @@ pub const OVERRIDES: &[(&str, &str)] = &[
     // The usual variable of `tracing` filters; the file calls it `log.filter`.
     ("RUST_LOG", "log.filter"),
     ("LOG_ACCESS", "log.access"),
+    ("TASKS_MAX_PER_USER", "tasks.max_per_user"),
 ];
 
 /// Settings the environment alone gives: the file has no key for them (a key of that name in

@@ -26,6 +26,7 @@ pub(super) const SECTIONS: &[&str] = &[
     "api",
     "mail",
     "rate_limits",
+    "tasks",
     "log",
 ];
 

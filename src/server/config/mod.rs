@@ -24,6 +24,7 @@ mod oidc;
 mod rate_limits;
 mod secret;
 mod session;
+mod tasks;
 
 use std::{
     net::SocketAddr,
@@ -48,6 +49,7 @@ pub use self::{
     rate_limits::RateLimitSettings,
     secret::Secret,
     session::SessionSettings,
+    tasks::TaskSettings,
 };
 use self::{app::AppSection, env::describe, layers::Layers};
 
@@ -88,6 +90,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub mail: MailSettings,
     pub rate_limits: RateLimitSettings,
+    pub tasks: TaskSettings,
     pub log: LogSettings,
 }
 
@@ -146,6 +149,7 @@ impl Settings {
             api: layers.section("api")?,
             mail: layers.section("mail")?,
             rate_limits: layers.section("rate_limits")?,
+            tasks: layers.section("tasks")?,
             log: layers.section("log")?,
         };
         settings.validate(&layers, env)
@@ -229,6 +233,12 @@ impl Settings {
                 "{} cannot be longer than {}: waiting for the next request counts as reading its headers",
                 describe("http.keep_alive_timeout"),
                 describe("http.header_read_timeout"),
+            )));
+        }
+        if self.tasks.max_per_user == 0 {
+            return Err(ConfigError(format!(
+                "{} must be at least 1",
+                describe("tasks.max_per_user")
             )));
         }
         match (&self.api.hs256_secret, self.api.algorithm) {

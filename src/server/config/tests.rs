@@ -410,3 +410,19 @@ fn production_refuses_identity_providers_over_plain_http() {
         "development allows it"
     );
 }
+
+#[test]
+fn the_task_limit_is_ten_thousand_unless_set_and_never_zero() {
+    let s = Settings::from_toml("", &[("X", "y")]).unwrap();
+    assert_eq!(s.tasks.max_per_user, 10_000);
+    let s = Settings::from_toml(
+        "[tasks]\nmax_per_user = 50\n",
+        &[("TASKS_MAX_PER_USER", "3")],
+    )
+    .unwrap();
+    assert_eq!(s.tasks.max_per_user, 3);
+    let err = Settings::from_toml("", &[("TASKS_MAX_PER_USER", "0")]).unwrap_err();
+    assert!(err.to_string().contains("TASKS_MAX_PER_USER"), "{err}");
+    let err = Settings::from_toml("", &[("TASKS_MAX_PER_USER", "lots")]).unwrap_err();
+    assert!(err.to_string().contains("TASKS_MAX_PER_USER"), "{err}");
+}

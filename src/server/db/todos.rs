@@ -5,8 +5,8 @@ use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{new_id, now, Db};
 use crate::domain::{
-    search_text, AppError, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch,
-    TodoTitle, UserId,
+    search_text, AppError, Message, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage,
+    TodoSearch, TodoTitle, UserId,
 };
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -254,13 +254,16 @@ pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppErro
     one(row)
 }
 
-/// Adds a task with its notes, if any (and counts it). Pass a transaction
-/// ([`Db::transaction`]).
+/// Adds a task with its notes, if any (and counts it), unless the person has `max` tasks
+/// already. Pass a transaction ([`Db::transaction`]): the count is read as it is written (on
+/// PostgreSQL the counts' row stays locked until the commit), so requests at once cannot go
+/// past the limit together, and a refused one leaves nothing behind.
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: &UserId,
     title: &TodoTitle,
     description: Option<&TodoNotes>,
+    max: u32,
 ) -> Result<Todo, AppError> {
     let todo = Todo {
         id: new_id(),
@@ -283,7 +286,9 @@ pub async fn insert(
     .bind(search_text(&todo.title, todo.description.as_deref()))
     .execute(&mut *conn)
     .await?;
-    recount(conn, user_id, 1, 0).await?;
+    if recount(conn, user_id, 1, 0).await? > i64::from(max) {
+        return Err(AppError::conflict(Message::TooManyTasks));
+    }
     Ok(Todo {
         updated_at: todo.created_at.clone(),
         ..todo
@@ -402,25 +407,28 @@ pub async fn delete(
             .await?;
     let row = row.ok_or(AppError::NotFound)?;
     let completed_at: Option<String> = row.try_get("completed_at")?;
-    recount(conn, user_id, -1, -i64::from(completed_at.is_some())).await
+    recount(conn, user_id, -1, -i64::from(completed_at.is_some())).await?;
+    Ok(())
 }
 
 /// Adds to the person's counts (`todo_counts`), in the transaction that changed their tasks.
+/// Returns their tasks' new total.
 async fn recount(
     conn: &mut AnyConnection,
     user_id: &UserId,
     total: i64,
     done: i64,
-) -> Result<(), AppError> {
-    sqlx::query(
+) -> Result<i64, AppError> {
+    let row = sqlx::query(
         "insert into todo_counts (user_id, total, done) values ($1, $2, $3) \
          on conflict (user_id) do update \
-         set total = todo_counts.total + excluded.total, done = todo_counts.done + excluded.done",
+         set total = todo_counts.total + excluded.total, done = todo_counts.done + excluded.done \
+         returning total",
     )
     .bind(user_id.as_str())
     .bind(total)
     .bind(done)
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    Ok(row.try_get(0)?)
 }
