@@ -45,11 +45,12 @@ fn shown() -> String {
     }
 }
 
-/// Where a post that went through shows the page again: [`shown`] without `edit` (after a
-/// rename the list shows no form). A refused post shows its error on [`shown`] itself, the
-/// form still open with what was typed.
+/// Where a post that went through shows the page again: [`shown`] without the passing states
+/// `edit` (after a rename the list shows no form) and `clear` (the question before "Clear
+/// completed"). A refused post shows its error on [`shown`] itself, the form still open with
+/// what was typed.
 fn current() -> String {
-    without(&shown(), &["edit=", "__"])
+    without(&shown(), &["edit=", "clear=", "__"])
 }
 
 /// `url` without the query parameters that start with one of `prefixes`.

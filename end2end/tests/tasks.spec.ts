@@ -48,14 +48,14 @@ async function filterAndSearch(page: import('@playwright/test').Page): Promise<v
   await expect(show.getByRole('link', { name: 'Completed' })).toHaveText('Completed 1');
   await expect(list.getByRole('checkbox')).toHaveText(['Crème brûlée', 'Call the bank']);
 
-  await page.getByRole('searchbox', { name: 'Search tasks' }).fill('CRÈME');
+  await page.getByRole('textbox', { name: 'Search tasks' }).fill('CRÈME');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page).toHaveURL(/\/todos\?filter=active&q=CR%C3%88ME$/);
   await expect(list.getByRole('checkbox')).toHaveText(['Crème brûlée']);
 
   // The address is the view: a reload keeps it.
   await page.reload();
-  await expect(page.getByRole('searchbox', { name: 'Search tasks' })).toHaveValue('CRÈME');
+  await expect(page.getByRole('textbox', { name: 'Search tasks' })).toHaveValue('CRÈME');
   await expect(list.getByRole('checkbox')).toHaveText(['Crème brûlée']);
   await show.getByRole('link', { name: 'Completed' }).click();
   await expect(page.getByText('No task matches “CRÈME”.')).toBeVisible();
@@ -73,7 +73,7 @@ test('filter and search the list with JavaScript', async ({ page }) => {
 
   // A search in place is in the history too: Back shows the list before it.
   await hydrated(page);
-  await page.getByRole('searchbox', { name: 'Search tasks' }).fill('bank');
+  await page.getByRole('textbox', { name: 'Search tasks' }).fill('bank');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page).toHaveURL(/\/todos\?q=bank$/);
   const list = page.getByRole('list', { name: 'Tasks' });
@@ -101,4 +101,24 @@ test.describe('without JavaScript', () => {
     expect(baseURL).toBeTruthy();
     await filterAndSearch(page);
   });
+});
+
+test('mark all done, then clear completed after saying yes once', async ({ page }) => {
+  await signUp(page, 'Bea Bulk', uniqueEmail('bulk'));
+  for (const title of ['One', 'Two', 'Three']) {
+    await addTask(page, title);
+  }
+  await page.getByRole('button', { name: 'Mark all done' }).click();
+  await expect(page.getByText('All done')).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Tasks' }).getByRole('checkbox', { checked: true })).toHaveCount(3);
+
+  await page.getByRole('button', { name: 'Clear completed' }).click();
+  await expect(page.getByText('Delete the 3 completed tasks?')).toBeVisible();
+  // Changing one's mind deletes nothing.
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page.getByRole('list', { name: 'Tasks' }).getByRole('checkbox')).toHaveCount(3);
+  await page.getByRole('button', { name: 'Clear completed' }).click();
+  await page.getByRole('button', { name: 'Delete 3 tasks' }).click();
+  await expect(page.getByText('No tasks yet')).toBeVisible();
+  await expect(page).toHaveURL(/\/todos$/);
 });

@@ -28,7 +28,10 @@ pub use auth::{
     PasskeySignInOptions, PendingLinkFn, SignInWaiting, SignInWithPasskey, Signup, VerifySignIn,
 };
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
-pub use todos::{AddTodo, CompleteTodo, DeleteTodo, ListTodos, RenameTodo, ReopenTodo};
+pub use todos::{
+    AddTodo, ClearCompletedTodos, CompleteAllTodos, CompleteTodo, DeleteTodo, ListTodos,
+    RenameTodo, ReopenTodo,
+};
 
 use crate::domain::CurrentUser;
 

@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::{
     NAME_MAX_CHARS, NOTES_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, SEARCH_MAX_CHARS,
-    TITLE_MAX_CHARS,
+    TITLE_MAX_CHARS, TODO_PAGE_MAX,
 };
 
 macro_rules! messages {
@@ -59,6 +59,8 @@ messages! {
     SearchTooLong = "search_too_long" => ("Search for at most {} characters.", SEARCH_MAX_CHARS),
     NotesControl = "notes_control" => ("The notes cannot contain control characters other than line breaks and tabs."),
     /// A task update that changes nothing (JSON API).
+    /// A bulk request without tasks, or with too many (JSON API).
+    BulkIdsInvalid = "bulk_ids_invalid" => ("Send 1 to {} task ids.", TODO_PAGE_MAX),
     TodoPatchEmpty = "todo_patch_empty" => ("Send at least one of `title`, `description` and `completed`."),
     /// A list page size that is not a whole number in range (JSON API).
     PageLimitInvalid = "page_limit_invalid" => ("`limit` must be a whole number from 1 to {}.", super::TODO_PAGE_MAX),

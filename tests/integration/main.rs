@@ -4,6 +4,7 @@
 mod account;
 mod api;
 mod auth;
+mod bulk;
 mod connections;
 mod filters;
 mod helpers;

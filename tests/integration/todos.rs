@@ -461,7 +461,10 @@ async fn a_person_may_keep_as_many_tasks_as_configured_and_one_more_is_refused_w
         async move { api.create_todo(token, &format!("Task {i}")).await.status() }
     });
     let statuses = futures::future::join_all(creates).await;
-    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
     assert_eq!(created, 5, "{statuses:?}");
     assert!(
         statuses

@@ -12,7 +12,9 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         .or_else(post_error::<CompleteTodo>)
         .or_else(post_error::<ReopenTodo>)
         .or_else(post_error::<RenameTodo>)
-        .or_else(post_error::<DeleteTodo>);
+        .or_else(post_error::<DeleteTodo>)
+        .or_else(post_error::<CompleteAllTodos>)
+        .or_else(post_error::<ClearCompletedTodos>);
     let count = match page.open {
         0 if page.total == 0 => String::new(),
         0 => "All done".to_owned(),
@@ -32,6 +34,9 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         }
     });
     let narrowed = view.filter() != TodoFilter::All || !view.q.is_empty();
+    let uses_complete = todos.iter().any(|t| !t.completed);
+    let uses_reopen = todos.iter().any(|t| t.completed);
+    let clear = view! { <ClearCompleted view=view.clone() done=total - page_open /> };
     let list = if todos.is_empty() && total == 0 {
         view! {
             <p class="empty">
@@ -81,6 +86,7 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
                 </ul>
             </form>
             <ListPages view=view.clone() next />
+            {clear}
         }
         .into_any()
     };
@@ -110,9 +116,16 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
             </form>
             <FormError error />
             <ListFilters view=view.clone() open=page_open total />
-            // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`).
-            <form action=CompleteTodo::PATH method="post" id=COMPLETE_FORM hidden></form>
-            <form action=ReopenTodo::PATH method="post" id=REOPEN_FORM hidden></form>
+            // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`), each where a task
+            // on the page uses it.
+            {uses_complete
+                .then(|| {
+                    view! { <form action=CompleteTodo::PATH method="post" id=COMPLETE_FORM hidden></form> }
+                })}
+            {uses_reopen
+                .then(|| {
+                    view! { <form action=ReopenTodo::PATH method="post" id=REOPEN_FORM hidden></form> }
+                })}
             // A form gets by default: no `method`.
             <form action="/todos" id=EDIT_FORM hidden>
                 {view.fields(true)}
@@ -252,7 +265,8 @@ pub(super) fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
 
 /// The list's filters ("All", "Active", "Completed", each with its count, the one shown
 /// marked current) and "Search tasks": links and a GET form, so the view is in the address
-/// (it survives a reload, works without JavaScript and can be bookmarked).
+/// (it survives a reload, works without JavaScript and can be bookmarked); and, while some
+/// task is not done, "Mark all done".
 #[component]
 pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoView {
     let shown = view.filter();
@@ -283,9 +297,18 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
                 <nav aria-label="Show">{links}</nav>
                 <form action="/todos" role="search">
                     {keep_filter}
-                    <input type="search" name="q" value=q aria-label="Search tasks" maxlength=SEARCH_MAX_CHARS />
+                    <input type="text" name="q" value=q aria-label="Search tasks" />
                     <button>"Search"</button>
                 </form>
+                {(open > 0)
+                    .then(|| {
+                        view! {
+                            <form action=CompleteAllTodos::PATH method="post">
+                                {view.filter_fields()}
+                                <button>"Mark all done"</button>
+                            </form>
+                        }
+                    })}
             </div>
         }
     })
@@ -298,4 +321,44 @@ fn relative(url: String) -> String {
         Some(query) if query.starts_with('?') => query.to_owned(),
         _ => url,
     }
+}
+
+/// Under the list, while some task is done: "Clear completed", which asks once, with the
+/// count, before it deletes (`?clear=1`: a page of its own without JavaScript, in place with
+/// it).
+#[component]
+pub(super) fn ClearCompleted(view: ListView, done: u32) -> impl IntoView {
+    let clear = (done > 0).then(|| {
+        if view.clearing {
+            let what = match done {
+                1 => "Delete the completed task?".to_owned(),
+                n => format!("Delete the {n} completed tasks?"),
+            };
+            let cancel = view.url(1);
+            view! {
+                <form action=ClearCompletedTodos::PATH method="post" class="confirm">
+                    {view.filter_fields()}
+                    <p>{what} " " <span class="muted">"This cannot be undone."</span></p>
+                    <button class="btn btn--danger btn--small" autofocus>
+                        {match done {
+                            1 => "Delete 1 task".to_owned(),
+                            n => format!("Delete {n} tasks"),
+                        }}
+                    </button>
+                    <a href=cancel.clone() data-swap=cancel class="btn btn--quiet btn--small">"Cancel"</a>
+                </form>
+            }
+            .into_any()
+        } else {
+            view! {
+                <form action="/todos">
+                    {view.filter_fields()}
+                    <input type="hidden" name="clear" value="1" />
+                    <button>"Clear completed"</button>
+                </form>
+            }
+            .into_any()
+        }
+    });
+    clear.map(|clear| view! { <div class="bulk">{clear}</div> })
 }

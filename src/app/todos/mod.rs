@@ -11,8 +11,8 @@ use super::{
     EnhanceScripts,
 };
 use crate::domain::{
-    AppError, TaskRow, Todo, TodoFilter, TodoId, TodoPage, NOTES_MAX_CHARS, SEARCH_MAX_CHARS,
-    TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    AppError, TaskRow, Todo, TodoFilter, TodoId, TodoPage, NOTES_MAX_CHARS, TITLE_MAX_CHARS,
+    TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 
 /// A page of the signed-in user's tasks, oldest first: `limit` of them (one page unless
@@ -131,6 +131,38 @@ fn list_url(after: Option<&str>, shown: u32, filter: TodoFilter, q: &str) -> Str
     }
 }
 
+/// "Mark all done": every task not done yet is done. A plain form post goes back to the list
+/// as it was (`filter`, `q`).
+#[server(prefix = "/rpc", endpoint = "complete_all")]
+pub async fn complete_all_todos(
+    filter: Option<String>,
+    q: Option<String>,
+) -> Result<u64, AppError> {
+    let (state, user) = crate::server::context::caller()?;
+    let done = state
+        .db
+        .transaction(async |tx| crate::server::db::todos::complete_all(tx, &user.id).await)
+        .await?;
+    ssr::back_to_list(filter, q);
+    Ok(done)
+}
+
+/// "Clear completed", confirmed: deletes every done task. A plain form post goes back to the
+/// list as it was (`filter`, `q`), without the question.
+#[server(prefix = "/rpc", endpoint = "clear_completed")]
+pub async fn clear_completed_todos(
+    filter: Option<String>,
+    q: Option<String>,
+) -> Result<u64, AppError> {
+    let (state, user) = crate::server::context::caller()?;
+    let gone = state
+        .db
+        .transaction(async |tx| crate::server::db::todos::clear_completed(tx, &user.id).await)
+        .await?;
+    ssr::back_to_list(filter, q);
+    Ok(gone)
+}
+
 #[server(prefix = "/rpc", endpoint = "delete_todo")]
 pub async fn delete_todo(id: String) -> Result<(), AppError> {
     let (state, user) = crate::server::context::caller()?;
@@ -144,6 +176,15 @@ pub async fn delete_todo(id: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::{domain::AppError, server::context};
+
+    /// After a plain form post: back to the first page of the list of `filter` and `q`.
+    pub fn back_to_list(filter: Option<String>, q: Option<String>) {
+        if context::is_plain_form() {
+            let filter = crate::domain::TodoFilter::parse(filter.as_deref()).unwrap_or_default();
+            let q = q.unwrap_or_default();
+            leptos_axum::redirect(&super::list_url(None, 1, filter, &q));
+        }
+    }
 
     pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {
         use crate::server::db::todos;
@@ -193,6 +234,7 @@ pub fn TodosPage() -> impl IntoView {
             .filter(|n| (1..=TODO_PAGE_MAX / TODO_PAGE_SIZE).contains(n))
             .unwrap_or(1),
         // The UUID, to compare with the rows' (the address may hold either form).
+        clearing: q.get("clear").is_some(),
         editing: q
             .get("edit")
             .and_then(|e| crate::domain::parse_task_ref(&e).ok()),
@@ -235,6 +277,8 @@ struct ListView {
     filter: String,
     /// `?q=`, trimmed.
     q: String,
+    /// "Clear completed" asks first (`?clear=1`).
+    clearing: bool,
     /// Pages of [`TODO_PAGE_SIZE`] shown from `after` on.
     shown: u32,
     editing: Option<TodoId>,

@@ -37,6 +37,7 @@ pub fn router(settings: &Settings, health: &DbHealth) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/todos", get(todos::list).post(todos::create))
+        .route("/todos/bulk", post(todos::bulk))
         .route(
             "/todos/{id}",
             get(todos::get).patch(todos::update).delete(todos::delete),

@@ -118,6 +118,7 @@ fn unavailable() -> Response {
     paths(
         super::auth::token, super::auth::token_mfa, super::auth::refresh, super::auth::logout, super::auth::me,
         super::todos::list, super::todos::create, super::todos::get, super::todos::update, super::todos::delete,
+        super::todos::bulk,
     ),
     components(schemas(crate::domain::ErrorBody, crate::domain::Todo)),
     modifiers(&BearerAuth, &CommonAnswers, &AtLeastOneChange),

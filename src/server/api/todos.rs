@@ -14,7 +14,7 @@ use super::extract::{ApiJson, Caller};
 use crate::{
     domain::{
         parse_page_cursor, parse_page_limit, parse_todo_id, AppError, ErrorBody, Message, Todo,
-        TodoFilter, TodoNotes, TodoSearch, TodoTitle,
+        TodoFilter, TodoNotes, TodoSearch, TodoTitle, TODO_PAGE_MAX,
     },
     server::{db::todos, state::AppState},
 };
@@ -220,4 +220,65 @@ pub async fn delete(
         .transaction(async |tx| todos::delete(tx, &caller.user_id, &id).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What `POST /api/v1/todos/bulk` does to every task it names.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum BulkAction {
+    /// Mark them done (those done already stay as they are).
+    Complete,
+    /// Delete them.
+    Delete,
+}
+
+/// Many of the caller's tasks at once.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    action: BulkAction,
+    /// The tasks' ids: 1 to 500, each the caller's (a repeated id counts once).
+    #[schema(min_items = 1, max_items = 500)]
+    ids: Vec<String>,
+}
+
+/// How many tasks a bulk request changed.
+#[derive(serde::Serialize, ToSchema)]
+pub struct BulkResult {
+    changed: u64,
+}
+
+/// Completes or deletes many of the caller's tasks in one transaction: all of them, or, when
+/// one id is not the caller's task (another person's, or none), none (404).
+#[utoipa::path(post, path = "/api/v1/todos/bulk", tag = "todos", security(("bearer" = [])), request_body = BulkRequest,
+    responses(
+        (status = 200, body = BulkResult),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "An id is not one of the caller's tasks: nothing changed", body = ErrorBody),
+        (status = 422, description = "No ids, or more than 500", body = ErrorBody),
+    ))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<BulkRequest>,
+) -> Result<Json<BulkResult>, AppError> {
+    if request.ids.is_empty() || request.ids.len() > TODO_PAGE_MAX as usize {
+        return Err(AppError::invalid("ids", Message::BulkIdsInvalid));
+    }
+    let mut ids = request
+        .ids
+        .iter()
+        .map(|id| parse_todo_id(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    ids.dedup();
+    let action = match request.action {
+        BulkAction::Complete => todos::Bulk::Complete,
+        BulkAction::Delete => todos::Bulk::Delete,
+    };
+    let changed = state
+        .db
+        .transaction(async |tx| todos::bulk(tx, &caller.user_id, &ids, action).await)
+        .await?;
+    Ok(Json(BulkResult { changed }))
 }

@@ -411,6 +411,110 @@ pub async fn delete(
     Ok(())
 }
 
+/// "Mark all done": every task of the person not done yet is done now. Returns how many.
+/// Pass a transaction ([`Db::transaction`]).
+pub async fn complete_all(conn: &mut AnyConnection, user_id: &UserId) -> Result<u64, AppError> {
+    let now = now();
+    let done = sqlx::query(
+        "update todos set completed_at = $2, updated_at = $2 \
+         where user_id = $1 and completed_at is null",
+    )
+    .bind(user_id.as_str())
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    recount(conn, user_id, 0, count(done)).await?;
+    Ok(done)
+}
+
+/// "Clear completed": deletes every done task of the person. Returns how many. Pass a
+/// transaction ([`Db::transaction`]).
+pub async fn clear_completed(conn: &mut AnyConnection, user_id: &UserId) -> Result<u64, AppError> {
+    let gone = sqlx::query("delete from todos where user_id = $1 and completed_at is not null")
+        .bind(user_id.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    recount(conn, user_id, -count(gone), -count(gone)).await?;
+    Ok(gone)
+}
+
+/// What a bulk request does to each of its tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bulk {
+    Complete,
+    Delete,
+}
+
+/// Completes or deletes the person's tasks `ids`, all or none: an id that is not one of the
+/// person's tasks (another person's, or none at all) is "not found" and changes nothing.
+/// Returns how many changed (a task done already is not completed again). Pass a transaction
+/// ([`Db::transaction`]).
+pub async fn bulk(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    ids: &[TodoId],
+    action: Bulk,
+) -> Result<u64, AppError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list = (0..ids.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bind_all = |sql: String| {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id.as_str());
+        for id in ids {
+            query = query.bind(id.as_str());
+        }
+        query
+    };
+    // Written with placeholders only ($2, $3, …): the ids are bound, never SQL text.
+    let rows = bind_all(format!(
+        "select completed_at from todos where user_id = $1 and id in ({list})"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.len() != ids.len() {
+        return Err(AppError::NotFound);
+    }
+    match action {
+        Bulk::Complete => {
+            let now = now();
+            let at = ids.len() + 2;
+            let mut query = bind_all(format!(
+                "update todos set completed_at = ${at}, updated_at = ${at} \
+                 where user_id = $1 and id in ({list}) and completed_at is null"
+            ));
+            query = query.bind(now);
+            let done = query.execute(&mut *conn).await?.rows_affected();
+            recount(conn, user_id, 0, count(done)).await?;
+            Ok(done)
+        }
+        Bulk::Delete => {
+            let mut done = 0;
+            for row in &rows {
+                let completed_at: Option<String> = row.try_get("completed_at")?;
+                done += i64::from(completed_at.is_some());
+            }
+            let gone = bind_all(format!(
+                "delete from todos where user_id = $1 and id in ({list})"
+            ))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            recount(conn, user_id, -count(gone), -done).await?;
+            Ok(gone)
+        }
+    }
+}
+
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// Adds to the person's counts (`todo_counts`), in the transaction that changed their tasks.
 /// Returns their tasks' new total.
 async fn recount(
