@@ -106,14 +106,5 @@ pub fn PasskeyAnswerFields(#[prop(optional)] prefix: &'static str) -> impl IntoV
 /// HTML text that ends at the first `</textarea>`, so text a person wrote could close it and
 /// inject markup. Escaped here, the browser shows the very text (a test checks both).
 pub fn textarea_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::server::http::errors::escape(text)
 }

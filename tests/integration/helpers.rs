@@ -787,6 +787,28 @@ impl TestClient {
     }
 }
 
+/// After a password reset of `email`'s account with two-factor authentication on (`res`, the
+/// reset's answer): it sent the browser to sign in, `owner`'s sessions ended, and a sign-in
+/// with the new password `new` still waits for the second factor. The browser it waits in.
+pub async fn assert_reset_keeps_two_steps(
+    app: &TestApp,
+    owner: &TestClient,
+    res: &Response,
+    email: &str,
+    new: &str,
+) -> TestClient {
+    assert_eq!(location(res).as_deref(), Some("/login?reset=1"));
+    assert_eq!(owner.current_user().await, None, "signed out everywhere");
+    let browser = app.client();
+    let res = browser.login(email, new).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login/verify"),
+        "still two steps"
+    );
+    browser
+}
+
 /// The body of an answer with the status `expected`, as `T`; panics with the status and body
 /// otherwise.
 pub async fn json_of<T: DeserializeOwned>(res: Response, expected: StatusCode) -> T {

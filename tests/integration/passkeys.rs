@@ -12,6 +12,17 @@ async fn app() -> TestApp {
     TestApp::builder().on_localhost().spawn().await
 }
 
+/// [`app`] with a mailbox (for reset links).
+async fn app_with_mail() -> (seamless_standins::smtp::SmtpServer, TestApp) {
+    let smtp = seamless_standins::smtp::SmtpServer::start().await;
+    let app = TestApp::builder()
+        .on_localhost()
+        .env("SMTP_URL", smtp.url())
+        .spawn()
+        .await;
+    (smtp, app)
+}
+
 /// Ada with a passkey on `device`, and two-factor authentication on.
 async fn ada_with_a_passkey(app: &TestApp, device: &mut Passkeys) -> TestClient {
     let ada = app.signed_up_client(ADA).await;
@@ -237,12 +248,7 @@ async fn a_passkey_is_a_fresh_proof_for_the_sensitive_actions() {
 
 #[tokio::test]
 async fn a_password_reset_takes_a_passkey_instead_of_the_code() {
-    let smtp = seamless_standins::smtp::SmtpServer::start().await;
-    let app = TestApp::builder()
-        .on_localhost()
-        .env("SMTP_URL", smtp.url())
-        .spawn()
-        .await;
+    let (smtp, app) = app_with_mail().await;
     let mut device = Passkeys::new();
     let ada = ada_with_a_passkey(&app, &mut device).await;
     let someone = app.client();
@@ -311,15 +317,7 @@ async fn a_password_reset_takes_a_passkey_instead_of_the_code() {
         &answer.to_string(),
     ))
     .await;
-    assert_eq!(location(&res).as_deref(), Some("/login?reset=1"));
-    assert_eq!(ada.current_user().await, None, "signed out everywhere");
-    let browser = app.client();
-    let res = browser.login(ADA, new).await;
-    assert_eq!(
-        location(&res).as_deref(),
-        Some("/login/verify"),
-        "still two steps"
-    );
+    let browser = assert_reset_keeps_two_steps(&app, &ada, &res, ADA, new).await;
     let later = browser
         .rpc("reset_passkey_options", &[("token", &token)])
         .await;
@@ -331,12 +329,7 @@ async fn a_password_reset_takes_a_passkey_instead_of_the_code() {
 
 #[tokio::test]
 async fn a_reset_form_offers_no_passkey_to_an_account_without_one() {
-    let smtp = seamless_standins::smtp::SmtpServer::start().await;
-    let app = TestApp::builder()
-        .on_localhost()
-        .env("SMTP_URL", smtp.url())
-        .spawn()
-        .await;
+    let (smtp, app) = app_with_mail().await;
     let ada = app.signed_up_client(ADA).await;
     ada.turn_on_authenticator().await;
     let token = ada.reset_token(&smtp, ADA, 1).await;

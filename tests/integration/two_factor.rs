@@ -434,15 +434,7 @@ async fn a_password_reset_asks_for_the_code_after_the_email_link() {
     let res = someone
         .reset_password_with_code(&token, new, &codes[0])
         .await;
-    assert_eq!(location(&res).as_deref(), Some("/login?reset=1"));
-    assert_eq!(ada.current_user().await, None, "signed out everywhere");
-    let browser = app.client();
-    let res = browser.login(ADA, new).await;
-    assert_eq!(
-        location(&res).as_deref(),
-        Some("/login/verify"),
-        "still two steps"
-    );
+    let browser = assert_reset_keeps_two_steps(&app, &ada, &res, ADA, new).await;
     browser.verify_sign_in(&phone.code()).await;
     assert!(browser.current_user().await.is_some());
 }

@@ -131,36 +131,24 @@ fn list_url(after: Option<&str>, shown: u32, filter: TodoFilter, q: &str) -> Str
     }
 }
 
-/// "Mark all done": every task not done yet is done. A plain form post goes back to the list
-/// as it was (`filter`, `q`).
+/// "Mark all done": every task not done yet is done (how many, in the answer). A plain form
+/// post goes back to the list as it was (`filter`, `q`).
 #[server(prefix = "/rpc", endpoint = "complete_all")]
 pub async fn complete_all_todos(
     filter: Option<String>,
     q: Option<String>,
 ) -> Result<u64, AppError> {
-    let (state, user) = crate::server::context::caller()?;
-    let done = state
-        .db
-        .transaction(async |tx| crate::server::db::todos::complete_all(tx, &user.id).await)
-        .await?;
-    ssr::back_to_list(filter, q);
-    Ok(done)
+    ssr::whole_list(filter, q, crate::server::db::todos::complete_all).await
 }
 
-/// "Clear completed", confirmed: deletes every done task. A plain form post goes back to the
-/// list as it was (`filter`, `q`), without the question.
+/// "Clear completed", confirmed: deletes every done task (how many, in the answer). A plain
+/// form post goes back to the list as it was (`filter`, `q`), without the question.
 #[server(prefix = "/rpc", endpoint = "clear_completed")]
 pub async fn clear_completed_todos(
     filter: Option<String>,
     q: Option<String>,
 ) -> Result<u64, AppError> {
-    let (state, user) = crate::server::context::caller()?;
-    let gone = state
-        .db
-        .transaction(async |tx| crate::server::db::todos::clear_completed(tx, &user.id).await)
-        .await?;
-    ssr::back_to_list(filter, q);
-    Ok(gone)
+    ssr::whole_list(filter, q, crate::server::db::todos::clear_completed).await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_todo")]
@@ -177,13 +165,28 @@ pub async fn delete_todo(id: String) -> Result<(), AppError> {
 mod ssr {
     use crate::{domain::AppError, server::context};
 
-    /// After a plain form post: back to the first page of the list of `filter` and `q`.
-    pub fn back_to_list(filter: Option<String>, q: Option<String>) {
+    /// A change of the caller's whole list (`work`, in one transaction; it says how many
+    /// tasks changed); a plain form post then goes back to the first page of the list of
+    /// `filter` and `q`.
+    pub async fn whole_list(
+        filter: Option<String>,
+        q: Option<String>,
+        work: impl AsyncFnOnce(
+            &mut sqlx::AnyConnection,
+            &crate::domain::UserId,
+        ) -> Result<u64, AppError>,
+    ) -> Result<u64, AppError> {
+        let (state, user) = context::caller()?;
+        let changed = state
+            .db
+            .transaction(async |tx| work(tx, &user.id).await)
+            .await?;
         if context::is_plain_form() {
             let filter = crate::domain::TodoFilter::parse(filter.as_deref()).unwrap_or_default();
             let q = q.unwrap_or_default();
             leptos_axum::redirect(&super::list_url(None, 1, filter, &q));
         }
+        Ok(changed)
     }
 
     pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {

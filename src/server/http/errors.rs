@@ -135,8 +135,9 @@ pub fn for_request(err: AppError, method: &Method, headers: &HeaderMap, uri: &Ur
     }
 }
 
-/// Text for HTML, with the characters that would end it escaped.
-fn escape(text: &str) -> String {
+/// Text for HTML, with the characters that would end it escaped (inside an element or a
+/// quoted attribute).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
