@@ -22,7 +22,15 @@ export async function hydrated(page: Page): Promise<void> {
   }
 }
 
-export async function signUp(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {
+/** Creates an account and lands on `/todos`; `script: false` for a browser with JavaScript
+ *  off (nothing is enhanced there to wait for). */
+export async function signUp(
+  page: Page,
+  name: string,
+  email: string,
+  password = PASSWORD,
+  { script = true } = {},
+): Promise<void> {
   await page.goto('/signup');
   await hydrated(page);
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
@@ -30,7 +38,7 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/todos$/);
-  await hydrated(page);
+  if (script) await hydrated(page);
 }
 
 /** Fills in and sends the sign-in form; where it leads is the caller's to check. */

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addTasksDirectly, PASSWORD, uniqueEmail } from './helpers';
+import { addTasksDirectly, PASSWORD, signUp, uniqueEmail } from './helpers';
 
 test.use({ javaScriptEnabled: false });
 
@@ -48,12 +48,7 @@ test('without JavaScript, a wrong password still shows the error on the page', a
 });
 
 test('without JavaScript: "Show more" is a link to the next page, where editing stays', async ({ page, baseURL }) => {
-  await page.goto('/signup');
-  await page.getByRole('textbox', { name: 'Name' }).fill('Long No Script');
-  await page.getByRole('textbox', { name: 'Email' }).fill(uniqueEmail('nojs-paging'));
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/todos$/);
+  await signUp(page, 'Long No Script', uniqueEmail('nojs-paging'), PASSWORD, { script: false });
   await addTasksDirectly(page, baseURL!, 55);
   await page.goto('/todos');
   const items = page.getByRole('list', { name: 'Tasks' }).getByRole('listitem');
