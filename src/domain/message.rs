@@ -57,6 +57,7 @@ messages! {
     NotesTooLong = "notes_too_long" => ("Keep the notes under {} characters.", NOTES_MAX_CHARS + 1),
     FilterUnknown = "filter_unknown" => ("Show all, active or completed tasks."),
     SearchTooLong = "search_too_long" => ("Search for at most {} characters.", SEARCH_MAX_CHARS),
+    SearchControl = "search_control" => ("A search cannot contain control characters."),
     NotesControl = "notes_control" => ("The notes cannot contain control characters other than line breaks and tabs."),
     /// A task update that changes nothing (JSON API).
     /// A bulk request without tasks, or with too many (JSON API).

@@ -141,6 +141,10 @@ impl TodoSearch {
         if text.chars().count() > SEARCH_MAX_CHARS {
             return Err(AppError::invalid("q", Message::SearchTooLong));
         }
+        // Nothing a person types; and PostgreSQL refuses a NUL in text outright.
+        if text.chars().any(char::is_control) {
+            return Err(AppError::invalid("q", Message::SearchControl));
+        }
         Ok(Some(TodoSearch(text.to_lowercase())))
     }
 
@@ -436,6 +440,12 @@ mod tests {
             TodoSearch::parse(Some(&long)).unwrap_err().field(),
             Some("q")
         );
+        for bad in ["a\u{0}b", "tab\there", "bell\u{7}"] {
+            assert_eq!(
+                TodoSearch::parse(Some(bad)).unwrap_err(),
+                AppError::invalid("q", Message::SearchControl)
+            );
+        }
         assert_eq!(
             search_text("Straße ÜBER", Some("Zürich\nΣΊΣΥΦΟΣ")),
             "straße über\nzürich\nσίσυφος"

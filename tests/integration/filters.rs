@@ -111,6 +111,18 @@ async fn an_unknown_filter_or_a_long_search_is_a_clear_error() {
     let long = "x".repeat(seamless::domain::SEARCH_MAX_CHARS + 1);
     let (_, body) = error_of(ada.rpc("list_todos", &[("q", &long)]).await).await;
     assert_eq!(body.key.as_deref(), Some("search_too_long"));
+    // A NUL would be a server error on PostgreSQL if it reached the query.
+    let res = ada.get("/todos?q=a%00b").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("A search cannot contain control characters."));
+    let api = ApiClient::new(&app);
+    let token = api.tokens(ADA).await.access_token;
+    let res = api.get("/api/v1/todos?q=a%00b", Some(&token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]

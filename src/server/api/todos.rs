@@ -66,7 +66,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     responses(
         (status = 200, body = [Todo], headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
         (status = 401, body = ErrorBody),
-        (status = 422, description = "`limit` out of range, `after` not a task id, an unknown `filter` or a `q` too long", body = ErrorBody),
+        (status = 422, description = "`limit` out of range, `after` not a task id, an unknown `filter`, or a `q` too long or with control characters", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
