@@ -43,6 +43,10 @@ pub enum AppError {
     /// The request clashes with existing data (e.g. a provider account linked elsewhere).
     #[error("{message}")]
     Conflict { message: Message },
+    /// The thing changed after the client read it (a stale edit form, an `If-Match` that no
+    /// longer matches): nothing was written.
+    #[error("{message}")]
+    Stale { message: Message },
     /// Too many attempts; the client may retry after `retry_after` seconds.
     #[error("Too many attempts. Please try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
@@ -80,6 +84,7 @@ impl AppError {
         match self {
             AppError::Validation { message, .. }
             | AppError::Conflict { message }
+            | AppError::Stale { message }
             | AppError::Transport { message } => Some(*message),
             _ => None,
         }
@@ -114,6 +119,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "validation",
             AppError::Conflict { .. } => "conflict",
+            AppError::Stale { .. } => "precondition_failed",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Busy { .. } => "busy",
             AppError::Unavailable => "unavailable",
@@ -132,6 +138,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Validation { .. } => 422,
             AppError::Conflict { .. } => 409,
+            AppError::Stale { .. } => 412,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable | AppError::Busy { .. } => 503,
             AppError::Internal => 500,
@@ -221,6 +228,9 @@ impl<'de> Deserialize<'de> for AppError {
             },
             "conflict" => AppError::Conflict {
                 message: known.unwrap_or(Message::NotPossibleNow),
+            },
+            "precondition_failed" => AppError::Stale {
+                message: known.unwrap_or(Message::TaskChanged),
             },
             "rate_limited" => AppError::RateLimited { retry_after },
             "busy" => AppError::Busy { retry_after },

@@ -53,6 +53,7 @@ messages! {
     TitleEmpty = "title_empty" => ("Give the task a title."),
     TitleTooLong = "title_too_long" => ("Keep the title under {} characters.", TITLE_MAX_CHARS + 1),
     TitleControl = "title_control" => ("The title cannot contain line breaks or control characters."),
+    TaskChanged = "task_changed" => ("This task was changed somewhere else after you opened it, so your edit was not saved. Cancel to see the change, or save again to replace it with yours."),
     TooManyTasks = "too_many_tasks" => ("You have as many tasks as one person may keep. Delete some to add more."),
     NotesTooLong = "notes_too_long" => ("Keep the notes under {} characters.", NOTES_MAX_CHARS + 1),
     FilterUnknown = "filter_unknown" => ("Show all, active or completed tasks."),

@@ -187,6 +187,8 @@ pub struct Todo {
     pub completed: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// 1 when the task is made, one more with every change: what `ETag` and `If-Match` carry.
+    pub version: i64,
 }
 
 /// Tasks on one page of the list: what `/todos` shows before "Show more", and what the API
@@ -228,6 +230,8 @@ pub struct TaskRow {
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
+    /// The task's version ([`Todo::version`]): the edit form says which one it changes.
+    pub version: i64,
 }
 
 /// Reads a page size sent by a client: 1 to [`TODO_PAGE_MAX`], [`TODO_PAGE_SIZE`] when absent.

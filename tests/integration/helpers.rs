@@ -1016,13 +1016,26 @@ impl ApiClient {
 
     /// `PATCH /api/v1/todos/{id}`.
     pub async fn update_todo(&self, token: &str, id: &str, patch: &TodoPatch<'_>) -> Response {
-        self.http
+        self.update_todo_if(token, id, patch, None).await
+    }
+
+    /// `PATCH /api/v1/todos/{id}` with `If-Match` when given.
+    pub async fn update_todo_if(
+        &self,
+        token: &str,
+        id: &str,
+        patch: &TodoPatch<'_>,
+        if_match: Option<&str>,
+    ) -> Response {
+        let mut req = self
+            .http
             .patch(self.url(&format!("/api/v1/todos/{id}")))
             .bearer_auth(token)
-            .json(patch)
-            .send()
-            .await
-            .expect("PATCH")
+            .json(patch);
+        if let Some(tag) = if_match {
+            req = req.header(header::IF_MATCH, tag);
+        }
+        req.send().await.expect("PATCH")
     }
 
     /// Changes a task and returns it.
@@ -1032,12 +1045,19 @@ impl ApiClient {
 
     /// `DELETE /api/v1/todos/{id}`.
     pub async fn delete_todo(&self, token: &str, id: &str) -> Response {
-        self.http
+        self.delete_todo_if(token, id, None).await
+    }
+
+    /// `DELETE /api/v1/todos/{id}` with `If-Match` when given.
+    pub async fn delete_todo_if(&self, token: &str, id: &str, if_match: Option<&str>) -> Response {
+        let mut req = self
+            .http
             .delete(self.url(&format!("/api/v1/todos/{id}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("DELETE")
+            .bearer_auth(token);
+        if let Some(tag) = if_match {
+            req = req.header(header::IF_MATCH, tag);
+        }
+        req.send().await.expect("DELETE")
     }
 
     /// `GET /.well-known/jwks.json`: the keys that verify our access tokens.

@@ -5,6 +5,7 @@ mod account;
 mod api;
 mod auth;
 mod bulk;
+mod conflicts;
 mod connections;
 mod filters;
 mod helpers;

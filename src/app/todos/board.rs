@@ -27,6 +27,11 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         total,
         open: page_open,
     } = page;
+    // The edited task's version, for the rename form: saving it changes that version only.
+    let version = view
+        .editing
+        .as_ref()
+        .and_then(|editing| todos.iter().find(|t| *editing == t.id).map(|t| t.version));
     let labels = (!todos.is_empty()).then(|| {
         view! {
             <span id=EDIT_LABEL hidden>"Edit"</span>
@@ -73,6 +78,7 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
                 view! {
                     <form action=RenameTodo::PATH method="post" id=RENAME_FORM hidden>
                         <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="version" value=version />
                         {view.fields(false)}
                     </form>
                 }
@@ -147,6 +153,7 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
         title,
         description,
         completed,
+        ..
     } = todo;
     let editing = view.editing.as_deref() == Some(id.as_str());
     let id = crate::domain::short_task_id(&id);

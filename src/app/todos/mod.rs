@@ -70,13 +70,16 @@ pub async fn reopen_todo(id: String) -> Result<Todo, AppError> {
 }
 
 /// Saves an edited task: its title and, when the form has the field, its notes (blank removes
-/// them). A plain form post then leaves edit mode for the page of the list it was on
-/// (`/todos`, or with `after`, `filter` and `q` as they were).
+/// them); with `version` (the edit form's), only if the task is still that version, so an
+/// edit made from an old form does not overwrite a newer change. A plain form post then
+/// leaves edit mode for the page of the list it was on (`/todos`, or with `after`, `filter`
+/// and `q` as they were).
 #[server(prefix = "/rpc", endpoint = "rename_todo")]
 pub async fn rename_todo(
     id: String,
     title: String,
     description: Option<String>,
+    version: Option<String>,
     after: Option<String>,
     filter: Option<String>,
     q: Option<String>,
@@ -90,10 +93,13 @@ pub async fn rename_todo(
         .map(|text| TodoNotes::parse(text, "description"))
         .transpose()?;
     let after = crate::domain::parse_page_ref(after.as_deref())?;
+    // Not a number: no version of the task's, so a stale edit.
+    let version = version.map(|v| v.trim().parse::<i64>().unwrap_or(0));
     let change = todos::Change {
         title: Some(&title),
         description: notes.as_ref().map(Option::as_ref),
         completed: None,
+        expected: version.as_ref().map(std::slice::from_ref),
     };
     let todo = state
         .db
@@ -157,7 +163,7 @@ pub async fn delete_todo(id: String) -> Result<(), AppError> {
     let id = crate::domain::parse_task_ref(&id)?;
     state
         .db
-        .transaction(async |tx| crate::server::db::todos::delete(tx, &user.id, &id).await)
+        .transaction(async |tx| crate::server::db::todos::delete(tx, &user.id, &id, None).await)
         .await
 }
 

@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{Path, RawQuery, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -127,7 +127,7 @@ pub(super) fn json_body(json: Vec<u8>) -> Response {
 
 #[utoipa::path(post, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])), request_body = NewTodo,
     responses(
-        (status = 201, body = Todo),
+        (status = 201, body = Todo, headers(("ETag" = String, description = "The task's version, for `If-Match`"))),
         (status = 401, body = ErrorBody),
         (status = 409, description = "The caller has as many tasks as one person may keep (`TASKS_MAX_PER_USER`)", body = ErrorBody),
         (status = 422, description = "Invalid title or notes", body = ErrorBody),
@@ -136,7 +136,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(new): ApiJson<NewTodo>,
-) -> Result<(StatusCode, Json<Todo>), AppError> {
+) -> Result<Response, AppError> {
     let title = TodoTitle::parse(&new.title, "title")?;
     let max = state.settings.tasks.max_per_user;
     let notes = match new.description.as_deref() {
@@ -149,35 +149,81 @@ pub async fn create(
             todos::insert(tx, &caller.user_id, &title, notes.as_ref(), max).await
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(todo)))
+    Ok((StatusCode::CREATED, tagged(todo)).into_response())
+}
+
+/// A task as the answer's body, with its version as the `ETag` (`"3"`).
+fn tagged(todo: Todo) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", todo.version));
+    let mut response = Json(todo).into_response();
+    if let Ok(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// The versions `If-Match` allows a change to (RFC 9110 13.1.1), or `None` for any: absent
+/// or `*`. Each entity tag is one of ours (`"3"`), compared strongly: a weak tag (`W/"3"`) or
+/// one that is not ours matches no version, so the change is refused as stale (412).
+fn if_match(headers: &HeaderMap) -> Option<Vec<i64>> {
+    if !headers.contains_key(header::IF_MATCH) {
+        return None;
+    }
+    let mut versions = Vec::new();
+    for value in headers.get_all(header::IF_MATCH) {
+        // A value that is not text names no version of ours.
+        let text = value.to_str().unwrap_or("\"\"");
+        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if tag == "*" {
+                return None;
+            }
+            let version = tag
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .and_then(|t| t.parse::<i64>().ok());
+            // 0 is no task's version (they start at 1).
+            versions.push(version.unwrap_or(0));
+        }
+    }
+    Some(versions)
 }
 
 #[utoipa::path(get, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])),
     params(("id" = String, Path, description = "Task id")),
-    responses((status = 200, body = Todo), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = Todo, headers(("ETag" = String, description = "The task's version, for `If-Match`"))),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Todo>, AppError> {
+) -> Result<Response, AppError> {
     let id = parse_todo_id(&id)?;
-    Ok(Json(todos::get(&state.db, &caller.user_id, &id).await?))
+    Ok(tagged(todos::get(&state.db, &caller.user_id, &id).await?))
 }
 
+/// Changes the task; with `If-Match` (its `ETag`), only while it is still that version.
 #[utoipa::path(patch, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])), request_body = TodoPatch,
-    params(("id" = String, Path, description = "Task id")),
+    params(
+        ("id" = String, Path, description = "Task id"),
+        ("If-Match" = Option<String>, Header, description = "The task's `ETag` as it was read: the change is made only if it is still that version"),
+    ),
     responses(
-        (status = 200, body = Todo),
+        (status = 200, body = Todo, headers(("ETag" = String, description = "The task's new version"))),
         (status = 404, body = ErrorBody),
+        (status = 412, description = "The task has changed since the version in `If-Match`: nothing changed", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(patch): ApiJson<TodoPatch>,
-) -> Result<Json<Todo>, AppError> {
+) -> Result<Response, AppError> {
     let id = parse_todo_id(&id)?;
+    let expected = if_match(&headers);
     if patch.title.is_none() && patch.description.is_none() && patch.completed.is_none() {
         return Err(AppError::Validation {
             field: None,
@@ -198,26 +244,37 @@ pub async fn update(
         title: title.as_ref(),
         description: notes.as_ref().map(Option::as_ref),
         completed: patch.completed,
+        expected: expected.as_deref(),
     };
     let todo = state
         .db
         .transaction(async |tx| todos::update(tx, &caller.user_id, &id, change).await)
         .await?;
-    Ok(Json(todo))
+    Ok(tagged(todo))
 }
 
+/// Deletes the task; with `If-Match` (its `ETag`), only while it is still that version.
 #[utoipa::path(delete, path = "/api/v1/todos/{id}", tag = "todos", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Task id")),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    params(
+        ("id" = String, Path, description = "Task id"),
+        ("If-Match" = Option<String>, Header, description = "The task's `ETag` as it was read: it is deleted only if it is still that version"),
+    ),
+    responses(
+        (status = 204),
+        (status = 404, body = ErrorBody),
+        (status = 412, description = "The task has changed since the version in `If-Match`: it is still there", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
     let id = parse_todo_id(&id)?;
+    let expected = if_match(&headers);
     state
         .db
-        .transaction(async |tx| todos::delete(tx, &caller.user_id, &id).await)
+        .transaction(async |tx| todos::delete(tx, &caller.user_id, &id, expected.as_deref()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

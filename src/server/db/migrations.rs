@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "todo search",
         include_str!("../../../migrations/20261207000011_todo_search.sql"),
     ),
+    (
+        20261207000012,
+        "todo versions",
+        include_str!("../../../migrations/20261207000012_todo_versions.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

@@ -18,6 +18,7 @@ fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
         completed: completed_at.is_some(),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        version: row.try_get("version")?,
     })
 }
 
@@ -43,6 +44,7 @@ struct TodoJson<'a> {
     completed: bool,
     created_at: &'a str,
     updated_at: &'a str,
+    version: i64,
 }
 
 /// The SQL of the person `$1`'s tasks after the task `$2` (at most `limit`) in list order: id
@@ -108,7 +110,7 @@ pub async fn page(
     query: ListQuery<'_>,
 ) -> Result<ApiPage, AppError> {
     let sql = page_rows(
-        "id, title, completed_at, created_at, updated_at, description",
+        "id, title, completed_at, created_at, updated_at, description, version",
         fetched(limit),
         &query,
     );
@@ -144,6 +146,7 @@ pub async fn page(
                     completed: row.opt_str(2)?.is_some(),
                     created_at: row.str(3)?,
                     updated_at: row.str(4)?,
+                    version: row.int(6)?,
                 };
                 page.json.push(if page.rows == 0 { b'[' } else { b',' });
                 serde_json::to_writer(&mut page.json, &todo)?;
@@ -182,9 +185,9 @@ pub async fn board(
     let sql = format!(
         "select total, done, null, null, null, null from todo_counts where user_id = $1 \
          union all \
-         select null, null, id, title, completed_at, description from ({}) p",
+         select version, null, id, title, completed_at, description from ({}) p",
         page_rows(
-            "id, title, completed_at, description",
+            "id, title, completed_at, description, version",
             fetched(limit),
             &query
         )
@@ -205,6 +208,7 @@ pub async fn board(
                         title: row.text(3)?,
                         description: row.opt_str(5)?.map(str::to_owned),
                         completed: row.opt_str(4)?.is_some(),
+                        version: row.int(0)?,
                     }),
                     // The counts (none: the person has never had a task).
                     None => (*total, *done) = (row.int(0)?, row.int(1)?),
@@ -244,8 +248,8 @@ fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPag
 
 pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppError> {
     let row = sqlx::query(
-        "select id, title, description, completed_at, created_at, updated_at from todos \
-         where id = $1 and user_id = $2",
+        "select id, title, description, completed_at, created_at, updated_at, version \
+         from todos where id = $1 and user_id = $2",
     )
     .bind(id.as_str())
     .bind(user_id.as_str())
@@ -272,6 +276,7 @@ pub async fn insert(
         completed: false,
         created_at: now().into_string(),
         updated_at: String::new(),
+        version: 1,
     };
     sqlx::query(
         "insert into todos \
@@ -302,6 +307,9 @@ pub struct Change<'a> {
     /// New notes, or `Some(None)` to remove them.
     pub description: Option<Option<&'a TodoNotes>>,
     pub completed: Option<bool>,
+    /// The versions the change may be made to (the edit form's, `If-Match`): when the task
+    /// has another by now, nothing changes and the answer is [`AppError::Stale`].
+    pub expected: Option<&'a [i64]>,
 }
 
 /// Changes a task as `change` says. Pass a transaction ([`Db::transaction`]): the state and
@@ -313,6 +321,9 @@ pub async fn update(
     change: Change<'_>,
 ) -> Result<Todo, AppError> {
     let now = now();
+    if let Some(expected) = change.expected {
+        check_version(conn, user_id, id, expected).await?;
+    }
     if let Some(completed) = change.completed {
         // Only a change of state is counted: the condition makes the same change made twice,
         // or by two requests at once, change the row (and the count) once.
@@ -340,9 +351,10 @@ pub async fn update(
     // $3: the new title, or null to keep it; $5: whether the notes change, to $6.
     let row = sqlx::query(
         "update todos set title = coalesce($3, title), \
-         description = case when $5 = 1 then $6 else description end, updated_at = $4 \
+         description = case when $5 = 1 then $6 else description end, updated_at = $4, \
+         version = version + 1 \
          where id = $1 and user_id = $2 \
-         returning id, title, description, completed_at, created_at, updated_at",
+         returning id, title, description, completed_at, created_at, updated_at, version",
     )
     .bind(id.as_str())
     .bind(user_id.as_str())
@@ -357,6 +369,32 @@ pub async fn update(
         set_search_text(&mut *conn, &todo).await?;
     }
     Ok(todo)
+}
+
+/// Refuses a change made to one of the versions `expected` of a task that has another by now
+/// ([`AppError::Stale`]; not found when there is no such task). On PostgreSQL the statement
+/// locks the row until the transaction ends, and waits for one that is changing it, so the
+/// version read is the one the change applies to; on SQLite writes are one at a time anyway.
+async fn check_version(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    id: &TodoId,
+    expected: &[i64],
+) -> Result<(), AppError> {
+    let row = sqlx::query(
+        "update todos set version = version where id = $1 and user_id = $2 returning version",
+    )
+    .bind(id.as_str())
+    .bind(user_id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let version: i64 = row.ok_or(AppError::NotFound)?.try_get(0)?;
+    if !expected.contains(&version) {
+        return Err(AppError::Stale {
+            message: Message::TaskChanged,
+        });
+    }
+    Ok(())
 }
 
 /// Writes what a search finds `todo` by ([`search_text`]).
@@ -376,8 +414,8 @@ pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
     let mut filled = 0;
     loop {
         let rows = sqlx::query(
-            "select id, title, description, completed_at, created_at, updated_at from todos \
-             where search_text is null limit 500",
+            "select id, title, description, completed_at, created_at, updated_at, version \
+             from todos where search_text is null limit 500",
         )
         .fetch_all(db.write())
         .await?;
@@ -393,12 +431,17 @@ pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
     }
 }
 
-/// Deletes a task (and uncounts it). Pass a transaction ([`Db::transaction`]).
+/// Deletes a task (and uncounts it); with `expected`, only while it has that version (see
+/// [`Change::expected`]). Pass a transaction ([`Db::transaction`]).
 pub async fn delete(
     conn: &mut AnyConnection,
     user_id: &UserId,
     id: &TodoId,
+    expected: Option<&[i64]>,
 ) -> Result<(), AppError> {
+    if let Some(expected) = expected {
+        check_version(conn, user_id, id, expected).await?;
+    }
     let row =
         sqlx::query("delete from todos where id = $1 and user_id = $2 returning completed_at")
             .bind(id.as_str())
@@ -416,7 +459,7 @@ pub async fn delete(
 pub async fn complete_all(conn: &mut AnyConnection, user_id: &UserId) -> Result<u64, AppError> {
     let now = now();
     let done = sqlx::query(
-        "update todos set completed_at = $2, updated_at = $2 \
+        "update todos set completed_at = $2, updated_at = $2, version = version + 1 \
          where user_id = $1 and completed_at is null",
     )
     .bind(user_id.as_str())
@@ -485,7 +528,7 @@ pub async fn bulk(
             let now = now();
             let at = ids.len() + 2;
             let mut query = bind_all(format!(
-                "update todos set completed_at = ${at}, updated_at = ${at} \
+                "update todos set completed_at = ${at}, updated_at = ${at}, version = version + 1 \
                  where user_id = $1 and id in ({list}) and completed_at is null"
             ));
             query = query.bind(now);
