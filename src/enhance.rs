@@ -600,4 +600,46 @@ pub fn enhance() {
     on_submit.forget();
     on_click.forget();
     spawn_local(start_autofill());
+    if remember_time_zone()
+        && document
+            .query_selector("time[datetime]")
+            .ok()
+            .flatten()
+            .is_some()
+    {
+        // The due dates were named for another day ("Today" in UTC): name them again.
+        spawn_local(async {
+            let _ = swap(&shown(), false).await;
+        });
+    }
+}
+
+/// Keeps the browser's time zone (`Europe/Paris`) in the `tz` cookie, so the server names due
+/// dates ("Today", "Overdue") by the person's day. Says whether it was not there yet.
+fn remember_time_zone() -> bool {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    let Some(zone) = js_sys::Reflect::get(&options, &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|z| z.as_string())
+    else {
+        return false;
+    };
+    let Some(document) = document().dyn_into::<web_sys::HtmlDocument>().ok() else {
+        return false;
+    };
+    let cookie = format!("tz={zone}");
+    let cookies = document.cookie().unwrap_or_default();
+    if cookies.split("; ").any(|c| c == cookie) {
+        return false;
+    }
+    let secure = match window().location().protocol().as_deref() {
+        Ok("https:") => "; secure",
+        _ => "",
+    };
+    document
+        .set_cookie(&format!(
+            "{cookie}; path=/; max-age=31536000; samesite=lax{secure}"
+        ))
+        .is_ok()
 }

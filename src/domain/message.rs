@@ -53,6 +53,7 @@ messages! {
     TitleEmpty = "title_empty" => ("Give the task a title."),
     TitleTooLong = "title_too_long" => ("Keep the title under {} characters.", TITLE_MAX_CHARS + 1),
     TitleControl = "title_control" => ("The title cannot contain line breaks or control characters."),
+    DueInvalid = "due_invalid" => ("Enter the due date as a date, like 2026-12-31."),
     TaskChanged = "task_changed" => ("This task was changed somewhere else after you opened it, so your edit was not saved. Cancel to see the change, or save again to replace it with yours."),
     TooManyTasks = "too_many_tasks" => ("You have as many tasks as one person may keep. Delete some to add more."),
     NotesTooLong = "notes_too_long" => ("Keep the notes under {} characters.", NOTES_MAX_CHARS + 1),
@@ -63,7 +64,7 @@ messages! {
     /// A task update that changes nothing (JSON API).
     /// A bulk request without tasks, or with too many (JSON API).
     BulkIdsInvalid = "bulk_ids_invalid" => ("Send 1 to {} task ids.", TODO_PAGE_MAX),
-    TodoPatchEmpty = "todo_patch_empty" => ("Send at least one of `title`, `description` and `completed`."),
+    TodoPatchEmpty = "todo_patch_empty" => ("Send at least one of `title`, `description`, `due_on` and `completed`."),
     /// A list page size that is not a whole number in range (JSON API).
     PageLimitInvalid = "page_limit_invalid" => ("`limit` must be a whole number from 1 to {}.", super::TODO_PAGE_MAX),
     /// A list cursor that is not a task id (JSON API and `?after=`).

@@ -2,6 +2,7 @@
 //! `parse` functions check input in server functions and in the JSON API.
 
 mod account;
+mod due;
 mod email;
 mod error;
 mod message;
@@ -16,6 +17,7 @@ pub use account::{
     describe_device, describe_event, AccountOverview, ActiveSession, Activity, AuditEvent,
     PasskeyView, ProviderLink, ResetFactors, SessionKind, SessionRef, TotpSetup, TwoFactor,
 };
+pub use due::{is_time_zone, today_in, DueDate, DueLabel};
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::{AppError, ErrorBody};
 pub use message::Message;

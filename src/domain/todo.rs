@@ -184,6 +184,8 @@ pub struct Todo {
     pub title: String,
     /// The task's notes (up to 2,000 characters, line breaks as `\n`), or null.
     pub description: Option<String>,
+    /// The day the task is due (`YYYY-MM-DD`, no time), or null.
+    pub due_on: Option<String>,
     pub completed: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -229,6 +231,8 @@ pub struct TaskRow {
     pub id: String,
     pub title: String,
     pub description: Option<String>,
+    /// The day it is due (`YYYY-MM-DD`).
+    pub due_on: Option<String>,
     pub completed: bool,
     /// The task's version ([`Todo::version`]): the edit form says which one it changes.
     pub version: i64,

@@ -556,6 +556,15 @@ impl TestClient {
         .await
     }
 
+    /// The edit form with its "Due" field (`YYYY-MM-DD`, or blank for none).
+    pub async fn edit_todo_due(&self, id: &str, title: &str, due_on: &str) -> Response {
+        self.rpc(
+            "rename_todo",
+            &[("id", id), ("title", title), ("due_on", due_on)],
+        )
+        .await
+    }
+
     pub async fn delete_todo(&self, id: &str) -> Response {
         self.rpc("delete_todo", &[("id", id)]).await
     }
@@ -905,6 +914,9 @@ pub struct TodoPatch<'a> {
     /// `Some(None)` is sent as null (remove the notes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<&'a str>>,
+    /// `Some(None)` is sent as null (remove the due date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
 }

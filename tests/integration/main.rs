@@ -7,6 +7,7 @@ mod auth;
 mod bulk;
 mod conflicts;
 mod connections;
+mod due_dates;
 mod filters;
 mod helpers;
 mod notes;

@@ -152,13 +152,28 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
         id,
         title,
         description,
+        due_on,
         completed,
         ..
     } = todo;
+    // The due date, named as the person would say it ("Today", "Overdue: Sun 6 Dec").
+    let due = due_on
+        .as_deref()
+        .and_then(crate::domain::DueDate::from_stored)
+        .map(|date| {
+            let label = date.label(view.today, completed);
+            (date.to_string(), label)
+        });
     let editing = view.editing.as_deref() == Some(id.as_str());
     let id = crate::domain::short_task_id(&id);
-    // The notes, under the title, described by the checkbox (announced with it).
+    // The notes and the due date, under the title, described by the checkbox (announced with
+    // it).
     let notes_id = description.as_ref().map(|_| format!("n{n}"));
+    let due_id = due.as_ref().map(|_| format!("d{n}"));
+    let described_by = match (&notes_id, &due_id) {
+        (Some(notes), Some(due)) => Some(format!("{notes} {due}")),
+        (notes, due) => notes.clone().or_else(|| due.clone()),
+    };
     let checkbox = |label: Option<String>, text: Option<String>| {
         view! {
             <button
@@ -168,7 +183,7 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
                 role="checkbox"
                 aria-checked=if completed { "true" } else { "false" }
                 aria-label=label
-                aria-describedby=notes_id.clone()
+                aria-describedby=described_by.clone()
                 id=format!("t{n}")
             >
                 {text}
@@ -179,6 +194,8 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
     if editing {
         let field = format!("edit-{id}");
         let notes_field = format!("notes-{id}");
+        let due_field = format!("due-{id}");
+        let due_value = due.as_ref().map(|(date, _)| date.clone());
         let cancel = view.url(view.shown);
         Either::Left(view! {
             <li>
@@ -210,6 +227,10 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
                     >
                         {textarea_text(description.as_deref().unwrap_or_default())}
                     </textarea>
+                    <label for=due_field.clone() class="todo__notes-label">
+                        "Due"
+                    </label>
+                    <input form=RENAME_FORM id=due_field type="date" name="due_on" value=due_value />
                     <button form=RENAME_FORM type="submit" class="btn btn--primary btn--small">
                         "Save"
                     </button>
@@ -225,6 +246,15 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
             <li>
                 {checkbox(None, Some(title))}
                 {notes_id.clone().map(|id| view! { <p id=id class="todo__notes">{description}</p> })}
+                {due_id
+                    .zip(due)
+                    .map(|(id, (date, label))| {
+                        view! {
+                            <p id=id class="todo__due" data-late=label.overdue.then_some("")>
+                                <time datetime=date>{label.text}</time>
+                            </p>
+                        }
+                    })}
                 <button form=EDIT_FORM name="edit" value=id.clone() aria-labelledby=format!("{EDIT_LABEL} t{n}")>
                     "Edit"
                 </button>

@@ -52,7 +52,7 @@ pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     state
         .db
         .transaction(async |tx| {
-            crate::server::db::todos::insert(tx, &user.id, &title, None, max).await
+            crate::server::db::todos::insert(tx, &user.id, &title, None, None, max).await
         })
         .await
 }
@@ -69,16 +69,19 @@ pub async fn reopen_todo(id: String) -> Result<Todo, AppError> {
     ssr::set_completed(&id, false).await
 }
 
-/// Saves an edited task: its title and, when the form has the field, its notes (blank removes
-/// them); with `version` (the edit form's), only if the task is still that version, so an
+/// Saves an edited task: its title and, when the form has the fields, its notes and due date
+/// (blank removes them); with `version` (the edit form's), only if the task is still that version, so an
 /// edit made from an old form does not overwrite a newer change. A plain form post then
 /// leaves edit mode for the page of the list it was on (`/todos`, or with `after`, `filter`
 /// and `q` as they were).
+// One argument per field of the edit form (it is posted as a form).
+#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "rename_todo")]
 pub async fn rename_todo(
     id: String,
     title: String,
     description: Option<String>,
+    due_on: Option<String>,
     version: Option<String>,
     after: Option<String>,
     filter: Option<String>,
@@ -88,9 +91,18 @@ pub async fn rename_todo(
     let (state, user) = crate::server::context::caller()?;
     let id = crate::domain::parse_task_ref(&id)?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
+    // A field sent blank arrives as none at all: from the page's edit form, which has every
+    // field (and the version), none is blank, and removes the notes or the due date.
+    let whole_form = version.is_some();
+    let description = description.or_else(|| whole_form.then(String::new));
+    let due_on = due_on.or_else(|| whole_form.then(String::new));
     let notes = description
         .as_deref()
         .map(|text| TodoNotes::parse(text, "description"))
+        .transpose()?;
+    let due_on = due_on
+        .as_deref()
+        .map(|text| crate::domain::DueDate::parse(text, "due_on"))
         .transpose()?;
     let after = crate::domain::parse_page_ref(after.as_deref())?;
     // Not a number: no version of the task's, so a stale edit.
@@ -98,6 +110,7 @@ pub async fn rename_todo(
     let change = todos::Change {
         title: Some(&title),
         description: notes.as_ref().map(Option::as_ref),
+        due_on,
         completed: None,
         expected: version.as_ref().map(std::slice::from_ref),
     };
@@ -247,6 +260,7 @@ pub fn TodosPage() -> impl IntoView {
         editing: q
             .get("edit")
             .and_then(|e| crate::domain::parse_task_ref(&e).ok()),
+        today: today(),
     });
     // Loaded once, as the page renders: a future rather than a resource, since nothing on the
     // page reads the list again (a resource's reactive closure builds the whole list twice).
@@ -291,6 +305,21 @@ struct ListView {
     /// Pages of [`TODO_PAGE_SIZE`] shown from `after` on.
     shown: u32,
     editing: Option<TodoId>,
+    /// Today in the person's time zone, for the due dates' "Today", "Tomorrow", "Overdue".
+    today: time::Date,
+}
+
+/// The name of the cookie in which the page's script keeps the browser's time zone (an IANA
+/// name, `Europe/Paris`): not a secret, and read only to say which day it is.
+pub const TIME_ZONE_COOKIE: &str = "tz";
+
+/// Today in the browser's time zone (its cookie, [`TIME_ZONE_COOKIE`]), or in UTC before the
+/// page's script has said which it is, or without JavaScript.
+fn today() -> time::Date {
+    let zone = crate::server::context::parts()
+        .ok()
+        .and_then(|parts| crate::server::cookies::read(&parts.headers, TIME_ZONE_COOKIE));
+    crate::domain::today_in(zone.as_deref())
 }
 
 impl ListView {

@@ -205,7 +205,7 @@ async fn deleting_an_account_needs_its_address_and_takes_everything_with_it() {
     let title = TodoTitle::parse("Buy milk", "title").unwrap();
     state
         .db
-        .transaction(async |tx| todos::insert(tx, &user.id, &title, None, 10).await)
+        .transaction(async |tx| todos::insert(tx, &user.id, &title, None, None, 10).await)
         .await
         .unwrap();
 

@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 use super::extract::{ApiJson, Caller};
 use crate::{
     domain::{
-        parse_page_cursor, parse_page_limit, parse_todo_id, AppError, ErrorBody, Message, Todo,
-        TodoFilter, TodoNotes, TodoSearch, TodoTitle, TODO_PAGE_MAX,
+        parse_page_cursor, parse_page_limit, parse_todo_id, AppError, DueDate, ErrorBody, Message,
+        Todo, TodoFilter, TodoNotes, TodoSearch, TodoTitle, TODO_PAGE_MAX,
     },
     server::{db::todos, state::AppState},
 };
@@ -29,6 +29,9 @@ pub struct NewTodo {
     /// blank or absent for none.
     #[schema(example = "Semi-skimmed, two litres", max_length = 2000)]
     description: Option<String>,
+    /// The day it is due, `YYYY-MM-DD` (no time); absent or null for none.
+    #[schema(example = "2026-12-31", format = Date)]
+    due_on: Option<String>,
 }
 
 /// Fields to change; at least one.
@@ -42,6 +45,10 @@ pub struct TodoPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, nullable, max_length = 2000)]
     description: Option<Option<String>>,
+    /// A new due date (`YYYY-MM-DD`); null removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, format = Date)]
+    due_on: Option<Option<String>>,
     completed: Option<bool>,
 }
 
@@ -130,7 +137,7 @@ pub(super) fn json_body(json: Vec<u8>) -> Response {
         (status = 201, body = Todo, headers(("ETag" = String, description = "The task's version, for `If-Match`"))),
         (status = 401, body = ErrorBody),
         (status = 409, description = "The caller has as many tasks as one person may keep (`TASKS_MAX_PER_USER`)", body = ErrorBody),
-        (status = 422, description = "Invalid title or notes", body = ErrorBody),
+        (status = 422, description = "Invalid title, notes or due date", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -143,10 +150,14 @@ pub async fn create(
         Some(text) => TodoNotes::parse(text, "description")?,
         None => None,
     };
+    let due_on = match new.due_on.as_deref() {
+        Some(text) => DueDate::parse(text, "due_on")?,
+        None => None,
+    };
     let todo = state
         .db
         .transaction(async |tx| {
-            todos::insert(tx, &caller.user_id, &title, notes.as_ref(), max).await
+            todos::insert(tx, &caller.user_id, &title, notes.as_ref(), due_on, max).await
         })
         .await?;
     Ok((StatusCode::CREATED, tagged(todo)).into_response())
@@ -224,7 +235,11 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let id = parse_todo_id(&id)?;
     let expected = if_match(&headers);
-    if patch.title.is_none() && patch.description.is_none() && patch.completed.is_none() {
+    if patch.title.is_none()
+        && patch.description.is_none()
+        && patch.due_on.is_none()
+        && patch.completed.is_none()
+    {
         return Err(AppError::Validation {
             field: None,
             message: Message::TodoPatchEmpty,
@@ -240,9 +255,15 @@ pub async fn update(
         Some(None) => Some(None),
         None => None,
     };
+    let due_on = match &patch.due_on {
+        Some(Some(text)) => Some(DueDate::parse(text, "due_on")?),
+        Some(None) => Some(None),
+        None => None,
+    };
     let change = todos::Change {
         title: title.as_ref(),
         description: notes.as_ref().map(Option::as_ref),
+        due_on,
         completed: patch.completed,
         expected: expected.as_deref(),
     };

@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "todo versions",
         include_str!("../../../migrations/20261207000012_todo_versions.sql"),
     ),
+    (
+        20261207000013,
+        "todo due dates",
+        include_str!("../../../migrations/20261207000013_todo_due_dates.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

@@ -5,8 +5,8 @@ use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{new_id, now, Db};
 use crate::domain::{
-    search_text, AppError, Message, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage,
-    TodoSearch, TodoTitle, UserId,
+    search_text, AppError, DueDate, Message, TaskRow, Todo, TodoFilter, TodoId, TodoNotes,
+    TodoPage, TodoSearch, TodoTitle, UserId,
 };
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -15,6 +15,7 @@ fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
         description: row.try_get("description")?,
+        due_on: row.try_get("due_on")?,
         completed: completed_at.is_some(),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -41,6 +42,7 @@ struct TodoJson<'a> {
     id: &'a str,
     title: &'a str,
     description: Option<&'a str>,
+    due_on: Option<&'a str>,
     completed: bool,
     created_at: &'a str,
     updated_at: &'a str,
@@ -110,7 +112,7 @@ pub async fn page(
     query: ListQuery<'_>,
 ) -> Result<ApiPage, AppError> {
     let sql = page_rows(
-        "id, title, completed_at, created_at, updated_at, description, version",
+        "id, title, completed_at, created_at, updated_at, description, version, due_on",
         fetched(limit),
         &query,
     );
@@ -143,6 +145,7 @@ pub async fn page(
                     id: row.str(0)?,
                     title: row.str(1)?,
                     description: row.opt_str(5)?,
+                    due_on: row.opt_str(7)?,
                     completed: row.opt_str(2)?.is_some(),
                     created_at: row.str(3)?,
                     updated_at: row.str(4)?,
@@ -183,11 +186,11 @@ pub async fn board(
     query: ListQuery<'_>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let sql = format!(
-        "select total, done, null, null, null, null from todo_counts where user_id = $1 \
+        "select total, done, null, null, null, null, null from todo_counts where user_id = $1 \
          union all \
-         select version, null, id, title, completed_at, description from ({}) p",
+         select version, null, id, title, completed_at, description, due_on from ({}) p",
         page_rows(
-            "id, title, completed_at, description, version",
+            "id, title, completed_at, description, version, due_on",
             fetched(limit),
             &query
         )
@@ -207,6 +210,7 @@ pub async fn board(
                         id: id.to_owned(),
                         title: row.text(3)?,
                         description: row.opt_str(5)?.map(str::to_owned),
+                        due_on: row.opt_str(6)?.map(str::to_owned),
                         completed: row.opt_str(4)?.is_some(),
                         version: row.int(0)?,
                     }),
@@ -248,7 +252,7 @@ fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPag
 
 pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppError> {
     let row = sqlx::query(
-        "select id, title, description, completed_at, created_at, updated_at, version \
+        "select id, title, description, due_on, completed_at, created_at, updated_at, version \
          from todos where id = $1 and user_id = $2",
     )
     .bind(id.as_str())
@@ -267,12 +271,14 @@ pub async fn insert(
     user_id: &UserId,
     title: &TodoTitle,
     description: Option<&TodoNotes>,
+    due_on: Option<DueDate>,
     max: u32,
 ) -> Result<Todo, AppError> {
     let todo = Todo {
         id: new_id(),
         title: title.as_str().to_owned(),
         description: description.map(|d| d.as_str().to_owned()),
+        due_on: due_on.map(|d| d.to_string()),
         completed: false,
         created_at: now().into_string(),
         updated_at: String::new(),
@@ -280,8 +286,8 @@ pub async fn insert(
     };
     sqlx::query(
         "insert into todos \
-         (id, user_id, title, description, search_text, completed_at, created_at, updated_at) \
-         values ($1, $2, $3, $5, $6, null, $4, $4)",
+         (id, user_id, title, description, search_text, due_on, completed_at, created_at, \
+         updated_at) values ($1, $2, $3, $5, $6, $7, null, $4, $4)",
     )
     .bind(&todo.id)
     .bind(user_id.as_str())
@@ -289,6 +295,7 @@ pub async fn insert(
     .bind(&todo.created_at)
     .bind(todo.description.as_deref())
     .bind(search_text(&todo.title, todo.description.as_deref()))
+    .bind(todo.due_on.as_deref())
     .execute(&mut *conn)
     .await?;
     if recount(conn, user_id, 1, 0).await? > i64::from(max) {
@@ -306,6 +313,8 @@ pub struct Change<'a> {
     pub title: Option<&'a TodoTitle>,
     /// New notes, or `Some(None)` to remove them.
     pub description: Option<Option<&'a TodoNotes>>,
+    /// A new due date, or `Some(None)` to remove it.
+    pub due_on: Option<Option<DueDate>>,
     pub completed: Option<bool>,
     /// The versions the change may be made to (the edit form's, `If-Match`): when the task
     /// has another by now, nothing changes and the answer is [`AppError::Stale`].
@@ -348,13 +357,15 @@ pub async fn update(
             recount(conn, user_id, 0, if completed { 1 } else { -1 }).await?;
         }
     }
-    // $3: the new title, or null to keep it; $5: whether the notes change, to $6.
+    // $3: the new title, or null to keep it; $5: whether the notes change, to $6; $7: whether
+    // the due date changes, to $8.
     let row = sqlx::query(
         "update todos set title = coalesce($3, title), \
-         description = case when $5 = 1 then $6 else description end, updated_at = $4, \
+         description = case when $5 = 1 then $6 else description end, \
+         due_on = case when $7 = 1 then $8 else due_on end, updated_at = $4, \
          version = version + 1 \
          where id = $1 and user_id = $2 \
-         returning id, title, description, completed_at, created_at, updated_at, version",
+         returning id, title, description, due_on, completed_at, created_at, updated_at, version",
     )
     .bind(id.as_str())
     .bind(user_id.as_str())
@@ -362,6 +373,8 @@ pub async fn update(
     .bind(&now)
     .bind(i64::from(change.description.is_some()))
     .bind(change.description.flatten().map(TodoNotes::as_str))
+    .bind(i64::from(change.due_on.is_some()))
+    .bind(change.due_on.flatten().map(|d| d.to_string()))
     .fetch_optional(&mut *conn)
     .await?;
     let todo = one(row)?;
@@ -414,7 +427,7 @@ pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
     let mut filled = 0;
     loop {
         let rows = sqlx::query(
-            "select id, title, description, completed_at, created_at, updated_at, version \
+            "select id, title, description, due_on, completed_at, created_at, updated_at, version \
              from todos where search_text is null limit 500",
         )
         .fetch_all(db.write())
