@@ -594,7 +594,32 @@ pub fn enhance() {
     let _ =
         window().add_event_listener_with_callback("popstate", on_history.as_ref().unchecked_ref());
     on_history.forget();
+    // Alt+Up and Alt+Down in a task move it, as its "Move up" and "Move down" buttons do (the
+    // focus stays on the same task, in its new place: `swap` keeps it).
+    let on_key = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
+        let name = match ev.key().as_str() {
+            "ArrowUp" if ev.alt_key() => "up",
+            "ArrowDown" if ev.alt_key() => "down",
+            _ => return,
+        };
+        let button = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|e| e.closest(".todo-list li").ok().flatten())
+            .and_then(|item| {
+                item.query_selector(&format!("button[name=\"{name}\"]"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|b| b.dyn_into::<HtmlElement>().ok());
+        if let Some(button) = button {
+            ev.prevent_default();
+            button.click();
+        }
+    });
     let document = document();
+    let _ = document.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+    on_key.forget();
     let _ = document.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
     let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
     on_submit.forget();

@@ -116,3 +116,40 @@ test('mark all done, then clear completed after saying yes once', async ({ page 
   await expect(page.getByText('No tasks yet')).toBeVisible();
   await expect(page).toHaveURL(/\/todos$/);
 });
+
+/** The task titles in the list, top to bottom. */
+async function order(page: import('@playwright/test').Page): Promise<string[]> {
+  return page.getByRole('list', { name: 'Tasks' }).getByRole('checkbox').allTextContents();
+}
+
+test('tasks are reordered with their buttons and with Alt+Arrow, and the order stays', async ({ page }) => {
+  await signUp(page, 'Otto Order', uniqueEmail('order'));
+  for (const title of ['Alpha', 'Bravo', 'Charlie']) {
+    await addTask(page, title);
+  }
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Bravo', 'Charlie']);
+  await expect(page.getByRole('button', { name: 'Move up Alpha', exact: true })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Move down Charlie', exact: true })).toBeDisabled();
+
+  await page.getByRole('button', { name: 'Move up Charlie', exact: true }).click();
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Charlie', 'Bravo']);
+  await expect(page).toHaveURL(/\/todos$/);
+
+  // With the keyboard: the task keeps the focus in its new place.
+  const alpha = page.getByRole('checkbox', { name: 'Alpha', exact: true });
+  await alpha.focus();
+  await page.keyboard.press('Alt+ArrowDown');
+  await expect.poll(() => order(page)).toEqual(['Charlie', 'Alpha', 'Bravo']);
+  await expect(page.getByRole('checkbox', { name: 'Alpha', exact: true })).toBeFocused();
+  await page.keyboard.press('Alt+ArrowUp');
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Charlie', 'Bravo']);
+
+  await page.reload();
+  await hydrated(page);
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Charlie', 'Bravo']);
+  // Other orders: newest first, by the link, in the address.
+  await page.getByRole('navigation', { name: 'Sort' }).getByRole('link', { name: 'Newest' }).click();
+  await expect(page).toHaveURL(/sort=newest/);
+  await expect.poll(() => order(page)).toEqual(['Charlie', 'Bravo', 'Alpha']);
+  await expect(page.getByRole('button', { name: 'Move up Bravo', exact: true })).toHaveCount(0);
+});

@@ -59,12 +59,14 @@ messages! {
     NotesTooLong = "notes_too_long" => ("Keep the notes under {} characters.", NOTES_MAX_CHARS + 1),
     FilterUnknown = "filter_unknown" => ("Show all, active or completed tasks."),
     SearchTooLong = "search_too_long" => ("Search for at most {} characters.", SEARCH_MAX_CHARS),
+    SortUnknown = "sort_unknown" => ("Sort by your order, the due date or the newest first."),
+    RankInvalid = "rank_invalid" => ("A position is 1 to 64 digits and lowercase letters."),
     SearchControl = "search_control" => ("A search cannot contain control characters."),
     NotesControl = "notes_control" => ("The notes cannot contain control characters other than line breaks and tabs."),
     /// A task update that changes nothing (JSON API).
     /// A bulk request without tasks, or with too many (JSON API).
     BulkIdsInvalid = "bulk_ids_invalid" => ("Send 1 to {} task ids.", TODO_PAGE_MAX),
-    TodoPatchEmpty = "todo_patch_empty" => ("Send at least one of `title`, `description`, `due_on` and `completed`."),
+    TodoPatchEmpty = "todo_patch_empty" => ("Send at least one of `title`, `description`, `due_on`, `position` and `completed`."),
     /// A list page size that is not a whole number in range (JSON API).
     PageLimitInvalid = "page_limit_invalid" => ("`limit` must be a whole number from 1 to {}.", super::TODO_PAGE_MAX),
     /// A list cursor that is not a task id (JSON API and `?after=`).

@@ -8,6 +8,7 @@ mod error;
 mod message;
 mod password;
 mod provider;
+mod rank;
 mod redirect;
 mod timestamp;
 mod todo;
@@ -23,11 +24,13 @@ pub use error::{AppError, ErrorBody};
 pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use provider::{NamedProvider, PendingLink, Provider, ProviderSignInError};
+pub use rank::{is_rank, rank_after, rank_between, FIRST_RANK};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN, PROTECTED_PAGES};
 pub use timestamp::Timestamp;
 pub use todo::{
     page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,
-    search_text, short_task_id, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch,
-    TodoTitle, NOTES_MAX_CHARS, SEARCH_MAX_CHARS, TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    search_text, short_task_id, PageCursor, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage,
+    TodoSearch, TodoSort, TodoTitle, NOTES_MAX_CHARS, SEARCH_MAX_CHARS, TITLE_MAX_CHARS,
+    TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 pub use user::{CurrentUser, UserId, UserName, NAME_MAX_CHARS};

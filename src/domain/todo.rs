@@ -123,6 +123,77 @@ impl TodoFilter {
     }
 }
 
+/// The order a list shows (`?sort=`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TodoSort {
+    /// The person's own order ("Move up", "Move down"; new tasks last).
+    #[default]
+    Order,
+    /// By due date, soonest first; tasks without one last.
+    Due,
+    /// Newest first.
+    Newest,
+}
+
+impl TodoSort {
+    /// `order` (or nothing), `due` or `newest`; anything else is a clear error.
+    pub fn parse(input: Option<&str>) -> Result<TodoSort, AppError> {
+        match input.map(str::trim) {
+            None | Some("" | "order") => Ok(TodoSort::Order),
+            Some("due") => Ok(TodoSort::Due),
+            Some("newest") => Ok(TodoSort::Newest),
+            Some(_) => Err(AppError::invalid("sort", Message::SortUnknown)),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TodoSort::Order => "order",
+            TodoSort::Due => "due",
+            TodoSort::Newest => "newest",
+        }
+    }
+}
+
+/// Where the next page of a list starts: after the task `id`, which in the list's order sits
+/// at `key` (its rank, or its due date: `Some("")` for none). Written `id` or `id~key` (what a
+/// `next` link holds); without the key it is looked up, which finds nothing once the task is
+/// gone, so the lists whose order is not the ids' write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursor {
+    pub id: TodoId,
+    pub key: Option<String>,
+}
+
+impl PageCursor {
+    /// The cursor after `id`, which sits at `key` in a list of `sort`.
+    pub fn after(id: &str, key: Option<&str>, sort: TodoSort) -> String {
+        match (sort, key) {
+            (TodoSort::Newest, _) => id.to_owned(),
+            (_, key) => format!("{id}~{}", key.unwrap_or_default()),
+        }
+    }
+
+    /// Reads `id` or `id~key` with `id` read by `read`: a rank for the person's order, a date
+    /// (or nothing) for the due dates'.
+    fn read(input: &str, read: fn(&str) -> Option<TodoId>) -> Option<PageCursor> {
+        let (id, key) = match input.split_once('~') {
+            Some((id, key)) => (id, Some(key)),
+            None => (input, None),
+        };
+        let key_ok = key.is_none_or(|k| {
+            k.is_empty()
+                || super::is_rank(k)
+                || super::DueDate::parse(k, "after").is_ok_and(|d| d.is_some())
+        });
+        let id = read(id)?;
+        key_ok.then(|| PageCursor {
+            id,
+            key: key.map(str::to_owned),
+        })
+    }
+}
+
 /// Longest search, in characters, after trimming.
 pub const SEARCH_MAX_CHARS: usize = 200;
 
@@ -186,6 +257,9 @@ pub struct Todo {
     pub description: Option<String>,
     /// The day the task is due (`YYYY-MM-DD`, no time), or null.
     pub due_on: Option<String>,
+    /// Its place in the person's own order: tasks sort by it as text (`sort=order`). Moving
+    /// a task gives it a new one; a client may send one (1 to 64 of `0-9a-z`).
+    pub position: String,
     pub completed: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -233,6 +307,8 @@ pub struct TaskRow {
     pub description: Option<String>,
     /// The day it is due (`YYYY-MM-DD`).
     pub due_on: Option<String>,
+    /// Its rank in the person's own order.
+    pub position: String,
     pub completed: bool,
     /// The task's version ([`Todo::version`]): the edit form says which one it changes.
     pub version: i64,
@@ -299,7 +375,7 @@ impl std::fmt::Display for TodoId {
 
 /// Reads a list cursor sent by a client: a task id (it need not exist any more: the list
 /// goes on from where it would have been), or nothing for the first page.
-pub fn parse_page_cursor(input: Option<&str>) -> Result<Option<TodoId>, AppError> {
+pub fn parse_page_cursor(input: Option<&str>) -> Result<Option<PageCursor>, AppError> {
     cursor(input, TodoId::from_uuid)
 }
 
@@ -314,10 +390,10 @@ pub fn parse_todo_id(input: &str) -> Result<TodoId, AppError> {
 fn cursor(
     input: Option<&str>,
     read: fn(&str) -> Option<TodoId>,
-) -> Result<Option<TodoId>, AppError> {
+) -> Result<Option<PageCursor>, AppError> {
     match input {
         None | Some("") => Ok(None),
-        Some(id) => read(id)
+        Some(text) => PageCursor::read(text, read)
             .map(Some)
             .ok_or_else(|| AppError::invalid("after", Message::PageCursorInvalid)),
     }
@@ -370,7 +446,7 @@ pub fn parse_task_ref(input: &str) -> Result<TodoId, AppError> {
 
 /// Reads a list cursor that a page sent (`?after=`, either form of a task id), like
 /// [`parse_page_cursor`].
-pub fn parse_page_ref(input: Option<&str>) -> Result<Option<TodoId>, AppError> {
+pub fn parse_page_ref(input: Option<&str>) -> Result<Option<PageCursor>, AppError> {
     cursor(input, TodoId::from_either)
 }
 
@@ -417,6 +493,17 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn sorts_are_read_by_name_and_anything_else_says_so() {
+        assert_eq!(TodoSort::parse(None).unwrap(), TodoSort::Order);
+        assert_eq!(TodoSort::parse(Some("due")).unwrap(), TodoSort::Due);
+        assert_eq!(TodoSort::parse(Some("newest")).unwrap(), TodoSort::Newest);
+        assert_eq!(
+            TodoSort::parse(Some("title")).unwrap_err(),
+            AppError::invalid("sort", Message::SortUnknown)
+        );
     }
 
     #[test]
@@ -512,7 +599,7 @@ mod tests {
         assert_eq!(short, "AZLwwW8efDqdKxorPE1ebw");
         assert_eq!(parse_task_ref(&short).unwrap(), id);
         assert_eq!(parse_task_ref(id).unwrap(), id);
-        assert_eq!(parse_page_ref(Some(&short)).unwrap().as_deref(), Some(id));
+        assert_eq!(parse_page_ref(Some(&short)).unwrap().unwrap().id, id);
         assert_eq!(parse_page_ref(Some("")).unwrap(), None);
         // One short form per id: the same bits with the unused last bits set are refused.
         assert_eq!(
@@ -563,7 +650,24 @@ mod tests {
         assert_eq!(parse_page_cursor(None), Ok(None));
         assert_eq!(parse_page_cursor(Some("")), Ok(None));
         let id = "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6f";
-        assert_eq!(parse_page_cursor(Some(id)).unwrap().as_deref(), Some(id));
+        let cursor = parse_page_cursor(Some(id)).unwrap().unwrap();
+        assert_eq!((cursor.id.as_str(), cursor.key), (id, None));
+        // With the task's place in the order: a rank, a date, or nothing (no due date).
+        for key in ["10000000", "0i", "2026-12-31", ""] {
+            let text = PageCursor::after(id, Some(key), TodoSort::Order);
+            assert_eq!(text, format!("{id}~{key}"));
+            let cursor = parse_page_cursor(Some(&text)).unwrap().unwrap();
+            assert_eq!(cursor.key.as_deref(), Some(key));
+        }
+        assert_eq!(PageCursor::after(id, Some("x"), TodoSort::Newest), id);
+        for bad in ["~10000000", "x~1", "ID~ABC", "ID~2026-02-30", "ID~<script>"] {
+            let bad = bad.replace("ID", id);
+            assert_eq!(
+                parse_page_cursor(Some(&bad)).unwrap_err().field(),
+                Some("after"),
+                "{bad}"
+            );
+        }
         for bad in ["1", "' or 1=1 --", "0192f0c1-6f1e-7c3a-9d2b-1a2b3c4d5e6"] {
             assert_eq!(
                 parse_page_cursor(Some(bad)).unwrap_err().field(),

@@ -918,6 +918,8 @@ pub struct TodoPatch<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_on: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
 }
 

@@ -13,6 +13,7 @@ mod helpers;
 mod notes;
 mod oauth;
 mod operations;
+mod order;
 mod pages;
 mod paging;
 mod passkeys;

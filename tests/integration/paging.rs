@@ -53,8 +53,16 @@ async fn a_long_list_shows_fifty_tasks_and_a_show_more_link_that_works_without_j
     assert!(first.contains("119 left"), "the count is of the whole list");
     assert!(!first.contains("Back to the start"));
     let next = show_more_href(&first).expect("a Show more link");
-    // The page writes task ids in their short form.
-    assert_eq!(next, format!("/todos?after={}", short_task_id(&ids[49])));
+    // The page writes task ids in their short form, and where the task sits in the order.
+    let fiftieth = &browser.todo_page().await.todos[49];
+    assert_eq!(
+        next,
+        format!(
+            "/todos?after={}~{}",
+            short_task_id(&ids[49]),
+            fiftieth.position
+        )
+    );
 
     let second = browser.get(&next).await.text().await.unwrap();
     let expected: Vec<String> = (51..=100).map(|i| format!("Task {i}")).collect();
@@ -193,15 +201,20 @@ async fn the_api_pages_with_a_cursor_and_a_link_header() {
             .and_then(|l| l.strip_suffix(r#">; rel="next""#))
             .expect("an RFC 8288 link to the next page");
         path = next.to_owned();
+        assert!(sizes.len() < 5, "the pages go on: {path}");
     }
     assert_eq!(sizes, [50, 50, 20], "50 a page unless asked");
     assert_eq!(seen, ids, "every task once, oldest first");
 
     let res = api.get("/api/v1/todos?limit=7", Some(&token)).await;
     let link = res.headers()[header::LINK].to_str().unwrap().to_owned();
+    let seventh = api.todo(&token, &ids[6]).await;
     assert_eq!(
         link,
-        format!(r#"</api/v1/todos?limit=7&after={}>; rel="next""#, ids[6])
+        format!(
+            r#"</api/v1/todos?limit=7&after={}~{}>; rel="next""#,
+            ids[6], seventh.position
+        )
     );
     assert_eq!(res.json::<Vec<Todo>>().await.unwrap().len(), 7);
     let res = api.get("/api/v1/todos?limit=500", Some(&token)).await;
@@ -258,7 +271,7 @@ async fn the_openapi_document_describes_the_paging() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["limit", "after", "filter", "q"]);
+    assert_eq!(names, ["limit", "after", "filter", "q", "sort"]);
     assert!(list["responses"]["200"]["headers"]["Link"].is_object());
     assert!(list["responses"]["422"].is_object());
 }
@@ -279,9 +292,10 @@ async fn a_page_of_a_long_list_is_the_size_of_a_page_of_fifty() {
         !large.contains("created_at"),
         "the page carries no timestamps it does not show"
     );
-    // The same 50 rows and the Show more link; titles are as long as each other.
+    // The same 50 rows, the last with "Move down", and the Show more link; titles are as
+    // long as each other.
     assert!(
-        large.len() < small.len() + 200,
+        large.len() < small.len() + 300,
         "{} bytes for 260 tasks, {} for 50",
         large.len(),
         small.len()

@@ -14,7 +14,8 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         .or_else(post_error::<RenameTodo>)
         .or_else(post_error::<DeleteTodo>)
         .or_else(post_error::<CompleteAllTodos>)
-        .or_else(post_error::<ClearCompletedTodos>);
+        .or_else(post_error::<ClearCompletedTodos>)
+        .or_else(post_error::<MoveTodo>);
     let count = match page.open {
         0 if page.total == 0 => String::new(),
         0 => "All done".to_owned(),
@@ -32,10 +33,21 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         .editing
         .as_ref()
         .and_then(|editing| todos.iter().find(|t| *editing == t.id).map(|t| t.version));
+    // In the person's own order, each task moves up and down (but the first up and the last
+    // down), when there is more than one.
+    let movable =
+        view.sort() == TodoSort::Order && todos.len() + usize::from(view.after.is_some()) > 1;
     let labels = (!todos.is_empty()).then(|| {
         view! {
             <span id=EDIT_LABEL hidden>"Edit"</span>
             <span id=DELETE_LABEL hidden>"Delete"</span>
+            {movable
+                .then(|| {
+                    view! {
+                        <span id=UP_LABEL hidden>"Move up"</span>
+                        <span id=DOWN_LABEL hidden>"Move down"</span>
+                    }
+                })}
         }
     });
     let narrowed = view.filter() != TodoFilter::All || !view.q.is_empty();
@@ -65,10 +77,19 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         }
         .into_any()
     } else {
+        let count = todos.len();
+        let at_end = next.is_none();
         let rows = todos
             .into_iter()
             .enumerate()
-            .map(|(i, todo)| view! { <TodoItem todo n=i + 1 view=view.clone() /> })
+            .map(|(i, todo)| {
+                let moves = Moves {
+                    shown: movable,
+                    up: i > 0 || view.after.is_some(),
+                    down: i + 1 < count || !at_end,
+                };
+                view! { <TodoItem todo n=i + 1 view=view.clone() moves /> }
+            })
             .collect_view();
         let renaming = view
             .editing
@@ -136,6 +157,14 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
             <form action="/todos" id=EDIT_FORM hidden>
                 {view.fields(true)}
             </form>
+            {movable
+                .then(|| {
+                    view! {
+                        <form action=MoveTodo::PATH method="post" id=MOVE_FORM hidden>
+                            {view.fields(true)}
+                        </form>
+                    }
+                })}
             {list}
         </section>
     }
@@ -147,7 +176,7 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
 /// The row and its buttons have no classes: the style sheet finds them in `.todo-list`, and a
 /// done task by its checkbox (`aria-checked="true"`).
 #[component]
-pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView {
+pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView, moves: Moves) -> impl IntoView {
     let TaskRow {
         id,
         title,
@@ -262,9 +291,30 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView) -> impl IntoView
                 <button name="id" value=id.clone() aria-labelledby=format!("{DELETE_LABEL} t{n}")>
                     "Delete"
                 </button>
+                {moves
+                    .shown
+                    .then(|| {
+                        view! {
+                            <button form=MOVE_FORM name="up" value=id.clone() aria-labelledby=format!("{UP_LABEL} t{n}") disabled=!moves.up>
+                                "\u{2191}"
+                            </button>
+                            <button form=MOVE_FORM name="down" value=id.clone() aria-labelledby=format!("{DOWN_LABEL} t{n}") disabled=!moves.down>
+                                "\u{2193}"
+                            </button>
+                        }
+                    })}
             </li>
         })
     }
+}
+
+/// Whether a task has "Move up" and "Move down" (in the person's own order), and which of
+/// them can move it (not the first up, nor the last down: those are disabled).
+#[derive(Clone, Copy, Default)]
+pub(super) struct Moves {
+    pub shown: bool,
+    pub up: bool,
+    pub down: bool,
 }
 
 /// The links under a page of the list. "Show more" is a link to the next page (`?after=`), so
@@ -278,7 +328,7 @@ pub(super) fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
         let in_place =
             ((view.shown + 1) * TODO_PAGE_SIZE <= TODO_PAGE_MAX).then(|| view.url(view.shown + 1));
         view! {
-            <a href=list_url(Some(&next), 1, view.filter(), &view.q) data-swap=in_place class="btn btn--quiet">
+            <a href=list_url(Some(&short_cursor(&next)), 1, &view.lens()) data-swap=in_place class="btn btn--quiet">
                 "Show more"
             </a>
         }
@@ -323,8 +373,25 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
         }
     })
     .collect_view();
+    let sorted = view.sort();
+    let sorts = [
+        (TodoSort::Order, "Order"),
+        (TodoSort::Due, "Due date"),
+        (TodoSort::Newest, "Newest"),
+    ]
+    .into_iter()
+    .map(|(sort, name)| {
+        view! {
+            <a href=relative(view.with_sort(sort)) aria-current=(sort == sorted).then_some("page")>
+                {name}
+            </a>
+        }
+    })
+    .collect_view();
     let keep_filter = (shown != TodoFilter::All)
         .then(|| view! { <input type="hidden" name="filter" value=shown.as_str() /> });
+    let keep_sort = (sorted != TodoSort::Order)
+        .then(|| view! { <input type="hidden" name="sort" value=sorted.as_str() /> });
     let q = (!view.q.is_empty()).then(|| view.q.clone());
     // Written short (no classes: the style sheet finds them in `.tools`): they are on every
     // task page.
@@ -332,8 +399,10 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
         view! {
             <div class="tools">
                 <nav aria-label="Show">{links}</nav>
+                <nav aria-label="Sort">{sorts}</nav>
                 <form action="/todos" role="search">
                     {keep_filter}
+                    {keep_sort}
                     <input type="text" name="q" value=q aria-label="Search tasks" />
                     <button>"Search"</button>
                 </form>

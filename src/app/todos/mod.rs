@@ -11,20 +11,21 @@ use super::{
     EnhanceScripts,
 };
 use crate::domain::{
-    AppError, TaskRow, Todo, TodoFilter, TodoId, TodoPage, NOTES_MAX_CHARS, TITLE_MAX_CHARS,
-    TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    AppError, TaskRow, Todo, TodoFilter, TodoId, TodoPage, TodoSort, NOTES_MAX_CHARS,
+    TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 
-/// A page of the signed-in user's tasks, oldest first: `limit` of them (one page unless
-/// given) after the task `after` (from the start unless given), all or those of `filter`
-/// (`active`, `completed`), and those whose title or notes contain `q`; with the whole list's
-/// counts.
+/// A page of the signed-in user's tasks in the order of `sort` (their own unless given):
+/// `limit` of them (one page unless given) after the cursor `after` (from the start unless
+/// given), all or those of `filter` (`active`, `completed`), and those whose title or notes
+/// contain `q`; with the whole list's counts.
 #[server(prefix = "/rpc", endpoint = "list_todos")]
 pub async fn list_todos(
     after: Option<String>,
     limit: Option<u32>,
     filter: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     use crate::{
         domain::{TodoFilter, TodoSearch},
@@ -40,6 +41,7 @@ pub async fn list_todos(
     let query = todos::ListQuery {
         filter: TodoFilter::parse(filter.as_deref())?,
         search: search.as_ref(),
+        sort: crate::domain::TodoSort::parse(sort.as_deref())?,
     };
     todos::board(&state.db, &user.id, after.as_ref(), limit, query).await
 }
@@ -86,6 +88,7 @@ pub async fn rename_todo(
     after: Option<String>,
     filter: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
 ) -> Result<Todo, AppError> {
     use crate::{domain::TodoNotes, server::db::todos};
     let (state, user) = crate::server::context::caller()?;
@@ -104,13 +107,15 @@ pub async fn rename_todo(
         .as_deref()
         .map(|text| crate::domain::DueDate::parse(text, "due_on"))
         .transpose()?;
-    let after = crate::domain::parse_page_ref(after.as_deref())?;
+    // Checked, then written back as it came (the page's short form).
+    crate::domain::parse_page_ref(after.as_deref())?;
     // Not a number: no version of the task's, so a stale edit.
     let version = version.map(|v| v.trim().parse::<i64>().unwrap_or(0));
     let change = todos::Change {
         title: Some(&title),
         description: notes.as_ref().map(Option::as_ref),
         due_on,
+        position: None,
         completed: None,
         expected: version.as_ref().map(std::slice::from_ref),
     };
@@ -120,26 +125,95 @@ pub async fn rename_todo(
         .await?;
     // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
-        let filter = crate::domain::TodoFilter::parse(filter.as_deref()).unwrap_or_default();
-        let q = q.unwrap_or_default();
-        leptos_axum::redirect(&list_url(after.as_deref(), 1, filter, &q));
+        let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
+        let after = after.as_deref().map(short_cursor);
+        leptos_axum::redirect(&list_url(after.as_deref(), 1, &lens));
     }
     Ok(todo)
 }
 
-/// The address of the list of `filter` and search `q` from after the task `after` (from the
-/// start for `None`), `shown` pages of it. Cursors are task ids in their short form.
-fn list_url(after: Option<&str>, shown: u32, filter: TodoFilter, q: &str) -> String {
-    let mut query = Vec::new();
-    if filter != TodoFilter::All {
-        query.push(format!("filter={}", filter.as_str()));
+/// "Move up" (`up`: the task's id) or "Move down" (`down`): one place in the person's own
+/// order, among the tasks of the list shown (`filter`, `q`); a plain form post then goes back
+/// to that list as it was (`after`, `shown`).
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/rpc", endpoint = "move_todo")]
+pub async fn move_todo(
+    up: Option<String>,
+    down: Option<String>,
+    after: Option<String>,
+    shown: Option<u32>,
+    filter: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+) -> Result<(), AppError> {
+    use crate::{
+        domain::{TodoSearch, TodoSort},
+        server::db::todos,
+    };
+    let (state, user) = crate::server::context::caller()?;
+    let (id, direction) = match (up, down) {
+        (Some(id), None) => (id, todos::Direction::Up),
+        (None, Some(id)) => (id, todos::Direction::Down),
+        _ => return Err(AppError::NotFound),
+    };
+    let id = crate::domain::parse_task_ref(&id)?;
+    crate::domain::parse_page_ref(after.as_deref())?;
+    let search = TodoSearch::parse(q.as_deref())?;
+    let query = todos::ListQuery {
+        filter: TodoFilter::parse(filter.as_deref())?,
+        search: search.as_ref(),
+        sort: TodoSort::Order,
+    };
+    state
+        .db
+        .transaction(async |tx| todos::move_one(tx, &user.id, &id, direction, query).await)
+        .await?;
+    if crate::server::context::is_plain_form() {
+        let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
+        let shown = shown.unwrap_or(1).clamp(1, TODO_PAGE_MAX / TODO_PAGE_SIZE);
+        let after = after.as_deref().map(short_cursor);
+        leptos_axum::redirect(&list_url(after.as_deref(), shown, &lens));
     }
-    if !q.trim().is_empty() {
-        let q: String = url::form_urlencoded::byte_serialize(q.trim().as_bytes()).collect();
+    Ok(())
+}
+
+/// What a view of the list keeps through its links and forms: the filter, the search and the
+/// order.
+#[derive(Clone, Default, PartialEq)]
+struct Lens {
+    filter: TodoFilter,
+    q: String,
+    sort: crate::domain::TodoSort,
+}
+
+impl Lens {
+    /// From a form's or an address's values; one that is not a filter or an order is read as
+    /// the default (the page's own list says what was wrong with it).
+    fn read(filter: Option<&str>, q: Option<&str>, sort: Option<&str>) -> Lens {
+        Lens {
+            filter: TodoFilter::parse(filter).unwrap_or_default(),
+            q: q.unwrap_or_default().trim().to_owned(),
+            sort: crate::domain::TodoSort::parse(sort).unwrap_or_default(),
+        }
+    }
+}
+
+/// The address of the list of `lens` from the cursor `after` (from the start for `None`; as
+/// the page writes it, [`short_cursor`]), `shown` pages of it.
+fn list_url(after: Option<&str>, shown: u32, lens: &Lens) -> String {
+    let mut query = Vec::new();
+    if lens.filter != TodoFilter::All {
+        query.push(format!("filter={}", lens.filter.as_str()));
+    }
+    if !lens.q.is_empty() {
+        let q: String = url::form_urlencoded::byte_serialize(lens.q.as_bytes()).collect();
         query.push(format!("q={q}"));
     }
-    if let Some(after) = after {
-        query.push(format!("after={}", crate::domain::short_task_id(after)));
+    if lens.sort != crate::domain::TodoSort::Order {
+        query.push(format!("sort={}", lens.sort.as_str()));
+    }
+    if let Some(after) = after.filter(|a| !a.is_empty()) {
+        query.push(format!("after={after}"));
     }
     if shown > 1 {
         query.push(format!("shown={shown}"));
@@ -151,23 +225,27 @@ fn list_url(after: Option<&str>, shown: u32, filter: TodoFilter, q: &str) -> Str
 }
 
 /// "Mark all done": every task not done yet is done (how many, in the answer). A plain form
-/// post goes back to the list as it was (`filter`, `q`).
+/// post goes back to the list as it was (`filter`, `q`, `sort`).
 #[server(prefix = "/rpc", endpoint = "complete_all")]
 pub async fn complete_all_todos(
     filter: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
 ) -> Result<u64, AppError> {
-    ssr::whole_list(filter, q, crate::server::db::todos::complete_all).await
+    let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
+    ssr::whole_list(lens, crate::server::db::todos::complete_all).await
 }
 
 /// "Clear completed", confirmed: deletes every done task (how many, in the answer). A plain
-/// form post goes back to the list as it was (`filter`, `q`), without the question.
+/// form post goes back to the list as it was (`filter`, `q`, `sort`), without the question.
 #[server(prefix = "/rpc", endpoint = "clear_completed")]
 pub async fn clear_completed_todos(
     filter: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
 ) -> Result<u64, AppError> {
-    ssr::whole_list(filter, q, crate::server::db::todos::clear_completed).await
+    let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
+    ssr::whole_list(lens, crate::server::db::todos::clear_completed).await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_todo")]
@@ -186,10 +264,9 @@ mod ssr {
 
     /// A change of the caller's whole list (`work`, in one transaction; it says how many
     /// tasks changed); a plain form post then goes back to the first page of the list of
-    /// `filter` and `q`.
-    pub async fn whole_list(
-        filter: Option<String>,
-        q: Option<String>,
+    /// `lens`.
+    pub(super) async fn whole_list(
+        lens: super::Lens,
         work: impl AsyncFnOnce(
             &mut sqlx::AnyConnection,
             &crate::domain::UserId,
@@ -201,9 +278,7 @@ mod ssr {
             .transaction(async |tx| work(tx, &user.id).await)
             .await?;
         if context::is_plain_form() {
-            let filter = crate::domain::TodoFilter::parse(filter.as_deref()).unwrap_or_default();
-            let q = q.unwrap_or_default();
-            leptos_axum::redirect(&super::list_url(None, 1, filter, &q));
+            leptos_axum::redirect(&super::list_url(None, 1, &lens));
         }
         Ok(changed)
     }
@@ -240,6 +315,10 @@ const RENAME_FORM: &str = "rename";
 /// title (`aria-labelledby="E t7"`: "Edit Buy milk"), so the title is on the page once per task.
 const EDIT_LABEL: &str = "E";
 const DELETE_LABEL: &str = "D";
+const UP_LABEL: &str = "U";
+const DOWN_LABEL: &str = "W";
+/// The form "Move up" and "Move down" submit (`name="up"` or `"down"`, the task's id).
+const MOVE_FORM: &str = "m";
 
 /// `/todos`: this page of the list (`?after=`), as many pages of it as "Show more" has asked
 /// for in place (`?shown=`, with JavaScript), and the task being edited (`?edit=`).
@@ -250,6 +329,7 @@ pub fn TodosPage() -> impl IntoView {
         after: q.get("after").filter(|a| !a.is_empty()),
         filter: q.get("filter").unwrap_or_default(),
         q: q.get("q").map(|q| q.trim().to_owned()).unwrap_or_default(),
+        sort: q.get("sort").unwrap_or_default(),
         shown: q
             .get("shown")
             .and_then(|n| n.parse::<u32>().ok())
@@ -265,9 +345,9 @@ pub fn TodosPage() -> impl IntoView {
     // Loaded once, as the page renders: a future rather than a resource, since nothing on the
     // page reads the list again (a resource's reactive closure builds the whole list twice).
     let (after, limit) = (view.after.clone(), view.shown * TODO_PAGE_SIZE);
-    let (filter, q) = (view.filter.clone(), view.q.clone());
+    let (filter, q, sort) = (view.filter.clone(), view.q.clone(), view.sort.clone());
     let board = Suspend::new(async move {
-        match list_todos(after, Some(limit), Some(filter), Some(q)).await {
+        match list_todos(after, Some(limit), Some(filter), Some(q), Some(sort)).await {
             Ok(page) => view! { <TodoBoard page view /> }.into_any(),
             // Signed out meanwhile: the page's guard sends the next load to sign-in.
             Err(AppError::Unauthorized) => ().into_any(),
@@ -295,11 +375,14 @@ pub fn TodosPage() -> impl IntoView {
 /// Which part of the list the page shows.
 #[derive(Clone)]
 struct ListView {
+    /// `?after=`: the cursor as the page writes it ([`short_cursor`]).
     after: Option<String>,
     /// `?filter=` as it came (the server function reads it; a bad one is its error).
     filter: String,
     /// `?q=`, trimmed.
     q: String,
+    /// `?sort=` as it came.
+    sort: String,
     /// "Clear completed" asks first (`?clear=1`).
     clearing: bool,
     /// Pages of [`TODO_PAGE_SIZE`] shown from `after` on.
@@ -322,6 +405,15 @@ fn today() -> time::Date {
     crate::domain::today_in(zone.as_deref())
 }
 
+/// A list cursor as the page writes it: the task id in its short form (`short_task_id`), and
+/// its place in the order after `~` when it has one.
+fn short_cursor(cursor: &str) -> String {
+    match cursor.split_once('~') {
+        Some((id, key)) => format!("{}~{key}", crate::domain::short_task_id(id)),
+        None => crate::domain::short_task_id(cursor),
+    }
+}
+
 impl ListView {
     /// The hidden fields that keep this view through a form (the task page's edit form;
     /// `shown` too with `pages`).
@@ -336,29 +428,53 @@ impl ListView {
         )
     }
 
-    /// The hidden fields that keep the filter and the search through a form.
+    /// The hidden fields that keep the filter, the search and the order through a form.
     fn filter_fields(&self) -> impl IntoView {
-        let filter = self.filter();
+        let lens = self.lens();
         (
-            (filter != TodoFilter::All)
-                .then(|| view! { <input type="hidden" name="filter" value=filter.as_str() /> }),
+            (lens.filter != TodoFilter::All).then(|| {
+                view! { <input type="hidden" name="filter" value=lens.filter.as_str() /> }
+            }),
             (!self.q.is_empty())
                 .then(|| view! { <input type="hidden" name="q" value=self.q.clone() /> }),
+            (lens.sort != TodoSort::Order)
+                .then(|| view! { <input type="hidden" name="sort" value=lens.sort.as_str() /> }),
         )
     }
 
+    fn lens(&self) -> Lens {
+        Lens::read(Some(&self.filter), Some(&self.q), Some(&self.sort))
+    }
+
     fn filter(&self) -> TodoFilter {
-        TodoFilter::parse(Some(&self.filter)).unwrap_or_default()
+        self.lens().filter
+    }
+
+    fn sort(&self) -> TodoSort {
+        self.lens().sort
     }
 
     /// The address of this view with `shown` pages.
     fn url(&self, shown: u32) -> String {
-        list_url(self.after.as_deref(), shown, self.filter(), &self.q)
+        list_url(self.after.as_deref(), shown, &self.lens())
     }
 
-    /// The first page of the list of `filter`, with this view's search.
+    /// The first page of the list of `filter`, with this view's search and order.
     fn with_filter(&self, filter: TodoFilter) -> String {
-        list_url(None, 1, filter, &self.q)
+        let lens = Lens {
+            filter,
+            ..self.lens()
+        };
+        list_url(None, 1, &lens)
+    }
+
+    /// The first page of the list in the order `sort`, with this view's filter and search.
+    fn with_sort(&self, sort: TodoSort) -> String {
+        let lens = Lens {
+            sort,
+            ..self.lens()
+        };
+        list_url(None, 1, &lens)
     }
 }
 

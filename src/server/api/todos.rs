@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 use super::extract::{ApiJson, Caller};
 use crate::{
     domain::{
-        parse_page_cursor, parse_page_limit, parse_todo_id, AppError, DueDate, ErrorBody, Message,
-        Todo, TodoFilter, TodoNotes, TodoSearch, TodoTitle, TODO_PAGE_MAX,
+        is_rank, parse_page_cursor, parse_page_limit, parse_todo_id, AppError, DueDate, ErrorBody,
+        Message, Todo, TodoFilter, TodoNotes, TodoSearch, TodoSort, TodoTitle, TODO_PAGE_MAX,
     },
     server::{db::todos, state::AppState},
 };
@@ -49,6 +49,10 @@ pub struct TodoPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, nullable, format = Date)]
     due_on: Option<Option<String>>,
+    /// A new place in the caller's order: 1 to 64 of `0-9a-z`, compared as text with the
+    /// other tasks' `position` (to put it between two tasks, send text between theirs).
+    #[schema(min_length = 1, max_length = 64, pattern = "^[0-9a-z]{1,64}$")]
+    position: Option<String>,
     completed: Option<bool>,
 }
 
@@ -58,22 +62,23 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-/// The caller's tasks, oldest first, a page at a time: `limit` tasks (50 unless given) after
-/// the task `after`, all of them or those of `filter`, and those whose title or notes contain
-/// `q` (whatever the case). When more follow, `Link: </api/v1/todos?limit=…&after=…>;
-/// rel="next"` (with the same `filter` and `q`) names the next page; the last page has no
-/// `Link`.
+/// The caller's tasks, a page at a time, in the order of `sort` (their own order unless
+/// given): `limit` tasks (50 unless given) after the cursor `after`, all of them or those of
+/// `filter`, and those whose title or notes contain `q` (whatever the case). When more follow,
+/// `Link: </api/v1/todos?limit=…&after=…>; rel="next"` (with the same `filter`, `q` and
+/// `sort`) names the next page; the last page has no `Link`.
 #[utoipa::path(get, path = "/api/v1/todos", tag = "todos", security(("bearer" = [])),
     params(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Tasks per page, 1 to 500 (default 50)"),
-        ("after" = Option<String>, Query, description = "The id of the last task of the page before (from the `Link` header): the page starts after it"),
+        ("after" = Option<String>, Query, description = "Where the page starts (from the `Link` header): the id of the last task of the page before, with its place in the order after a `~` (`sort=order`: its position; `sort=due`: its due date, or nothing)"),
         ("filter" = Option<String>, Query, description = "`all` (the default), `active` (not done) or `completed`"),
         ("q" = Option<String>, Query, max_length = 200, description = "Only tasks whose title or notes contain this text, whatever the case"),
+        ("sort" = Option<String>, Query, description = "`order` (the default: the caller's own order, by `position`), `due` (by due date, soonest first, undated last) or `newest`"),
     ),
     responses(
         (status = 200, body = [Todo], headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
         (status = 401, body = ErrorBody),
-        (status = 422, description = "`limit` out of range, `after` not a task id, an unknown `filter`, or a `q` too long or with control characters", body = ErrorBody),
+        (status = 422, description = "`limit` out of range, `after` not a cursor, an unknown `filter` or `sort`, or a `q` too long or with control characters", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -81,13 +86,14 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let query = query.unwrap_or_default();
-    let (mut limit, mut after, mut filter, mut q) = (None, None, None, None);
+    let (mut limit, mut after, mut filter, mut q, mut sort) = (None, None, None, None, None);
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "limit" if limit.is_none() => limit = Some(value),
             "after" if after.is_none() => after = Some(value),
             "filter" if filter.is_none() => filter = Some(value),
             "q" if q.is_none() => q = Some(value),
+            "sort" if sort.is_none() => sort = Some(value),
             _ => {}
         }
     }
@@ -95,15 +101,22 @@ pub async fn list(
     let after = parse_page_cursor(after.as_deref())?;
     let filter = TodoFilter::parse(filter.as_deref())?;
     let search = TodoSearch::parse(q.as_deref())?;
+    let sort = TodoSort::parse(sort.as_deref())?;
     let list = todos::ListQuery {
         filter,
         search: search.as_ref(),
+        sort,
     };
     let page = todos::page(&state.db, &caller.user_id, after.as_ref(), limit, list).await?;
     let mut response = json_body(page.json);
     if let Some(next) = page.next {
-        // The cursor is a UUID: nothing in it needs escaping; the search is encoded.
+        // The cursor is a UUID and a rank or a date: nothing in it needs escaping; the search
+        // is encoded.
         let mut link = format!("</api/v1/todos?limit={limit}&after={next}");
+        if sort != TodoSort::Order {
+            link.push_str("&sort=");
+            link.push_str(sort.as_str());
+        }
         if filter != TodoFilter::All {
             link.push_str("&filter=");
             link.push_str(filter.as_str());
@@ -238,6 +251,7 @@ pub async fn update(
     if patch.title.is_none()
         && patch.description.is_none()
         && patch.due_on.is_none()
+        && patch.position.is_none()
         && patch.completed.is_none()
     {
         return Err(AppError::Validation {
@@ -260,10 +274,14 @@ pub async fn update(
         Some(None) => Some(None),
         None => None,
     };
+    if patch.position.as_deref().is_some_and(|p| !is_rank(p)) {
+        return Err(AppError::invalid("position", Message::RankInvalid));
+    }
     let change = todos::Change {
         title: title.as_ref(),
         description: notes.as_ref().map(Option::as_ref),
         due_on,
+        position: patch.position.as_deref(),
         completed: patch.completed,
         expected: expected.as_deref(),
     };

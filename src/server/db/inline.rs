@@ -218,7 +218,14 @@ fn fold<S>(
     mut step: impl FnMut(&mut S, &dyn Columns) -> Result<(), ColumnError>,
 ) -> rusqlite::Result<Result<S, ColumnError>> {
     let mut statement = conn.prepare_cached(sql)?;
-    let mut rows = statement.query(rusqlite::params_from_iter(binds.iter()))?;
+    // By name: SQLite numbers `$1`, `$2`, … in the order they first appear in the text, which
+    // need not be theirs (`position > $3 or (position = $3 and id > $2)`).
+    for (i, value) in binds.iter().enumerate() {
+        if let Some(index) = statement.parameter_index(&format!("${}", i + 1))? {
+            statement.raw_bind_parameter(index, value)?;
+        }
+    }
+    let mut rows = statement.raw_query();
     while let Some(row) = rows.next()? {
         if let Err(err) = step(&mut state, row) {
             return Ok(Err(err));
@@ -280,6 +287,14 @@ mod tests {
                 ("b".to_owned(), None, None, 1)
             ]
         );
+        // `$2` before `$1` in the text: each is still bound by its number.
+        let out_of_order = first(
+            &reads,
+            "select v from t where $2 = 'x' and k = $1",
+            &["a", "x"],
+            |row| row.text(0),
+        );
+        assert_eq!(out_of_order.unwrap().unwrap().as_deref(), Some("one"));
         let none = first(&reads, "select v from t where k = $1", &["zz"], |row| {
             row.text(0)
         });

@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "todo due dates",
         include_str!("../../../migrations/20261207000013_todo_due_dates.sql"),
     ),
+    (
+        20261207000014,
+        "todo positions",
+        include_str!("../../../migrations/20261207000014_todo_positions.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

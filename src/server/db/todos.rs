@@ -5,8 +5,8 @@ use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{new_id, now, Db};
 use crate::domain::{
-    search_text, AppError, DueDate, Message, TaskRow, Todo, TodoFilter, TodoId, TodoNotes,
-    TodoPage, TodoSearch, TodoTitle, UserId,
+    rank_after, rank_between, search_text, AppError, DueDate, Message, PageCursor, TaskRow, Todo,
+    TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch, TodoSort, TodoTitle, UserId, FIRST_RANK,
 };
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -16,6 +16,7 @@ fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
         title: row.try_get("title")?,
         description: row.try_get("description")?,
         due_on: row.try_get("due_on")?,
+        position: row.try_get("position")?,
         completed: completed_at.is_some(),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -43,83 +44,141 @@ struct TodoJson<'a> {
     title: &'a str,
     description: Option<&'a str>,
     due_on: Option<&'a str>,
+    position: &'a str,
     completed: bool,
     created_at: &'a str,
     updated_at: &'a str,
     version: i64,
 }
 
-/// The SQL of the person `$1`'s tasks after the task `$2` (at most `limit`) in list order: id
-/// order, and ids are UUID v7, so creation order. The cursor is a key, not an offset, so a
-/// page costs the same however far down it is. The limit is written into the statement, not
-/// bound: SQLite plans a bound LIMIT as a constant and expires the prepared statement whenever
-/// that parameter is bound again, so the statement cache would prepare it anew for every page
-/// (14% of the API list's instructions). A number we format is safe SQL, and the cache keeps
-/// one statement per distinct limit.
+/// The SQL of a page of the person's tasks (at most `limit`) after the cursor, in the order of
+/// `query.sort`, with the values it binds (`$1` the person, then each in turn). The cursor is a
+/// key, not an offset, so a page costs the same however far down it is: the task's place in
+/// the order (its rank, its due date, its id: UUID v7, so creation order), from the cursor
+/// itself when it says it (`id~key`), else looked up by the task's id. The limit is written
+/// into the statement, not bound: SQLite plans a bound LIMIT as a constant and expires the
+/// prepared statement whenever that parameter is bound again, so the statement cache would
+/// prepare it anew for every page (14% of the API list's instructions). A number we format is
+/// safe SQL, and the cache keeps one statement per distinct limit.
 ///
-/// `query` narrows it: by state (`completed_at`), and by a search (`$3`, a `like` pattern on
-/// `search_text`, which holds the lowercased title and notes).
-fn page_rows(columns: &str, limit: u64, query: &ListQuery<'_>) -> String {
-    let state = match query.filter {
+/// `query` narrows it ([`narrowing`]).
+fn page_rows<'b>(
+    columns: &str,
+    limit: u64,
+    query: &ListQuery<'_>,
+    user_id: &'b UserId,
+    after: Option<&'b PageCursor>,
+    pattern: &'b str,
+) -> (String, Vec<&'b str>) {
+    let mut binds = vec![user_id.as_str()];
+    let mut sql = format!("select {columns} from todos where user_id = $1");
+    sql.push_str(&narrowing(query, pattern, &mut binds));
+    if let Some(cursor) = after {
+        binds.push(cursor.id.as_str());
+        let id = format!("${}", binds.len());
+        let key = |column: &str, binds: &mut Vec<&'b str>| match cursor.key.as_deref() {
+            Some(key) => {
+                binds.push(key);
+                format!("${}", binds.len())
+            }
+            None => format!("(select {column} from todos where id = {id} and user_id = $1)"),
+        };
+        let after = match query.sort {
+            TodoSort::Newest => format!(" and id < {id}"),
+            TodoSort::Order => {
+                let at = key("position", &mut binds);
+                format!(" and (position > {at} or (position = {at} and id > {id}))")
+            }
+            // Undated tasks come last: after an undated one, only undated ones.
+            TodoSort::Due => match cursor.key.as_deref() {
+                Some("") => format!(" and due_on is null and id > {id}"),
+                _ => {
+                    let at = key("due_on", &mut binds);
+                    format!(
+                        " and (case when {at} is null then due_on is null and id > {id} \
+                         else due_on is null or due_on > {at} or (due_on = {at} and id > {id}) end)"
+                    )
+                }
+            },
+        };
+        sql.push_str(&after);
+    }
+    sql.push_str(match query.sort {
+        TodoSort::Order => " order by position, id",
+        TodoSort::Due => " order by due_on is null, due_on, id",
+        TodoSort::Newest => " order by id desc",
+    });
+    sql.push_str(&format!(" limit {limit}"));
+    (sql, binds)
+}
+
+/// The conditions that narrow a list to `query`: by state (`completed_at`), and by a search
+/// (a `like` pattern on `search_text`, which holds the lowercased title and notes, bound as
+/// the next value after `binds`).
+fn narrowing<'b>(query: &ListQuery<'_>, pattern: &'b str, binds: &mut Vec<&'b str>) -> String {
+    let mut sql = String::from(match query.filter {
         TodoFilter::All => "",
         TodoFilter::Active => " and completed_at is null",
         TodoFilter::Completed => " and completed_at is not null",
-    };
-    let search = if query.search.is_some() {
-        " and search_text like $3 escape '\\'"
-    } else {
-        ""
-    };
-    format!(
-        "select {columns} from todos where user_id = $1 and id > $2{state}{search} \
-         order by id limit {limit}"
-    )
+    });
+    if query.search.is_some() {
+        binds.push(pattern);
+        sql.push_str(&format!(
+            " and search_text like ${} escape '\\'",
+            binds.len()
+        ));
+    }
+    sql
 }
 
-/// Which of the person's tasks a list shows: all, or those of one state, and those a search
-/// finds.
+/// Which of the person's tasks a list shows, and in which order: all, or those of one state,
+/// and those a search finds.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ListQuery<'a> {
     pub filter: TodoFilter,
     pub search: Option<&'a TodoSearch>,
+    pub sort: TodoSort,
 }
 
 impl ListQuery<'_> {
-    /// The values of `$1`, `$2` and (with a search) `$3` of [`page_rows`].
-    fn binds<'b>(
-        &self,
-        user_id: &'b UserId,
-        after: Option<&'b TodoId>,
-        pattern: &'b str,
-    ) -> Vec<&'b str> {
-        let mut binds = vec![user_id.as_str(), after.map_or("", TodoId::as_str)];
-        if self.search.is_some() {
-            binds.push(pattern);
-        }
-        binds
+    /// The `like` pattern of the search, if any.
+    fn pattern(&self) -> String {
+        self.search
+            .map(TodoSearch::like_pattern)
+            .unwrap_or_default()
+    }
+
+    /// Where the next page starts after `id`, which has `position` and `due_on`.
+    fn cursor(&self, id: &str, position: &str, due_on: Option<&str>) -> String {
+        let key = match self.sort {
+            TodoSort::Order => Some(position),
+            TodoSort::Due => Some(due_on.unwrap_or_default()),
+            TodoSort::Newest => None,
+        };
+        PageCursor::after(id, key, self.sort)
     }
 }
 
-/// One page of the owner's tasks after the task `after` when it is given: the JSON API's list,
-/// written as the response body while the rows are read (no [`Todo`] made per task, nothing
-/// parsed). No counts: the API has no use for them. A page asks for one task more than it
-/// shows, which tells whether another page follows.
+/// One page of the owner's tasks after the cursor `after` when it is given: the JSON API's
+/// list, written as the response body while the rows are read (no [`Todo`] made per task,
+/// nothing parsed). No counts: the API has no use for them. A page asks for one task more
+/// than it shows, which tells whether another page follows.
 pub async fn page(
     db: &Db,
     user_id: &UserId,
-    after: Option<&TodoId>,
+    after: Option<&PageCursor>,
     limit: u32,
     query: ListQuery<'_>,
 ) -> Result<ApiPage, AppError> {
-    let sql = page_rows(
-        "id, title, completed_at, created_at, updated_at, description, version, due_on",
+    let pattern = query.pattern();
+    let (sql, binds) = page_rows(
+        "id, title, completed_at, created_at, updated_at, description, version, due_on, position",
         fetched(limit),
         &query,
+        user_id,
+        after,
+        &pattern,
     );
-    let pattern = query
-        .search
-        .map(TodoSearch::like_pattern)
-        .unwrap_or_default();
     struct Writing {
         json: Vec<u8>,
         rows: u32,
@@ -129,7 +188,7 @@ pub async fn page(
     let page = db
         .fold_rows(
             &sql,
-            &query.binds(user_id, after, &pattern),
+            &binds,
             || Writing {
                 json: Vec::with_capacity(64 + 180 * limit as usize),
                 rows: 0,
@@ -146,6 +205,7 @@ pub async fn page(
                     title: row.str(1)?,
                     description: row.opt_str(5)?,
                     due_on: row.opt_str(7)?,
+                    position: row.str(8)?,
                     completed: row.opt_str(2)?.is_some(),
                     created_at: row.str(3)?,
                     updated_at: row.str(4)?,
@@ -154,8 +214,7 @@ pub async fn page(
                 page.json.push(if page.rows == 0 { b'[' } else { b',' });
                 serde_json::to_writer(&mut page.json, &todo)?;
                 page.rows += 1;
-                page.last.clear();
-                page.last.push_str(todo.id);
+                page.last = query.cursor(todo.id, todo.position, todo.due_on);
                 Ok(())
             },
         )
@@ -171,38 +230,40 @@ pub async fn page(
     })
 }
 
-/// The same page as the task page shows it: each task's id, title, notes and state (not its
-/// timestamps), and the counts of the whole list ("12 left" is about every task), in one
-/// statement: the counts are kept with the writes (`todo_counts`, one row per person, changed
-/// in the transaction that changes a task: reading them costs the same for 5 tasks or 5,000),
-/// and come in a row of their own before the page's rows (`union all`: 16 us for a page of 50
-/// on SQLite, where joining them to the page made SQLite copy the page into a temporary table
-/// first, 21 us).
+/// The same page as the task page shows it: each task's id, title, notes, due date, state
+/// and version (not its timestamps), and the counts of the whole list ("12 left" is about
+/// every task), in one statement: the counts are kept with the writes (`todo_counts`, one row
+/// per person, changed in the transaction that changes a task: reading them costs the same
+/// for 5 tasks or 5,000), and come in a row of their own before the page's rows (`union all`:
+/// 16 us for a page of 50 on SQLite, where joining them to the page made SQLite copy the page
+/// into a temporary table first, 21 us).
 pub async fn board(
     db: &Db,
     user_id: &UserId,
-    after: Option<&TodoId>,
+    after: Option<&PageCursor>,
     limit: u32,
     query: ListQuery<'_>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
-    let sql = format!(
-        "select total, done, null, null, null, null, null from todo_counts where user_id = $1 \
-         union all \
-         select version, null, id, title, completed_at, description, due_on from ({}) p",
-        page_rows(
-            "id, title, completed_at, description, version, due_on",
-            fetched(limit),
-            &query
-        )
+    let pattern = query.pattern();
+    let (rows_sql, binds) = page_rows(
+        "id, title, completed_at, description, version, due_on, position",
+        fetched(limit),
+        &query,
+        user_id,
+        after,
+        &pattern,
     );
-    let pattern = query
-        .search
-        .map(TodoSearch::like_pattern)
-        .unwrap_or_default();
+    let sql = format!(
+        "select total, done, null, null, null, null, null, null from todo_counts \
+         where user_id = $1 \
+         union all \
+         select version, null, id, title, completed_at, description, due_on, position \
+         from ({rows_sql}) p"
+    );
     let (total, done, rows) = db
         .fold_rows(
             &sql,
-            &query.binds(user_id, after, &pattern),
+            &binds,
             || (0, 0, Vec::with_capacity(limit as usize + 1)),
             |(total, done, rows), row| {
                 match row.opt_str(2)? {
@@ -211,6 +272,7 @@ pub async fn board(
                         title: row.text(3)?,
                         description: row.opt_str(5)?.map(str::to_owned),
                         due_on: row.opt_str(6)?.map(str::to_owned),
+                        position: row.text(7)?,
                         completed: row.opt_str(4)?.is_some(),
                         version: row.int(0)?,
                     }),
@@ -221,7 +283,7 @@ pub async fn board(
             },
         )
         .await?;
-    let mut page = paged(rows, limit, |t| &t.id);
+    let mut page = paged(rows, limit, &query);
     page.total = u32::try_from(total).unwrap_or(u32::MAX);
     page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
     Ok(page)
@@ -232,15 +294,26 @@ fn fetched(limit: u32) -> u64 {
     u64::from(limit) + 1
 }
 
-/// The first `limit` of `rows` (fetched with one more) in id order (the list's order, as
-/// they come: sorting them costs one pass), and the cursor of the next page when that one
-/// more came back.
-fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPage<T> {
-    rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+/// The first `limit` of `rows` (fetched with one more) in the list's order (sorting them as
+/// they come costs one pass: a `union all` keeps no order of its own), and the cursor of the
+/// next page when that one more came back.
+fn paged(mut rows: Vec<TaskRow>, limit: u32, query: &ListQuery<'_>) -> TodoPage<TaskRow> {
+    match query.sort {
+        TodoSort::Order => rows.sort_unstable_by(|a, b| {
+            (a.position.as_str(), a.id.as_str()).cmp(&(b.position.as_str(), b.id.as_str()))
+        }),
+        TodoSort::Due => rows.sort_unstable_by(|a, b| {
+            let key = |t: &TaskRow| (t.due_on.is_none(), t.due_on.clone(), t.id.clone());
+            key(a).cmp(&key(b))
+        }),
+        TodoSort::Newest => rows.sort_unstable_by(|a, b| b.id.cmp(&a.id)),
+    }
     let mut next = None;
     if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        next = rows.last().map(|t| id(t).clone());
+        next = rows
+            .last()
+            .map(|t| query.cursor(&t.id, &t.position, t.due_on.as_deref()));
     }
     TodoPage {
         todos: rows,
@@ -252,8 +325,8 @@ fn paged<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> &String) -> TodoPag
 
 pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppError> {
     let row = sqlx::query(
-        "select id, title, description, due_on, completed_at, created_at, updated_at, version \
-         from todos where id = $1 and user_id = $2",
+        "select id, title, description, due_on, position, completed_at, created_at, \
+         updated_at, version from todos where id = $1 and user_id = $2",
     )
     .bind(id.as_str())
     .bind(user_id.as_str())
@@ -274,11 +347,19 @@ pub async fn insert(
     due_on: Option<DueDate>,
     max: u32,
 ) -> Result<Todo, AppError> {
+    // Last in the person's own order (their last task's rank and one: `domain::rank`).
+    let last: Option<String> =
+        sqlx::query_scalar("select max(position) from todos where user_id = $1")
+            .bind(user_id.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    let position = last.as_deref().map_or(FIRST_RANK.to_owned(), rank_after);
     let todo = Todo {
         id: new_id(),
         title: title.as_str().to_owned(),
         description: description.map(|d| d.as_str().to_owned()),
         due_on: due_on.map(|d| d.to_string()),
+        position,
         completed: false,
         created_at: now().into_string(),
         updated_at: String::new(),
@@ -286,8 +367,8 @@ pub async fn insert(
     };
     sqlx::query(
         "insert into todos \
-         (id, user_id, title, description, search_text, due_on, completed_at, created_at, \
-         updated_at) values ($1, $2, $3, $5, $6, $7, null, $4, $4)",
+         (id, user_id, title, description, search_text, due_on, position, completed_at, \
+         created_at, updated_at) values ($1, $2, $3, $5, $6, $7, $8, null, $4, $4)",
     )
     .bind(&todo.id)
     .bind(user_id.as_str())
@@ -296,6 +377,7 @@ pub async fn insert(
     .bind(todo.description.as_deref())
     .bind(search_text(&todo.title, todo.description.as_deref()))
     .bind(todo.due_on.as_deref())
+    .bind(&todo.position)
     .execute(&mut *conn)
     .await?;
     if recount(conn, user_id, 1, 0).await? > i64::from(max) {
@@ -315,6 +397,8 @@ pub struct Change<'a> {
     pub description: Option<Option<&'a TodoNotes>>,
     /// A new due date, or `Some(None)` to remove it.
     pub due_on: Option<Option<DueDate>>,
+    /// A new place in the person's order (a rank a client sent, checked: `domain::is_rank`).
+    pub position: Option<&'a str>,
     pub completed: Option<bool>,
     /// The versions the change may be made to (the edit form's, `If-Match`): when the task
     /// has another by now, nothing changes and the answer is [`AppError::Stale`].
@@ -362,10 +446,12 @@ pub async fn update(
     let row = sqlx::query(
         "update todos set title = coalesce($3, title), \
          description = case when $5 = 1 then $6 else description end, \
-         due_on = case when $7 = 1 then $8 else due_on end, updated_at = $4, \
+         due_on = case when $7 = 1 then $8 else due_on end, \
+         position = coalesce($9, position), updated_at = $4, \
          version = version + 1 \
          where id = $1 and user_id = $2 \
-         returning id, title, description, due_on, completed_at, created_at, updated_at, version",
+         returning id, title, description, due_on, position, completed_at, created_at, updated_at, \
+         version",
     )
     .bind(id.as_str())
     .bind(user_id.as_str())
@@ -375,6 +461,7 @@ pub async fn update(
     .bind(change.description.flatten().map(TodoNotes::as_str))
     .bind(i64::from(change.due_on.is_some()))
     .bind(change.due_on.flatten().map(|d| d.to_string()))
+    .bind(change.position)
     .fetch_optional(&mut *conn)
     .await?;
     let todo = one(row)?;
@@ -382,6 +469,68 @@ pub async fn update(
         set_search_text(&mut *conn, &todo).await?;
     }
     Ok(todo)
+}
+
+/// Which way a task moves in the person's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// Moves a task one place up or down in the person's order, among the tasks of `query` (the
+/// list the person sees: "up" is above the task shown above it): between its neighbour and the
+/// one after that, by giving it a rank between theirs, so the move writes this task only. The
+/// first task moving up, or the last moving down, stays. Pass a transaction
+/// ([`Db::transaction`]).
+pub async fn move_one(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    id: &TodoId,
+    direction: Direction,
+    query: ListQuery<'_>,
+) -> Result<(), AppError> {
+    // The task's place, its row locked on PostgreSQL until the move is written.
+    let row = sqlx::query(
+        "update todos set version = version where id = $1 and user_id = $2 returning position",
+    )
+    .bind(id.as_str())
+    .bind(user_id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let position: String = row.ok_or(AppError::NotFound)?.try_get(0)?;
+    let pattern = query.pattern();
+    let mut binds = vec![user_id.as_str(), position.as_str(), id.as_str()];
+    let narrow = narrowing(&query, &pattern, &mut binds);
+    let (beyond, order) = match direction {
+        Direction::Up => ("position < $2 or (position = $2 and id < $3)", "desc"),
+        Direction::Down => ("position > $2 or (position = $2 and id > $3)", "asc"),
+    };
+    let sql = format!(
+        "select position from todos where user_id = $1{narrow} and ({beyond})          order by position {order}, id {order} limit 2"
+    );
+    let mut select = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for bind in &binds {
+        select = select.bind(*bind);
+    }
+    let neighbours = select.fetch_all(&mut *conn).await?;
+    let rank = match (direction, neighbours.as_slice()) {
+        (_, []) => return Ok(()),
+        (Direction::Up, [above]) => rank_between(None, Some(above)),
+        (Direction::Up, [above, further, ..]) => rank_between(Some(further), Some(above)),
+        (Direction::Down, [below]) => rank_after(below),
+        (Direction::Down, [below, further, ..]) => rank_between(Some(below), Some(further)),
+    };
+    sqlx::query(
+        "update todos set position = $3, updated_at = $4, version = version + 1          where id = $1 and user_id = $2",
+    )
+    .bind(id.as_str())
+    .bind(user_id.as_str())
+    .bind(rank)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Refuses a change made to one of the versions `expected` of a task that has another by now
@@ -427,8 +576,8 @@ pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
     let mut filled = 0;
     loop {
         let rows = sqlx::query(
-            "select id, title, description, due_on, completed_at, created_at, updated_at, version \
-             from todos where search_text is null limit 500",
+            "select id, title, description, due_on, position, completed_at, created_at, \
+             updated_at, version from todos where search_text is null limit 500",
         )
         .fetch_all(db.write())
         .await?;
