@@ -490,15 +490,7 @@ pub async fn move_one(
     direction: Direction,
     query: ListQuery<'_>,
 ) -> Result<(), AppError> {
-    // The task's place, its row locked on PostgreSQL until the move is written.
-    let row = sqlx::query(
-        "update todos set version = version where id = $1 and user_id = $2 returning position",
-    )
-    .bind(id.as_str())
-    .bind(user_id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let position: String = row.ok_or(AppError::NotFound)?.try_get(0)?;
+    let (_, position) = locked(conn, user_id, id).await?;
     let pattern = query.pattern();
     let mut binds = vec![user_id.as_str(), position.as_str(), id.as_str()];
     let narrow = narrowing(&query, &pattern, &mut binds);
@@ -533,24 +525,37 @@ pub async fn move_one(
     Ok(())
 }
 
+/// The task's version and position, its row locked on PostgreSQL until the transaction ends
+/// (waiting first for a transaction that is changing it, so what is read is what the change
+/// applies to); not found when the person has no such task. On SQLite writes are one at a
+/// time anyway.
+async fn locked(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    id: &TodoId,
+) -> Result<(i64, String), AppError> {
+    let row = sqlx::query(
+        "update todos set version = version where id = $1 and user_id = $2 \
+         returning version, position",
+    )
+    .bind(id.as_str())
+    .bind(user_id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = row.ok_or(AppError::NotFound)?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
 /// Refuses a change made to one of the versions `expected` of a task that has another by now
-/// ([`AppError::Stale`]; not found when there is no such task). On PostgreSQL the statement
-/// locks the row until the transaction ends, and waits for one that is changing it, so the
-/// version read is the one the change applies to; on SQLite writes are one at a time anyway.
+/// ([`AppError::Stale`]; not found when there is no such task), under the row's lock
+/// ([`locked`]).
 async fn check_version(
     conn: &mut AnyConnection,
     user_id: &UserId,
     id: &TodoId,
     expected: &[i64],
 ) -> Result<(), AppError> {
-    let row = sqlx::query(
-        "update todos set version = version where id = $1 and user_id = $2 returning version",
-    )
-    .bind(id.as_str())
-    .bind(user_id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let version: i64 = row.ok_or(AppError::NotFound)?.try_get(0)?;
+    let (version, _) = locked(conn, user_id, id).await?;
     if !expected.contains(&version) {
         return Err(AppError::Stale {
             message: Message::TaskChanged,
