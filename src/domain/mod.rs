@@ -18,7 +18,7 @@ pub use account::{
     describe_device, describe_event, AccountOverview, ActiveSession, Activity, AuditEvent,
     PasskeyView, ProviderLink, ResetFactors, SessionKind, SessionRef, TotpSetup, TwoFactor,
 };
-pub use due::{is_time_zone, today_in, DueDate, DueLabel};
+pub use due::{today_in, DueDate, DueLabel};
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::{AppError, ErrorBody};
 pub use message::Message;

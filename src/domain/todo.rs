@@ -166,11 +166,12 @@ pub struct PageCursor {
 }
 
 impl PageCursor {
-    /// The cursor after `id`, which sits at `key` in a list of `sort`.
-    pub fn after(id: &str, key: Option<&str>, sort: TodoSort) -> String {
-        match (sort, key) {
-            (TodoSort::Newest, _) => id.to_owned(),
-            (_, key) => format!("{id}~{}", key.unwrap_or_default()),
+    /// The cursor after `id`, which sits at `key` in the list's order (`None`: the order is
+    /// the ids').
+    pub fn after(id: &str, key: Option<&str>) -> String {
+        match key {
+            Some(key) => format!("{id}~{key}"),
+            None => id.to_owned(),
         }
     }
 
@@ -654,12 +655,12 @@ mod tests {
         assert_eq!((cursor.id.as_str(), cursor.key), (id, None));
         // With the task's place in the order: a rank, a date, or nothing (no due date).
         for key in ["10000000", "0i", "2026-12-31", ""] {
-            let text = PageCursor::after(id, Some(key), TodoSort::Order);
+            let text = PageCursor::after(id, Some(key));
             assert_eq!(text, format!("{id}~{key}"));
             let cursor = parse_page_cursor(Some(&text)).unwrap().unwrap();
             assert_eq!(cursor.key.as_deref(), Some(key));
         }
-        assert_eq!(PageCursor::after(id, Some("x"), TodoSort::Newest), id);
+        assert_eq!(PageCursor::after(id, None), id);
         for bad in ["~10000000", "x~1", "ID~ABC", "ID~2026-02-30", "ID~<script>"] {
             let bad = bad.replace("ID", id);
             assert_eq!(

@@ -186,13 +186,10 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView, moves: Moves) ->
         ..
     } = todo;
     // The due date, named as the person would say it ("Today", "Overdue: Sun 6 Dec").
-    let due = due_on
-        .as_deref()
-        .and_then(crate::domain::DueDate::from_stored)
-        .map(|date| {
-            let label = date.label(view.today, completed);
-            (date.to_string(), label)
-        });
+    let due = due_on.and_then(|text| {
+        let date = crate::domain::DueDate::from_stored(&text)?;
+        Some((text, date.label(view.today, completed)))
+    });
     let editing = view.editing.as_deref() == Some(id.as_str());
     let id = crate::domain::short_task_id(&id);
     // The notes and the due date, under the title, described by the checkbox (announced with
@@ -388,10 +385,6 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
         }
     })
     .collect_view();
-    let keep_filter = (shown != TodoFilter::All)
-        .then(|| view! { <input type="hidden" name="filter" value=shown.as_str() /> });
-    let keep_sort = (sorted != TodoSort::Order)
-        .then(|| view! { <input type="hidden" name="sort" value=sorted.as_str() /> });
     let q = (!view.q.is_empty()).then(|| view.q.clone());
     // Written short (no classes: the style sheet finds them in `.tools`): they are on every
     // task page.
@@ -401,8 +394,7 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
                 <nav aria-label="Show">{links}</nav>
                 <nav aria-label="Sort">{sorts}</nav>
                 <form action="/todos" role="search">
-                    {keep_filter}
-                    {keep_sort}
+                    {view.kept_fields(false)}
                     <input type="text" name="q" value=q aria-label="Search tasks" />
                     <button>"Search"</button>
                 </form>

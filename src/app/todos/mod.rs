@@ -430,12 +430,18 @@ impl ListView {
 
     /// The hidden fields that keep the filter, the search and the order through a form.
     fn filter_fields(&self) -> impl IntoView {
+        self.kept_fields(true)
+    }
+
+    /// The hidden fields that keep the filter and the order (and with `search`, the search:
+    /// the search form has a field of its own for it).
+    fn kept_fields(&self, search: bool) -> impl IntoView {
         let lens = self.lens();
         (
             (lens.filter != TodoFilter::All).then(|| {
                 view! { <input type="hidden" name="filter" value=lens.filter.as_str() /> }
             }),
-            (!self.q.is_empty())
+            (search && !self.q.is_empty())
                 .then(|| view! { <input type="hidden" name="q" value=self.q.clone() /> }),
             (lens.sort != TodoSort::Order)
                 .then(|| view! { <input type="hidden" name="sort" value=lens.sort.as_str() /> }),

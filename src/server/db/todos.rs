@@ -155,7 +155,7 @@ impl ListQuery<'_> {
             TodoSort::Due => Some(due_on.unwrap_or_default()),
             TodoSort::Newest => None,
         };
-        PageCursor::after(id, key, self.sort)
+        PageCursor::after(id, key)
     }
 }
 
@@ -303,8 +303,11 @@ fn paged(mut rows: Vec<TaskRow>, limit: u32, query: &ListQuery<'_>) -> TodoPage<
             (a.position.as_str(), a.id.as_str()).cmp(&(b.position.as_str(), b.id.as_str()))
         }),
         TodoSort::Due => rows.sort_unstable_by(|a, b| {
-            let key = |t: &TaskRow| (t.due_on.is_none(), t.due_on.clone(), t.id.clone());
-            key(a).cmp(&key(b))
+            (a.due_on.is_none(), a.due_on.as_deref(), a.id.as_str()).cmp(&(
+                b.due_on.is_none(),
+                b.due_on.as_deref(),
+                b.id.as_str(),
+            ))
         }),
         TodoSort::Newest => rows.sort_unstable_by(|a, b| b.id.cmp(&a.id)),
     }
