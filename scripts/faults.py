@@ -478,12 +478,19 @@ SERVER_FUNCTIONS = {
     "auth_providers": [],
     "pending_link": [],
     "link_account": ["password"],
-    "list_todos": ["after", "limit"],
+    "list_todos": ["after", "limit", "filter", "q", "sort"],
     "add_todo": ["title"],
     "complete_todo": ["id"],
     "reopen_todo": ["id"],
-    "rename_todo": ["id", "title", "after"],
-    "delete_todo": ["id"],
+    "rename_todo": ["id", "title", "description", "due_on", "version", "after"],
+    "move_todo": ["up", "down", "after", "shown", "filter", "q", "sort"],
+    "delete_todo": ["id", "after", "shown", "filter", "q", "sort"],
+    "complete_all": ["filter", "q", "sort"],
+    "clear_completed": ["filter", "q", "sort"],
+    "bulk_todos": ["ids[]", "action", "after", "shown"],
+    "restore_todos": ["undo", "after", "shown"],
+    "deleted_todos": ["undo"],
+    "set_time_zone": ["time_zone"],
     "account_overview": [],
     "update_profile": ["name"],
     "resend_verification": [],
@@ -594,7 +601,7 @@ def fuzz(requests=6000, raw=400, seed=None):
             else:
                 path = rng.choice(PAGES)
                 if rng.random() < 0.6:
-                    query = {k: nasty_text(rng) for k in rng.sample(["next", "token", "error", "provider", "reason", "__err", "__path", "code", "state", "q"], 3)}
+                    query = {k: nasty_text(rng) for k in rng.sample(["next", "token", "error", "provider", "reason", "__err", "__path", "code", "state", "q", "undo", "select", "sort", "filter", "edit"], 3)}
                     path += "?" + urllib.parse.urlencode(query)
                 method = rng.choice(["GET", "GET", "GET", "HEAD", "POST", "PUT", "OPTIONS"])
                 status, _, _ = http.request(method, path, headers=headers)

@@ -46,11 +46,12 @@ fn shown() -> String {
 }
 
 /// Where a post that went through shows the page again: [`shown`] without the passing states
-/// `edit` (after a rename the list shows no form) and `clear` (the question before "Clear
-/// completed"). A refused post shows its error on [`shown`] itself, the form still open with
+/// `edit` (after a rename the list shows no form), `clear` (the question before "Clear
+/// completed"), `undo` (a delete's "Undo", once it is done) and `select` (selecting tasks,
+/// once something was done with them). A refused post shows its error on [`shown`] itself, the form still open with
 /// what was typed.
 fn current() -> String {
-    without(&shown(), &["edit=", "clear=", "__"])
+    without(&shown(), &["edit=", "clear=", "undo=", "select=", "__"])
 }
 
 /// `url` without the query parameters that start with one of `prefixes`.
@@ -72,7 +73,7 @@ fn without(url: &str, prefixes: &[&str]) -> String {
 
 fn set_shown(url: &str) {
     if let Ok(mut c) = SHOWN.lock() {
-        *c = without(url, &["__"]);
+        *c = without(url, &["__", "undo="]);
     }
 }
 
@@ -98,6 +99,10 @@ async fn fetch(
     }
     let request = Request::new_with_str_and_init(url, &init)?;
     request.headers().set("Accept", accept)?;
+    if method != "GET" {
+        // This tab made the change: its live update is not news here (see `live`).
+        request.headers().set("x-seamless-tab", &tab())?;
+    }
     let response: Response = JsFuture::from(window().fetch_with_request(&request))
         .await?
         .dyn_into()?;
@@ -156,9 +161,72 @@ fn counterpart(element: &Element) -> Option<String> {
     Some(format!("{role}{name}[value=\"{value}\"]"))
 }
 
-/// Replaces `<main>` with the server's rendering of `url`. With `keep`, the text the person
-/// typed into the old fields is put into the new ones (by id): a refused post loses nothing.
-async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
+/// Where the focus goes when what had it (`element`) is not in the new rendering, best first:
+/// from a task, that task's "Edit" (its edit form closed), else the task after it, else the
+/// one before it (it was deleted); from a form, its first field ("Add" leaves the focus in
+/// "New task").
+fn fallbacks(element: &Element) -> Vec<String> {
+    let mut out = Vec::new();
+    let task = |item: &Element| {
+        item.query_selector("[role=\"checkbox\"]")
+            .ok()
+            .flatten()
+            .and_then(|b| b.get_attribute("value"))
+    };
+    if let Some(item) = element.closest(".todo-list li").ok().flatten() {
+        if let Some(id) = task(&item) {
+            out.push(format!("button[name=\"edit\"][value=\"{id}\"]"));
+        }
+        for near in [item.next_element_sibling(), item.previous_element_sibling()] {
+            if let Some(id) = near.as_ref().and_then(task) {
+                out.push(format!("[role=\"checkbox\"][value=\"{id}\"]"));
+            }
+        }
+    }
+    let field = element.closest("form").ok().flatten().and_then(|f| {
+        f.query_selector("input[id]:not([type=hidden])")
+            .ok()
+            .flatten()
+    });
+    if let Some(field) = field {
+        out.push(format!("#{}", field.id()));
+    }
+    out
+}
+
+/// How long the "Undo" after a delete stays (while it has the focus, longer).
+const UNDO_SHOWN_MS: i32 = 8_000;
+
+/// Takes `notice` (a delete's "Undo") away once it has been shown a while, unless the focus is
+/// in it; gone already (another rendering came), nothing to do.
+async fn fade_undo(notice: Element) -> Result<(), JsValue> {
+    loop {
+        sleep(UNDO_SHOWN_MS).await?;
+        if !notice.is_connected() {
+            return Ok(());
+        }
+        let focused = document().active_element();
+        if !focused.is_some_and(|f| notice.contains(Some(&f))) {
+            notice.remove();
+            return Ok(());
+        }
+    }
+}
+
+/// What of the old rendering a new one keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Nothing,
+    /// The text the person typed into the fields, put into the new ones (by id): a refused
+    /// post loses nothing (the new fields say what was wrong with it).
+    Typed,
+    /// That, and the field being typed in itself, as it is (its caret, a composition in
+    /// progress): the page shown again while the person types (a live update).
+    Typing,
+}
+
+/// Replaces `<main>` with the server's rendering of `url`, keeping what `keep` says.
+async fn swap(url: &str, keep: Keep) -> Result<(), JsValue> {
     let answer = fetch(url, "GET", None, "text/html").await?;
     if let Some(to) = answer.redirected_to {
         // The page sent the browser elsewhere (sign-in, when the session has ended): go there.
@@ -176,7 +244,7 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
     ) else {
         return window().location().assign(url);
     };
-    if keep {
+    if keep != Keep::Nothing {
         let fields = old.query_selector_all("input[id]:not([type=hidden]), textarea[id]")?;
         for i in 0..fields.length() {
             let Some(field) = fields.get(i).and_then(|f| f.dyn_into::<Element>().ok()) else {
@@ -215,7 +283,22 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
             }
         }
     }
-    let focused = document().active_element().and_then(|e| counterpart(&e));
+    let active = document().active_element();
+    if keep == Keep::Typing {
+        // The field being typed in goes into the new rendering itself, in place of its twin.
+        let field = active.as_ref().filter(|a| {
+            !a.id().is_empty()
+                && (a.is_instance_of::<HtmlInputElement>()
+                    || a.is_instance_of::<HtmlTextAreaElement>())
+        });
+        if let Some(field) = field {
+            if let Some(twin) = new.query_selector(&format!("#{}", field.id()))? {
+                twin.replace_with_with_node_1(field)?;
+            }
+        }
+    }
+    let focused = active.as_ref().and_then(counterpart);
+    let instead = active.as_ref().map(fallbacks).unwrap_or_default();
     stop_autofill();
     old.replace_with_with_node_1(&new)?;
     if let Some(title) = parsed
@@ -226,19 +309,34 @@ async fn swap(url: &str, keep: bool) -> Result<(), JsValue> {
     }
     let target = match new.query_selector("[autofocus]")? {
         Some(field) => Some(field),
-        None => match focused {
-            Some(selector) => new.query_selector(&selector).ok().flatten(),
-            None => None,
-        },
+        None => focused
+            .into_iter()
+            .chain(instead)
+            .find_map(|selector| new.query_selector(&selector).ok().flatten()),
     };
     if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
         let _ = target.focus();
     }
     set_shown(url);
+    draggable(&new);
+    if let Some(notice) = new.query_selector("[data-undo]")? {
+        spawn_local(async move {
+            let _ = fade_undo(notice).await;
+        });
+    }
     if new.query_selector("form[data-passkey-autofill]")?.is_some() {
         spawn_local(start_autofill());
     }
     Ok(())
+}
+
+/// Where `form` posts, as a local path. From its attribute: `form.action` is whatever control
+/// of the form is named "action", when one is.
+fn action_of(form: &HtmlFormElement) -> String {
+    match form.get_attribute("action") {
+        Some(action) => local(&action),
+        None => local(&form.action()),
+    }
 }
 
 fn local(url: &str) -> String {
@@ -346,7 +444,7 @@ async fn passkey(form: &HtmlFormElement, trigger: &Element) -> Result<bool, JsVa
     let (token, request) = match ceremony(form, trigger, &kind).await? {
         Ok(ceremony) => ceremony,
         Err(refused) => {
-            show_error(&local(&form.action()), &refused.body).await?;
+            show_error(&action_of(form), &refused.body).await?;
             return Ok(false);
         }
     };
@@ -463,7 +561,7 @@ async fn show_error(action: &str, body: &[u8]) -> Result<(), JsValue> {
     let path = js_sys::encode_uri_component(action);
     swap(
         &format!("{here}{joint}__path={path}&__err={}", base64_url(body)),
-        true,
+        Keep::Typed,
     )
     .await
 }
@@ -493,7 +591,7 @@ async fn post(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), J
         }
     }
     let query = UrlSearchParams::new_with_str_sequence_sequence(&data)?;
-    let action = local(&form.action());
+    let action = action_of(&form);
     // The attribute, not `form.method`: a field named "method" would stand in for it. A form
     // without one gets.
     let method = form
@@ -502,7 +600,7 @@ async fn post(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), J
     if method.eq_ignore_ascii_case("get") {
         let query = String::from(query.to_string());
         let url = format!("{action}?{query}");
-        swap(&url, false).await?;
+        swap(&url, Keep::Nothing).await?;
         // A search (`role="search"`) is a view of its own: its address goes into the address
         // bar and the history, as a link's would. (A task's "Edit" is a passing state.)
         if form.get_attribute("role").as_deref() == Some("search") {
@@ -523,13 +621,19 @@ async fn post(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), J
         };
         let here = format!("{}{}", location.pathname()?, location.search()?);
         if let (Some(fragment), true) = (fragment, page == here) {
-            swap(page, false).await?;
+            swap(page, Keep::Nothing).await?;
             return location.set_hash(fragment);
+        }
+        // To the task list from the task list (a delete, with its "Undo"): in place, like any
+        // change there.
+        let path = location.pathname()?;
+        if fragment.is_none() && path == "/todos" && page.split('?').next() == Some("/todos") {
+            return swap(page, Keep::Nothing).await;
         }
         return location.assign(&to);
     }
     match answer.status {
-        200..=299 => swap(&current(), false).await,
+        200..=299 => swap(&current(), Keep::Nothing).await,
         // The session ended (not a refused sign-in, which is 401 too, with its own error).
         401 if String::from_utf8_lossy(&answer.body).contains(r#""error":"unauthorized""#) => {
             let next = js_sys::encode_uri_component(&location.pathname()?);
@@ -571,7 +675,7 @@ pub fn enhance() {
         if let Some(url) = link.and_then(|a| a.get_attribute("data-swap")) {
             ev.prevent_default();
             spawn_local(async move {
-                if swap(&url, false).await.is_err() {
+                if swap(&url, Keep::Nothing).await.is_err() {
                     let _ = window().location().assign(&url);
                 }
             });
@@ -586,7 +690,7 @@ pub fn enhance() {
             location.search().unwrap_or_default()
         );
         spawn_local(async move {
-            if swap(&url, false).await.is_err() {
+            if swap(&url, Keep::Nothing).await.is_err() {
                 let _ = window().location().reload();
             }
         });
@@ -595,22 +699,20 @@ pub fn enhance() {
         window().add_event_listener_with_callback("popstate", on_history.as_ref().unchecked_ref());
     on_history.forget();
     // Alt+Up and Alt+Down in a task move it, as its "Move up" and "Move down" buttons do (the
-    // focus stays on the same task, in its new place: `swap` keeps it).
+    // focus stays on the same task, in its new place: `swap` keeps it); Escape in a task's
+    // edit form is its "Cancel".
     let on_key = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
-        let name = match ev.key().as_str() {
-            "ArrowUp" if ev.alt_key() => "up",
-            "ArrowDown" if ev.alt_key() => "down",
+        let control = match ev.key().as_str() {
+            "ArrowUp" if ev.alt_key() => "button[name=\"up\"]",
+            "ArrowDown" if ev.alt_key() => "button[name=\"down\"]",
+            "Escape" => ".todo__edit a[data-swap]",
             _ => return,
         };
         let button = ev
             .target()
             .and_then(|t| t.dyn_into::<Element>().ok())
             .and_then(|e| e.closest(".todo-list li").ok().flatten())
-            .and_then(|item| {
-                item.query_selector(&format!("button[name=\"{name}\"]"))
-                    .ok()
-                    .flatten()
-            })
+            .and_then(|item| item.query_selector(control).ok().flatten())
             .and_then(|b| b.dyn_into::<HtmlElement>().ok());
         if let Some(button) = button {
             ev.prevent_default();
@@ -625,6 +727,8 @@ pub fn enhance() {
     on_submit.forget();
     on_click.forget();
     spawn_local(start_autofill());
+    start_live();
+    start_dragging(&document);
     if remember_time_zone()
         && document
             .query_selector("time[datetime]")
@@ -634,8 +738,297 @@ pub fn enhance() {
     {
         // The due dates were named for another day ("Today" in UTC): name them again.
         spawn_local(async {
-            let _ = swap(&shown(), false).await;
+            let _ = swap(&shown(), Keep::Nothing).await;
         });
+    }
+}
+
+/// The task page in step with the person's other tabs and devices: it listens for their
+/// changes (`GET /events`, server-sent events, while the page is visible) and shows the page
+/// again when one comes, or when the page is looked at again (the changes it did not hear
+/// while hidden, or when the server had no room for one more listener).
+#[derive(Default)]
+struct Live {
+    /// The open stream, while the page is visible.
+    source: Option<web_sys::EventSource>,
+    /// Whether the stream had an error since it last opened (then its next opening may have
+    /// missed changes).
+    broken: bool,
+    /// A showing of the page is under way; `again` asks for one more after it.
+    refreshing: bool,
+    again: bool,
+}
+
+thread_local! {
+    static LIVE: std::cell::RefCell<Live> = std::cell::RefCell::new(Live::default());
+    /// This tab's id (`x-seamless-tab`), to skip the events of its own changes.
+    static TAB: String = {
+        let n = (js_sys::Math::random() * 2f64.powi(52)) as u64;
+        format!("{n:x}")
+    };
+}
+
+fn tab() -> String {
+    TAB.with(Clone::clone)
+}
+
+/// Starts listening on the task page.
+fn start_live() {
+    if window().location().pathname().ok().as_deref() != Some("/todos") {
+        return;
+    }
+    let on_visibility = Closure::<dyn Fn()>::new(|| {
+        if document().visibility_state() == web_sys::VisibilityState::Visible {
+            open_events();
+            refresh();
+        } else if let Some(source) = LIVE.with(|live| live.borrow_mut().source.take()) {
+            // Hidden: its connection goes back to the server (and to the browser's few per site).
+            source.close();
+        }
+    });
+    let _ = document().add_event_listener_with_callback(
+        "visibilitychange",
+        on_visibility.as_ref().unchecked_ref(),
+    );
+    on_visibility.forget();
+    if document().visibility_state() == web_sys::VisibilityState::Visible {
+        open_events();
+    }
+}
+
+fn open_events() {
+    let open = LIVE.with(|live| {
+        live.borrow()
+            .source
+            .as_ref()
+            .is_some_and(|source| source.ready_state() != web_sys::EventSource::CLOSED)
+    });
+    if open {
+        return;
+    }
+    let Ok(source) = web_sys::EventSource::new("/events") else {
+        return;
+    };
+    let on_change = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
+        if ev.data().as_string() != Some(tab()) {
+            refresh();
+        }
+    });
+    let _ = source.add_event_listener_with_callback("tasks", on_change.as_ref().unchecked_ref());
+    on_change.forget();
+    let on_open = Closure::<dyn Fn()>::new(|| {
+        // Listening (tests wait for it before they change anything elsewhere).
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-live", "");
+        }
+        // Back after a break (the network, the server's end of a stream): catch up.
+        if LIVE.with(|live| std::mem::take(&mut live.borrow_mut().broken)) {
+            refresh();
+        }
+    });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    on_open.forget();
+    let on_error = Closure::<dyn Fn()>::new(|| {
+        LIVE.with(|live| live.borrow_mut().broken = true);
+    });
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    LIVE.with(|live| live.borrow_mut().source = Some(source));
+}
+
+/// Whether the person is in the middle of something a new rendering would disturb: a task's
+/// edit form is open (its version must stay the one it was opened at: `rename_todo`), or
+/// tasks are being selected. (A field being typed in is kept as it is: `swap`.)
+fn busy() -> bool {
+    document()
+        .query_selector(".todo__edit, form.selection")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// Shows the page again (as the address it shows says), unless the person is busy (their
+/// edit or selection ends with a new rendering anyway), one showing at a time.
+fn refresh() {
+    let start = LIVE.with(|live| {
+        let mut live = live.borrow_mut();
+        if live.refreshing {
+            live.again = true;
+            return false;
+        }
+        true
+    });
+    if !start {
+        return;
+    }
+    if busy() {
+        // Shown with the page's next rendering, when the edit or the selection is done.
+        return;
+    }
+    LIVE.with(|live| live.borrow_mut().refreshing = true);
+    spawn_local(async {
+        loop {
+            // What is being typed stays (a new task's title, a search).
+            let _ = swap(&shown(), Keep::Typing).await;
+            if !LIVE.with(|live| std::mem::take(&mut live.borrow_mut().again)) {
+                break;
+            }
+            if busy() {
+                break;
+            }
+        }
+        LIVE.with(|live| live.borrow_mut().refreshing = false);
+    });
+}
+
+/// Drag and drop in the person's own order: a task (one that can move, in that order) is
+/// dragged by its row and dropped before or after another, by the half of that row it is
+/// dropped on; the server puts it there (`place_todo`) and the list is shown again.
+fn start_dragging(document: &Document) {
+    if let Some(main) = document.query_selector("main").ok().flatten() {
+        draggable(&main);
+    }
+    let on_start = Closure::<dyn Fn(web_sys::DragEvent)>::new(|ev: web_sys::DragEvent| {
+        let Some(item) = task_row(ev.target()) else {
+            return;
+        };
+        let Some(id) = task_id(&item) else {
+            return;
+        };
+        if let Some(transfer) = ev.data_transfer() {
+            transfer.set_effect_allowed("move");
+            // Some browsers drag nothing without data.
+            let _ = transfer.set_data("text/plain", &item.text_content().unwrap_or_default());
+        }
+        let _ = item.class_list().add_1("dragging");
+        DRAGGED.with(|d| *d.borrow_mut() = Some(id));
+    });
+    let on_over = Closure::<dyn Fn(web_sys::DragEvent)>::new(|ev: web_sys::DragEvent| {
+        if DRAGGED.with(|d| d.borrow().is_none()) {
+            return;
+        }
+        let Some(item) = task_row(ev.target()) else {
+            return;
+        };
+        // Dropping is allowed here; the row shows on which side the task would go.
+        ev.prevent_default();
+        let side = drop_side(&item, &ev);
+        if item.get_attribute("data-drop").as_deref() != Some(side) {
+            clear_drop_marks();
+            let _ = item.set_attribute("data-drop", side);
+        }
+    });
+    let on_drop = Closure::<dyn Fn(web_sys::DragEvent)>::new(|ev: web_sys::DragEvent| {
+        let Some(dragged) = DRAGGED.with(|d| d.borrow_mut().take()) else {
+            return;
+        };
+        let Some(item) = task_row(ev.target()) else {
+            return;
+        };
+        ev.prevent_default();
+        let side = drop_side(&item, &ev);
+        clear_drop_marks();
+        let Some(other) = task_id(&item).filter(|other| *other != dragged) else {
+            return;
+        };
+        spawn_local(async move {
+            if place(&dragged, side, &other).await.is_err() {
+                let _ = window().location().reload();
+            }
+        });
+    });
+    let on_end = Closure::<dyn Fn()>::new(|| {
+        DRAGGED.with(|d| d.borrow_mut().take());
+        clear_drop_marks();
+        if let Ok(Some(item)) = document_node().query_selector(".todo-list .dragging") {
+            let _ = item.class_list().remove_1("dragging");
+        }
+    });
+    for (name, listener) in [
+        ("dragstart", on_start.as_ref()),
+        ("dragover", on_over.as_ref()),
+        ("drop", on_drop.as_ref()),
+        ("dragend", on_end.as_ref()),
+    ] {
+        let _ = document.add_event_listener_with_callback(name, listener.unchecked_ref());
+    }
+    on_start.forget();
+    on_over.forget();
+    on_drop.forget();
+    on_end.forget();
+}
+
+thread_local! {
+    /// The task being dragged (its id as the page writes it).
+    static DRAGGED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+fn document_node() -> Document {
+    document()
+}
+
+/// Makes the tasks in `root` that can move (they have "Move up") draggable.
+fn draggable(root: &Element) {
+    let Ok(items) = root.query_selector_all(".todo-list > li:has(> button[name=\"up\"])") else {
+        return;
+    };
+    for i in 0..items.length() {
+        if let Some(item) = items.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            let _ = item.set_attribute("draggable", "true");
+        }
+    }
+}
+
+/// The draggable task row `target` is in.
+fn task_row(target: Option<web_sys::EventTarget>) -> Option<Element> {
+    target
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|e| e.closest(".todo-list > li[draggable]").ok().flatten())
+}
+
+/// A task row's task id (its checkbox's value).
+fn task_id(item: &Element) -> Option<String> {
+    item.query_selector("[role=\"checkbox\"]")
+        .ok()
+        .flatten()
+        .and_then(|b| b.get_attribute("value"))
+}
+
+/// `before` or `after` `item`, by the half of it the pointer is over.
+fn drop_side(item: &Element, ev: &web_sys::DragEvent) -> &'static str {
+    let rect = item.get_bounding_client_rect();
+    if f64::from(ev.client_y()) < rect.top() + rect.height() / 2.0 {
+        "before"
+    } else {
+        "after"
+    }
+}
+
+fn clear_drop_marks() {
+    if let Ok(marked) = document().query_selector_all(".todo-list > li[data-drop]") {
+        for i in 0..marked.length() {
+            if let Some(item) = marked.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                let _ = item.remove_attribute("data-drop");
+            }
+        }
+    }
+}
+
+/// Puts the task `id` `side` (`before`, `after`) the task `other`, then shows the list again.
+async fn place(id: &str, side: &str, other: &str) -> Result<(), JsValue> {
+    let body = UrlSearchParams::new()?;
+    body.append("id", id);
+    body.append(side, other);
+    let answer = fetch(
+        "/rpc/place_todo",
+        "POST",
+        Some(&body.into()),
+        "application/json",
+    )
+    .await?;
+    match answer.status {
+        200..=299 => swap(&current(), Keep::Nothing).await,
+        _ => show_error("/rpc/place_todo", &answer.body).await,
     }
 }
 

@@ -80,6 +80,14 @@ for (const scheme of SCHEMES) {
         await expect(page.getByRole('textbox', { name: 'Edit task' })).toBeVisible();
         await expectAccessible(page, '/todos, editing a task');
 
+        await page.goto('/todos?select=1');
+        await hydrated(page);
+        await page.getByRole('checkbox', { name: 'Select Buy milk' }).check();
+        await expectAccessible(page, '/todos, selecting tasks');
+        await page.getByRole('button', { name: 'Delete selected' }).click();
+        await expect(page.getByRole('status').filter({ hasText: 'Deleted' })).toBeVisible();
+        await expectAccessible(page, '/todos, after a delete with its Undo');
+
         await page.goto('/account');
         await hydrated(page);
         await expectAccessible(page, '/account');

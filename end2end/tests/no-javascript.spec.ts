@@ -37,6 +37,12 @@ test('without JavaScript: sign up, sign out, sign in and manage tasks with plain
 
   await page.getByRole('button', { name: 'Delete Still works', exact: true }).click();
   await expect(page.getByText('No tasks yet')).toBeVisible();
+  // The page after the delete says what went, and puts it back.
+  await expect(page.getByRole('status')).toContainText('Deleted \u201cStill works\u201d.');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page).toHaveURL(/\/todos$/);
+  await expect(page.getByRole('checkbox', { name: 'Still works', exact: true })).toBeChecked();
+  await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(0);
 });
 
 test('without JavaScript, a wrong password still shows the error on the page', async ({ page }) => {

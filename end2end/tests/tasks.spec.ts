@@ -153,3 +153,154 @@ test('tasks are reordered with their buttons and with Alt+Arrow, and the order s
   await expect.poll(() => order(page)).toEqual(['Charlie', 'Bravo', 'Alpha']);
   await expect(page.getByRole('button', { name: 'Move up Bravo', exact: true })).toHaveCount(0);
 });
+
+test('a delete is undone with "Undo", which goes away after a few seconds', async ({ page }) => {
+  await signUp(page, 'Uma Undo', uniqueEmail('undo'));
+  for (const title of ['Alpha', 'Bravo', 'Charlie']) {
+    await addTask(page, title);
+  }
+  await page.getByRole('button', { name: 'Delete Bravo', exact: true }).click();
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Charlie']);
+  const notice = page.getByRole('status').filter({ hasText: 'Deleted \u201cBravo\u201d.' });
+  await expect(notice).toBeVisible();
+  // The focus goes to the task after the one deleted, not to the top of the page.
+  await expect(page.getByRole('checkbox', { name: 'Charlie', exact: true })).toBeFocused();
+  await notice.getByRole('button', { name: 'Undo' }).click();
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Bravo', 'Charlie']);
+  await expect(notice).toHaveCount(0);
+  await expect(page).toHaveURL(/\/todos$/);
+
+  // Cleared tasks come back together; left alone, the Undo goes after a few seconds.
+  await page.getByRole('checkbox', { name: 'Alpha', exact: true }).click();
+  await page.getByRole('checkbox', { name: 'Charlie', exact: true }).click();
+  await page.getByRole('button', { name: 'Clear completed' }).click();
+  await page.getByRole('button', { name: 'Delete 2 tasks' }).click();
+  await expect.poll(() => order(page)).toEqual(['Bravo']);
+  const cleared = page.getByRole('status').filter({ hasText: 'Deleted 2 tasks.' });
+  await expect(cleared).toBeVisible();
+  await expect(cleared).toHaveCount(0, { timeout: 15_000 });
+  await page.reload();
+  await expect.poll(() => order(page)).toEqual(['Bravo']);
+});
+
+test('Escape cancels an edit, and the focus goes back to the task', async ({ page }) => {
+  await signUp(page, 'Esme Escape', uniqueEmail('escape'));
+  await addTask(page, 'Keep me');
+  // After "Add" the focus is back in "New task", for the next one.
+  await page.getByRole('textbox', { name: 'New task' }).fill('And me');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByRole('checkbox', { name: 'And me', exact: true })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'New task' })).toBeFocused();
+
+  await page.getByRole('button', { name: 'Edit Keep me', exact: true }).click();
+  const edit = page.getByRole('textbox', { name: 'Edit task' });
+  await expect(edit).toBeFocused();
+  await edit.fill('Changed, then not');
+  await edit.press('Escape');
+  await expect(edit).toHaveCount(0);
+  await expect(page.getByRole('checkbox', { name: 'Keep me', exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Edit Keep me', exact: true })).toBeFocused();
+});
+
+test('due dates are named by the browser\u2019s own day', async ({ browser }) => {
+  // Far from UTC: the day here is often not the day in UTC.
+  const timezoneId = 'Pacific/Kiritimati';
+  const context = await browser.newContext({ timezoneId });
+  const page = await context.newPage();
+  await signUp(page, 'Dee Due', uniqueEmail('due'));
+  await addTask(page, 'Pay rent');
+  const day = (offset: number) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: timezoneId }).format(new Date(Date.now() + offset * 86_400_000));
+  const due = async (date: string) => {
+    await page.getByRole('button', { name: 'Edit Pay rent', exact: true }).click();
+    await page.getByLabel('Due').fill(date);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByLabel('Due')).toHaveCount(0);
+  };
+  const task = page.getByRole('checkbox', { name: 'Pay rent', exact: true });
+  await due(day(0));
+  await expect(task).toHaveAccessibleDescription('Today');
+  await due(day(1));
+  await expect(task).toHaveAccessibleDescription('Tomorrow');
+  await due(day(-2));
+  await expect(task).toHaveAccessibleDescription(/^Overdue: /);
+  // Done, it is no longer late.
+  await task.click();
+  await expect(task).toBeChecked();
+  await expect(task).not.toHaveAccessibleDescription(/Overdue/);
+  // Removed: nothing is said.
+  await due('');
+  await expect(task).toHaveAccessibleDescription('');
+  await context.close();
+});
+
+test('an edit from a form opened before another change is refused, and what was typed is kept', async ({ page, context }) => {
+  await signUp(page, 'Stan Stale', uniqueEmail('stale'));
+  await addTask(page, 'Shared plan');
+  await page.getByRole('button', { name: 'Edit Shared plan', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Edit task' }).fill('My version');
+
+  // Meanwhile, in another tab of the same person.
+  const other = await context.newPage();
+  await other.goto('/todos');
+  await hydrated(other);
+  await other.getByRole('button', { name: 'Edit Shared plan', exact: true }).click();
+  await other.getByRole('textbox', { name: 'Edit task' }).fill('Their version');
+  await other.getByRole('button', { name: 'Save' }).click();
+  await expect(other.getByRole('checkbox', { name: 'Their version', exact: true })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('This task was changed somewhere else after you opened it');
+  await expect(page.getByRole('textbox', { name: 'Edit task' })).toHaveValue('My version');
+  // Saving again replaces the change, on purpose.
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('checkbox', { name: 'My version', exact: true })).toBeVisible();
+  await other.reload();
+  await expect(other.getByRole('checkbox', { name: 'My version', exact: true })).toBeVisible();
+});
+
+test('several tasks are selected, then completed or deleted together', async ({ page }) => {
+  await signUp(page, 'Sel Ection', uniqueEmail('select'));
+  for (const title of ['Alpha', 'Bravo', 'Charlie', 'Delta']) {
+    await addTask(page, title);
+  }
+  await page.getByRole('link', { name: 'Select', exact: true }).click();
+  const selection = page.getByRole('form', { name: 'Selected tasks' });
+  await expect(selection).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Select Alpha' }).check();
+  await page.getByRole('checkbox', { name: 'Select Charlie' }).check();
+  await selection.getByRole('button', { name: 'Complete selected' }).click();
+  await expect(selection).toHaveCount(0);
+  await expect(page.getByRole('checkbox', { name: 'Alpha', exact: true })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Charlie', exact: true })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Bravo', exact: true })).not.toBeChecked();
+
+  await page.getByRole('link', { name: 'Select', exact: true }).click();
+  await selection.getByRole('link', { name: 'Select all' }).click();
+  await expect(page.getByRole('checkbox', { name: 'Select Delta' })).toBeChecked();
+  await page.getByRole('checkbox', { name: 'Select Bravo' }).uncheck();
+  await selection.getByRole('button', { name: 'Delete selected' }).click();
+  await expect.poll(() => order(page)).toEqual(['Bravo']);
+  const notice = page.getByRole('status').filter({ hasText: 'Deleted 3 tasks.' });
+  await notice.getByRole('button', { name: 'Undo' }).click();
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Bravo', 'Charlie', 'Delta']);
+});
+
+test('a task is dragged to its new place in your own order', async ({ page }) => {
+  await signUp(page, 'Dora Drag', uniqueEmail('drag'));
+  for (const title of ['Alpha', 'Bravo', 'Charlie']) {
+    await addTask(page, title);
+  }
+  const row = (title: string) =>
+    page.getByRole('list', { name: 'Tasks' }).getByRole('listitem').filter({ has: page.getByRole('checkbox', { name: title, exact: true }) });
+  await expect(row('Charlie')).toHaveAttribute('draggable', 'true');
+  // Onto the upper half of Alpha: before it.
+  await row('Charlie').dragTo(row('Alpha'), { targetPosition: { x: 40, y: 4 } });
+  await expect.poll(() => order(page)).toEqual(['Charlie', 'Alpha', 'Bravo']);
+  // Onto the lower half of Bravo: after it, at the end.
+  const box = await row('Bravo').boundingBox();
+  await row('Charlie').dragTo(row('Bravo'), { targetPosition: { x: 40, y: box!.height - 4 } });
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Bravo', 'Charlie']);
+  await page.reload();
+  await expect.poll(() => order(page)).toEqual(['Alpha', 'Bravo', 'Charlie']);
+});

@@ -29,8 +29,8 @@ pub use auth::{
 };
 pub use recovery::{RequestPasswordReset, ResetPassword, VerifyEmail};
 pub use todos::{
-    AddTodo, ClearCompletedTodos, CompleteAllTodos, CompleteTodo, DeleteTodo, ListTodos,
-    RenameTodo, ReopenTodo,
+    AddTodo, BulkTodos, ClearCompletedTodos, CompleteAllTodos, CompleteTodo, DeleteTodo, ListTodos,
+    PlaceTodo, RenameTodo, ReopenTodo, RestoreTodos,
 };
 
 use crate::domain::CurrentUser;

@@ -13,6 +13,8 @@ pub struct AccountOverview {
     pub email_verified: bool,
     pub has_password: bool,
     pub created_at: String,
+    /// The time zone they chose for their dates; `None`: their browser's.
+    pub time_zone: Option<String>,
     pub providers: Vec<ProviderLink>,
     pub two_factor: TwoFactor,
     /// The account's passkeys, and whether this site can use passkeys at all (not when it is

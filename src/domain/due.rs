@@ -148,6 +148,31 @@ fn time_zone(name: &str) -> Option<jiff::tz::TimeZone> {
         .flatten()
 }
 
+/// Reads the time zone a person chose (an IANA name, as [`time_zones`] lists them); blank for
+/// "their browser's" (`None`).
+pub fn parse_time_zone(text: &str, field: &str) -> Result<Option<String>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match time_zone(text) {
+        Some(_) => Ok(Some(text.to_owned())),
+        None => Err(AppError::invalid(field, Message::TimeZoneUnknown)),
+    }
+}
+
+/// The names of every time zone there is (`Africa/Abidjan` … `Zulu`), in order.
+pub fn time_zones() -> Vec<String> {
+    let mut zones: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        // Not places: the legacy names that only alias others (`EST5EDT`, `Etc/GMT+5`).
+        .filter(|name| (name.contains('/') && !name.starts_with("Etc/")) || name == "UTC")
+        .collect();
+    zones.sort_unstable();
+    zones
+}
+
 /// Today's date in the time zone `zone` (an IANA name); in UTC when there is none, or it is
 /// not one.
 pub fn today_in(zone: Option<&str>) -> Date {

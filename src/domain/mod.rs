@@ -18,7 +18,7 @@ pub use account::{
     describe_device, describe_event, AccountOverview, ActiveSession, Activity, AuditEvent,
     PasskeyView, ProviderLink, ResetFactors, SessionKind, SessionRef, TotpSetup, TwoFactor,
 };
-pub use due::{today_in, DueDate, DueLabel};
+pub use due::{parse_time_zone, time_zones, today_in, DueDate, DueLabel};
 pub use email::{Email, EMAIL_MAX_LEN};
 pub use error::{AppError, ErrorBody};
 pub use message::Message;
@@ -29,8 +29,8 @@ pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN, PROTECTED_PAGES};
 pub use timestamp::Timestamp;
 pub use todo::{
     page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,
-    search_text, short_task_id, PageCursor, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage,
-    TodoSearch, TodoSort, TodoTitle, NOTES_MAX_CHARS, SEARCH_MAX_CHARS, TITLE_MAX_CHARS,
-    TODO_PAGE_MAX, TODO_PAGE_SIZE,
+    search_text, short_task_id, DeletedTasks, PageCursor, TaskRow, Todo, TodoFilter, TodoId,
+    TodoNotes, TodoPage, TodoSearch, TodoSort, TodoTitle, NOTES_MAX_CHARS, SEARCH_MAX_CHARS,
+    TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 pub use user::{CurrentUser, UserId, UserName, NAME_MAX_CHARS};

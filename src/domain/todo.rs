@@ -289,6 +289,14 @@ pub struct TodoPage<T = Todo> {
     pub total: u32,
 }
 
+/// Tasks a delete took away that can still be put back ("Undo"): how many, and the title of
+/// one (to say which, when it is one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedTasks {
+    pub count: u64,
+    pub title: String,
+}
+
 impl<T> Default for TodoPage<T> {
     fn default() -> Self {
         TodoPage {

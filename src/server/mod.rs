@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod crypto;
 pub mod db;
 pub mod http;
+pub mod live;
 pub mod mail;
 mod router;
 pub mod startup;

@@ -66,7 +66,8 @@ pub fn router(state: AppState) -> Router {
             // The server functions (with no routes, this registers only them) ...
             .leptos_routes_with_context(&state, Vec::new(), context.clone(), app_shell.clone())
             // ... and the pages, rendered by `page_stream`.
-            .leptos_routes_with_handler(route_list(), get(render.clone())),
+            .leptos_routes_with_handler(route_list(), get(render.clone()))
+            .route("/events", get(super::live::events)),
         &state,
     );
     // Every other path: a file of the site root (what the build copied from `public/`), served

@@ -71,6 +71,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         keys.buckets.clone(),
     );
     Ok(AppState::new(state::Shared {
+        live: crate::server::live::Live::new(settings.tasks.live_per_user),
         passkeys: crate::server::auth::passkeys::relying_party(&settings),
         oauth,
         limiter,
@@ -144,6 +145,16 @@ impl Application {
     ) -> std::io::Result<()> {
         let http = self.state.settings.http.clone();
         spawn_session_cleanup(self.state.sessions.clone(), self.state.db.clone());
+        let live = self.state.live.clone();
+        if self.state.db.backend() == db::Backend::Postgres {
+            live.spawn_listener(self.state.settings.database.url.clone())
+                .await;
+        }
+        // Live update streams never end by themselves: they end as shutdown starts.
+        let stop = async move {
+            stop.await;
+            live.close();
+        };
         self.state.health.spawn_heartbeat(self.state.db.clone());
         serve::serve(self.listener, self.router, &http, stop).await?;
         if tokio::time::timeout(http.shutdown_timeout, self.state.background.drained())
@@ -156,8 +167,9 @@ impl Application {
     }
 }
 
-/// Deletes expired sessions, old rate-limit windows and expired second-factor challenges every
-/// hour (all of them are already refused when read).
+/// Deletes expired sessions, old rate-limit windows, expired second-factor challenges and
+/// passkey ceremonies, and deleted tasks past their undo, every hour (all of them are already
+/// refused when read).
 fn spawn_session_cleanup(store: DbSessionStore, db: db::Db) {
     use tower_sessions::session_store::ExpiredDeletion;
     tokio::spawn(async move {
@@ -175,6 +187,9 @@ fn spawn_session_cleanup(store: DbSessionStore, db: db::Db) {
             }
             if let Err(err) = db::passkeys::purge_expired_ceremonies(&db).await {
                 tracing::warn!(error = ?err, "could not delete expired passkey ceremonies");
+            }
+            if let Err(err) = db::todos::purge_kept(&db).await {
+                tracing::warn!(error = ?err, "could not delete deleted tasks past their undo");
             }
         }
     });

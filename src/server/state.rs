@@ -56,6 +56,8 @@ pub struct Shared {
     pub mailer: Arc<Mailer>,
     /// Work done after the answer (shutdown waits for it).
     pub background: Background,
+    /// The open task pages' live updates (`GET /events`).
+    pub live: super::live::Live,
     /// The WebAuthn relying party for passkeys (`None`: `APP_URL` is an IP address).
     pub passkeys: Option<webauthn_rs::Webauthn>,
 }

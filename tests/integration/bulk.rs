@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use seamless::domain::short_task_id;
 
 const ADA: &str = "ada@example.com";
 
@@ -39,7 +40,11 @@ async fn mark_all_done_then_clear_completed_after_its_question() {
     let res = ada
         .post_form_from("/todos?clear=1", "clear_completed", &[])
         .await;
-    assert_eq!(location(&res).as_deref(), Some("/todos"));
+    let back = location(&res).unwrap_or_default();
+    assert!(
+        back.starts_with("/todos?undo="),
+        "back with its Undo: {back}"
+    );
     let after = ada.todo_page().await;
     assert_eq!((after.open, after.total), (0, 0));
     assert_eq!(bob.todo_page().await.total, 1, "only Ada's");
@@ -123,4 +128,112 @@ async fn the_api_completes_or_deletes_many_tasks_in_one_transaction() {
         "an unknown action"
     );
     assert_eq!(ada.todo_page().await.total, 2, "nothing changed");
+}
+
+#[tokio::test]
+async fn selected_tasks_are_completed_or_deleted_together_and_the_delete_undone() {
+    let app = TestApp::spawn().await;
+    let ada = app.signed_up_client(ADA).await;
+    let mut ids = Vec::new();
+    for title in ["One", "Two", "Three", "Four"] {
+        ids.push(short_task_id(&ada.added(title).await));
+    }
+    let page = ada.get("/todos").await.text().await.unwrap();
+    assert!(page.contains(">Select</a>"));
+    assert!(!page.contains("ids[]"), "no boxes until selecting");
+    let page = ada.get("/todos?select=1").await.text().await.unwrap();
+    assert!(page.contains(r#"<span id="S" hidden>Select</span>"#));
+    assert_eq!(page.matches(r#"name="ids[]""#).count(), 4);
+    assert!(page.contains(r#"aria-labelledby="S t1""#));
+    assert!(!page.contains(" checked"));
+    assert!(page.contains(">Complete selected</button>"));
+    assert!(page.contains(">Delete selected</button>"));
+    let all = ada.get("/todos?select=all").await.text().await.unwrap();
+    assert_eq!(all.matches(" checked").count(), 4, "every box ticked");
+    assert!(all.contains(">Select none</a>"));
+
+    // Without JavaScript: back to the list as it was, out of selecting.
+    let res = ada
+        .post_form_from(
+            "/todos?filter=active&select=1",
+            "bulk_todos",
+            &[
+                ("ids[]", ids[0].as_str()),
+                ("ids[]", ids[2].as_str()),
+                ("action", "complete"),
+                ("filter", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/todos?filter=active"));
+    let page = ada.todo_page().await;
+    let done: Vec<bool> = page.todos.iter().map(|t| t.completed).collect();
+    assert_eq!(done, [true, false, true, false]);
+    assert_eq!((page.open, page.total), (2, 4));
+
+    let res = ada
+        .post_form(
+            "bulk_todos",
+            &[
+                ("ids[]", ids[1].as_str()),
+                ("ids[]", ids[2].as_str()),
+                ("action", "delete"),
+            ],
+        )
+        .await;
+    let back = location(&res).unwrap_or_default();
+    assert!(back.starts_with("/todos?undo="), "{back}");
+    assert_eq!(ada.titles().await, ["One", "Four"]);
+    let page = ada.get(&back).await.text().await.unwrap();
+    assert!(page.contains("Deleted 2 tasks."), "{page}");
+    let undo = back.split_once("undo=").unwrap().1;
+    ada.restore_todos(undo).await;
+    assert_eq!(ada.titles().await, ["One", "Two", "Three", "Four"]);
+    let page = ada.todo_page().await;
+    assert_eq!((page.open, page.total), (2, 4));
+}
+
+#[tokio::test]
+async fn a_selection_is_the_callers_own_tasks_or_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let ada = app.signed_up_client(ADA).await;
+    let bob = app.signed_up_client("bob@example.com").await;
+    let mine = ada.added("Mine").await;
+    let bobs = bob.added("Bob's").await;
+    for action in ["complete", "delete"] {
+        let res = ada
+            .rpc(
+                "bulk_todos",
+                &[
+                    ("ids[]", mine.as_str()),
+                    ("ids[]", bobs.as_str()),
+                    ("action", action),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    assert_eq!(ada.todo_page().await.open, 1);
+    assert_eq!(bob.todo_page().await.open, 1);
+
+    // Nothing selected: a message for the person; an action there is not: not found.
+    let (status, body) = error_of(ada.rpc("bulk_todos", &[("action", "delete")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body.message, "Select at least one task first.");
+    let res = ada
+        .rpc(
+            "bulk_todos",
+            &[("ids[]", mine.as_str()), ("action", "archive")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Without JavaScript, the message is on the page it came from.
+    let res = ada
+        .post_form_from("/todos?select=1", "bulk_todos", &[("action", "complete")])
+        .await;
+    let to = location(&res).unwrap_or_default();
+    let to = to.trim_start_matches(ada.base.as_str());
+    assert!(to.starts_with("/todos?select=1&__path="), "{to}");
+    let page = ada.get(to).await.text().await.unwrap();
+    assert!(page.contains("Select at least one task first."));
 }

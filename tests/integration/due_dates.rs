@@ -171,3 +171,67 @@ async fn the_page_names_a_due_date_by_the_persons_own_day() {
         (None, None)
     );
 }
+
+#[tokio::test]
+async fn a_time_zone_chosen_on_the_account_page_names_the_days_without_javascript() {
+    let app = TestApp::spawn().await;
+    let browser = app.signed_up_client(ADA).await;
+    let kiritimati = today_in(Some("Pacific/Kiritimati"));
+    let id = browser.added("Call the bank").await;
+    browser
+        .edit_todo_due(&id, "Call the bank", &kiritimati.to_string())
+        .await;
+
+    // By default, the browser's (none here: no script ran, so UTC) is used.
+    let page = browser.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains(r#"<label for="time-zone">Time zone</label>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"<option value="" selected>Your browser’s</option>"#));
+    assert!(page.contains("<option>Europe/Paris</option>"));
+    assert!(!page.contains("<option>EST5EDT</option>"), "not a place");
+
+    let res = browser
+        .post_form_from(
+            "/account",
+            "set_time_zone",
+            &[("time_zone", "Pacific/Kiritimati")],
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/account?done=time_zone"));
+    let page = browser
+        .get("/account?done=time_zone")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Your time zone is saved."));
+    assert!(page.contains("<option selected>Pacific/Kiritimati</option>"));
+    let html = browser.get("/todos").await.text().await.unwrap();
+    assert!(
+        html.contains(&format!(r#"<time datetime="{kiritimati}">Today</time>"#)),
+        "{html}"
+    );
+    // Chosen, it holds whatever the browser says.
+    let url: reqwest::Url = browser.base.parse().unwrap();
+    browser
+        .jar
+        .add_cookie_str("tz=Pacific/Pago_Pago; Path=/", &url);
+    let html = browser.get("/todos").await.text().await.unwrap();
+    assert!(html.contains(&format!(r#"<time datetime="{kiritimati}">Today</time>"#)));
+
+    // Not a time zone: a message, and the choice stays.
+    for bad in ["Mars/Olympus", "Europe/Paris/../../etc"] {
+        let (status, body) =
+            error_of(browser.rpc("set_time_zone", &[("time_zone", bad)]).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body.message, "Choose a time zone from the list.");
+    }
+    let html = browser.get("/todos").await.text().await.unwrap();
+    assert!(html.contains(&format!(r#"<time datetime="{kiritimati}">Today</time>"#)));
+    // Back to the browser's.
+    browser.rpc("set_time_zone", &[("time_zone", "")]).await;
+    let html = browser.get("/todos").await.text().await.unwrap();
+    assert!(html.contains(&format!(r#"<time datetime="{kiritimati}">Tomorrow</time>"#)));
+}

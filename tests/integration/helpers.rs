@@ -569,6 +569,11 @@ impl TestClient {
         self.rpc("delete_todo", &[("id", id)]).await
     }
 
+    /// "Undo" of the delete `undo` (its id, from the address the delete sent the page to).
+    pub async fn restore_todos(&self, undo: &str) -> Response {
+        self.rpc("restore_todos", &[("undo", undo)]).await
+    }
+
     /// What the account page shows.
     pub async fn account_overview(&self) -> AccountOverview {
         ok_json(self.rpc("account_overview", &[]).await).await

@@ -290,3 +290,44 @@ async fn an_api_client_may_place_a_task_by_its_position() {
         assert_eq!(body.field.as_deref(), Some("position"));
     }
 }
+
+#[tokio::test]
+async fn a_task_dragged_next_to_another_goes_there_and_nowhere_else() {
+    let app = TestApp::spawn().await;
+    let ada = app.signed_up_client(ADA).await;
+    let bob = app.signed_up_client("bob@example.com").await;
+    let mut ids = Vec::new();
+    for title in ["Alpha", "Bravo", "Charlie", "Delta"] {
+        ids.push(short_task_id(&ada.added(title).await));
+    }
+    let place = |id: &str, side: &'static str, other: &str| {
+        let (ada, id, other) = (&ada, id.to_owned(), other.to_owned());
+        async move {
+            ada.rpc("place_todo", &[("id", id.as_str()), (side, other.as_str())])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(place(&ids[3], "before", &ids[1]).await, StatusCode::OK);
+    assert_eq!(ada.titles().await, ["Alpha", "Delta", "Bravo", "Charlie"]);
+    assert_eq!(place(&ids[0], "after", &ids[2]).await, StatusCode::OK);
+    assert_eq!(ada.titles().await, ["Delta", "Bravo", "Charlie", "Alpha"]);
+    // To the very top, and back between two.
+    assert_eq!(place(&ids[0], "before", &ids[3]).await, StatusCode::OK);
+    assert_eq!(ada.titles().await, ["Alpha", "Delta", "Bravo", "Charlie"]);
+    assert_eq!(place(&ids[2], "after", &ids[3]).await, StatusCode::OK);
+    assert_eq!(ada.titles().await, ["Alpha", "Delta", "Charlie", "Bravo"]);
+    // Next to itself: nothing moves.
+    assert_eq!(place(&ids[1], "before", &ids[1]).await, StatusCode::OK);
+    assert_eq!(ada.titles().await, ["Alpha", "Delta", "Charlie", "Bravo"]);
+
+    // Next to someone else's task, or none: not found, and nothing moves.
+    let bobs = short_task_id(&bob.added("Bob's").await);
+    assert_eq!(place(&ids[1], "before", &bobs).await, StatusCode::NOT_FOUND);
+    assert_eq!(place(&bobs, "before", &ids[1]).await, StatusCode::NOT_FOUND);
+    assert_eq!(place(&ids[1], "after", "nope").await, StatusCode::NOT_FOUND);
+    let res = ada.rpc("place_todo", &[("id", ids[1].as_str())]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(ada.titles().await, ["Alpha", "Delta", "Charlie", "Bravo"]);
+    assert_eq!(bob.titles().await, ["Bob's"]);
+}

@@ -35,6 +35,17 @@ pub async fn update_profile(name: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Saves the time zone the task page names due dates by (blank: the browser's).
+#[server(prefix = "/rpc", endpoint = "set_time_zone")]
+pub async fn set_time_zone(time_zone: Option<String>) -> Result<(), AppError> {
+    let (state, user) = crate::server::context::caller()?;
+    let zone =
+        crate::domain::parse_time_zone(time_zone.as_deref().unwrap_or_default(), "time_zone")?;
+    crate::server::db::users::set_time_zone(&state.db, &user.id, zone.as_deref()).await?;
+    leptos_axum::redirect(&done_url(Done::TimeZone));
+    Ok(())
+}
+
 #[server(prefix = "/rpc", endpoint = "resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
     let (state, user) = crate::server::context::caller()?;
@@ -133,6 +144,7 @@ enum Done {
     Name,
     Resent,
     Password,
+    TimeZone,
     Revoked,
     Unlinked,
     TwoFactorOn,
@@ -144,10 +156,11 @@ enum Done {
 }
 
 impl Done {
-    const ALL: [Done; 11] = [
+    const ALL: [Done; 12] = [
         Done::Name,
         Done::Resent,
         Done::Password,
+        Done::TimeZone,
         Done::Revoked,
         Done::Unlinked,
         Done::TwoFactorOn,
@@ -163,6 +176,7 @@ impl Done {
             Done::Name => "name",
             Done::Resent => "resent",
             Done::Password => "password",
+            Done::TimeZone => "time_zone",
             Done::Revoked => "revoked",
             Done::Unlinked => "unlinked",
             Done::TwoFactorOn => "two_factor_on",
@@ -179,6 +193,7 @@ impl Done {
             Done::Name => "Your name is saved.",
             Done::Resent => "We sent you a new verification link.",
             Done::Password => "Your password is changed. Other sessions were signed out.",
+            Done::TimeZone => "Your time zone is saved.",
             Done::Revoked => "The session is revoked.",
             Done::Unlinked => "The sign-in method is unlinked.",
             Done::TwoFactorOn => "Two-factor authentication is on.",

@@ -45,7 +45,37 @@ pub(super) fn Profile(account: AccountOverview, done: Option<Done>) -> impl Into
             </div>
             <FormError error=resend_error />
             {done_status(done, Done::Resent)}
+            <TimeZoneForm chosen=account.time_zone.clone() done />
         </section>
+    }
+}
+
+/// "Time zone": the one due dates are named by ("Today", "Overdue"); by default the browser's
+/// (which only a page with JavaScript can tell; UTC without it).
+#[component]
+fn TimeZoneForm(chosen: Option<String>, done: Option<Done>) -> impl IntoView {
+    let error = post_error::<SetTimeZone>();
+    let chosen = chosen.unwrap_or_default();
+    let zones = crate::domain::time_zones()
+        .into_iter()
+        .map(|zone| {
+            let selected = zone == chosen;
+            view! { <option selected=selected>{zone}</option> }
+        })
+        .collect_view();
+    view! {
+        <form action=SetTimeZone::PATH method="post" class="form form--inline">
+            <div class="field">
+                <label for="time-zone">"Time zone"</label>
+                <select id="time-zone" name="time_zone" aria-invalid=invalid(&error, "time_zone")>
+                    <option value="" selected=chosen.is_empty()>"Your browser\u{2019}s"</option>
+                    {zones}
+                </select>
+            </div>
+            <button type="submit" class="btn btn--secondary">"Save time zone"</button>
+        </form>
+        <FormError error />
+        {done_status(done, Done::TimeZone)}
     }
 }
 

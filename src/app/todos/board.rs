@@ -6,7 +6,11 @@ use crate::app::ui::textarea_text;
 /// The task list, its counts and its forms. Every control is a plain form post or link; with
 /// JavaScript they work in place (`crate::enhance`).
 #[component]
-pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoView {
+pub(super) fn TodoBoard(
+    page: TodoPage<TaskRow>,
+    view: ListView,
+    deleted: Option<DeletedTasks>,
+) -> impl IntoView {
     // The error a form post came back with (in the address), for the alert.
     let error = post_error::<AddTodo>()
         .or_else(post_error::<CompleteTodo>)
@@ -15,7 +19,9 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
         .or_else(post_error::<DeleteTodo>)
         .or_else(post_error::<CompleteAllTodos>)
         .or_else(post_error::<ClearCompletedTodos>)
-        .or_else(post_error::<MoveTodo>);
+        .or_else(post_error::<MoveTodo>)
+        .or_else(post_error::<RestoreTodos>)
+        .or_else(post_error::<BulkTodos>);
     let count = match page.open {
         0 if page.total == 0 => String::new(),
         0 => "All done".to_owned(),
@@ -48,6 +54,7 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
                         <span id=DOWN_LABEL hidden>"Move down"</span>
                     }
                 })}
+            {view.selecting.is_some().then(|| view! { <span id=SELECT_LABEL hidden>"Select"</span> })}
         }
     });
     let narrowed = view.filter() != TodoFilter::All || !view.q.is_empty();
@@ -104,10 +111,15 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
                     </form>
                 }
             });
+        let selection = view
+            .selecting
+            .map(|all| view! { <Selection view=view.clone() all /> });
         view! {
             {labels}
             {renaming}
+            {selection}
             <form action=DeleteTodo::PATH method="post" id=DELETE_FORM>
+                {view.fields(true)}
                 <ul class="todo-list" aria-label="Tasks">
                     {rows}
                 </ul>
@@ -142,6 +154,7 @@ pub(super) fn TodoBoard(page: TodoPage<TaskRow>, view: ListView) -> impl IntoVie
                 </button>
             </form>
             <FormError error />
+            {deleted.map(|deleted| view! { <UndoDelete view=view.clone() deleted /> })}
             <ListFilters view=view.clone() open=page_open total />
             // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`), each where a task
             // on the page uses it.
@@ -267,9 +280,15 @@ pub(super) fn TodoItem(todo: TaskRow, n: usize, view: ListView, moves: Moves) ->
             </li>
         })
     } else {
+        let select = view.selecting.map(|all| {
+            view! {
+                <input type="checkbox" form=SELECT_FORM name="ids[]" value=id.clone() aria-labelledby=format!("{SELECT_LABEL} t{n}") checked=all />
+            }
+        });
         // A button submits its form by default: no `type` needed.
         Either::Right(view! {
             <li>
+                {select}
                 {checkbox(None, Some(title))}
                 {notes_id.clone().map(|id| view! { <p id=id class="todo__notes">{description}</p> })}
                 {due_id
@@ -395,7 +414,7 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
                 <nav aria-label="Sort">{sorts}</nav>
                 <form action="/todos" role="search">
                     {view.kept_fields(false)}
-                    <input type="text" name="q" value=q aria-label="Search tasks" />
+                    <input id="q" type="text" name="q" value=q aria-label="Search tasks" />
                     <button>"Search"</button>
                 </form>
                 {(open > 0)
@@ -405,6 +424,17 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
                                 {view.filter_fields()}
                                 <button>"Mark all done"</button>
                             </form>
+                        }
+                    })}
+                {view
+                    .selecting
+                    .is_none()
+                    .then(|| {
+                        let select = view.selecting(false);
+                        view! {
+                            <a href=select.clone() data-swap=select>
+                                "Select"
+                            </a>
                         }
                     })}
             </div>
@@ -436,7 +466,7 @@ pub(super) fn ClearCompleted(view: ListView, done: u32) -> impl IntoView {
             view! {
                 <form action=ClearCompletedTodos::PATH method="post" class="confirm">
                     {view.filter_fields()}
-                    <p>{what} " " <span class="muted">"This cannot be undone."</span></p>
+                    <p>{what}</p>
                     <button class="btn btn--danger btn--small" autofocus>
                         {match done {
                             1 => "Delete 1 task".to_owned(),
@@ -459,4 +489,43 @@ pub(super) fn ClearCompleted(view: ListView, done: u32) -> impl IntoView {
         }
     });
     clear.map(|clear| view! { <div class="bulk">{clear}</div> })
+}
+
+/// After a delete, while what it took away is kept: what that was, and "Undo", which puts it
+/// back (a plain form post; with JavaScript the notice goes after a few seconds:
+/// `crate::enhance`).
+#[component]
+pub(super) fn UndoDelete(view: ListView, deleted: DeletedTasks) -> impl IntoView {
+    let what = match deleted.count {
+        1 => format!("Deleted \u{201c}{}\u{201d}.", deleted.title),
+        n => format!("Deleted {n} tasks."),
+    };
+    view! {
+        <form action=RestoreTodos::PATH method="post" class="undo" role="status" data-undo="">
+            <input type="hidden" name="undo" value=view.undo.clone() />
+            {view.fields(true)}
+            <span>{what}</span>
+            <button class="btn btn--small">"Undo"</button>
+        </form>
+    }
+}
+
+/// While selecting tasks (`?select=1`): what to do with the selected ones ("Complete
+/// selected", "Delete selected", the form every task's "Select" box belongs to), "Select all"
+/// (or, with `all`, "Select none") and "Cancel".
+#[component]
+pub(super) fn Selection(view: ListView, all: bool) -> impl IntoView {
+    let cancel = view.url(view.shown);
+    let toggle = view.selecting(!all);
+    view! {
+        <form action=BulkTodos::PATH method="post" id=SELECT_FORM class="selection" aria-label="Selected tasks">
+            {view.fields(true)}
+            <button name="action" value="complete">"Complete selected"</button>
+            <button name="action" value="delete">"Delete selected"</button>
+            <a href=toggle.clone() data-swap=toggle>
+                {if all { "Select none" } else { "Select all" }}
+            </a>
+            <a href=cancel.clone() data-swap=cancel>"Cancel"</a>
+        </form>
+    }
 }

@@ -11,7 +11,7 @@ use super::{
     EnhanceScripts,
 };
 use crate::domain::{
-    AppError, TaskRow, Todo, TodoFilter, TodoId, TodoPage, TodoSort, NOTES_MAX_CHARS,
+    AppError, DeletedTasks, TaskRow, Todo, TodoFilter, TodoId, TodoPage, TodoSort, NOTES_MAX_CHARS,
     TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };
 
@@ -51,12 +51,14 @@ pub async fn add_todo(title: String) -> Result<Todo, AppError> {
     let (state, user) = crate::server::context::caller()?;
     let title = crate::domain::TodoTitle::parse(&title, "title")?;
     let max = state.settings.tasks.max_per_user;
-    state
+    let todo = state
         .db
         .transaction(async |tx| {
             crate::server::db::todos::insert(tx, &user.id, &title, None, None, max).await
         })
-        .await
+        .await?;
+    crate::server::live::tell(&state, &user.id).await;
+    Ok(todo)
 }
 
 /// Marks a task done. (Done and not-done are two functions, so a double submit is harmless.)
@@ -123,11 +125,10 @@ pub async fn rename_todo(
         .db
         .transaction(async |tx| todos::update(tx, &user.id, &id, change).await)
         .await?;
+    crate::server::live::tell(&state, &user.id).await;
     // With JavaScript the page swaps in the list itself; a plain form post loads its page.
     if crate::server::context::is_plain_form() {
-        let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
-        let after = after.as_deref().map(short_cursor);
-        leptos_axum::redirect(&list_url(after.as_deref(), 1, &lens));
+        leptos_axum::redirect(&back_url(after, None, filter, q, sort));
     }
     Ok(todo)
 }
@@ -168,13 +169,58 @@ pub async fn move_todo(
         .db
         .transaction(async |tx| todos::move_one(tx, &user.id, &id, direction, query).await)
         .await?;
+    crate::server::live::tell(&state, &user.id).await;
     if crate::server::context::is_plain_form() {
-        let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
-        let shown = shown.unwrap_or(1).clamp(1, TODO_PAGE_MAX / TODO_PAGE_SIZE);
-        let after = after.as_deref().map(short_cursor);
-        leptos_axum::redirect(&list_url(after.as_deref(), shown, &lens));
+        leptos_axum::redirect(&back_url(after, shown, filter, q, sort));
     }
     Ok(())
+}
+
+/// A task dragged to its new place (with JavaScript): just before the task `before`, or just
+/// after the task `after` (the last one shown, when it is dropped at the end).
+#[server(prefix = "/rpc", endpoint = "place_todo")]
+pub async fn place_todo(
+    id: String,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::db::todos::{self, Place};
+    let (state, user) = crate::server::context::caller()?;
+    let id = crate::domain::parse_task_ref(&id)?;
+    let other =
+        crate::domain::parse_task_ref(before.as_deref().or(after.as_deref()).unwrap_or_default())?;
+    let place = match before {
+        Some(_) => Place::Before(&other),
+        None => Place::After(&other),
+    };
+    state
+        .db
+        .transaction(async |tx| todos::place(tx, &user.id, &id, place).await)
+        .await?;
+    crate::server::live::tell(&state, &user.id).await;
+    Ok(())
+}
+
+/// The address of the list a form was posted from, from its hidden fields: the page of the
+/// cursor `after` (checked), `shown` pages of it, with the filter, the search and the order.
+fn back_url(
+    after: Option<String>,
+    shown: Option<u32>,
+    filter: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+) -> String {
+    let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
+    let shown = shown.unwrap_or(1).clamp(1, TODO_PAGE_MAX / TODO_PAGE_SIZE);
+    let after = after.as_deref().map(short_cursor);
+    list_url(after.as_deref(), shown, &lens)
+}
+
+/// `url` (a list address, [`list_url`]) with the "Undo" of the delete that kept its tasks as
+/// `batch`.
+fn with_undo(url: &str, batch: &str) -> String {
+    let joint = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{joint}undo={}", crate::domain::short_task_id(batch))
 }
 
 /// What a view of the list keeps through its links and forms: the filter, the search and the
@@ -232,30 +278,148 @@ pub async fn complete_all_todos(
     q: Option<String>,
     sort: Option<String>,
 ) -> Result<u64, AppError> {
-    let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
-    ssr::whole_list(lens, crate::server::db::todos::complete_all).await
+    let done = ssr::whole_list(crate::server::db::todos::complete_all).await?;
+    if crate::server::context::is_plain_form() {
+        leptos_axum::redirect(&back_url(None, None, filter, q, sort));
+    }
+    Ok(done)
 }
 
-/// "Clear completed", confirmed: deletes every done task (how many, in the answer). A plain
-/// form post goes back to the list as it was (`filter`, `q`, `sort`), without the question.
+/// "Clear completed", confirmed: deletes every done task (how many, in the answer), kept a
+/// while to be restored, then goes back to the list as it was (`filter`, `q`, `sort`), without
+/// the question and with "Undo".
 #[server(prefix = "/rpc", endpoint = "clear_completed")]
 pub async fn clear_completed_todos(
     filter: Option<String>,
     q: Option<String>,
     sort: Option<String>,
 ) -> Result<u64, AppError> {
-    let lens = Lens::read(filter.as_deref(), q.as_deref(), sort.as_deref());
-    ssr::whole_list(lens, crate::server::db::todos::clear_completed).await
+    use crate::server::db::{new_id, todos};
+    let batch = new_id();
+    let gone =
+        ssr::whole_list(async |tx, user| todos::clear_completed(tx, user, Some(&batch)).await)
+            .await?;
+    let back = back_url(None, None, filter, q, sort);
+    ssr::after_delete(&back, (gone > 0).then_some(&batch));
+    Ok(gone)
 }
 
+/// Deletes a task, kept a while to be restored, then goes back to the list as it was (`after`,
+/// `shown`, `filter`, `q`, `sort`) with "Undo".
 #[server(prefix = "/rpc", endpoint = "delete_todo")]
-pub async fn delete_todo(id: String) -> Result<(), AppError> {
+pub async fn delete_todo(
+    id: String,
+    after: Option<String>,
+    shown: Option<u32>,
+    filter: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::db::{new_id, todos};
     let (state, user) = crate::server::context::caller()?;
     let id = crate::domain::parse_task_ref(&id)?;
+    crate::domain::parse_page_ref(after.as_deref())?;
+    let batch = new_id();
     state
         .db
-        .transaction(async |tx| crate::server::db::todos::delete(tx, &user.id, &id, None).await)
-        .await
+        .transaction(async |tx| todos::delete(tx, &user.id, &id, None, Some(&batch)).await)
+        .await?;
+    crate::server::live::tell(&state, &user.id).await;
+    ssr::after_delete(&back_url(after, shown, filter, q, sort), Some(&batch));
+    Ok(())
+}
+
+/// "Complete selected" or "Delete selected" (`action`: `complete`, `delete`) of the tasks
+/// selected on the page (`ids[]`), all or none; deleted ones are kept a while to be restored.
+/// Then back to the list as it was (`after`, `shown`, `filter`, `q`, `sort`), out of
+/// selecting, with "Undo" after a delete.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/rpc", endpoint = "bulk_todos")]
+pub async fn bulk_todos(
+    ids: Option<Vec<String>>,
+    action: String,
+    after: Option<String>,
+    shown: Option<u32>,
+    filter: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+) -> Result<u64, AppError> {
+    use crate::{
+        domain::Message,
+        server::db::{new_id, todos},
+    };
+    let (state, user) = crate::server::context::caller()?;
+    let action = match action.as_str() {
+        "complete" => todos::Bulk::Complete,
+        "delete" => todos::Bulk::Delete,
+        _ => return Err(AppError::NotFound),
+    };
+    let ids = ids.unwrap_or_default();
+    if ids.is_empty() {
+        return Err(AppError::invalid("ids", Message::SelectNone));
+    }
+    if ids.len() > TODO_PAGE_MAX as usize {
+        return Err(AppError::invalid("ids", Message::SelectTooMany));
+    }
+    let mut ids = ids
+        .iter()
+        .map(|id| crate::domain::parse_task_ref(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    ids.dedup();
+    crate::domain::parse_page_ref(after.as_deref())?;
+    let batch = (action == todos::Bulk::Delete).then(new_id);
+    let changed = state
+        .db
+        .transaction(async |tx| todos::bulk(tx, &user.id, &ids, action, batch.as_deref()).await)
+        .await?;
+    if changed > 0 {
+        crate::server::live::tell(&state, &user.id).await;
+    }
+    let back = back_url(after, shown, filter, q, sort);
+    ssr::after_delete(&back, batch.as_ref().filter(|_| changed > 0));
+    Ok(changed)
+}
+
+/// "Undo": puts back the tasks a delete took away (`undo`: its batch, from the page's address),
+/// while they are kept (how many, in the answer); a plain form post then goes back to the list
+/// as it was.
+#[server(prefix = "/rpc", endpoint = "restore_todos")]
+pub async fn restore_todos(
+    undo: String,
+    after: Option<String>,
+    shown: Option<u32>,
+    filter: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+) -> Result<u64, AppError> {
+    use crate::server::db::todos;
+    let (state, user) = crate::server::context::caller()?;
+    // A batch's id is read like a task's (the page writes it short the same way).
+    let batch = crate::domain::parse_task_ref(&undo)
+        .map_err(|_| AppError::conflict(crate::domain::Message::UndoGone))?;
+    crate::domain::parse_page_ref(after.as_deref())?;
+    let max = state.settings.tasks.max_per_user;
+    let restored = state
+        .db
+        .transaction(async |tx| todos::restore(tx, &user.id, batch.as_str(), max).await)
+        .await?;
+    crate::server::live::tell(&state, &user.id).await;
+    if crate::server::context::is_plain_form() {
+        leptos_axum::redirect(&back_url(after, shown, filter, q, sort));
+    }
+    Ok(restored)
+}
+
+/// What the delete `undo` (its batch, from the page's address) took away, while it can still
+/// be put back; `None` once it cannot (or for an address that names no delete).
+#[server(prefix = "/rpc", endpoint = "deleted_todos")]
+pub async fn deleted_todos(undo: String) -> Result<Option<DeletedTasks>, AppError> {
+    let (state, user) = crate::server::context::caller()?;
+    let Ok(batch) = crate::domain::parse_task_ref(&undo) else {
+        return Ok(None);
+    };
+    crate::server::db::todos::kept(&state.db, &user.id, batch.as_str()).await
 }
 
 #[cfg(feature = "ssr")]
@@ -263,10 +427,8 @@ mod ssr {
     use crate::{domain::AppError, server::context};
 
     /// A change of the caller's whole list (`work`, in one transaction; it says how many
-    /// tasks changed); a plain form post then goes back to the first page of the list of
-    /// `lens`.
+    /// tasks changed).
     pub(super) async fn whole_list(
-        lens: super::Lens,
         work: impl AsyncFnOnce(
             &mut sqlx::AnyConnection,
             &crate::domain::UserId,
@@ -277,10 +439,21 @@ mod ssr {
             .db
             .transaction(async |tx| work(tx, &user.id).await)
             .await?;
-        if context::is_plain_form() {
-            leptos_axum::redirect(&super::list_url(None, 1, &lens));
+        if changed > 0 {
+            crate::server::live::tell(&state, &user.id).await;
         }
         Ok(changed)
+    }
+
+    /// After a delete that kept its tasks as `batch` (none when nothing was deleted): the list
+    /// `back` with its "Undo", with JavaScript too (the page swaps it in: `crate::enhance`);
+    /// else, for a plain form post, `back` itself.
+    pub(super) fn after_delete(back: &str, batch: Option<&String>) {
+        match batch {
+            Some(batch) => leptos_axum::redirect(&super::with_undo(back, batch)),
+            None if context::is_plain_form() => leptos_axum::redirect(back),
+            None => {}
+        }
     }
 
     pub async fn set_completed(id: &str, completed: bool) -> Result<crate::domain::Todo, AppError> {
@@ -291,10 +464,12 @@ mod ssr {
             completed: Some(completed),
             ..todos::Change::default()
         };
-        state
+        let todo = state
             .db
             .transaction(async |tx| todos::update(tx, &user.id, &id, change).await)
-            .await
+            .await?;
+        crate::server::live::tell(&state, &user.id).await;
+        Ok(todo)
     }
 }
 
@@ -319,6 +494,10 @@ const UP_LABEL: &str = "U";
 const DOWN_LABEL: &str = "W";
 /// The form "Move up" and "Move down" submit (`name="up"` or `"down"`, the task's id).
 const MOVE_FORM: &str = "m";
+/// While selecting: the form the tasks' "Select" boxes belong to, and the word "Select" that
+/// names each with the task's title.
+const SELECT_FORM: &str = "s";
+const SELECT_LABEL: &str = "S";
 
 /// `/todos`: this page of the list (`?after=`), as many pages of it as "Show more" has asked
 /// for in place (`?shown=`, with JavaScript), and the task being edited (`?edit=`).
@@ -340,15 +519,27 @@ pub fn TodosPage() -> impl IntoView {
         editing: q
             .get("edit")
             .and_then(|e| crate::domain::parse_task_ref(&e).ok()),
+        undo: q.get("undo").filter(|u| !u.is_empty()),
+        selecting: match q.get("select").as_deref() {
+            Some("all") => Some(true),
+            Some(_) => Some(false),
+            None => None,
+        },
         today: today(),
     });
     // Loaded once, as the page renders: a future rather than a resource, since nothing on the
     // page reads the list again (a resource's reactive closure builds the whole list twice).
     let (after, limit) = (view.after.clone(), view.shown * TODO_PAGE_SIZE);
     let (filter, q, sort) = (view.filter.clone(), view.q.clone(), view.sort.clone());
+    let undo = view.undo.clone();
     let board = Suspend::new(async move {
+        // After a delete: what it took away, while "Undo" can put it back.
+        let deleted = match undo {
+            Some(undo) => deleted_todos(undo).await.ok().flatten(),
+            None => None,
+        };
         match list_todos(after, Some(limit), Some(filter), Some(q), Some(sort)).await {
-            Ok(page) => view! { <TodoBoard page view /> }.into_any(),
+            Ok(page) => view! { <TodoBoard page view deleted /> }.into_any(),
             // Signed out meanwhile: the page's guard sends the next load to sign-in.
             Err(AppError::Unauthorized) => ().into_any(),
             Err(err) => view! {
@@ -388,6 +579,11 @@ struct ListView {
     /// Pages of [`TODO_PAGE_SIZE`] shown from `after` on.
     shown: u32,
     editing: Option<TodoId>,
+    /// `?undo=`: the delete just made (its batch, short), for its "Undo".
+    undo: Option<String>,
+    /// Selecting tasks (`?select=1`; every one selected to begin with: `?select=all`), for
+    /// "Complete selected" and "Delete selected".
+    selecting: Option<bool>,
     /// Today in the person's time zone, for the due dates' "Today", "Tomorrow", "Overdue".
     today: time::Date,
 }
@@ -396,12 +592,18 @@ struct ListView {
 /// name, `Europe/Paris`): not a secret, and read only to say which day it is.
 pub const TIME_ZONE_COOKIE: &str = "tz";
 
-/// Today in the browser's time zone (its cookie, [`TIME_ZONE_COOKIE`]), or in UTC before the
-/// page's script has said which it is, or without JavaScript.
+/// Today in the time zone the person chose on `/account`, or else their browser's (its cookie,
+/// [`TIME_ZONE_COOKIE`]), or in UTC before the page's script has said which it is, or without
+/// JavaScript.
 fn today() -> time::Date {
-    let zone = crate::server::context::parts()
+    use crate::server::context;
+    let zone = context::require_user()
         .ok()
-        .and_then(|parts| crate::server::cookies::read(&parts.headers, TIME_ZONE_COOKIE));
+        .and_then(|user| user.time_zone.clone())
+        .or_else(|| {
+            let parts = context::parts().ok()?;
+            crate::server::cookies::read(&parts.headers, TIME_ZONE_COOKIE)
+        });
     crate::domain::today_in(zone.as_deref())
 }
 
@@ -472,6 +674,13 @@ impl ListView {
             ..self.lens()
         };
         list_url(None, 1, &lens)
+    }
+
+    /// This view selecting tasks (all of them to begin with, with `all`).
+    fn selecting(&self, all: bool) -> String {
+        let url = self.url(self.shown);
+        let joint = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{joint}select={}", if all { "all" } else { "1" })
     }
 
     /// The first page of the list in the order `sort`, with this view's filter and search.

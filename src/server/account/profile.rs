@@ -97,6 +97,7 @@ pub async fn overview(
         email_verified: user.email_verified_at.is_some(),
         has_password: user.password_hash.is_some(),
         created_at: user.created_at.to_string(),
+        time_zone: user.time_zone.clone(),
         providers,
         two_factor,
         passkeys: super::passkeys::list(state, &user.id).await?,

@@ -173,6 +173,7 @@ pub async fn create(
             todos::insert(tx, &caller.user_id, &title, notes.as_ref(), due_on, max).await
         })
         .await?;
+    state.live.changed(&state.db, &caller.user_id, None).await;
     Ok((StatusCode::CREATED, tagged(todo)).into_response())
 }
 
@@ -289,6 +290,7 @@ pub async fn update(
         .db
         .transaction(async |tx| todos::update(tx, &caller.user_id, &id, change).await)
         .await?;
+    state.live.changed(&state.db, &caller.user_id, None).await;
     Ok(tagged(todo))
 }
 
@@ -313,8 +315,11 @@ pub async fn delete(
     let expected = if_match(&headers);
     state
         .db
-        .transaction(async |tx| todos::delete(tx, &caller.user_id, &id, expected.as_deref()).await)
+        .transaction(async |tx| {
+            todos::delete(tx, &caller.user_id, &id, expected.as_deref(), None).await
+        })
         .await?;
+    state.live.changed(&state.db, &caller.user_id, None).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -374,7 +379,10 @@ pub async fn bulk(
     };
     let changed = state
         .db
-        .transaction(async |tx| todos::bulk(tx, &caller.user_id, &ids, action).await)
+        .transaction(async |tx| todos::bulk(tx, &caller.user_id, &ids, action, None).await)
         .await?;
+    if changed > 0 {
+        state.live.changed(&state.db, &caller.user_id, None).await;
+    }
     Ok(Json(BulkResult { changed }))
 }

@@ -132,6 +132,7 @@ mod tests {
             email_verified_at: None,
             created_at: crate::domain::Timestamp::now(),
             credential_version: 0,
+            time_zone: None,
         }
     }
 

@@ -84,6 +84,7 @@ pub const OVERRIDES: &[(&str, &str)] = &[
     ("RUST_LOG", "log.filter"),
     ("LOG_ACCESS", "log.access"),
     ("TASKS_MAX_PER_USER", "tasks.max_per_user"),
+    ("TASKS_LIVE_PER_USER", "tasks.live_per_user"),
 ];
 
 /// Settings the environment alone gives: the file has no key for them (a key of that name in

@@ -77,6 +77,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "todo positions",
         include_str!("../../../migrations/20261207000014_todo_positions.sql"),
     ),
+    (
+        20261207000015,
+        "deleted todos",
+        include_str!("../../../migrations/20261207000015_deleted_todos.sql"),
+    ),
+    (
+        20261207000016,
+        "user time zones",
+        include_str!("../../../migrations/20261207000016_user_time_zones.sql"),
+    ),
 ];
 
 /// The embedded migrations as a sqlx `Migrator`.

@@ -3,10 +3,15 @@
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use super::{new_id, now, Db};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::{new_id, now, timestamp, Db};
 use crate::domain::{
-    rank_after, rank_between, search_text, AppError, DueDate, Message, PageCursor, TaskRow, Todo,
-    TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch, TodoSort, TodoTitle, UserId, FIRST_RANK,
+    rank_after, rank_between, search_text, AppError, DeletedTasks, DueDate, Message, PageCursor,
+    TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch, TodoSort, TodoTitle,
+    UserId, FIRST_RANK,
 };
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -516,8 +521,67 @@ pub async fn move_one(
         (Direction::Down, [below]) => rank_after(below),
         (Direction::Down, [below, further, ..]) => rank_between(Some(below), Some(further)),
     };
+    set_rank(conn, user_id, id, &rank).await
+}
+
+/// Where a task is put in the person's own order: just before one task, or just after one.
+#[derive(Debug, Clone, Copy)]
+pub enum Place<'a> {
+    Before(&'a TodoId),
+    After(&'a TodoId),
+}
+
+/// Puts the task `id` right next to another (dragged there), in the person's whole order:
+/// its new rank lies between that task's and the one on its other side, so it writes the
+/// moved task only. The other task must be the person's too (else not found).
+pub async fn place(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    id: &TodoId,
+    place: Place<'_>,
+) -> Result<(), AppError> {
+    let (other, beyond, order) = match place {
+        Place::Before(other) => (
+            other,
+            "position < $2 or (position = $2 and id < $3)",
+            "desc",
+        ),
+        Place::After(other) => (other, "position > $2 or (position = $2 and id > $3)", "asc"),
+    };
+    if other == id {
+        return Ok(());
+    }
+    locked(conn, user_id, id).await?;
+    let (_, next_to) = locked(conn, user_id, other).await?;
+    // The task on the other side of `other`, not counting the one that moves.
+    let sql = format!(
+        "select position from todos where user_id = $1 and id <> $4 and ({beyond}) \
+         order by position {order}, id {order} limit 1"
+    );
+    let beside: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(user_id.as_str())
+        .bind(&next_to)
+        .bind(other.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let rank = match place {
+        Place::Before(_) => rank_between(beside.as_deref(), Some(&next_to)),
+        Place::After(_) => rank_between(Some(&next_to), beside.as_deref()),
+    };
+    set_rank(conn, user_id, id, &rank).await
+}
+
+/// Gives the task its new place in the person's order (a move: one version on).
+async fn set_rank(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    id: &TodoId,
+    rank: &str,
+) -> Result<(), AppError> {
     sqlx::query(
-        "update todos set position = $3, updated_at = $4, version = version + 1          where id = $1 and user_id = $2",
+        "update todos set position = $3, updated_at = $4, version = version + 1 \
+         where id = $1 and user_id = $2",
     )
     .bind(id.as_str())
     .bind(user_id.as_str())
@@ -602,15 +666,26 @@ pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
 }
 
 /// Deletes a task (and uncounts it); with `expected`, only while it has that version (see
-/// [`Change::expected`]). Pass a transaction ([`Db::transaction`]).
+/// [`Change::expected`]); with `keep`, kept for a while to be restored ([`restore`]) as the
+/// batch `keep` (a new id, [`super::new_id`]). Pass a transaction ([`Db::transaction`]).
 pub async fn delete(
     conn: &mut AnyConnection,
     user_id: &UserId,
     id: &TodoId,
     expected: Option<&[i64]>,
+    keep: Option<&str>,
 ) -> Result<(), AppError> {
     if let Some(expected) = expected {
         check_version(conn, user_id, id, expected).await?;
+    }
+    if let Some(batch) = keep {
+        sqlx::query(sqlx::AssertSqlSafe(keep_sql("id = $1 and user_id = $2", 3)))
+            .bind(id.as_str())
+            .bind(user_id.as_str())
+            .bind(batch)
+            .bind(timestamp(OffsetDateTime::now_utc() + UNDO_WINDOW))
+            .execute(&mut *conn)
+            .await?;
     }
     let row =
         sqlx::query("delete from todos where id = $1 and user_id = $2 returning completed_at")
@@ -622,6 +697,146 @@ pub async fn delete(
     let completed_at: Option<String> = row.try_get("completed_at")?;
     recount(conn, user_id, -1, -i64::from(completed_at.is_some())).await?;
     Ok(())
+}
+
+/// How long deleted tasks kept by a delete can be restored ([`restore`]).
+pub const UNDO_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The statement that copies the tasks `condition` picks (a condition on `todos`, whose values
+/// are bound first) into `deleted_todos` before they are deleted: as the batch `$at` until the
+/// time `$at + 1`.
+fn keep_sql(condition: &str, at: usize) -> String {
+    format!(
+        "insert into deleted_todos (batch, user_id, id, title, description, due_on, position, \
+         completed_at, created_at, version, expires_at) \
+         select ${at}, user_id, id, title, description, due_on, position, completed_at, \
+         created_at, version, ${} from todos where {condition}",
+        at + 1
+    )
+}
+
+/// The tasks the person's delete `batch` kept, while they can still be restored: how many, and
+/// one's title (to say what was deleted); `None` once they cannot.
+pub async fn kept(
+    db: &Db,
+    user_id: &UserId,
+    batch: &str,
+) -> Result<Option<DeletedTasks>, AppError> {
+    let row = sqlx::query(
+        "select count(*) as n, min(title) as title from deleted_todos \
+         where batch = $1 and user_id = $2 and expires_at > $3",
+    )
+    .bind(batch)
+    .bind(user_id.as_str())
+    .bind(now())
+    .fetch_one(db.read())
+    .await?;
+    let count: i64 = row.try_get("n")?;
+    let title: Option<String> = row.try_get("title")?;
+    Ok(title.filter(|_| count > 0).map(|title| DeletedTasks {
+        count: u64::try_from(count).unwrap_or(0),
+        title,
+    }))
+}
+
+/// "Undo": puts back the tasks the person's delete `batch` kept, as they were (their ids,
+/// notes, due dates, state and place in the order; a place another task has taken since goes
+/// just after it), unless that would take the person past `max` tasks. Returns how many. Once
+/// the batch has expired or was restored already, a message says it cannot be undone. Pass a
+/// transaction ([`Db::transaction`]): the kept rows are taken as they are restored, so two
+/// restores at once bring them back once.
+pub async fn restore(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    batch: &str,
+    max: u32,
+) -> Result<u64, AppError> {
+    let now = now();
+    let rows = sqlx::query(
+        "delete from deleted_todos where batch = $1 and user_id = $2 \
+         returning id, title, description, due_on, position, completed_at, created_at, \
+         version, expires_at",
+    )
+    .bind(batch)
+    .bind(user_id.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut restored = 0;
+    let mut done = 0;
+    for row in &rows {
+        let expires_at: String = row.try_get("expires_at")?;
+        if expires_at.as_str() <= now.as_str() {
+            continue;
+        }
+        let position: String = row.try_get("position")?;
+        let position = free_rank(conn, user_id, position).await?;
+        let title: String = row.try_get("title")?;
+        let description: Option<String> = row.try_get("description")?;
+        let completed_at: Option<String> = row.try_get("completed_at")?;
+        let version: i64 = row.try_get("version")?;
+        sqlx::query(
+            "insert into todos (id, user_id, title, description, search_text, due_on, position, \
+             completed_at, created_at, updated_at, version) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(row.try_get::<String, _>("id")?)
+        .bind(user_id.as_str())
+        .bind(&title)
+        .bind(description.as_deref())
+        .bind(search_text(&title, description.as_deref()))
+        .bind(row.try_get::<Option<String>, _>("due_on")?)
+        .bind(position)
+        .bind(completed_at.as_deref())
+        .bind(row.try_get::<String, _>("created_at")?)
+        .bind(&now)
+        .bind(version + 1)
+        .execute(&mut *conn)
+        .await?;
+        restored += 1;
+        done += i64::from(completed_at.is_some());
+    }
+    if restored == 0 {
+        return Err(AppError::conflict(Message::UndoGone));
+    }
+    if recount(conn, user_id, restored, done).await? > i64::from(max) {
+        return Err(AppError::conflict(Message::TooManyTasks));
+    }
+    Ok(u64::try_from(restored).unwrap_or(0))
+}
+
+/// `rank` if none of the person's tasks has it, else a rank between it and the next one taken:
+/// a restored task goes back to its place, or just after the task that has taken it.
+async fn free_rank(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    rank: String,
+) -> Result<String, AppError> {
+    let taken: Option<String> = sqlx::query_scalar(
+        "select position from todos where user_id = $1 and position = $2 limit 1",
+    )
+    .bind(user_id.as_str())
+    .bind(&rank)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if taken.is_none() {
+        return Ok(rank);
+    }
+    let next: Option<String> =
+        sqlx::query_scalar("select min(position) from todos where user_id = $1 and position > $2")
+            .bind(user_id.as_str())
+            .bind(&rank)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(rank_between(Some(&rank), next.as_deref()))
+}
+
+/// Deletes the kept tasks that can no longer be restored (the background sweep).
+pub async fn purge_kept(db: &Db) -> Result<u64, AppError> {
+    let done = sqlx::query("delete from deleted_todos where expires_at <= $1")
+        .bind(now())
+        .execute(db.write())
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// "Mark all done": every task of the person not done yet is done now. Returns how many.
@@ -641,14 +856,29 @@ pub async fn complete_all(conn: &mut AnyConnection, user_id: &UserId) -> Result<
     Ok(done)
 }
 
-/// "Clear completed": deletes every done task of the person. Returns how many. Pass a
-/// transaction ([`Db::transaction`]).
-pub async fn clear_completed(conn: &mut AnyConnection, user_id: &UserId) -> Result<u64, AppError> {
-    let gone = sqlx::query("delete from todos where user_id = $1 and completed_at is not null")
-        .bind(user_id.as_str())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+/// "Clear completed": deletes every done task of the person (with `keep`, kept to be restored,
+/// as [`delete`] does). Returns how many. Pass a transaction ([`Db::transaction`]).
+pub async fn clear_completed(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    keep: Option<&str>,
+) -> Result<u64, AppError> {
+    const DONE: &str = "user_id = $1 and completed_at is not null";
+    if let Some(batch) = keep {
+        sqlx::query(sqlx::AssertSqlSafe(keep_sql(DONE, 2)))
+            .bind(user_id.as_str())
+            .bind(batch)
+            .bind(timestamp(OffsetDateTime::now_utc() + UNDO_WINDOW))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let gone = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "delete from todos where {DONE}"
+    )))
+    .bind(user_id.as_str())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     recount(conn, user_id, -count(gone), -count(gone)).await?;
     Ok(gone)
 }
@@ -662,13 +892,15 @@ pub enum Bulk {
 
 /// Completes or deletes the person's tasks `ids`, all or none: an id that is not one of the
 /// person's tasks (another person's, or none at all) is "not found" and changes nothing.
-/// Returns how many changed (a task done already is not completed again). Pass a transaction
+/// Returns how many changed (a task done already is not completed again). Deleted tasks are
+/// kept to be restored with `keep`, as [`delete`] does. Pass a transaction
 /// ([`Db::transaction`]).
 pub async fn bulk(
     conn: &mut AnyConnection,
     user_id: &UserId,
     ids: &[TodoId],
     action: Bulk,
+    keep: Option<&str>,
 ) -> Result<u64, AppError> {
     if ids.is_empty() {
         return Ok(0);
@@ -707,6 +939,14 @@ pub async fn bulk(
             Ok(done)
         }
         Bulk::Delete => {
+            if let Some(batch) = keep {
+                let at = ids.len() + 2;
+                bind_all(keep_sql(&format!("user_id = $1 and id in ({list})"), at))
+                    .bind(batch)
+                    .bind(timestamp(OffsetDateTime::now_utc() + UNDO_WINDOW))
+                    .execute(&mut *conn)
+                    .await?;
+            }
             let mut done = 0;
             for row in &rows {
                 let completed_at: Option<String> = row.try_get("completed_at")?;

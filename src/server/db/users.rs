@@ -12,7 +12,7 @@ use crate::domain::{AppError, CurrentUser, Email, Message, Timestamp, UserId, Us
 
 /// The columns [`UserRecord::from_row`] reads, in its order (prefixed with a table's alias
 /// where a query joins: see `sessions::DbSessionStore::load`).
-pub(super) const USER_COLUMNS: [&str; 7] = [
+pub(super) const USER_COLUMNS: [&str; 8] = [
     "id",
     "email",
     "name",
@@ -20,6 +20,7 @@ pub(super) const USER_COLUMNS: [&str; 7] = [
     "email_verified_at",
     "created_at",
     "credential_version",
+    "time_zone",
 ];
 
 /// A user as stored.
@@ -35,6 +36,8 @@ pub struct UserRecord {
     /// Goes up with every password change and at the first proof of the email; sessions and
     /// API sign-ins made under an older version are dead (see the migration).
     pub credential_version: i64,
+    /// The time zone they chose for their dates (an IANA name); `None`: their browser's.
+    pub time_zone: Option<String>,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -58,6 +61,7 @@ impl UserRecord {
             email_verified_at: row.opt_text(at + 4)?.map(Timestamp::from_stored),
             created_at: Timestamp::from_stored(row.text(at + 5)?),
             credential_version: row.int(at + 6)?,
+            time_zone: row.opt_text(at + 7)?,
         })
     }
 
@@ -111,6 +115,7 @@ where
             email_verified_at: verified_at,
             created_at: now,
             credential_version: 0,
+            time_zone: None,
         }),
         Err(err) if is_unique_violation(&err) => Err(AppError::conflict(Message::EmailTaken)),
         Err(err) => Err(err.into()),
@@ -139,6 +144,17 @@ async fn fetch_one_user(db: &Db, sql: &str, value: &str) -> Result<Option<UserRe
     Ok(db
         .read_one(sql, &[value], |row| UserRecord::from_row(row, 0))
         .await?)
+}
+
+/// Sets the time zone the person chose (`None`: their browser's).
+pub async fn set_time_zone(db: &Db, id: &UserId, zone: Option<&str>) -> Result<(), AppError> {
+    sqlx::query("update users set time_zone = $2, updated_at = $3 where id = $1")
+        .bind(id.as_str())
+        .bind(zone)
+        .bind(now())
+        .execute(db.write())
+        .await?;
+    Ok(())
 }
 
 pub async fn set_name<'e, E>(db: E, id: &UserId, name: &UserName) -> Result<(), AppError>
