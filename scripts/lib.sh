@@ -71,19 +71,27 @@ ensure_build_tools() {
   fi
 }
 
-# What the browser tests need: Debian's Chromium and the pinned npm packages.
+# What the browser tests need: Debian's Chromium, Firefox ESR and WebKitGTK's WebDriver (with
+# Xvfb, which WebKit needs for a display, and xauth, without which xvfb-run fails), and the
+# pinned npm packages that drive them.
 ensure_test_tools() {
   if [ ! -x /usr/bin/chromium ]; then
     need_apt chromium chromium
     [ -x /usr/bin/chromium ] || need_apt /usr/bin/chromium chromium
   fi
+  need_apt firefox-esr firefox-esr
+  need_apt WebKitWebDriver webkit2gtk-driver
+  need_apt xvfb-run xvfb
+  need_apt xauth xauth
   need_apt npm npm
-  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
-    || [ ! -d "$ROOT/end2end/node_modules/@axe-core/playwright" ] \
-    || [ ! -d "$ROOT/end2end/node_modules/oidc-provider" ]; then
-    say "installing Playwright, axe-core and oidc-provider (no browser download: it drives Debian's Chromium)"
-    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
-  fi
+  local module
+  for module in @playwright/test @axe-core/playwright oidc-provider puppeteer-core selenium-webdriver; do
+    if [ ! -d "$ROOT/end2end/node_modules/$module" ]; then
+      say "installing Playwright, axe-core, oidc-provider, puppeteer-core and selenium-webdriver (no browser download: they drive Debian's browsers)"
+      (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+      break
+    fi
+  done
 }
 
 # The optimised server binary and the wasm/JS/CSS bundle (with .br/.gz next to them). Extra

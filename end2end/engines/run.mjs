@@ -1,0 +1,127 @@
+// The end-to-end tests in another browser engine: `node engines/run.mjs firefox` (Firefox over
+// WebDriver BiDi) or `xvfb-run -a node engines/run.mjs webkit` (WebKit over WebDriver). Starts
+// the release build on a throwaway database and the GitHub/Google stand-in, runs the tests of
+// `flows.mjs` one after another, each in fresh browser contexts, and prints
+// `<engine>: N passed, N failed` (also written to .report/<engine>.json). Exit status 1 if any
+// failed.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { TESTS } from './flows.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const engineName = process.argv[2];
+const only = process.argv[3];
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function answers(url) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not up yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const children = [];
+function start(command, env) {
+  const child = spawn(command, [], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+async function main() {
+  const engines = {
+    firefox: async (base) => (await import('./puppeteer.mjs')).firefox(base),
+    webkit: async (base) => (await import('./selenium.mjs')).webkit(base),
+  };
+  if (!engines[engineName]) {
+    console.error('usage: node engines/run.mjs firefox|webkit [part of a test name]');
+    process.exit(2);
+  }
+  const port = await freePort();
+  const standinPort = await freePort();
+  const base = `http://localhost:${port}`;
+  const standin = `http://127.0.0.1:${standinPort}`;
+  const data = mkdtempSync(join(tmpdir(), `seamless-${engineName}-`));
+  start(process.env.STANDIN_BIN ?? join(root, 'target', 'debug', 'examples', 'oauth_standin'), {
+    STANDIN_ADDR: `127.0.0.1:${standinPort}`,
+  });
+  start(process.env.SEAMLESS_BIN ?? join(root, 'target', 'release', 'seamless'), {
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    APP_URL: base,
+    LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
+    APP_DATA_DIR: data,
+    DATABASE_URL: `sqlite:${join(data, 'e2e.db')}`,
+    LOG_ACCESS: 'false',
+    RUST_LOG: 'warn',
+    RATE_LIMIT_SIGN_UP_IP: '500/1h',
+    RATE_LIMIT_SIGN_IN_IP: '500/15m',
+    RATE_LIMIT_PROVIDER_START_IP: '500/15m',
+    GITHUB_CLIENT_ID: 'seamless-test-client',
+    GITHUB_CLIENT_SECRET: 'stand-in-client-secret',
+    GITHUB_BASE_URL: standin,
+    GITHUB_API_URL: `${standin}/api`,
+    GOOGLE_CLIENT_ID: 'seamless-test-client',
+    GOOGLE_CLIENT_SECRET: 'stand-in-client-secret',
+    GOOGLE_ISSUER_URL: `${standin}/google`,
+  });
+  await answers(`${standin}/google/.well-known/openid-configuration`);
+  await answers(`http://127.0.0.1:${port}/readyz`);
+
+  const engine = await engines[engineName](base);
+  const results = [];
+  try {
+    for (const test of TESTS.filter((t) => !only || t.name.includes(only))) {
+      const started = Date.now();
+      try {
+        await test.run(engine);
+        results.push({ name: test.name, ok: true });
+        console.log(`  ok    ${test.name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      } catch (err) {
+        results.push({ name: test.name, ok: false, error: String(err?.stack ?? err) });
+        console.log(`  FAIL  ${test.name}\n        ${String(err?.message ?? err).split('\n').join('\n        ')}`);
+      } finally {
+        await engine.closeContexts();
+      }
+    }
+  } finally {
+    await engine.stop();
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  mkdirSync(join(here, '..', '.report'), { recursive: true });
+  writeFileSync(join(here, '..', '.report', `${engineName}.json`), JSON.stringify({ passed, failed, results }, null, 2));
+  console.log(`${engineName}: ${passed} passed, ${failed} failed`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error(err);
+} finally {
+  for (const child of children) child.kill();
+}
+process.exit(code);
