@@ -1,8 +1,9 @@
 // What a person does, written once for every browser engine: the steps (sign up, add a task,
-// …) and the tests made of them. Each takes a driver (`puppeteer.mjs` for Firefox,
-// `selenium.mjs` for WebKit) that finds elements by a CSS selector and, where given, their
-// accessible name, clicks them and types into them as a person would (native input events),
-// and waits for what the page shows.
+// …) and the tests made of them. Each takes a driver (`playwright.mjs` for Chromium,
+// `puppeteer.mjs` for Firefox, `selenium.mjs` for WebKit) that finds elements by a CSS
+// selector and, where given, their accessible name, clicks them and types into them as a
+// person would (native input events: `typeInto` types keys into a field as it is, the way a
+// date field takes them), and waits for what the page shows.
 
 export const PASSWORD = 'violet staple orbit canyon';
 
@@ -141,6 +142,22 @@ export const TESTS = [
       await phone.click('.add-form button', 'Add');
       await phone.waitForUrl(/\/login\?next=%2Ftodos&reason=expired$/);
       await phone.waitFor('[role="status"]', 'Your session has expired. Please sign in again.');
+    },
+  },
+  {
+    name: 'a due date typed into the date field is saved as that day, and the edit field has the focus',
+    run: async (engine) => {
+      const d = await engine.open();
+      await signUp(d, 'Dee Date', uniqueEmail('date'));
+      await addTask(d, 'Renew passport');
+      await d.click('.todo-list button[name="edit"]', 'Edit Renew passport');
+      await d.waitFor('.todo__edit input[name="title"]');
+      check(await d.focused('.todo__edit input[name="title"]'), 'the edit field has the focus');
+      // As a person types it (month, day, year: the order of the machine's locale, en-US or C).
+      await d.typeInto('.todo__edit input[type="date"]', '12/24/2030');
+      await d.click('.todo__edit button[type="submit"]', 'Save');
+      await d.waitFor('.todo-list time[datetime="2030-12-24"]');
+      check(await d.focused('.todo-list button[name="edit"]'), 'after the save the focus is back on the task');
     },
   },
   {

@@ -64,6 +64,13 @@ function driver(page, baseURL) {
     async click(selector, name) {
       await (await located(selector, name)).click();
     },
+    async typeInto(selector, keys) {
+      // Focused as a Tab from the field before does it (a click lands on whichever part of
+      // the field is under the pointer).
+      await (await located(selector)).focus();
+      await page.keyboard.type(keys);
+    },
+    focused: (selector) => page.evaluate((selector) => document.activeElement?.matches(selector) ?? false, selector),
     waitFor: (selector, name) => waitUntil(`${selector} ${name ?? ''}`, async () => (await count(selector, name)) > 0),
     waitGone: (selector, name) => waitUntil(`no ${selector} ${name ?? ''}`, async () => (await count(selector, name)) === 0),
     has: async (selector, name) => (await count(selector, name)) > 0,

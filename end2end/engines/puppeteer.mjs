@@ -102,6 +102,14 @@ function driver(page, baseURL) {
       const element = await located(selector, name);
       await element.click();
     },
+    async typeInto(selector, keys) {
+      const element = await located(selector);
+      // Focused as a Tab from the field before does it (a click lands on whichever part of
+      // the field is under the pointer).
+      await element.focus();
+      await element.type(keys);
+    },
+    focused: (selector) => page.evaluate((selector) => document.activeElement?.matches(selector) ?? false, selector),
     waitFor: (selector, name) => waitUntil(`${selector} ${name ?? ''}`, async () => (await count(selector, name)) > 0),
     waitGone: (selector, name) => waitUntil(`no ${selector} ${name ?? ''}`, async () => (await count(selector, name)) === 0),
     has: async (selector, name) => (await count(selector, name)) > 0,

@@ -109,6 +109,15 @@ function driver(session, baseURL) {
       const element = await located(selector, name);
       await element.click();
     },
+    async typeInto(selector, keys) {
+      const element = await located(selector);
+      // Focused as a Tab from the field before does it (a click lands on whichever part of
+      // the field is under the pointer).
+      await session.executeScript('arguments[0].focus();', element);
+      await element.sendKeys(keys);
+    },
+    focused: (selector) =>
+      session.executeScript('return document.activeElement ? document.activeElement.matches(arguments[0]) : false;', selector),
     waitFor: (selector, name) => waitUntil(`${selector} ${name ?? ''}`, async () => (await count(selector, name)) > 0),
     waitGone: (selector, name) => waitUntil(`no ${selector} ${name ?? ''}`, async () => (await count(selector, name)) === 0),
     has: async (selector, name) => (await count(selector, name)) > 0,

@@ -330,4 +330,19 @@ async fn a_task_dragged_next_to_another_goes_there_and_nowhere_else() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(ada.titles().await, ["Alpha", "Delta", "Charlie", "Bravo"]);
     assert_eq!(bob.titles().await, ["Bob's"]);
+
+    // A drop the server refuses (the other task is gone by now) is said on the page, where the
+    // page's script shows it (the address of a refused post, as without JavaScript).
+    let res = ada
+        .post_form("place_todo", &[("id", ids[1].as_str()), ("before", "nope")])
+        .await;
+    let back = location(&res).unwrap_or_default();
+    assert!(back.contains("__path=%2Frpc%2Fplace_todo"), "{back}");
+    let page = ada
+        .get(back.trim_start_matches(&app.address))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"role="alert""#), "the refusal shows: {page}");
 }

@@ -21,7 +21,8 @@ pub(super) fn TodoBoard(
         .or_else(post_error::<ClearCompletedTodos>)
         .or_else(post_error::<MoveTodo>)
         .or_else(post_error::<RestoreTodos>)
-        .or_else(post_error::<BulkTodos>);
+        .or_else(post_error::<BulkTodos>)
+        .or_else(post_error::<PlaceTodo>);
     let count = match page.open {
         0 if page.total == 0 => String::new(),
         0 => "All done".to_owned(),
