@@ -4,40 +4,16 @@
 // and one session per browser context.
 
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 
 import { Builder } from 'selenium-webdriver';
 
+import { freePort, makeDriver, waitUntil } from './driver.mjs';
 import { FIND_SOURCE } from './find.mjs';
-
-const TIMEOUT = 10_000;
 const MINIBROWSER = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
-/** A port nobody listens on. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts connections on `port`. */
+/** Resolves once WebKitWebDriver answers on `port`. */
 async function listening(port) {
-  const deadline = Date.now() + TIMEOUT;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/status`);
-      if (res.ok) return;
-    } catch {
-      // Not up yet.
-    }
-    if (Date.now() > deadline) throw new Error(`WebKitWebDriver did not start on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(`WebKitWebDriver on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/status`)).ok);
 }
 
 export async function webkit(baseURL) {
@@ -73,63 +49,33 @@ export async function webkit(baseURL) {
 }
 
 function driver(session, baseURL) {
-  const find = async (selector, name) =>
-    session.executeScript(
-      `return (${FIND_SOURCE})(arguments[0], arguments[1])[0] || null;`,
-      selector,
-      name ?? null,
-    );
-  const count = (selector, name) =>
-    session.executeScript(`return (${FIND_SOURCE})(arguments[0], arguments[1]).length;`, selector, name ?? null);
-  const waitUntil = async (what, test) => {
-    try {
-      await session.wait(async () => test().catch(() => false), TIMEOUT);
-    } catch (err) {
-      throw new Error(`timed out waiting for ${what} (${err.message})`);
-    }
-  };
-  const located = async (selector, name) => {
-    let element = null;
-    await waitUntil(`${selector} ${name ?? ''}`, async () => (element = await find(selector, name)) !== null);
-    return element;
-  };
-  return {
+  return makeDriver({
+    find: (selector, name) =>
+      session.executeScript(`return (${FIND_SOURCE})(arguments[0], arguments[1])[0] || null;`, selector, name ?? null),
+    count: (selector, name) =>
+      session.executeScript(`return (${FIND_SOURCE})(arguments[0], arguments[1]).length;`, selector, name ?? null),
     goto: (path) => session.get(baseURL + path),
     reload: () => session.navigate().refresh(),
     url: () => session.getCurrentUrl(),
-    async waitForUrl(pattern) {
-      await waitUntil(`the address ${pattern}`, async () => pattern.test(await session.getCurrentUrl()));
-    },
-    async fill(selector, text) {
-      const element = await located(selector);
+    async fill(element, text) {
       await element.clear();
       await element.sendKeys(text);
     },
-    async click(selector, name) {
-      const element = await located(selector, name);
-      await element.click();
-    },
-    async typeInto(selector, keys) {
-      const element = await located(selector);
+    click: (element) => element.click(),
+    async typeInto(element, keys) {
       // Focused as a Tab from the field before does it (a click lands on whichever part of
       // the field is under the pointer).
       await session.executeScript('arguments[0].focus();', element);
       await element.sendKeys(keys);
     },
+    texts: (selector) =>
+      session.executeScript('return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent.trim());', selector),
     focused: (selector) =>
       session.executeScript('return document.activeElement ? document.activeElement.matches(arguments[0]) : false;', selector),
-    waitFor: (selector, name) => waitUntil(`${selector} ${name ?? ''}`, async () => (await count(selector, name)) > 0),
-    waitGone: (selector, name) => waitUntil(`no ${selector} ${name ?? ''}`, async () => (await count(selector, name)) === 0),
-    has: async (selector, name) => (await count(selector, name)) > 0,
-    texts: (selector) =>
-      session.executeScript(
-        'return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent.trim());',
-        selector,
-      ),
     async cookies() {
       return (await session.manage().getCookies()).map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }));
     },
     // WebKitWebDriver does not hand out the console.
     consoleErrors: async () => null,
-  };
+  });
 }
