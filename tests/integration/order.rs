@@ -344,5 +344,8 @@ async fn a_task_dragged_next_to_another_goes_there_and_nowhere_else() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(r#"role="alert""#), "the refusal shows: {page}");
+    assert!(
+        page.contains(r#"role="alert""#),
+        "the refusal shows: {page}"
+    );
 }
