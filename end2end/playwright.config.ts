@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+// @ts-ignore: plain JavaScript, shared with engines/run.mjs.
+import { serverEnv } from './server-env.mjs';
 
 // The release build, on its own port, with a throwaway database for this run.
 const root = resolve(__dirname, '..');
@@ -94,24 +96,7 @@ export default defineConfig({
       stdout: 'ignore',
       stderr: 'pipe',
       env: {
-        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-        APP_URL: baseURL,
-        LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
-        APP_DATA_DIR: dataDir,
-        DATABASE_URL: `sqlite:${join(dataDir, 'e2e.db')}`,
-        LOG_ACCESS: 'false',
-        RUST_LOG: 'warn',
-        // Every test signs up from 127.0.0.1 within minutes: more than a person would.
-        RATE_LIMIT_SIGN_UP_IP: '500/1h',
-        RATE_LIMIT_SIGN_IN_IP: '500/15m',
-        RATE_LIMIT_PROVIDER_START_IP: '500/15m',
-        GITHUB_CLIENT_ID: 'seamless-test-client',
-        GITHUB_CLIENT_SECRET: 'stand-in-client-secret',
-        GITHUB_BASE_URL: standin,
-        GITHUB_API_URL: `${standin}/api`,
-        GOOGLE_CLIENT_ID: 'seamless-test-client',
-        GOOGLE_CLIENT_SECRET: 'stand-in-client-secret',
-        GOOGLE_ISSUER_URL: `${standin}/google`,
+        ...serverEnv({ root, port, baseURL, dataDir, standin }),
         APP_CONFIG: config,
         OIDC_ACME_ID_CLIENT_SECRET: oidcSecret,
       },

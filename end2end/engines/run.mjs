@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { serverEnv } from '../server-env.mjs';
 import { freePort } from './driver.mjs';
 import { TESTS } from './flows.mjs';
 
@@ -56,25 +57,10 @@ async function main() {
   start(process.env.STANDIN_BIN ?? join(root, 'target', 'debug', 'examples', 'oauth_standin'), {
     STANDIN_ADDR: `127.0.0.1:${standinPort}`,
   });
-  start(process.env.SEAMLESS_BIN ?? join(root, 'target', 'release', 'seamless'), {
-    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-    APP_URL: base,
-    LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
-    APP_DATA_DIR: data,
-    DATABASE_URL: `sqlite:${join(data, 'e2e.db')}`,
-    LOG_ACCESS: 'false',
-    RUST_LOG: 'warn',
-    RATE_LIMIT_SIGN_UP_IP: '500/1h',
-    RATE_LIMIT_SIGN_IN_IP: '500/15m',
-    RATE_LIMIT_PROVIDER_START_IP: '500/15m',
-    GITHUB_CLIENT_ID: 'seamless-test-client',
-    GITHUB_CLIENT_SECRET: 'stand-in-client-secret',
-    GITHUB_BASE_URL: standin,
-    GITHUB_API_URL: `${standin}/api`,
-    GOOGLE_CLIENT_ID: 'seamless-test-client',
-    GOOGLE_CLIENT_SECRET: 'stand-in-client-secret',
-    GOOGLE_ISSUER_URL: `${standin}/google`,
-  });
+  start(
+    process.env.SEAMLESS_BIN ?? join(root, 'target', 'release', 'seamless'),
+    serverEnv({ root, port, baseURL: base, dataDir: data, standin }),
+  );
   await answers(`${standin}/google/.well-known/openid-configuration`);
   await answers(`http://127.0.0.1:${port}/readyz`);
 
