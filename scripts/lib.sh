@@ -73,8 +73,10 @@ ensure_build_tools() {
 
 # What the browser tests need: Debian's Chromium, Firefox ESR and WebKitGTK's WebDriver (with
 # Xvfb, which WebKit needs for a display, and xauth, without which xvfb-run fails), and the
-# pinned npm packages that drive them.
+# pinned npm packages that drive them; and what the cluster test runs (PgBouncer, HAProxy).
 ensure_test_tools() {
+  need_apt pgbouncer pgbouncer
+  need_apt haproxy haproxy
   if [ ! -x /usr/bin/chromium ]; then
     need_apt chromium chromium
     [ -x /usr/bin/chromium ] || need_apt /usr/bin/chromium chromium

@@ -118,6 +118,14 @@ impl Live {
         })
     }
 
+    /// Open streams on this instance (for the metrics).
+    pub fn streams(&self) -> usize {
+        self.0
+            .users
+            .lock()
+            .map_or(0, |users| users.values().map(|l| l.count).sum())
+    }
+
     /// Tells `user`'s listeners here that their tasks changed (by the tab `tab`).
     fn tell(&self, user: &str, change: Change) {
         if let Ok(users) = self.0.users.lock() {
@@ -147,7 +155,7 @@ impl Live {
             return;
         }
         let payload = format!("{} {} {tab}", self.0.instance, user.as_str());
-        let sent = sqlx::query("select pg_notify($1, $2)")
+        let sent = crate::server::db::query("select pg_notify($1, $2)")
             .bind(CHANNEL)
             .bind(payload)
             .execute(db.write())

@@ -14,6 +14,7 @@ pub mod db;
 pub mod http;
 pub mod live;
 pub mod mail;
+pub mod metrics;
 mod router;
 pub mod startup;
 pub mod state;

@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
                     AccessLog(settings.log.access),
                     request_id::middleware,
                 ))
+                .layer(from_fn(super::metrics::track))
                 .layer(from_fn(require_path))
                 .layer(from_fn_with_state(
                     security_headers::SecurityHeaders {

@@ -88,11 +88,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
     }))
 }
 
-/// A built application, bound to its port, ready to run.
+/// A built application, bound to its port (and the metrics' one), ready to run.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    metrics: Option<TcpListener>,
 }
 
 impl Application {
@@ -113,13 +114,31 @@ impl Application {
             }
         }
         settings.http.max_connections = serve::fit_connections(settings.http.max_connections);
+        let metrics = match settings.http.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartupError::Listen { addr, source })?,
+            ),
+            None => None,
+        };
+        if metrics.is_some() {
+            super::metrics::install();
+        }
         let state = build_state(settings).await?;
         let router = router(state.clone());
         Ok(Application {
             listener,
             router,
             state,
+            metrics,
         })
+    }
+
+    /// The port `/metrics` is served on, when `METRICS_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        let listener = self.metrics.as_ref()?;
+        listener.local_addr().ok().map(|a| a.port())
     }
 
     /// The port actually bound (useful when the configured port is 0).
@@ -147,13 +166,23 @@ impl Application {
         spawn_session_cleanup(self.state.sessions.clone(), self.state.db.clone());
         let live = self.state.live.clone();
         if self.state.db.backend() == db::Backend::Postgres {
-            live.spawn_listener(self.state.settings.database.url.clone())
+            live.spawn_listener(self.state.settings.database.direct_url().to_owned())
                 .await;
         }
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        if let (Some(listener), Some(handle)) = (self.metrics, super::metrics::install()) {
+            let router = super::metrics::router(self.state.clone(), handle);
+            let mut stopped = stopped.clone();
+            tokio::spawn(super::metrics::serve(listener, router, async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }));
+        }
+        drop(stopped);
         // Live update streams never end by themselves: they end as shutdown starts.
         let stop = async move {
             stop.await;
             live.close();
+            let _ = stopping.send(true);
         };
         self.state.health.spawn_heartbeat(self.state.db.clone());
         serve::serve(self.listener, self.router, &http, stop).await?;

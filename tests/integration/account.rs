@@ -85,10 +85,12 @@ async fn expired_verification_links_are_refused_and_a_resend_replaces_the_old_li
         "only the newest link works"
     );
 
-    sqlx::query("update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z'")
-        .execute(app.db.write())
-        .await
-        .unwrap();
+    seamless::server::db::query(
+        "update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z'",
+    )
+    .execute(app.db.write())
+    .await
+    .unwrap();
     let (status, body) = error_of(browser.verify_email(&second).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.message.contains("expired"), "{body:?}");
@@ -169,7 +171,7 @@ async fn reset_links_expire_and_a_bad_new_password_does_not_spend_the_link() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body.field.as_deref(), Some("new_password"));
 
-    sqlx::query("update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z' where purpose = 'reset_password'")
+    seamless::server::db::query("update one_time_tokens set expires_at = '2000-01-01T00:00:00.000000Z' where purpose = 'reset_password'")
         .execute(app.db.write())
         .await
         .unwrap();
@@ -272,7 +274,7 @@ async fn too_many_failed_sign_ins_get_429_with_retry_after_until_the_window_pass
     );
 
     // The window passes.
-    sqlx::query("update rate_limits set window_start = window_start - 100000")
+    seamless::server::db::query("update rate_limits set window_start = window_start - 100000")
         .execute(app.db.write())
         .await
         .unwrap();
@@ -334,7 +336,7 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
     // A sign-in that checked the old password while the reset ran finishes after it: its
     // session row and its API sign-in are written after the reset deleted the others. Kept
     // aside here, and put back after the reset, they are exactly what that sign-in writes.
-    let session = sqlx::query("select * from sessions")
+    let session = seamless::server::db::query("select * from sessions")
         .fetch_one(app.db.write())
         .await
         .unwrap();
@@ -346,7 +348,7 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
         session.try_get("expires_at").unwrap(),
     );
     let user_id: String = session.try_get("user_id").unwrap();
-    let family = sqlx::query("select id, expires_at from refresh_families")
+    let family = seamless::server::db::query("select id, expires_at from refresh_families")
         .fetch_one(app.db.write())
         .await
         .unwrap();
@@ -354,7 +356,7 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
         family.try_get("id").unwrap(),
         family.try_get("expires_at").unwrap(),
     );
-    let token_hash: String = sqlx::query("select token_hash from refresh_tokens")
+    let token_hash: String = seamless::server::db::query("select token_hash from refresh_tokens")
         .fetch_one(app.db.write())
         .await
         .unwrap()
@@ -367,7 +369,7 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.session_count().await, 0);
 
-    sqlx::query(
+    seamless::server::db::query(
         "insert into sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at) \
          values ($1, $2, $3, $4, $5, $6)",
     )
@@ -380,7 +382,7 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
     .execute(app.db.write())
     .await
     .unwrap();
-    sqlx::query(
+    seamless::server::db::query(
         "insert into refresh_families (id, user_id, created_at, last_used_at, expires_at) \
          values ($1, $2, $3, $3, $4)",
     )
@@ -391,7 +393,7 @@ async fn a_sign_in_that_read_the_old_password_cannot_outlive_a_reset() {
     .execute(app.db.write())
     .await
     .unwrap();
-    sqlx::query("update refresh_tokens set family_id = $1 where token_hash = $2")
+    seamless::server::db::query("update refresh_tokens set family_id = $1 where token_hash = $2")
         .bind(format!("{family_id}-late"))
         .bind(&token_hash)
         .execute(app.db.write())
@@ -688,13 +690,13 @@ async fn setting_a_first_password_needs_a_recent_sign_in() {
         .unwrap();
     // The sign-in was two hours ago.
     use sqlx::Row;
-    let row = sqlx::query("select id_hash, data from sessions")
+    let row = seamless::server::db::query("select id_hash, data from sessions")
         .fetch_one(app.db.write())
         .await
         .unwrap();
     let mut data: Value = serde_json::from_str(&row.try_get::<String, _>("data").unwrap()).unwrap();
     data["signed_in_at"] = Value::from(data["signed_in_at"].as_i64().unwrap() - 7200);
-    sqlx::query("update sessions set data = $1 where id_hash = $2")
+    seamless::server::db::query("update sessions set data = $1 where id_hash = $2")
         .bind(data.to_string())
         .bind(row.try_get::<String, _>("id_hash").unwrap())
         .execute(app.db.write())
@@ -790,7 +792,7 @@ async fn the_audit_trail_records_who_did_what_from_where() {
         .iter()
         .all(|a| a.ip.as_deref() == Some("127.0.0.1")));
     use sqlx::Row;
-    let rows = sqlx::query("select request_id from audit_events")
+    let rows = seamless::server::db::query("select request_id from audit_events")
         .fetch_all(app.db.write())
         .await
         .unwrap();

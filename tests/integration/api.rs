@@ -342,7 +342,7 @@ async fn a_refresh_rotates_and_a_reused_refresh_token_revokes_its_family() {
 
 /// Every spent refresh token was spent long before the reuse interval.
 async fn spent_long_ago(app: &TestApp) {
-    sqlx::query(
+    seamless::server::db::query(
         "update refresh_tokens set used_at = '2000-01-01T00:00:00.000000Z' where used_at is not null",
     )
     .execute(app.db.write())
@@ -440,7 +440,7 @@ async fn a_revoked_sign_in_cannot_refresh() {
     app.signed_up_client("ada@example.com").await;
     let t = api.tokens("ada@example.com").await;
 
-    sqlx::query("update refresh_families set revoked_at = created_at")
+    seamless::server::db::query("update refresh_families set revoked_at = created_at")
         .execute(app.db.write())
         .await
         .unwrap();

@@ -265,7 +265,7 @@ async fn the_database_stores_a_keyed_hash_of_the_token_never_the_token() {
     let cookie = browser.session_cookie().unwrap();
     let token = cookie.trim_start_matches("seamless_session=");
 
-    let rows = sqlx::query("select id_hash, data from sessions")
+    let rows = seamless::server::db::query("select id_hash, data from sessions")
         .fetch_all(app.db.write())
         .await
         .unwrap();
@@ -367,7 +367,7 @@ async fn sign_in_works_without_javascript_as_a_form_post_and_redirect() {
 async fn an_idle_session_expires_and_the_next_visit_says_so() {
     let app = TestApp::spawn().await;
     let browser = app.signed_up_client("ada@example.com").await;
-    sqlx::query("update sessions set expires_at = '2000-01-01T00:00:00.000000Z'")
+    seamless::server::db::query("update sessions set expires_at = '2000-01-01T00:00:00.000000Z'")
         .execute(app.db.write())
         .await
         .unwrap();
@@ -395,7 +395,7 @@ async fn an_idle_session_expires_and_the_next_visit_says_so() {
 async fn a_session_ends_at_its_absolute_lifetime_however_busy() {
     let app = TestApp::spawn().await;
     let browser = app.signed_up_client("ada@example.com").await;
-    sqlx::query("update sessions set created_at = '2000-01-01T00:00:00.000000Z'")
+    seamless::server::db::query("update sessions set created_at = '2000-01-01T00:00:00.000000Z'")
         .execute(app.db.write())
         .await
         .unwrap();
@@ -416,7 +416,7 @@ async fn activity_pushes_the_idle_expiry_forward() {
     let browser = app.signed_up_client("ada@example.com").await;
     let soon =
         seamless::server::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
-    sqlx::query("update sessions set expires_at = $1")
+    seamless::server::db::query("update sessions set expires_at = $1")
         .bind(&soon)
         .execute(app.db.write())
         .await
@@ -425,7 +425,7 @@ async fn activity_pushes_the_idle_expiry_forward() {
     let res = browser.get("/todos").await;
 
     assert_eq!(res.status(), StatusCode::OK);
-    let row = sqlx::query("select expires_at from sessions")
+    let row = seamless::server::db::query("select expires_at from sessions")
         .fetch_one(app.db.write())
         .await
         .unwrap();
@@ -549,11 +549,12 @@ async fn the_session_store_loads_the_user_with_the_session() {
 
     let app = TestApp::spawn().await;
     app.signed_up_client("ada@example.com").await;
-    let user_id: String = sqlx::query_scalar("select id from users where email = $1")
-        .bind("ada@example.com")
-        .fetch_one(app.db.read())
-        .await
-        .unwrap();
+    let user_id: String =
+        seamless::server::db::query_scalar("select id from users where email = $1")
+            .bind("ada@example.com")
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
     let store = DbSessionStore::new(
         app.db.clone(),
         std::sync::Arc::new(TokenKey::from_bytes([7; 32])),

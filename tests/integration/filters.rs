@@ -185,7 +185,7 @@ async fn tasks_from_before_search_existed_are_found_after_the_upgrade() {
         .spawn()
         .await;
 
-    let row = sqlx::query("select search_text from todos")
+    let row = seamless::server::db::query("select search_text from todos")
         .fetch_one(app.db.read())
         .await
         .unwrap();

@@ -28,6 +28,8 @@ pub const PASSWORD: &str = "violet staple orbit canyon";
 
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:<port>` of `/metrics`, when `METRICS_ADDR` is set.
+    pub metrics_address: Option<String>,
     pub db: Db,
     pub database_url: String,
     /// Keeps the data directory (and, on PostgreSQL, the test's database) alive while any
@@ -163,7 +165,7 @@ impl TestApp {
             .await
             .expect("the older migrations");
         for statement in seed {
-            sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
+            seamless::server::db::query(sqlx::AssertSqlSafe(statement.as_str()))
                 .execute(&pool)
                 .await
                 .expect("seed");
@@ -194,7 +196,7 @@ impl TestApp {
         // The app runs on one multi-threaded runtime shared by all tests, as it does in
         // production; each test's own runtime only drives its clients. (Rendering pages on many
         // short-lived per-test runtimes at once can strand Leptos' spawned tasks.)
-        let (address, db) = server_runtime()
+        let (address, metrics_address, db) = server_runtime()
             .spawn(async move {
                 let app = Application::build(settings).await.expect("app builds");
                 // Opened as `localhost` when APP_URL says so (`on_localhost`, for passkeys);
@@ -205,14 +207,16 @@ impl TestApp {
                     _ => "127.0.0.1",
                 };
                 let address = format!("http://{host}:{}", app.port());
+                let metrics = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
                 let db = app.state().db.clone();
                 tokio::spawn(app.run_until(std::future::pending()));
-                (address, db)
+                (address, metrics, db)
             })
             .await
             .expect("app starts");
         TestApp {
             address,
+            metrics_address,
             db,
             database_url,
             resources,
@@ -234,7 +238,7 @@ impl TestApp {
 
     pub async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        seamless::server::db::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from {table}"
         )))
         .fetch_one(self.db.write())
@@ -246,7 +250,7 @@ impl TestApp {
 
     pub async fn session_count(&self) -> i64 {
         use sqlx::Row;
-        sqlx::query("select count(*) as n from sessions")
+        seamless::server::db::query("select count(*) as n from sessions")
             .fetch_one(self.db.write())
             .await
             .expect("count sessions")

@@ -11,6 +11,7 @@ mod due_dates;
 mod filters;
 mod helpers;
 mod live;
+mod metrics;
 mod notes;
 mod oauth;
 mod operations;

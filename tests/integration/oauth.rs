@@ -141,7 +141,7 @@ async fn starting_provider_sign_ins_is_rate_limited_per_ip() {
 async fn the_session_token_is_renewed_at_provider_sign_in() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.signed_up_client("ada@example.com").await;
-    sqlx::query("update users set email_verified_at = created_at")
+    seamless::server::db::query("update users set email_verified_at = created_at")
         .execute(app.db.write())
         .await
         .unwrap();
@@ -465,7 +465,7 @@ async fn a_signed_in_user_can_link_another_provider_to_their_account() {
     let (app, _standin) = app_with_providers().await;
     let browser = app.signed_up_client("ada@example.com").await;
     let id = user_id(&browser).await;
-    sqlx::query("update users set email_verified_at = created_at")
+    seamless::server::db::query("update users set email_verified_at = created_at")
         .execute(app.db.write())
         .await
         .unwrap();

@@ -50,8 +50,8 @@ async fn a_path_too_long_to_be_a_file_is_a_404_page_not_an_error() {
     assert!(res.text().await.unwrap().contains("Page not found"));
 }
 
-/// The release-style binary: JSON logs where every line of a request carries its id, no
-/// password in them, and a graceful stop on SIGTERM that lets in-flight requests finish.
+/// The release-style binary: JSON logs where every line of a request carries its id and the
+/// trace id of its `traceparent`, no password in them, and a graceful stop on SIGTERM that lets in-flight requests finish.
 #[tokio::test]
 async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
@@ -94,6 +94,10 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
                 .post(client.url("/rpc/signup"))
                 .header("origin", &client.base)
                 .header("x-request-id", format!("req-{n}"))
+                .header(
+                    "traceparent",
+                    format!("00-{:032x}-00f067aa0ba902b7-01", n + 0xabc),
+                )
                 .form(&[
                     ("name", "Ada"),
                     ("email", &format!("ada{n}@example.com")),
@@ -175,6 +179,18 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
         assert!(
             ids.len() == 1 && ids[0].starts_with("req-"),
             "log line without its request id: {line}"
+        );
+        let n: usize = ids[0]["req-".len()..].parse().unwrap();
+        let traces: Vec<&str> = v["spans"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|span| span["trace_id"].as_str())
+            .collect();
+        assert_eq!(
+            traces,
+            [format!("{:032x}", n + 0xabc)],
+            "log line without its request's trace id: {line}"
         );
     }
 }

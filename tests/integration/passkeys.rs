@@ -206,7 +206,7 @@ async fn a_passkey_is_a_fresh_proof_for_the_sensitive_actions() {
     ada.logout().await;
     ada.sign_in_with_passkey(&mut device).await;
     // (As if the sign-in were an hour old: the session forgets when it signed in.)
-    sqlx::query(
+    seamless::server::db::query(
         "update sessions set data = replace(data, '\"signed_in_at\":', '\"signed_in_long_ago\":')",
     )
     .execute(app.db.write())

@@ -51,14 +51,14 @@ async fn runaway_statements_are_stopped_by_the_statement_timeout() {
         .spawn()
         .await;
 
-    let result = sqlx::query("select pg_sleep(2)")
+    let result = seamless::server::db::query("select pg_sleep(2)")
         .execute(app.db.write())
         .await;
 
     let err = result.expect_err("cancelled");
     assert!(err.to_string().contains("statement timeout"), "{err}");
     assert!(
-        sqlx::query("select 1")
+        seamless::server::db::query("select 1")
             .execute(app.db.write())
             .await
             .is_ok(),

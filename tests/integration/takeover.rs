@@ -35,7 +35,7 @@ async fn user_id(browser: &TestClient) -> String {
 /// A link made while the address was unproven, as a database from before this version can
 /// hold (linking now needs a verified address).
 async fn link_github_directly(app: &TestApp, user_id: &str) {
-    sqlx::query(
+    seamless::server::db::query(
         "insert into accounts (provider, provider_user_id, user_id, email, created_at) \
          values ('github', '583231', $1, 'octocat@example.com', '2026-11-01T00:00:00.000000Z')",
     )
@@ -143,14 +143,15 @@ async fn the_owner_verifying_the_address_ends_the_squatters_sign_ins_and_links()
     );
     assert_eq!(app.count("accounts").await, 0, "and the link they made");
     use sqlx::Row;
-    let events: Vec<String> = sqlx::query("select event from audit_events where user_id = $1")
-        .bind(&owner_id)
-        .fetch_all(app.db.write())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("event").unwrap())
-        .collect();
+    let events: Vec<String> =
+        seamless::server::db::query("select event from audit_events where user_id = $1")
+            .bind(&owner_id)
+            .fetch_all(app.db.write())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get("event").unwrap())
+            .collect();
     assert!(
         events.contains(&"sign_ins_ended_on_proof".to_owned()),
         "{events:?}"

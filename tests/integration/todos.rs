@@ -192,11 +192,13 @@ async fn upgrading_counts_the_tasks_already_there() {
     let counts = |user: &'static str| {
         let db = app.db.clone();
         async move {
-            let row = sqlx::query("select total, done from todo_counts where user_id = $1")
-                .bind(user)
-                .fetch_optional(db.read())
-                .await
-                .expect("query");
+            let row = seamless::server::db::query(
+                "select total, done from todo_counts where user_id = $1",
+            )
+            .bind(user)
+            .fetch_optional(db.read())
+            .await
+            .expect("query");
             row.map(|row| {
                 use sqlx::Row;
                 (row.get::<i64, _>("total"), row.get::<i64, _>("done"))

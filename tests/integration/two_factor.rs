@@ -50,7 +50,7 @@ async fn setting_up_shows_the_secret_three_ways_and_a_wrong_first_code_turns_not
     assert!(page.contains(">Turn on<"));
     // At rest, the secret is encrypted.
     let plain: String = setup.secret.split_whitespace().collect();
-    let stored: String = sqlx::query_scalar("select secret from totp_credentials")
+    let stored: String = seamless::server::db::query_scalar("select secret from totp_credentials")
         .fetch_one(app.db.read())
         .await
         .unwrap();
@@ -77,10 +77,11 @@ async fn turning_on_shows_ten_recovery_codes_once() {
     assert!(again.new_recovery_codes.is_empty(), "shown once");
     assert!(again.enabled);
     assert_eq!(again.recovery_codes_left, 10);
-    let stored: Vec<String> = sqlx::query_scalar("select code_hash from recovery_codes")
-        .fetch_all(app.db.read())
-        .await
-        .unwrap();
+    let stored: Vec<String> =
+        seamless::server::db::query_scalar("select code_hash from recovery_codes")
+            .fetch_all(app.db.read())
+            .await
+            .unwrap();
     assert_eq!(stored.len(), 10);
     assert!(
         codes

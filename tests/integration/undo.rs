@@ -218,10 +218,12 @@ async fn an_expired_delete_cannot_be_undone() {
     let id = ada.added("Old").await;
     let undo = undo_of(&ada.rpc("delete_todo", &[("id", id.as_str())]).await);
     // Its time is up.
-    sqlx::query("update deleted_todos set expires_at = '2000-01-01T00:00:00.000000Z'")
-        .execute(app.db.write())
-        .await
-        .unwrap();
+    seamless::server::db::query(
+        "update deleted_todos set expires_at = '2000-01-01T00:00:00.000000Z'",
+    )
+    .execute(app.db.write())
+    .await
+    .unwrap();
     let page = ada
         .get(&format!("/todos?undo={undo}"))
         .await

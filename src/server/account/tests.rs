@@ -25,7 +25,7 @@ use crate::{
 const PASSWORD: &str = "correct horse battery";
 
 async fn user_count(state: &AppState) -> i64 {
-    sqlx::query_scalar::<_, i64>("select count(*) from users")
+    crate::server::db::query_scalar::<i64>("select count(*) from users")
         .fetch_one(state.db.read())
         .await
         .unwrap()
@@ -156,7 +156,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
     .unwrap();
     // Without a password, the only provider is the only way in.
     let mut without = with_password.clone();
-    sqlx::query("update users set password_hash = null where id = $1")
+    crate::server::db::query("update users set password_hash = null where id = $1")
         .bind(without.id.as_str())
         .execute(state.db.write())
         .await
@@ -219,7 +219,7 @@ async fn deleting_an_account_needs_its_address_and_takes_everything_with_it() {
         .await
         .unwrap();
     assert_eq!(user_count(&state).await, 0);
-    let tasks: i64 = sqlx::query_scalar("select count(*) from todos")
+    let tasks: i64 = crate::server::db::query_scalar("select count(*) from todos")
         .fetch_one(state.db.read())
         .await
         .unwrap();

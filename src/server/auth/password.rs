@@ -65,6 +65,16 @@ impl Drop for Slot {
 }
 
 impl PasswordHasher {
+    /// Jobs queued or running now (for the metrics).
+    pub fn jobs(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Most jobs queued or running at once.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
     /// `concurrency`: how many hashes may run at once (that many threads); `limit`: how many
     /// may be queued or running at once (at least `concurrency`).
     pub fn new(concurrency: usize, limit: usize) -> std::io::Result<Self> {

@@ -28,6 +28,50 @@ pub struct DatabaseSettings {
     /// Longest a single statement may run (PostgreSQL `statement_timeout`). Env `DATABASE_STATEMENT_TIMEOUT`. Default `10s`.
     #[serde(deserialize_with = "duration::deserialize")]
     pub statement_timeout: Duration,
+    /// A direct connection to PostgreSQL, not through a pooler: the migrations (under an
+    /// advisory lock, which a transaction-mode pooler cannot hold) and live updates' `LISTEN`
+    /// use it. Env `DATABASE_DIRECT_URL`. Default: `url`.
+    #[serde(deserialize_with = "direct_url")]
+    pub direct_url: Option<String>,
+    /// What is between the instance and PostgreSQL: `none` (a direct connection, or a pooler
+    /// that carries prepared statements, like PgBouncer 1.21+ with `max_prepared_statements`)
+    /// or `transaction` (a transaction-mode pooler without them, like PgBouncer 1.18: every
+    /// statement is then unnamed and runs in a transaction; see `db::pooler`).
+    /// Env `DATABASE_POOLER`. Default `none`.
+    pub pooler: Pooler,
+}
+
+/// See [`DatabaseSettings::pooler`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pooler {
+    #[default]
+    None,
+    Transaction,
+}
+
+impl std::str::FromStr for Pooler {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "none" => Ok(Pooler::None),
+            "transaction" => Ok(Pooler::Transaction),
+            other => Err(format!("must be `none` or `transaction`, not `{other}`")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Pooler {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::layers::from_str(d)
+    }
+}
+
+impl DatabaseSettings {
+    /// The URL for migrations and `LISTEN`: the direct one when given, else `url`.
+    pub fn direct_url(&self) -> &str {
+        self.direct_url.as_deref().unwrap_or(&self.url)
+    }
 }
 
 /// The section's own defaults. `url`'s depends on the data directory: `Settings::load` fills
@@ -41,6 +85,8 @@ impl Default for DatabaseSettings {
             sqlite_synchronous: "full".into(),
             connect_timeout: Duration::from_secs(10),
             statement_timeout: Duration::from_secs(10),
+            direct_url: None,
+            pooler: Pooler::None,
         }
     }
 }
@@ -56,6 +102,16 @@ fn url<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         ));
     }
     Ok(url)
+}
+
+fn direct_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(d)?;
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(D::Error::custom(
+            "must start with `postgres://` (a direct connection is for PostgreSQL only)",
+        ));
+    }
+    Ok(Some(url))
 }
 
 fn sqlite_synchronous<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

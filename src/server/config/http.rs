@@ -43,6 +43,10 @@ pub struct HttpSettings {
     /// entries from the right. Env `TRUSTED_PROXY_HOPS`. Default 1 (and 0 counts as 1).
     #[serde(deserialize_with = "trusted_proxy_hops")]
     pub trusted_proxy_hops: usize,
+    /// Where `GET /metrics` (Prometheus) is served: an address of its own, never the public
+    /// one. Env `METRICS_ADDR`. Default: none (also written empty or `none`), no metrics.
+    #[serde(deserialize_with = "metrics_addr")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Default for HttpSettings {
@@ -56,6 +60,7 @@ impl Default for HttpSettings {
             max_connections: 10_000,
             client_ip_header: None,
             trusted_proxy_hops: 1,
+            metrics_addr: None,
         }
     }
 }
@@ -63,6 +68,20 @@ impl Default for HttpSettings {
 fn client_ip_header<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let header = String::deserialize(d)?.trim().to_ascii_lowercase();
     Ok(Some(header).filter(|h| !h.is_empty() && h != "none"))
+}
+
+fn metrics_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::net::SocketAddr>, D::Error> {
+    use serde::de::Error as _;
+    let text = String::deserialize(d)?;
+    let text = text.trim();
+    if text.is_empty() || text == "none" {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        D::Error::custom(format!(
+            "must be an address and port like `127.0.0.1:9100`, not `{text}`"
+        ))
+    })
 }
 
 fn trusted_proxy_hops<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {

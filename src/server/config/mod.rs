@@ -37,7 +37,7 @@ pub use self::{
     api::{ApiSettings, JwtAlgorithm},
     app::AppEnv,
     auth::AuthSettings,
-    database::DatabaseSettings,
+    database::{DatabaseSettings, Pooler},
     duration::parse_duration,
     env::{EnvSource, ProcessEnv, CONFIG_FILE_VARIABLE, ENVIRONMENT_ONLY, OVERRIDES},
     http::HttpSettings,
@@ -228,6 +228,24 @@ impl Settings {
         }
 
         // Rules between values.
+        let postgres = !self.database.url.starts_with("sqlite:");
+        if self.database.direct_url.is_some() && !postgres {
+            return Err(ConfigError(format!(
+                "{} is for PostgreSQL, but {} is SQLite",
+                describe("database.direct_url"),
+                describe("database.url"),
+            )));
+        }
+        if self.database.pooler == Pooler::Transaction
+            && (!postgres || self.database.direct_url.is_none())
+        {
+            return Err(ConfigError(format!(
+                "{} is `transaction`: {} must be a PostgreSQL URL through the pooler, and {} a direct one (migrations and live updates cannot go through a transaction-mode pooler)",
+                describe("database.pooler"),
+                describe("database.url"),
+                describe("database.direct_url"),
+            )));
+        }
         if self.http.keep_alive_timeout > self.http.header_read_timeout {
             return Err(ConfigError(format!(
                 "{} cannot be longer than {}: waiting for the next request counts as reading its headers",

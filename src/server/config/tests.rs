@@ -426,3 +426,33 @@ fn the_task_limit_is_ten_thousand_unless_set_and_never_zero() {
     let err = Settings::from_toml("", &[("TASKS_MAX_PER_USER", "lots")]).unwrap_err();
     assert!(err.to_string().contains("TASKS_MAX_PER_USER"), "{err}");
 }
+
+#[test]
+fn a_transaction_mode_pooler_needs_postgres_and_a_direct_url_for_migrations() {
+    let pooled = ("DATABASE_URL", "postgres://app@pgbouncer:6432/app");
+    let direct = ("DATABASE_DIRECT_URL", "postgres://app@db:5432/app");
+    let s = Settings::from_toml("", &[pooled, direct, ("DATABASE_POOLER", "transaction")]).unwrap();
+    assert_eq!(s.database.pooler, Pooler::Transaction);
+    assert_eq!(s.database.direct_url(), "postgres://app@db:5432/app");
+
+    let err = Settings::from_toml("", &[pooled, ("DATABASE_POOLER", "transaction")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DATABASE_DIRECT_URL"), "{err}");
+    let err = Settings::from_toml("", &[direct, ("DATABASE_URL", "sqlite:data/x.db")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is for PostgreSQL"), "{err}");
+    let err = Settings::from_toml("", &[pooled, ("DATABASE_POOLER", "session")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("DATABASE_POOLER") && err.contains("transaction"),
+        "{err}"
+    );
+
+    // Without a direct URL, the migrations and LISTEN use DATABASE_URL.
+    let s = Settings::from_toml("", &[pooled]).unwrap();
+    assert_eq!(s.database.pooler, Pooler::None);
+    assert_eq!(s.database.direct_url(), "postgres://app@pgbouncer:6432/app");
+}

@@ -32,7 +32,8 @@ pub async fn record<'e, E>(
 ) where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let result = sqlx::query(
+    crate::server::metrics::audited(event);
+    let result = super::query(
         "insert into audit_events (id, user_id, event, detail, ip, user_agent, request_id, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -54,7 +55,7 @@ pub async fn record<'e, E>(
 /// The user's latest events, newest first. The limit is written into the statement (see
 /// `todos::fetched`: SQLite would prepare a statement with a bound one again every time).
 pub async fn recent(db: &Db, user_id: &UserId, limit: u32) -> Result<Vec<Event>, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = super::query(sqlx::AssertSqlSafe(format!(
         "select event, ip, user_agent, created_at from audit_events \
          where user_id = $1 order by created_at desc, id desc limit {limit}"
     )))

@@ -9,8 +9,8 @@ use sqlx::{
     AnyPool, ConnectOptions, Connection, Executor,
 };
 
-use super::{inline::InlineReads, migrations::migrator, Backend, Db};
-use crate::server::config::DatabaseSettings;
+use super::{inline::InlineReads, migrations::migrator, Backend, Db, Pool};
+use crate::server::config::{DatabaseSettings, Pooler};
 
 /// A start-up failure of the database, phrased for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +49,12 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
     if backend == Backend::Sqlite {
         prepare_sqlite_file(&url).await?;
     }
+    let pinned = settings.pooler == Pooler::Transaction;
+    if pinned {
+        super::pooler::use_unnamed_statements();
+    }
     let read = open_pool(settings, &url, &redacted, settings.max_connections).await?;
-    migrator().run(&read).await?;
+    migrate(&read, settings.direct_url.clone(), settings.connect_timeout).await?;
     let (write, inline) = match backend {
         Backend::Sqlite => (
             open_pool(settings, &url, &redacted, 1).await?,
@@ -60,8 +64,8 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         Backend::Postgres => (read.clone(), None),
     };
     let db = Db {
-        read,
-        write,
+        read: Pool::new(read, pinned),
+        write: Pool::new(write, pinned),
         backend,
         inline,
     };
@@ -72,6 +76,34 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         tracing::info!(tasks = filled, "tasks made searchable");
     }
     Ok(db)
+}
+
+/// Applies the migrations, on the direct connection when there is one: several instances
+/// starting at once take turns through PostgreSQL's advisory lock, which only holds on a
+/// connection of one's own (a transaction-mode pooler hands each statement to any server).
+async fn migrate(
+    pool: &AnyPool,
+    direct: Option<String>,
+    connect_timeout: Duration,
+) -> Result<(), DbError> {
+    let Some(direct) = direct else {
+        migrator().run(pool).await?;
+        return Ok(());
+    };
+    let redacted = redact_url(&direct);
+    let connecting = sqlx::AnyConnection::connect(&direct);
+    let mut conn = match tokio::time::timeout(connect_timeout, connecting).await {
+        Ok(conn) => conn.connecting(&redacted)?,
+        Err(_) => {
+            return Err(DbError::ConnectTimeout {
+                url: redacted,
+                seconds: connect_timeout.as_secs(),
+            })
+        }
+    };
+    let applied = migrator().run_direct(None, &mut conn, false).await;
+    let _ = conn.close().await;
+    Ok(applied?)
 }
 
 /// The file of a SQLite URL; `None` for an in-memory database, which another connection
@@ -92,7 +124,11 @@ async fn open_pool(
     max_connections: u32,
 ) -> Result<AnyPool, DbError> {
     let synchronous = settings.sqlite_synchronous.clone();
-    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    // Behind a transaction-mode pooler a `SET` reaches whichever server connection is free,
+    // and is not there for the next statement: there the timeout is the pooler's or the
+    // role's (`ALTER ROLE … SET statement_timeout`; the README says so).
+    let statement_timeout_ms =
+        (settings.pooler == Pooler::None).then_some(settings.statement_timeout.as_millis());
     let options = AnyPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
@@ -108,9 +144,9 @@ async fn open_pool(
                         _ => "pragma synchronous = full",
                     };
                     conn.execute(pragma).await?;
-                } else {
+                } else if let Some(ms) = statement_timeout_ms {
                     // A runaway statement must not hold a connection forever.
-                    let set = format!("set statement_timeout = {statement_timeout_ms}");
+                    let set = format!("set statement_timeout = {ms}");
                     conn.execute(sqlx::AssertSqlSafe(set)).await?;
                 }
                 Ok(())
@@ -160,7 +196,7 @@ pub async fn is_ready(db: &Db) -> bool {
     matches!(
         tokio::time::timeout(
             Duration::from_secs(1),
-            sqlx::query("select 1").execute(db.read())
+            super::query("select 1").execute(db.read())
         )
         .await,
         Ok(Ok(_))
@@ -197,6 +233,8 @@ mod tests {
             sqlite_synchronous: "full".to_owned(),
             connect_timeout: Duration::from_secs(30),
             statement_timeout: Duration::from_secs(30),
+            direct_url: None,
+            pooler: Pooler::None,
         };
         let db = connect(&settings).await.unwrap();
         let sql = "select count(*), $1 from users";

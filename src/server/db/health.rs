@@ -50,7 +50,7 @@ impl DbHealth {
             inner: Arc::new(Inner {
                 down: watch::Sender::new(false),
                 probing: AtomicBool::new(false),
-                options: db.read().connect_options(),
+                options: db.read().inner().connect_options(),
                 origin: Instant::now(),
                 last_used: AtomicU64::new(0),
             }),

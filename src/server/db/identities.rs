@@ -13,7 +13,7 @@ pub async fn find_user_id(
     subject: &str,
 ) -> Result<Option<UserId>, AppError> {
     let row =
-        sqlx::query("select user_id from accounts where provider = $1 and provider_user_id = $2")
+        super::query("select user_id from accounts where provider = $1 and provider_user_id = $2")
             .bind(provider.slug())
             .bind(subject)
             .fetch_optional(db.read())
@@ -35,7 +35,7 @@ pub async fn link<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let result = sqlx::query(
+    let result = super::query(
         "insert into accounts (provider, provider_user_id, user_id, email, created_at) \
          values ($1, $2, $3, $4, $5)",
     )
@@ -64,7 +64,7 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let rows =
-        sqlx::query("select provider, email from accounts where user_id = $1 order by provider")
+        super::query("select provider, email from accounts where user_id = $1 order by provider")
             .bind(user_id.as_str())
             .fetch_all(db)
             .await?;
@@ -82,7 +82,7 @@ pub async fn unlink<'e, E>(db: E, user_id: &UserId, provider: &Provider) -> Resu
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query("delete from accounts where user_id = $1 and provider = $2")
+    let done = super::query("delete from accounts where user_id = $1 and provider = $2")
         .bind(user_id.as_str())
         .bind(provider.slug())
         .execute(db)
@@ -98,7 +98,7 @@ pub async fn unlink_all_before(
     user_id: &UserId,
     before: &Timestamp,
 ) -> Result<Vec<Provider>, AppError> {
-    let rows = sqlx::query(
+    let rows = super::query(
         "delete from accounts where user_id = $1 and created_at < $2 returning provider",
     )
     .bind(user_id.as_str())

@@ -18,6 +18,7 @@ pub mod inline;
 mod migrations;
 pub mod one_time_tokens;
 pub mod passkeys;
+pub mod pooler;
 pub mod rate_limits;
 pub mod refresh;
 pub mod second_factor;
@@ -27,7 +28,6 @@ pub mod users;
 
 use std::sync::Arc;
 
-use sqlx::AnyPool;
 use time::OffsetDateTime;
 
 use self::inline::{ColumnError, Columns, InlineReads, NotHere};
@@ -35,6 +35,7 @@ pub use self::{
     connect::{connect, is_ready, redact_url, DbError},
     error::is_unique_violation,
     migrations::migrator,
+    pooler::{query, query_as, query_scalar, Pool},
 };
 use crate::domain::{AppError, Timestamp};
 
@@ -42,8 +43,8 @@ use crate::domain::{AppError, Timestamp};
 /// statements and transactions that write. Cloning is cheap (the pools are shared).
 #[derive(Clone, Debug)]
 pub struct Db {
-    read: AnyPool,
-    write: AnyPool,
+    read: Pool,
+    write: Pool,
     backend: Backend,
     /// SQLite only: the connections for reads on the request's own thread ([`Db::read_one`]).
     inline: Option<Arc<InlineReads>>,
@@ -56,19 +57,19 @@ impl Db {
     }
 
     /// The pool for queries that only read.
-    pub fn read(&self) -> &AnyPool {
+    pub fn read(&self) -> &Pool {
         &self.read
     }
 
     /// The pool for statements that write (on SQLite, one connection: writers queue in order).
-    pub fn write(&self) -> &AnyPool {
+    pub fn write(&self) -> &Pool {
         &self.write
     }
 
     /// Starts a transaction on the write pool. A transaction must do all its work through
     /// itself: on SQLite, waiting for the write pool while holding it would wait forever.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        self.write.begin().await
+        self.write.inner().begin().await
     }
 
     /// Runs `work` in one transaction on the write pool: committed if it succeeds, rolled back
@@ -106,11 +107,11 @@ impl Db {
             }
             inline.sent_to_pool();
         }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        let mut query = query(sqlx::AssertSqlSafe(sql.to_owned()));
         for bind in binds {
             query = query.bind(*bind);
         }
-        let mut rows = query.fetch(&self.read);
+        let mut rows = query.fetch(self.read());
         let mut state = init();
         while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
             step(&mut state, &row)?;
@@ -152,8 +153,8 @@ impl Db {
         if let Some(inline) = &self.inline {
             inline.close();
         }
-        self.read.close().await;
-        self.write.close().await;
+        self.read.inner().close().await;
+        self.write.inner().close().await;
     }
 }
 
@@ -219,13 +220,13 @@ mod tests {
     async fn a_timestamp_goes_into_the_database_and_comes_back_the_same() {
         let state = crate::server::testing::state().await;
         let t = timestamp(OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap());
-        let back: Timestamp = sqlx::query_scalar("select $1")
+        let back: Timestamp = query_scalar("select $1")
             .bind(&t)
             .fetch_one(state.db.read())
             .await
             .unwrap();
         assert_eq!(back, t);
-        let later: i64 = sqlx::query_scalar("select case when $1 < $2 then 1 else 0 end")
+        let later: i64 = query_scalar("select case when $1 < $2 then 1 else 0 end")
             .bind(&t)
             .bind(now())
             .fetch_one(state.db.read())

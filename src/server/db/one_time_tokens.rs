@@ -35,13 +35,13 @@ pub async fn issue(
     ttl: Duration,
 ) -> Result<(), AppError> {
     let now = now();
-    sqlx::query("update one_time_tokens set used_at = $3 where user_id = $1 and purpose = $2 and used_at is null")
+    super::query("update one_time_tokens set used_at = $3 where user_id = $1 and purpose = $2 and used_at is null")
         .bind(user_id.as_str())
         .bind(purpose.as_str())
         .bind(&now)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    super::query(
         "insert into one_time_tokens (token_hash, purpose, user_id, email, created_at, expires_at, used_at) \
          values ($1, $2, $3, $4, $5, $6, null)",
     )
@@ -82,7 +82,7 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let now = now();
-    let row = sqlx::query(
+    let row = super::query(
         "update one_time_tokens set used_at = $3 \
          where token_hash = $1 and purpose = $2 and used_at is null and expires_at > $3 \
          returning user_id, email",
@@ -102,7 +102,7 @@ pub async fn peek(
     purpose: Purpose,
     token_hash: &str,
 ) -> Result<Option<Redeemed>, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "select user_id, email from one_time_tokens \
          where token_hash = $1 and purpose = $2 and used_at is null and expires_at > $3",
     )

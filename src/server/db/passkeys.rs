@@ -33,7 +33,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<PasskeyRow, AppError> {
 
 /// The user's passkeys, oldest first.
 pub async fn list(db: &Db, user_id: &UserId) -> Result<Vec<PasskeyRow>, AppError> {
-    let rows = sqlx::query(
+    let rows = super::query(
         "select id, user_id, name, credential, created_at, last_used_at from passkeys \
          where user_id = $1 order by created_at, id",
     )
@@ -50,7 +50,7 @@ pub async fn insert(
     name: &str,
     credential: &str,
 ) -> Result<(), AppError> {
-    let done = sqlx::query(
+    let done = super::query(
         "insert into passkeys (id, user_id, name, credential, created_at, last_used_at) \
          values ($1, $2, $3, $4, $5, null)",
     )
@@ -72,7 +72,7 @@ pub async fn insert(
 
 /// Records a sign-in with the passkey: its updated record (counter, backup state) and when.
 pub async fn used(db: &Db, id: &str, credential: &str) -> Result<(), AppError> {
-    sqlx::query("update passkeys set credential = $2, last_used_at = $3 where id = $1")
+    super::query("update passkeys set credential = $2, last_used_at = $3 where id = $1")
         .bind(id)
         .bind(credential)
         .bind(now())
@@ -83,7 +83,7 @@ pub async fn used(db: &Db, id: &str, credential: &str) -> Result<(), AppError> {
 
 /// Removes one of the user's passkeys; false when they have none with this id.
 pub async fn remove(db: &Db, user_id: &UserId, id: &str) -> Result<bool, AppError> {
-    let done = sqlx::query("delete from passkeys where id = $1 and user_id = $2")
+    let done = super::query("delete from passkeys where id = $1 and user_id = $2")
         .bind(id)
         .bind(user_id.as_str())
         .execute(db.write())
@@ -118,7 +118,7 @@ pub async fn begin_ceremony(
     state: &str,
     ttl: Duration,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    super::query(
         "insert into webauthn_ceremonies (token_hash, user_id, kind, state, expires_at) \
          values ($1, $2, $3, $4, $5)",
     )
@@ -140,7 +140,7 @@ pub async fn take_ceremony(
     kind: Ceremony,
     user_id: Option<&UserId>,
 ) -> Result<Option<String>, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "delete from webauthn_ceremonies \
          where token_hash = $1 and kind = $2 and coalesce(user_id, '') = $3 and expires_at > $4 \
          returning state",
@@ -156,7 +156,7 @@ pub async fn take_ceremony(
 
 /// Deletes ceremonies nobody finished (the background sweep).
 pub async fn purge_expired_ceremonies(db: &Db) -> Result<u64, AppError> {
-    let done = sqlx::query("delete from webauthn_ceremonies where expires_at <= $1")
+    let done = super::query("delete from webauthn_ceremonies where expires_at <= $1")
         .bind(now())
         .execute(db.write())
         .await?;

@@ -50,7 +50,7 @@ pub async fn take(db: &Db, buckets: &[(String, Limit)]) -> Result<Vec<Taken>, Ap
            window_start = excluded.window_start \
          returning bucket, hits"
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = super::query(sqlx::AssertSqlSafe(sql));
     for t in &taken {
         query = query.bind(&t.bucket).bind(t.window_start);
     }
@@ -65,6 +65,7 @@ pub async fn take(db: &Db, buckets: &[(String, Limit)]) -> Result<Vec<Taken>, Ap
             .find(|((name, _), _)| *name == bucket)
             .filter(|((_, limit), _)| hits > i64::from(limit.count));
         if let Some(((_, limit), t)) = over {
+            crate::server::metrics::rate_limit_refused(&bucket);
             let wait = (t.window_start + window_of(limit) - now).max(1) as u64;
             retry_after = Some(retry_after.map_or(wait, |w: u64| w.max(wait)));
         }
@@ -96,7 +97,7 @@ pub async fn give_back(db: &Db, taken: &[Taken]) {
         .collect::<Vec<_>>()
         .join(" or ");
     let sql = format!("update rate_limits set hits = hits - 1 where hits > 0 and ({matches})");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = super::query(sqlx::AssertSqlSafe(sql));
     for t in taken {
         query = query.bind(&t.bucket).bind(t.window_start);
     }
@@ -108,7 +109,7 @@ pub async fn give_back(db: &Db, taken: &[Taken]) {
 /// Forgets windows that ended long ago.
 pub async fn prune(db: &Db) -> Result<(), sqlx::Error> {
     let day_ago = unix_now() - 86_400;
-    sqlx::query("delete from rate_limits where window_start < $1")
+    super::query("delete from rate_limits where window_start < $1")
         .bind(day_ago)
         .execute(db.write())
         .await?;

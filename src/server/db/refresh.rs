@@ -46,7 +46,7 @@ pub async fn create_family(
     let family_id = new_id();
     let now = now();
     let mut tx = db.begin().await?;
-    sqlx::query(
+    super::query(
         "insert into refresh_families (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip, credential_version) \
          values ($1, $2, $3, $3, $4, null, $5, $6, $7)",
     )
@@ -72,7 +72,7 @@ async fn insert_token(
     family_id: &str,
     now: &Timestamp,
 ) -> Result<(), AppError> {
-    sqlx::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
+    super::query("insert into refresh_tokens (token_hash, family_id, created_at, used_at) values ($1, $2, $3, null)")
         .bind(token_hash)
         .bind(family_id)
         .bind(now)
@@ -95,7 +95,7 @@ pub async fn rotate(
     let now_at = OffsetDateTime::now_utc();
     let now = timestamp(now_at);
     let mut tx = db.begin().await?;
-    let row = sqlx::query(
+    let row = super::query(
         "select t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at, \
            f.credential_version, u.credential_version as user_version \
          from refresh_tokens t join refresh_families f on f.id = t.family_id \
@@ -119,7 +119,7 @@ pub async fn rotate(
         return Ok(Redeemed::Invalid);
     }
     // Claim the token: only one request can turn `used_at` from null to a time.
-    let claimed = sqlx::query(
+    let claimed = super::query(
         "update refresh_tokens set used_at = $2 where token_hash = $1 and used_at is null",
     )
     .bind(token_hash)
@@ -135,7 +135,7 @@ pub async fn rotate(
             .and_then(Timestamp::to_datetime)
             .unwrap_or(now_at);
         if !reuse_interval.is_zero() && now_at - used <= reuse_interval {
-            let current = sqlx::query(
+            let current = super::query(
                 "select token_hash from refresh_tokens where family_id = $1 and used_at is null",
             )
             .bind(&family_id)
@@ -150,7 +150,7 @@ pub async fn rotate(
                 });
             }
         }
-        sqlx::query(
+        super::query(
             "update refresh_families set revoked_at = $2 where id = $1 and revoked_at is null",
         )
         .bind(&family_id)
@@ -161,7 +161,7 @@ pub async fn rotate(
         return Ok(Redeemed::Reused);
     }
     insert_token(&mut tx, successor_hash, &family_id, &now).await?;
-    sqlx::query("update refresh_families set last_used_at = $2 where id = $1")
+    super::query("update refresh_families set last_used_at = $2 where id = $1")
         .bind(&family_id)
         .bind(&now)
         .execute(&mut *tx)
@@ -176,7 +176,7 @@ pub async fn revoke_by_token<'e, E>(db: E, token_hash: &str) -> Result<(), AppEr
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
+    super::query(
         "update refresh_families set revoked_at = $2 \
          where revoked_at is null and id = (select family_id from refresh_tokens where token_hash = $1)",
     )
@@ -196,7 +196,7 @@ pub async fn revoke_family<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query("update refresh_families set revoked_at = $3 where id = $1 and user_id = $2 and revoked_at is null")
+    let done = super::query("update refresh_families set revoked_at = $3 where id = $1 and user_id = $2 and revoked_at is null")
         .bind(family_id)
         .bind(user_id.as_str())
         .bind(now())
@@ -210,7 +210,7 @@ pub async fn revoke_all_for_user<'e, E>(db: E, user_id: &UserId) -> Result<u64, 
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
+    let done = super::query(
         "update refresh_families set revoked_at = $2 where user_id = $1 and revoked_at is null",
     )
     .bind(user_id.as_str())
@@ -231,7 +231,7 @@ pub struct FamilyRow {
 
 /// The user's live API sign-ins, most recently used first.
 pub async fn list_active_for_user(db: &Db, user_id: &UserId) -> Result<Vec<FamilyRow>, AppError> {
-    let rows = sqlx::query(
+    let rows = super::query(
         "select id, created_at, last_used_at, user_agent, ip from refresh_families \
          where user_id = $1 and revoked_at is null and expires_at > $2 order by last_used_at desc",
     )

@@ -23,7 +23,7 @@ pub async fn find_totp<'e, E>(db: E, user_id: &UserId) -> Result<Option<TotpRow>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query("select secret, enabled_at from totp_credentials where user_id = $1")
+    let row = super::query("select secret, enabled_at from totp_credentials where user_id = $1")
         .bind(user_id.as_str())
         .fetch_optional(db)
         .await?;
@@ -47,7 +47,7 @@ pub async fn totp_enabled(db: &Db, user_id: &UserId) -> Result<bool, AppError> {
 /// turned on already.
 pub async fn begin_totp(db: &Db, user_id: &UserId, sealed_secret: &str) -> Result<bool, AppError> {
     let now = now();
-    let done = sqlx::query(
+    let done = super::query(
         "insert into totp_credentials (user_id, secret, enabled_at, last_step, created_at) \
          values ($1, $2, null, 0, $3) \
          on conflict (user_id) do update set secret = $2, last_step = 0, created_at = $3 \
@@ -68,7 +68,7 @@ pub async fn enable_totp(
     user_id: &UserId,
     step: u64,
 ) -> Result<bool, AppError> {
-    let done = sqlx::query(
+    let done = super::query(
         "update totp_credentials set enabled_at = $2, last_step = $3 \
          where user_id = $1 and enabled_at is null",
     )
@@ -83,7 +83,7 @@ pub async fn enable_totp(
 /// Accepts a code of time step `step`, once: true only if no code of this step or a later one
 /// was accepted before (RFC 6238 §5.2).
 pub async fn accept_step(db: &Db, user_id: &UserId, step: u64) -> Result<bool, AppError> {
-    let done = sqlx::query(
+    let done = super::query(
         "update totp_credentials set last_step = $2 \
          where user_id = $1 and enabled_at is not null and last_step < $2",
     )
@@ -99,11 +99,11 @@ pub async fn remove_all(
     conn: &mut sqlx::AnyConnection,
     user_id: &UserId,
 ) -> Result<bool, AppError> {
-    let done = sqlx::query("delete from totp_credentials where user_id = $1")
+    let done = super::query("delete from totp_credentials where user_id = $1")
         .bind(user_id.as_str())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("delete from recovery_codes where user_id = $1")
+    super::query("delete from recovery_codes where user_id = $1")
         .bind(user_id.as_str())
         .execute(&mut *conn)
         .await?;
@@ -116,13 +116,13 @@ pub async fn replace_recovery_codes(
     user_id: &UserId,
     hashes: &[String],
 ) -> Result<(), AppError> {
-    sqlx::query("delete from recovery_codes where user_id = $1")
+    super::query("delete from recovery_codes where user_id = $1")
         .bind(user_id.as_str())
         .execute(&mut *conn)
         .await?;
     let now = now();
     for hash in hashes {
-        sqlx::query(
+        super::query(
             "insert into recovery_codes (code_hash, user_id, created_at, used_at) \
              values ($1, $2, $3, null)",
         )
@@ -137,7 +137,7 @@ pub async fn replace_recovery_codes(
 
 /// Uses one of the user's recovery codes: true if it was theirs and unused (now it is used).
 pub async fn use_recovery_code(db: &Db, user_id: &UserId, hash: &str) -> Result<bool, AppError> {
-    let done = sqlx::query(
+    let done = super::query(
         "update recovery_codes set used_at = $3 \
          where code_hash = $1 and user_id = $2 and used_at is null",
     )
@@ -151,7 +151,7 @@ pub async fn use_recovery_code(db: &Db, user_id: &UserId, hash: &str) -> Result<
 
 /// How many of the user's recovery codes are unused.
 pub async fn recovery_codes_left(db: &Db, user_id: &UserId) -> Result<i64, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "select count(*) as n from recovery_codes where user_id = $1 and used_at is null",
     )
     .bind(user_id.as_str())
@@ -218,7 +218,7 @@ pub async fn create_challenge(
     new: NewChallenge<'_>,
 ) -> Result<(), AppError> {
     let now = now();
-    sqlx::query(
+    super::query(
         "insert into mfa_challenges \
          (token_hash, user_id, kind, method, next, credential_version, attempts, created_at, expires_at) \
          values ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
@@ -242,7 +242,7 @@ pub async fn find_challenge(
     token_hash: &str,
     kind: ChallengeKind,
 ) -> Result<Option<Challenge>, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "select user_id, method, next, credential_version, attempts from mfa_challenges \
          where token_hash = $1 and kind = $2 and expires_at > $3",
     )
@@ -257,7 +257,7 @@ pub async fn find_challenge(
 /// Counts a wrong answer to a challenge. Returns the attempts left; at none left the challenge
 /// is gone.
 pub async fn fail_challenge(db: &Db, token_hash: &str, max_attempts: i64) -> Result<i64, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "update mfa_challenges set attempts = attempts + 1 where token_hash = $1 returning attempts",
     )
     .bind(token_hash)
@@ -276,7 +276,7 @@ pub async fn fail_challenge(db: &Db, token_hash: &str, max_attempts: i64) -> Res
 /// Ends a challenge: true for the one request that ended it (a right answer completes the
 /// sign-in only if it is that request).
 pub async fn end_challenge(db: &Db, token_hash: &str) -> Result<bool, AppError> {
-    let done = sqlx::query("delete from mfa_challenges where token_hash = $1")
+    let done = super::query("delete from mfa_challenges where token_hash = $1")
         .bind(token_hash)
         .execute(db.write())
         .await?;
@@ -288,7 +288,7 @@ pub async fn end_challenges_of<'e, E>(db: E, user_id: &UserId) -> Result<(), App
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("delete from mfa_challenges where user_id = $1")
+    super::query("delete from mfa_challenges where user_id = $1")
         .bind(user_id.as_str())
         .execute(db)
         .await?;
@@ -297,7 +297,7 @@ where
 
 /// Deletes challenges that expired (the background sweep).
 pub async fn purge_expired_challenges(db: &Db) -> Result<u64, AppError> {
-    let done = sqlx::query("delete from mfa_challenges where expires_at <= $1")
+    let done = super::query("delete from mfa_challenges where expires_at <= $1")
         .bind(now())
         .execute(db.write())
         .await?;

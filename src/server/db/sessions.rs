@@ -85,7 +85,7 @@ impl DbSessionStore {
 
     /// The user's live sessions, most recently used first.
     pub async fn list_for_user(&self, user_id: &UserId) -> Result<Vec<SessionRow>, sqlx::Error> {
-        let rows = sqlx::query(
+        let rows = super::query(
             "select id_hash, created_at, last_seen_at, user_agent, ip from sessions \
              where user_id = $1 and expires_at > $2 and created_at > $3 order by last_seen_at desc",
         )
@@ -113,7 +113,7 @@ impl DbSessionStore {
         user_id: &UserId,
         id_hash: &str,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("delete from sessions where id_hash = $1 and user_id = $2")
+        let done = super::query("delete from sessions where id_hash = $1 and user_id = $2")
             .bind(id_hash)
             .bind(user_id.as_str())
             .execute(self.db.write())
@@ -139,7 +139,7 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let done =
-        sqlx::query("delete from sessions where user_id = $1 and id_hash <> coalesce($2, '')")
+        super::query("delete from sessions where user_id = $1 and id_hash <> coalesce($2, '')")
             .bind(user_id.as_str())
             .bind(keep)
             .execute(db)
@@ -187,7 +187,7 @@ impl DbSessionStore {
         let data = serde_json::to_string(&record.data)?;
         let now = now();
         loop {
-            let done = sqlx::query(
+            let done = super::query(
                 "insert into sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at, user_agent, ip) \
                  values ($1, $2, $3, $4, $4, $5, $6, $7) on conflict (id_hash) do nothing",
             )
@@ -210,7 +210,7 @@ impl DbSessionStore {
 
     async fn update_record(&self, record: &Record) -> Result<(), StoreError> {
         let data = serde_json::to_string(&record.data)?;
-        sqlx::query(
+        super::query(
             "update sessions set user_id = $2, data = $3, last_seen_at = $4, expires_at = $5, \
              user_agent = $6, ip = $7 where id_hash = $1",
         )
@@ -274,7 +274,7 @@ impl DbSessionStore {
     }
 
     async fn delete_record(&self, id: &Id) -> Result<(), StoreError> {
-        sqlx::query("delete from sessions where id_hash = $1")
+        super::query("delete from sessions where id_hash = $1")
             .bind(self.hash(id))
             .execute(self.db.write())
             .await?;
@@ -282,7 +282,7 @@ impl DbSessionStore {
     }
 
     async fn delete_expired_records(&self) -> Result<(), StoreError> {
-        sqlx::query("delete from sessions where expires_at <= $1 or created_at <= $2")
+        super::query("delete from sessions where expires_at <= $1 or created_at <= $2")
             .bind(now())
             .bind(self.absolute_cutoff())
             .execute(self.db.write())

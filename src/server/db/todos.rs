@@ -332,7 +332,7 @@ fn paged(mut rows: Vec<TaskRow>, limit: u32, query: &ListQuery<'_>) -> TodoPage<
 }
 
 pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "select id, title, description, due_on, position, completed_at, created_at, \
          updated_at, version from todos where id = $1 and user_id = $2",
     )
@@ -357,7 +357,7 @@ pub async fn insert(
 ) -> Result<Todo, AppError> {
     // Last in the person's own order (their last task's rank and one: `domain::rank`).
     let last: Option<String> =
-        sqlx::query_scalar("select max(position) from todos where user_id = $1")
+        super::query_scalar("select max(position) from todos where user_id = $1")
             .bind(user_id.as_str())
             .fetch_one(&mut *conn)
             .await?;
@@ -373,7 +373,7 @@ pub async fn insert(
         updated_at: String::new(),
         version: 1,
     };
-    sqlx::query(
+    super::query(
         "insert into todos \
          (id, user_id, title, description, search_text, due_on, position, completed_at, \
          created_at, updated_at) values ($1, $2, $3, $5, $6, $7, $8, null, $4, $4)",
@@ -429,7 +429,7 @@ pub async fn update(
         // Only a change of state is counted: the condition makes the same change made twice,
         // or by two requests at once, change the row (and the count) once.
         let change = if completed {
-            sqlx::query(
+            super::query(
                 "update todos set completed_at = $3 \
                  where id = $1 and user_id = $2 and completed_at is null",
             )
@@ -437,7 +437,7 @@ pub async fn update(
             .bind(user_id.as_str())
             .bind(&now)
         } else {
-            sqlx::query(
+            super::query(
                 "update todos set completed_at = null \
                  where id = $1 and user_id = $2 and completed_at is not null",
             )
@@ -451,7 +451,7 @@ pub async fn update(
     }
     // $3: the new title, or null to keep it; $5: whether the notes change, to $6; $7: whether
     // the due date changes, to $8.
-    let row = sqlx::query(
+    let row = super::query(
         "update todos set title = coalesce($3, title), \
          description = case when $5 = 1 then $6 else description end, \
          due_on = case when $7 = 1 then $8 else due_on end, \
@@ -509,7 +509,7 @@ pub async fn move_one(
     let sql = format!(
         "select position from todos where user_id = $1{narrow} and ({beyond})          order by position {order}, id {order} limit 2"
     );
-    let mut select = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    let mut select = super::query_scalar::<String>(sqlx::AssertSqlSafe(sql));
     for bind in &binds {
         select = select.bind(*bind);
     }
@@ -558,7 +558,7 @@ pub async fn place(
         "select position from todos where user_id = $1 and id <> $4 and ({beyond}) \
          order by position {order}, id {order} limit 1"
     );
-    let beside: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    let beside: Option<String> = super::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(user_id.as_str())
         .bind(&next_to)
         .bind(other.as_str())
@@ -579,7 +579,7 @@ async fn set_rank(
     id: &TodoId,
     rank: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    super::query(
         "update todos set position = $3, updated_at = $4, version = version + 1 \
          where id = $1 and user_id = $2",
     )
@@ -601,7 +601,7 @@ async fn locked(
     user_id: &UserId,
     id: &TodoId,
 ) -> Result<(i64, String), AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "update todos set version = version where id = $1 and user_id = $2 \
          returning version, position",
     )
@@ -633,7 +633,7 @@ async fn check_version(
 
 /// Writes what a search finds `todo` by ([`search_text`]).
 async fn set_search_text(conn: &mut AnyConnection, todo: &Todo) -> Result<(), sqlx::Error> {
-    sqlx::query("update todos set search_text = $2 where id = $1")
+    super::query("update todos set search_text = $2 where id = $1")
         .bind(&todo.id)
         .bind(search_text(&todo.title, todo.description.as_deref()))
         .execute(conn)
@@ -647,7 +647,7 @@ async fn set_search_text(conn: &mut AnyConnection, todo: &Todo) -> Result<(), sq
 pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
     let mut filled = 0;
     loop {
-        let rows = sqlx::query(
+        let rows = super::query(
             "select id, title, description, due_on, position, completed_at, created_at, \
              updated_at, version from todos where search_text is null limit 500",
         )
@@ -679,7 +679,7 @@ pub async fn delete(
         check_version(conn, user_id, id, expected).await?;
     }
     if let Some(batch) = keep {
-        sqlx::query(sqlx::AssertSqlSafe(keep_sql("id = $1 and user_id = $2", 3)))
+        super::query(sqlx::AssertSqlSafe(keep_sql("id = $1 and user_id = $2", 3)))
             .bind(id.as_str())
             .bind(user_id.as_str())
             .bind(batch)
@@ -688,7 +688,7 @@ pub async fn delete(
             .await?;
     }
     let row =
-        sqlx::query("delete from todos where id = $1 and user_id = $2 returning completed_at")
+        super::query("delete from todos where id = $1 and user_id = $2 returning completed_at")
             .bind(id.as_str())
             .bind(user_id.as_str())
             .fetch_optional(&mut *conn)
@@ -722,7 +722,7 @@ pub async fn kept(
     user_id: &UserId,
     batch: &str,
 ) -> Result<Option<DeletedTasks>, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "select count(*) as n, min(title) as title from deleted_todos \
          where batch = $1 and user_id = $2 and expires_at > $3",
     )
@@ -752,7 +752,7 @@ pub async fn restore(
     max: u32,
 ) -> Result<u64, AppError> {
     let now = now();
-    let rows = sqlx::query(
+    let rows = super::query(
         "delete from deleted_todos where batch = $1 and user_id = $2 \
          returning id, title, description, due_on, position, completed_at, created_at, \
          version, expires_at",
@@ -774,7 +774,7 @@ pub async fn restore(
         let description: Option<String> = row.try_get("description")?;
         let completed_at: Option<String> = row.try_get("completed_at")?;
         let version: i64 = row.try_get("version")?;
-        sqlx::query(
+        super::query(
             "insert into todos (id, user_id, title, description, search_text, due_on, position, \
              completed_at, created_at, updated_at, version) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -811,7 +811,7 @@ async fn free_rank(
     user_id: &UserId,
     rank: String,
 ) -> Result<String, AppError> {
-    let taken: Option<String> = sqlx::query_scalar(
+    let taken: Option<String> = super::query_scalar(
         "select position from todos where user_id = $1 and position = $2 limit 1",
     )
     .bind(user_id.as_str())
@@ -822,7 +822,7 @@ async fn free_rank(
         return Ok(rank);
     }
     let next: Option<String> =
-        sqlx::query_scalar("select min(position) from todos where user_id = $1 and position > $2")
+        super::query_scalar("select min(position) from todos where user_id = $1 and position > $2")
             .bind(user_id.as_str())
             .bind(&rank)
             .fetch_one(&mut *conn)
@@ -832,7 +832,7 @@ async fn free_rank(
 
 /// Deletes the kept tasks that can no longer be restored (the background sweep).
 pub async fn purge_kept(db: &Db) -> Result<u64, AppError> {
-    let done = sqlx::query("delete from deleted_todos where expires_at <= $1")
+    let done = super::query("delete from deleted_todos where expires_at <= $1")
         .bind(now())
         .execute(db.write())
         .await?;
@@ -843,7 +843,7 @@ pub async fn purge_kept(db: &Db) -> Result<u64, AppError> {
 /// Pass a transaction ([`Db::transaction`]).
 pub async fn complete_all(conn: &mut AnyConnection, user_id: &UserId) -> Result<u64, AppError> {
     let now = now();
-    let done = sqlx::query(
+    let done = super::query(
         "update todos set completed_at = $2, updated_at = $2, version = version + 1 \
          where user_id = $1 and completed_at is null",
     )
@@ -865,14 +865,14 @@ pub async fn clear_completed(
 ) -> Result<u64, AppError> {
     const DONE: &str = "user_id = $1 and completed_at is not null";
     if let Some(batch) = keep {
-        sqlx::query(sqlx::AssertSqlSafe(keep_sql(DONE, 2)))
+        super::query(sqlx::AssertSqlSafe(keep_sql(DONE, 2)))
             .bind(user_id.as_str())
             .bind(batch)
             .bind(timestamp(OffsetDateTime::now_utc() + UNDO_WINDOW))
             .execute(&mut *conn)
             .await?;
     }
-    let gone = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let gone = super::query(sqlx::AssertSqlSafe(format!(
         "delete from todos where {DONE}"
     )))
     .bind(user_id.as_str())
@@ -910,7 +910,7 @@ pub async fn bulk(
         .collect::<Vec<_>>()
         .join(", ");
     let bind_all = |sql: String| {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id.as_str());
+        let mut query = super::query(sqlx::AssertSqlSafe(sql)).bind(user_id.as_str());
         for id in ids {
             query = query.bind(id.as_str());
         }
@@ -976,7 +976,7 @@ async fn recount(
     total: i64,
     done: i64,
 ) -> Result<i64, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "insert into todo_counts (user_id, total, done) values ($1, $2, $3) \
          on conflict (user_id) do update \
          set total = todo_counts.total + excluded.total, done = todo_counts.done + excluded.done \

@@ -93,7 +93,7 @@ where
     let id = new_id();
     let now = now();
     let verified_at = new.email_verified.then(|| now.clone());
-    let result = sqlx::query(
+    let result = super::query(
         "insert into users (id, email, name, password_hash, email_verified_at, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $6)",
     )
@@ -148,7 +148,7 @@ async fn fetch_one_user(db: &Db, sql: &str, value: &str) -> Result<Option<UserRe
 
 /// Sets the time zone the person chose (`None`: their browser's).
 pub async fn set_time_zone(db: &Db, id: &UserId, zone: Option<&str>) -> Result<(), AppError> {
-    sqlx::query("update users set time_zone = $2, updated_at = $3 where id = $1")
+    super::query("update users set time_zone = $2, updated_at = $3 where id = $1")
         .bind(id.as_str())
         .bind(zone)
         .bind(now())
@@ -161,7 +161,7 @@ pub async fn set_name<'e, E>(db: E, id: &UserId, name: &UserName) -> Result<(), 
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("update users set name = $2, updated_at = $3 where id = $1")
+    super::query("update users set name = $2, updated_at = $3 where id = $1")
         .bind(id.as_str())
         .bind(name.as_str())
         .bind(now())
@@ -180,7 +180,7 @@ pub async fn set_password_hash<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query(
+    let row = super::query(
         "update users set password_hash = $2, updated_at = $3, \
          credential_version = credential_version + 1 where id = $1 returning credential_version",
     )
@@ -213,7 +213,7 @@ pub async fn prove_email(
     email: &str,
 ) -> Result<Proof, AppError> {
     let now = now();
-    let first = sqlx::query(
+    let first = super::query(
         "update users set email_verified_at = $3, updated_at = $3, \
          credential_version = credential_version + 1 \
          where id = $1 and email = $2 and email_verified_at is null returning credential_version",
@@ -228,7 +228,7 @@ pub async fn prove_email(
             credential_version: row.try_get("credential_version")?,
         });
     }
-    let theirs = sqlx::query("select id from users where id = $1 and email = $2")
+    let theirs = super::query("select id from users where id = $1 and email = $2")
         .bind(id.as_str())
         .bind(email)
         .fetch_optional(&mut *conn)
@@ -245,7 +245,7 @@ pub async fn prove_email(
 /// user's ways to sign in and then act on them take turns. Whether the user has a password;
 /// `None` when the user is gone.
 pub async fn lock(conn: &mut sqlx::AnyConnection, id: &UserId) -> Result<Option<bool>, AppError> {
-    let row = sqlx::query(
+    let row = super::query(
         "update users set updated_at = updated_at where id = $1 returning password_hash",
     )
     .bind(id.as_str())
@@ -263,7 +263,7 @@ pub async fn delete<'e, E>(db: E, id: &UserId) -> Result<(), AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("delete from users where id = $1")
+    super::query("delete from users where id = $1")
         .bind(id.as_str())
         .execute(db)
         .await?;

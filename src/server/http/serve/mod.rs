@@ -73,8 +73,9 @@ pub async fn serve(
         match permits.clone().try_acquire_owned() {
             Ok(permit) => {
                 tokio::spawn(async move {
+                    let open = crate::server::metrics::OpenConnection::open();
                     serve_connection(stream, peer, router, limits, stopping).await;
-                    drop(permit);
+                    drop((open, permit));
                 });
             }
             Err(_) => {
