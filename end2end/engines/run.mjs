@@ -33,6 +33,24 @@ async function answers(url) {
   }
 }
 
+/** Most one test may take. */
+const TEST_LIMIT = 120_000;
+
+/** `promise`, or an error with `reason()`'s message once `ms` have passed without it. */
+async function within(ms, promise, reason) {
+  let timer;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(reason())), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const children = [];
 function start(command, env) {
   const child = spawn(command, [], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -64,24 +82,43 @@ async function main() {
   await answers(`${standin}/google/.well-known/openid-configuration`);
   await answers(`http://127.0.0.1:${port}/readyz`);
 
-  const engine = await engines[engineName](base);
   const results = [];
+  // A browser that does not start (a missing package, no display, a driver that hangs on its
+  // new-session call) is a failure with its reason in the report, not a missing report.
+  let engine;
   try {
+    engine = await within(120_000, engines[engineName](base), () => `${engineName} did not start within 120 s`);
+  } catch (err) {
+    results.push({ name: `${engineName} starts`, ok: false, error: String(err?.stack ?? err) });
+    console.log(`  FAIL  ${engineName} starts\n        ${String(err?.message ?? err)}`);
+  }
+  if (engine) {
+    // A test that hangs (a driver that never answers) fails after TEST_LIMIT, and the ones
+    // after it are reported as not run, so the report is written well within scripts/test's
+    // `timeout`.
+    let hung = false;
     for (const test of TESTS.filter((t) => !only || t.name.includes(only))) {
+      if (hung) {
+        results.push({ name: test.name, ok: false, error: 'not run: an earlier test did not finish' });
+        console.log(`  FAIL  ${test.name}\n        not run: an earlier test did not finish`);
+        continue;
+      }
       const started = Date.now();
       try {
-        await test.run(engine);
+        await within(TEST_LIMIT, test.run(engine), () => {
+          hung = true;
+          return `did not finish within ${TEST_LIMIT / 1000} s`;
+        });
         results.push({ name: test.name, ok: true });
         console.log(`  ok    ${test.name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
       } catch (err) {
         results.push({ name: test.name, ok: false, error: String(err?.stack ?? err) });
         console.log(`  FAIL  ${test.name}\n        ${String(err?.message ?? err).split('\n').join('\n        ')}`);
       } finally {
-        await engine.closeContexts();
+        await within(20_000, engine.closeContexts(), () => 'closing the browser hung').catch(() => {});
       }
     }
-  } finally {
-    await engine.stop();
+    await within(20_000, engine.stop(), () => 'stopping the browser hung').catch(() => {});
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
@@ -95,7 +132,12 @@ let code = 1;
 try {
   code = await main();
 } catch (err) {
+  // Setting up failed (the server or the stand-in did not answer): a report that says so.
   console.error(err);
+  mkdirSync(join(here, '..', '.report'), { recursive: true });
+  const results = [{ name: 'setting up', ok: false, error: String(err?.stack ?? err) }];
+  writeFileSync(join(here, '..', '.report', `${engineName}.json`), JSON.stringify({ passed: 0, failed: 1, results }, null, 2));
+  console.log(`${engineName}: 0 passed, 1 failed`);
 } finally {
   for (const child of children) child.kill();
 }

@@ -170,25 +170,23 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
     assert_eq!(request_lines.len(), 3, "{all}");
     for line in request_lines {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let ids: Vec<&str> = v["spans"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|span| span["request_id"].as_str())
-            .collect();
+        // A field's values in the line's spans.
+        let in_spans = |field: &str| -> Vec<String> {
+            v["spans"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|span| span[field].as_str().map(str::to_owned))
+                .collect()
+        };
+        let ids = in_spans("request_id");
         assert!(
             ids.len() == 1 && ids[0].starts_with("req-"),
             "log line without its request id: {line}"
         );
         let n: usize = ids[0]["req-".len()..].parse().unwrap();
-        let traces: Vec<&str> = v["spans"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|span| span["trace_id"].as_str())
-            .collect();
         assert_eq!(
-            traces,
+            in_spans("trace_id"),
             [format!("{:032x}", n + 0xabc)],
             "log line without its request's trace id: {line}"
         );
