@@ -58,7 +58,7 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log);
+    let telemetry = telemetry::init(&settings.log);
     let app_url = settings.app_url.clone();
     let app = match Application::build(settings).await {
         Ok(app) => app,
@@ -69,7 +69,9 @@ pub async fn run() -> ExitCode {
         }
     };
     tracing::info!(port = app.port(), url = %app_url, "listening");
-    match app.run_until_stopped().await {
+    let ran = app.run_until_stopped().await;
+    telemetry.shutdown().await;
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");

@@ -1137,3 +1137,88 @@ pub async fn status_for_announced_body(
         .and_then(|s| s.parse().ok())
         .expect("status line")
 }
+
+/// The built binary (`seamless`) on a data directory of its own, with only `env` (and `PATH`)
+/// in its environment and JSON logs, each line read as it comes.
+pub struct Binary {
+    child: std::process::Child,
+    pub port: u16,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+impl Binary {
+    /// Starts it and waits for its "listening" line.
+    pub async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Binary {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_seamless"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("APP_DATA_DIR", dir)
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "info");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
+            .current_dir(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        let port = loop {
+            let line = lines.recv().await.expect("the server logs that it listens");
+            seen.push(line.clone());
+            let v: Value = serde_json::from_str(&line).expect("JSON log line");
+            if v["fields"]["message"] == "listening" {
+                break v["fields"]["port"].as_u64().expect("a port") as u16;
+            }
+        };
+        Binary {
+            child,
+            port,
+            lines,
+            seen,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Sends SIGTERM (a graceful stop).
+    pub fn terminate(&self) {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM sent");
+    }
+
+    /// Waits for it to exit; its exit status and every line it logged.
+    pub async fn exit(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let mut child = self.child;
+        let status = tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .expect("wait")
+            .expect("exits");
+        while let Some(line) = self.lines.recv().await {
+            self.seen.push(line);
+        }
+        (status, self.seen)
+    }
+}

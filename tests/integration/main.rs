@@ -24,5 +24,6 @@ mod security;
 mod takeover;
 mod throttling;
 mod todos;
+mod tracing;
 mod two_factor;
 mod undo;

@@ -51,39 +51,13 @@ async fn a_path_too_long_to_be_a_file_is_a_404_page_not_an_error() {
 }
 
 /// The release-style binary: JSON logs where every line of a request carries its id and the
-/// trace id of its `traceparent`, no password in them, and a graceful stop on SIGTERM that lets in-flight requests finish.
+/// trace id of its `traceparent`, no password in them, and a graceful stop on SIGTERM that
+/// lets in-flight requests finish.
 #[tokio::test]
 async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_seamless"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("APP_DATA_DIR", dir.path())
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("AUTH_HASH_CONCURRENCY", "1")
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    let port = loop {
-        let line = rx.recv().await.expect("the server logs that it listens");
-        lines.push(line.clone());
-        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-        if v["fields"]["message"] == "listening" {
-            break v["fields"]["port"].as_u64().unwrap();
-        }
-    };
+    let binary = Binary::start(dir.path(), &[("AUTH_HASH_CONCURRENCY", "1")]).await;
+    let port = binary.port;
     let base = format!("http://127.0.0.1:{port}");
     let client = TestClient::new(&base);
     let signup = move |n: usize| {
@@ -120,12 +94,7 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
     let second = tokio::spawn(signup(2));
     let third = tokio::spawn(signup(3));
     let _ = first_rx.await;
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    binary.terminate();
     for handle in [first, second, third] {
         assert_eq!(
             handle.await.unwrap().unwrap(),
@@ -133,15 +102,9 @@ async fn the_binary_logs_request_ids_never_secrets_and_stops_gracefully() {
             "in-flight requests finish"
         );
     }
-    let status = child.wait().expect("exits");
+    let (status, lines) = binary.exit().await;
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
     drop(client);
-    while let Ok(line) = rx.try_recv() {
-        lines.push(line);
-    }
-    while let Some(line) = rx.recv().await {
-        lines.push(line);
-    }
 
     let all = lines.join("\n");
     assert!(!all.contains(PASSWORD), "a password reached the logs");

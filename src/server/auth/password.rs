@@ -159,7 +159,12 @@ impl PasswordHasher {
         }
         let slot = Slot(self.in_flight.clone());
         let (done, result) = oneshot::channel();
-        let span = tracing::Span::current();
+        // Exported, the hash is a span of its own (from the moment it is queued); otherwise
+        // its log lines are the request's.
+        let span = match crate::export_span!("password hash") {
+            span if span.is_none() => tracing::Span::current(),
+            span => span,
+        };
         let job: Job = Box::new(move || {
             // The client went away while this waited in the queue: skip the work.
             if done.is_closed() {

@@ -57,6 +57,7 @@ pub const OVERRIDES: &[(&str, &str)] = &[
     ("JWT_REFRESH_REUSE_INTERVAL", "api.refresh_reuse_interval"),
     ("CORS_ALLOWED_ORIGINS", "api.cors_allowed_origins"),
     ("MAIL_FROM", "mail.from"),
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", "log.otlp_endpoint"),
     ("RATE_LIMITS_ENABLED", "rate_limits.enabled"),
     (
         "RATE_LIMIT_SIGN_IN_ACCOUNT_IP",

@@ -38,6 +38,24 @@ pub struct LogSettings {
     pub filter: String,
     /// One line per request (method, path, status, latency). Env `LOG_ACCESS`. Default true.
     pub access: bool,
+    /// An OpenTelemetry collector's base URL: spans go to `{url}/v1/traces` over OTLP/HTTP
+    /// (JSON). Env `OTEL_EXPORTER_OTLP_ENDPOINT`. Default: none, no export.
+    #[serde(deserialize_with = "otlp_endpoint")]
+    pub otlp_endpoint: Option<String>,
+}
+
+fn otlp_endpoint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error as _;
+    let text = String::deserialize(d)?.trim().to_owned();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match url::Url::parse(&text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(Some(text)),
+        _ => Err(D::Error::custom(format!(
+            "must be an http:// or https:// URL, like `http://127.0.0.1:4318`, not `{text}`"
+        ))),
+    }
 }
 
 impl Default for LogSettings {
@@ -46,6 +64,7 @@ impl Default for LogSettings {
             format: LogFormat::Text,
             filter: "info".into(),
             access: true,
+            otlp_endpoint: None,
         }
     }
 }

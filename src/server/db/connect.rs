@@ -64,8 +64,8 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         Backend::Postgres => (read.clone(), None),
     };
     let db = Db {
-        read: Pool::new(read, pinned),
-        write: Pool::new(write, pinned),
+        read: Pool::new(read, pinned, backend.system()),
+        write: Pool::new(write, pinned, backend.system()),
         backend,
         inline,
     };

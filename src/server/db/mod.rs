@@ -29,6 +29,7 @@ pub mod users;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use self::inline::{ColumnError, Columns, InlineReads, NotHere};
 pub use self::{
@@ -79,10 +80,19 @@ impl Db {
         &self,
         work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let mut tx = self.begin().await?;
-        let out = work(&mut tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        let span = crate::export_span!(
+            "db transaction",
+            otel.kind = "client",
+            db.system = self.backend.system()
+        );
+        async {
+            let mut tx = self.begin().await?;
+            let out = work(&mut tx).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Folds the rows of a read whose parameters are all text (`$1`, `$2`, … in the order of
@@ -166,6 +176,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The OpenTelemetry name of the database system.
+    pub fn system(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
+
     pub fn of(url: &str) -> Backend {
         if url.starts_with("sqlite:") {
             Backend::Sqlite

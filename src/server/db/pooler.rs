@@ -14,6 +14,9 @@
 //!   could reach a server where another client's statement is the unnamed one. A transaction
 //!   keeps one server connection until it ends.
 //!
+//! The same executor makes a span of each statement run outside a transaction when spans are
+//! exported (`OTEL_EXPORTER_OTLP_ENDPOINT`; see `telemetry`).
+//!
 //! That costs two more round trips per statement outside a transaction (`BEGIN`, `COMMIT`)
 //! and a parse each time. Statements in a transaction only pay the parse. The mode is a
 //! property of the process (its one database), so it is kept in a static.
@@ -26,6 +29,7 @@ use sqlx::{
     query::{Query, QueryAs, QueryScalar},
     Any, AnyPool, Either, Execute, Executor, FromRow, SqlSafeStr, SqlStr,
 };
+use tracing::Instrument;
 
 static UNNAMED: AtomicBool = AtomicBool::new(false);
 
@@ -69,11 +73,17 @@ where
 pub struct Pool {
     pool: AnyPool,
     pinned: bool,
+    /// `sqlite` or `postgresql`, for the exported spans.
+    system: &'static str,
 }
 
 impl Pool {
-    pub(super) fn new(pool: AnyPool, pinned: bool) -> Pool {
-        Pool { pool, pinned }
+    pub(super) fn new(pool: AnyPool, pinned: bool, system: &'static str) -> Pool {
+        Pool {
+            pool,
+            pinned,
+            system,
+        }
     }
 
     /// The sqlx pool itself (its options; transactions; closing).
@@ -93,16 +103,27 @@ impl<'p> Executor<'p> for &'_ Pool {
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        if !self.pinned {
+        let exporting = crate::server::telemetry::exporting();
+        if !self.pinned && !exporting {
             return self.pool.fetch_many(query);
         }
-        let pool = self.pool.clone();
-        futures::stream::once(async move {
-            let mut tx = pool.begin().await?;
-            let results: Vec<_> = (&mut *tx).fetch_many(query).try_collect().await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(futures::stream::iter(results.into_iter().map(Ok)))
-        })
+        // Behind the pooler, or with a span to export: the rows are collected, in the span.
+        let (pool, pinned) = (self.pool.clone(), self.pinned);
+        let span = crate::export_span!("db query", otel.kind = "client", db.system = self.system);
+        futures::stream::once(
+            async move {
+                let results: Vec<_> = if pinned {
+                    let mut tx = pool.begin().await?;
+                    let results = (&mut *tx).fetch_many(query).try_collect().await?;
+                    tx.commit().await?;
+                    results
+                } else {
+                    pool.fetch_many(query).try_collect().await?
+                };
+                Ok::<_, sqlx::Error>(futures::stream::iter(results.into_iter().map(Ok)))
+            }
+            .instrument(span),
+        )
         .try_flatten()
         .boxed()
     }
@@ -115,16 +136,22 @@ impl<'p> Executor<'p> for &'_ Pool {
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        if !self.pinned {
+        let exporting = crate::server::telemetry::exporting();
+        if !self.pinned && !exporting {
             return self.pool.fetch_optional(query);
         }
-        let pool = self.pool.clone();
+        let (pool, pinned) = (self.pool.clone(), self.pinned);
+        let span = crate::export_span!("db query", otel.kind = "client", db.system = self.system);
         async move {
+            if !pinned {
+                return pool.fetch_optional(query).await;
+            }
             let mut tx = pool.begin().await?;
             let row = (&mut *tx).fetch_optional(query).await?;
             tx.commit().await?;
             Ok(row)
         }
+        .instrument(span)
         .boxed()
     }
 

@@ -35,10 +35,11 @@ pub fn is_well_formed(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
 }
 
-/// The trace id of a W3C `traceparent` header (`00-<trace id>-<parent id>-<flags>`, lower-case
-/// hex), when it is valid: a known version (not `ff`), and neither id all zeros. A later
-/// version may add fields after the flags; version 00 may not.
-pub fn trace_id_of(traceparent: &str) -> Option<&str> {
+/// A W3C `traceparent` header (`00-<trace id>-<parent id>-<flags>`, lower-case hex), when it
+/// is valid: a known version (not `ff`), and neither id all zeros. A later version may add
+/// fields after the flags; version 00 may not. Returns the trace id, the parent's id and
+/// whether the caller sampled it.
+pub fn parse_traceparent(traceparent: &str) -> Option<(&str, &str, bool)> {
     let mut parts = traceparent.split('-');
     let (version, trace, parent, flags) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -56,12 +57,8 @@ pub fn trace_id_of(traceparent: &str) -> Option<&str> {
         && hex(parent, 16)
         && nonzero(parent)
         && hex(flags, 2);
-    ok.then_some(trace)
-}
-
-/// A new random trace id (16 bytes as 32 hex digits).
-fn new_trace_id() -> String {
-    format!("{:032x}", rand::random::<u128>() | 1)
+    let sampled = u8::from_str_radix(flags, 16).is_ok_and(|f| f & 1 == 1);
+    ok.then_some((trace, parent, sampled))
 }
 
 /// Whether to write one access-log line per request.
@@ -82,17 +79,35 @@ pub async fn middleware(
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let header = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     req.headers_mut().insert(X_REQUEST_ID, header.clone());
-    let trace_id = req
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %req.method(),
+        otel.kind = "server",
+        request_id = %id,
+        trace_id = tracing::field::Empty,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let traceparent = req
         .headers()
         .get(TRACEPARENT)
         .and_then(|v| v.to_str().ok())
-        .and_then(trace_id_of)
-        .map(str::to_owned)
-        .unwrap_or_else(new_trace_id);
-    let span = tracing::info_span!("request", request_id = %id, trace_id = %trace_id, method = %req.method(), path = %req.uri().path());
+        .and_then(parse_traceparent);
+    let trace_id = crate::server::telemetry::join_trace(&span, traceparent);
+    span.record("trace_id", trace_id.as_str());
+    // A server function is a span of its own, inside the request's (exported only).
+    let function = match req.uri().path().strip_prefix("/rpc/") {
+        Some(name) => crate::export_span!(
+            parent: &span,
+            "server function",
+            otel.name = %format!("server function {name}"),
+            function = %name,
+        ),
+        None => tracing::Span::none(),
+    };
     let started = Instant::now();
     let mut res = REQUEST_ID
-        .scope(id, next.run(req))
+        .scope(id, next.run(req).instrument(function))
         .instrument(span.clone())
         .await;
     res.headers_mut().insert(X_REQUEST_ID, header);
@@ -123,31 +138,27 @@ mod tests {
     }
 
     #[test]
-    fn a_valid_traceparent_gives_its_trace_id_and_nothing_else_does() {
+    fn a_valid_traceparent_gives_its_ids_and_nothing_else_does() {
         let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
-        let valid = format!("00-{trace}-00f067aa0ba902b7-01");
-        assert_eq!(trace_id_of(&valid), Some(trace));
+        let parent = "00f067aa0ba902b7";
+        let valid = format!("00-{trace}-{parent}-01");
+        assert_eq!(parse_traceparent(&valid), Some((trace, parent, true)));
+        let unsampled = format!("00-{trace}-{parent}-00");
+        assert_eq!(parse_traceparent(&unsampled), Some((trace, parent, false)));
         // A later version may carry more fields; version 00 may not.
-        assert_eq!(
-            trace_id_of(&format!("01-{trace}-00f067aa0ba902b7-01-more")),
-            Some(trace)
-        );
+        let later = format!("01-{trace}-{parent}-01-more");
+        assert_eq!(parse_traceparent(&later), Some((trace, parent, true)));
         for bad in [
-            format!("00-{trace}-00f067aa0ba902b7-01-more"),
-            format!("ff-{trace}-00f067aa0ba902b7-01"),
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01".to_owned(),
-            format!("00-{trace}-0000000000000000-01"),
-            format!("00-{}-00f067aa0ba902b7-01", trace.to_uppercase()),
-            format!("00-{trace}-00f067aa0ba902b7"),
-            format!("00-{trace}\n-00f067aa0ba902b7-01"),
+            format!("00-{trace}-{parent}-01-more"),
+            format!("ff-{trace}-{parent}-01"),
+            format!("00-{}-{parent}-01", "0".repeat(32)),
+            format!("00-{trace}-{}-01", "0".repeat(16)),
+            format!("00-{}-{parent}-01", trace.to_uppercase()),
+            format!("00-{trace}-{parent}"),
+            format!("00-{trace}\n-{parent}-01"),
             String::new(),
         ] {
-            assert_eq!(trace_id_of(&bad), None, "{bad:?}");
+            assert_eq!(parse_traceparent(&bad), None, "{bad:?}");
         }
-        let made = new_trace_id();
-        assert!(
-            trace_id_of(&format!("00-{made}-00f067aa0ba902b7-01")).is_some(),
-            "{made}"
-        );
     }
 }

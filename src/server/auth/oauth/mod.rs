@@ -255,18 +255,29 @@ impl OAuth {
         answer: Answer,
         nonce: Option<&str>,
     ) -> Result<Identity, ProviderError> {
+        use tracing::Instrument;
         let who = provider.named.provider.clone();
-        match &provider.protocol {
-            Protocol::GitHub(github) => {
-                github
-                    .identity(&self.http, who, answer.code, answer.verifier)
-                    .await
-            }
-            Protocol::Oidc(oidc) => {
-                let nonce = nonce.unwrap_or_default();
-                oidc.identity(&self.http, who, answer, nonce).await
+        // Exported, the calls to the provider (token exchange, user info, keys) are a span.
+        let span = crate::export_span!(
+            "identity provider",
+            otel.kind = "client",
+            provider = %provider.named.provider.slug(),
+        );
+        async move {
+            match &provider.protocol {
+                Protocol::GitHub(github) => {
+                    github
+                        .identity(&self.http, who, answer.code, answer.verifier)
+                        .await
+                }
+                Protocol::Oidc(oidc) => {
+                    let nonce = nonce.unwrap_or_default();
+                    oidc.identity(&self.http, who, answer, nonce).await
+                }
             }
         }
+        .instrument(span)
+        .await
     }
 }
 
