@@ -18,6 +18,9 @@ use super::config::{LogFormat, LogSettings};
 
 static EXPORTING: AtomicBool = AtomicBool::new(false);
 
+/// sqlx's event for each statement it runs.
+const SQLX_STATEMENTS: &str = "sqlx::query=debug";
+
 /// True when spans are exported: the spans that exist only for the export (a statement, a
 /// hash) are made only then.
 pub fn exporting() -> bool {
@@ -108,7 +111,7 @@ impl opentelemetry_http::HttpClient for OnRuntime {
 
 /// Installs the global subscriber. Later calls (tests building several apps) are no-ops.
 pub fn init(settings: &LogSettings) -> Telemetry {
-    let filter = EnvFilter::try_new(&settings.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = || EnvFilter::try_new(&settings.filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let provider = match settings.otlp_endpoint.as_deref().map(tracer_provider) {
         Some(Ok(provider)) => Some(provider),
         Some(Err(err)) => {
@@ -117,17 +120,22 @@ pub fn init(settings: &LogSettings) -> Telemetry {
         }
         None => None,
     };
-    let otel = provider
-        .as_ref()
-        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("seamless")));
-    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    // The exported spans also carry each statement sqlx runs (its `sqlx::query` event, with the
+    // SQL and its time, debug level), also inside transactions; the log lines do not.
+    let otel = provider.as_ref().map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer("seamless"))
+            .with_filter(filter().add_directive(SQLX_STATEMENTS.parse().expect("a directive")))
+    });
+    let registry = tracing_subscriber::registry().with(otel);
     let result = match settings.format {
         LogFormat::Json => registry
             .with(
                 fmt::layer()
                     .json()
                     .with_current_span(false)
-                    .with_span_list(true),
+                    .with_span_list(true)
+                    .with_filter(filter()),
             )
             .try_init(),
         // Colours only for a person at a terminal, never into a file or a log collector.
@@ -135,7 +143,8 @@ pub fn init(settings: &LogSettings) -> Telemetry {
             .with(
                 fmt::layer()
                     .with_target(false)
-                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())),
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+                    .with_filter(filter()),
             )
             .try_init(),
     };

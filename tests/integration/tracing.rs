@@ -121,6 +121,34 @@ async fn a_request_is_exported_as_a_tree_of_spans_under_its_callers_trace() {
             "a database span inside the request: {all}"
         );
     }
+    // Each statement is an event of its span, inside transactions too, with its SQL.
+    let statements: Vec<String> = database
+        .iter()
+        .flat_map(|span| span["events"].as_array().cloned().unwrap_or_default())
+        .flat_map(|event| event["attributes"].as_array().cloned().unwrap_or_default())
+        .filter(|attribute| attribute["key"] == "db.statement")
+        .filter_map(|attribute| {
+            attribute["value"]["stringValue"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    let in_transactions = database
+        .iter()
+        .filter(|span| span["name"] == "db transaction")
+        .flat_map(|span| span["events"].as_array().cloned().unwrap_or_default())
+        .count();
+    assert!(
+        statements
+            .iter()
+            .any(|sql| sql.contains("insert into users")),
+        "the new user's insert among the statements: {statements:#?}\n{}",
+        serde_json::to_string_pretty(&database).unwrap()
+    );
+    assert!(
+        in_transactions > 0,
+        "statements inside a transaction: {all}"
+    );
     // And the log lines of that request name the same trace.
     let logged = lines
         .iter()
