@@ -7,7 +7,8 @@
 //!   (the route as the router knows it, `/todos` or `/api/v1/todos/{id}`; a server function by
 //!   its path; anything unmatched as `other`);
 //! - `http_connections_open`;
-//! - `db_pool_connections{pool,state}` (`in_use`, `idle`) and `db_pool_max_connections{pool}`;
+//! - `db_pool_connections{pool,state}` (`in_use`, `idle`), `db_pool_max_connections{pool}` and
+//!   `db_pool_waiting{pool}` (statements and transactions waiting for a connection);
 //! - `password_hash_jobs` (queued or running) and `password_hash_queue_limit`;
 //! - `sign_ins_total{result}` (`success`, `failure`) and `audit_events_total{event}`;
 //! - `rate_limit_refusals_total{limit}` (`sign_in_fail:account_ip`, `sign_up:ip`, …);
@@ -149,6 +150,7 @@ impl Drop for OpenConnection {
 /// The gauges read at scrape time: the pools, the password-hash queue, live streams.
 fn sample(state: &AppState) {
     for (name, pool) in [("read", state.db.read()), ("write", state.db.write())] {
+        gauge!("db_pool_waiting", "pool" => name).set(pool.waiting() as f64);
         let pool = pool.inner();
         let size = pool.size() as f64;
         let idle = pool.num_idle() as f64;

@@ -71,6 +71,7 @@ async fn metrics_are_served_on_their_own_address_with_what_an_operator_looks_for
     );
     at_least(r#"db_pool_max_connections{pool="read"}"#, 1.0);
     at_least(r#"db_pool_connections{pool="read",state="idle"}"#, 0.0);
+    at_least(r#"db_pool_waiting{pool="write"}"#, 0.0);
     at_least("password_hash_queue_limit", 1.0);
     at_least("password_hash_jobs", 0.0);
     at_least("http_connections_open", 1.0);

@@ -70,7 +70,7 @@ impl Db {
     /// Starts a transaction on the write pool. A transaction must do all its work through
     /// itself: on SQLite, waiting for the write pool while holding it would wait forever.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        self.write.inner().begin().await
+        self.write.begin().await
     }
 
     /// Runs `work` in one transaction on the write pool: committed if it succeeds, rolled back

@@ -21,11 +21,15 @@
 //! and a parse each time. Statements in a transaction only pay the parse. The mode is a
 //! property of the process (its one database), so it is kept in a static.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+    Arc,
+};
 
 use futures::{future::BoxFuture, stream::BoxStream, FutureExt, StreamExt, TryStreamExt};
 use sqlx::{
     any::{AnyArguments, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo},
+    pool::PoolConnection,
     query::{Query, QueryAs, QueryScalar},
     Any, AnyPool, Either, Execute, Executor, FromRow, SqlSafeStr, SqlStr,
 };
@@ -75,6 +79,8 @@ pub struct Pool {
     pinned: bool,
     /// `sqlite` or `postgresql`, for the exported spans.
     system: &'static str,
+    /// Statements and transactions waiting for a connection (the metrics).
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Pool {
@@ -83,13 +89,48 @@ impl Pool {
             pool,
             pinned,
             system,
+            waiting: Arc::default(),
         }
     }
 
-    /// The sqlx pool itself (its options; transactions; closing).
+    /// The sqlx pool itself (its options; closing).
     pub fn inner(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// How many statements and transactions wait for a connection now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Starts a transaction on a connection of this pool (counted as waiting until it has one).
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
+        begin(&self.pool, &self.waiting).await
+    }
+}
+
+/// A connection of `pool`, counted in `waiting` until it comes (or the wait is given up).
+async fn connection(
+    pool: &AnyPool,
+    waiting: &AtomicUsize,
+) -> Result<PoolConnection<Any>, sqlx::Error> {
+    struct Waiting<'a>(&'a AtomicUsize);
+    impl Drop for Waiting<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    waiting.fetch_add(1, Ordering::Relaxed);
+    let _waiting = Waiting(waiting);
+    pool.acquire().await
+}
+
+/// What `AnyPool::begin` does, on a connection from [`connection`].
+async fn begin(
+    pool: &AnyPool,
+    waiting: &AtomicUsize,
+) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
+    sqlx::Transaction::begin(connection(pool, waiting).await?, None).await
 }
 
 impl<'p> Executor<'p> for &'_ Pool {
@@ -103,22 +144,21 @@ impl<'p> Executor<'p> for &'_ Pool {
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        let exporting = crate::server::telemetry::exporting();
-        if !self.pinned && !exporting {
-            return self.pool.fetch_many(query);
-        }
-        // Behind the pooler, or with a span to export: the rows are collected, in the span.
-        let (pool, pinned) = (self.pool.clone(), self.pinned);
+        // The rows are collected (as `fetch_all` would) on a connection of our own asking,
+        // counted while it is awaited; in a transaction behind the pooler; in a span when
+        // exported.
+        let (pool, pinned, waiting) = (self.pool.clone(), self.pinned, self.waiting.clone());
         let span = crate::export_span!("db query", otel.kind = "client", db.system = self.system);
         futures::stream::once(
             async move {
                 let results: Vec<_> = if pinned {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = begin(&pool, &waiting).await?;
                     let results = (&mut *tx).fetch_many(query).try_collect().await?;
                     tx.commit().await?;
                     results
                 } else {
-                    pool.fetch_many(query).try_collect().await?
+                    let mut conn = connection(&pool, &waiting).await?;
+                    conn.fetch_many(query).try_collect().await?
                 };
                 Ok::<_, sqlx::Error>(futures::stream::iter(results.into_iter().map(Ok)))
             }
@@ -136,17 +176,14 @@ impl<'p> Executor<'p> for &'_ Pool {
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        let exporting = crate::server::telemetry::exporting();
-        if !self.pinned && !exporting {
-            return self.pool.fetch_optional(query);
-        }
-        let (pool, pinned) = (self.pool.clone(), self.pinned);
+        let (pool, pinned, waiting) = (self.pool.clone(), self.pinned, self.waiting.clone());
         let span = crate::export_span!("db query", otel.kind = "client", db.system = self.system);
         async move {
             if !pinned {
-                return pool.fetch_optional(query).await;
+                let mut conn = connection(&pool, &waiting).await?;
+                return conn.fetch_optional(query).await;
             }
-            let mut tx = pool.begin().await?;
+            let mut tx = begin(&pool, &waiting).await?;
             let row = (&mut *tx).fetch_optional(query).await?;
             tx.commit().await?;
             Ok(row)
@@ -164,5 +201,34 @@ impl<'p> Executor<'p> for &'_ Pool {
         'p: 'e,
     {
         self.pool.prepare_with(sql, parameters)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On SQLite the write pool has one connection: a statement while a transaction holds it
+    /// waits, and is counted as waiting until the transaction ends.
+    #[tokio::test]
+    async fn a_statement_waiting_for_a_connection_is_counted_until_it_has_one() {
+        let state = crate::server::testing::state().await;
+        let db = state.db.clone();
+        assert_eq!(db.write().waiting(), 0);
+        let tx = db.begin().await.unwrap();
+        let statement = tokio::spawn({
+            let db = db.clone();
+            async move { query("select 1").execute(db.write()).await.map(drop) }
+        });
+        tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while db.write().waiting() != 1 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the statement waits for the transaction's connection");
+        drop(tx);
+        statement.await.unwrap().unwrap();
+        assert_eq!(db.write().waiting(), 0);
     }
 }
