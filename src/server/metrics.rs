@@ -177,24 +177,38 @@ async fn render(State((state, handle)): State<(AppState, PrometheusHandle)>) -> 
 }
 
 /// The metrics listener's router: `GET /metrics`, nothing else.
-pub fn router(state: AppState, handle: PrometheusHandle) -> Router {
+fn router(state: AppState, handle: PrometheusHandle) -> Router {
     Router::new()
         .route("/metrics", get(render))
         .with_state((state, handle))
 }
 
-/// Serves `router` on `listener` until `stop` completes (shutdown).
+/// Serves `/metrics` on `listener` until `stop` completes (shutdown), and meanwhile drains the
+/// histograms every few seconds (the exporter's upkeep, which keeps their memory bounded when
+/// nobody scrapes).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    router: Router,
+    state: AppState,
+    handle: PrometheusHandle,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(addr = ?addr, "metrics at /metrics");
-    let serving = axum::serve(listener, router).with_graceful_shutdown(stop);
+    let upkeep = tokio::spawn({
+        let handle = handle.clone();
+        async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        }
+    });
+    let serving = axum::serve(listener, router(state, handle)).with_graceful_shutdown(stop);
     if let Err(err) = serving.await {
         tracing::warn!(error = %err, "the metrics listener stopped");
     }
+    upkeep.abort();
 }
 
 #[cfg(test)]

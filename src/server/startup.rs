@@ -171,9 +171,9 @@ impl Application {
         }
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         if let (Some(listener), Some(handle)) = (self.metrics, super::metrics::install()) {
-            let router = super::metrics::router(self.state.clone(), handle);
             let mut stopped = stopped.clone();
-            tokio::spawn(super::metrics::serve(listener, router, async move {
+            let state = self.state.clone();
+            tokio::spawn(super::metrics::serve(listener, state, handle, async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             }));
         }

@@ -14,7 +14,9 @@
 //!   could reach a server where another client's statement is the unnamed one. A transaction
 //!   keeps one server connection until it ends.
 //!
-//! The same executor makes a span of each statement run outside a transaction when spans are
+//! The same executor counts the statements and transactions waiting for a connection (the
+//! `db_pool_waiting` metric: sqlx does not tell), so it asks the pool for each connection
+//! itself, and makes a span of each statement run outside a transaction when spans are
 //! exported (`OTEL_EXPORTER_OTLP_ENDPOINT`; see `telemetry`).
 //!
 //! That costs two more round trips per statement outside a transaction (`BEGIN`, `COMMIT`)
@@ -71,8 +73,9 @@ where
     sqlx::query_scalar(sql).persistent(named())
 }
 
-/// A pool as an executor (`&Pool`, like sqlx's `&AnyPool`): straight through, or (behind a
-/// transaction-mode pooler) each statement in a transaction of its own.
+/// A pool as an executor (`&Pool`, like sqlx's `&AnyPool`): each statement on a connection it
+/// asks for (counted while it waits), and behind a transaction-mode pooler in a transaction of
+/// its own.
 #[derive(Clone, Debug)]
 pub struct Pool {
     pool: AnyPool,
@@ -125,7 +128,8 @@ async fn connection(
     pool.acquire().await
 }
 
-/// What `AnyPool::begin` does, on a connection from [`connection`].
+/// What `AnyPool::begin` does, on a connection from [`connection`] (sqlx's
+/// `Transaction::begin`, which its `Pool::begin` calls, is public but left out of its docs).
 async fn begin(
     pool: &AnyPool,
     waiting: &AtomicUsize,
