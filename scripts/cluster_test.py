@@ -363,6 +363,7 @@ class HttpAdapter:
 def main():
     if not BINARY.exists():
         sys.exit(f"{BINARY} is missing: build the release binary first (scripts/lib.sh build_release)")
+    started = time.monotonic()
     cluster = Cluster(3, env={"JWT_SIGNING_KEY": seed()})
     try:
         cluster.start()
@@ -392,7 +393,7 @@ def main():
     passed = len(RESULTS) - len(failed)
     (out / "results.json").write_text(json.dumps({"passed": passed, "failed": len(failed), "results": RESULTS},
                                                  indent=2))
-    print(f"cluster: {passed} passed, {len(failed)} failed", flush=True)
+    print(f"cluster: {passed} passed, {len(failed)} failed ({time.monotonic() - started:.0f} s)", flush=True)
     sys.exit(1 if failed or passed == 0 else 0)
 
 
