@@ -12,7 +12,7 @@ use opentelemetry::trace::{
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+use tracing_subscriber::{fmt, prelude::*, EnvFilter, Layer};
 
 use super::config::{LogFormat, LogSettings};
 
@@ -127,31 +127,41 @@ pub fn init(settings: &LogSettings) -> Telemetry {
             .with_tracer(p.tracer("seamless"))
             .with_filter(filter().add_directive(SQLX_STATEMENTS.parse().expect("a directive")))
     });
-    let registry = tracing_subscriber::registry().with(otel);
-    let result = match settings.format {
-        LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .with_current_span(false)
-                    .with_span_list(true)
-                    .with_filter(filter()),
-            )
+    // Without an export the filter is global, as it was: a per-layer filter costs every span
+    // and event some bookkeeping.
+    let result = match otel {
+        None => tracing_subscriber::registry()
+            .with(filter())
+            .with(log_layer(settings.format))
             .try_init(),
-        // Colours only for a person at a terminal, never into a file or a log collector.
-        LogFormat::Text => registry
-            .with(
-                fmt::layer()
-                    .with_target(false)
-                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-                    .with_filter(filter()),
-            )
+        Some(otel) => tracing_subscriber::registry()
+            .with(otel)
+            .with(log_layer(settings.format).with_filter(filter()))
             .try_init(),
     };
     if result.is_ok() && provider.is_some() {
         EXPORTING.store(true, Ordering::Relaxed);
     }
     Telemetry { provider }
+}
+
+/// The log lines: JSON objects or text, on stdout.
+fn log_layer<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    match format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .boxed(),
+        // Colours only for a person at a terminal, never into a file or a log collector.
+        LogFormat::Text => fmt::layer()
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .boxed(),
+    }
 }
 
 /// The trace a request belongs to: its `traceparent`'s, continued (when spans are exported,
@@ -178,6 +188,11 @@ pub fn join_trace(span: &tracing::Span, traceparent: Option<(&str, &str, bool)>)
             return format!("{id:032x}");
         }
     }
+    trace_id(traceparent)
+}
+
+/// The trace id of a request that is not exported: its `traceparent`'s, else a new one.
+pub fn trace_id(traceparent: Option<(&str, &str, bool)>) -> String {
     match traceparent {
         Some((trace, _, _)) => trace.to_owned(),
         None => format!("{:032x}", rand::random::<u128>() | 1),
