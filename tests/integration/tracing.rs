@@ -56,14 +56,26 @@ async fn a_request_is_exported_as_a_tree_of_spans_under_its_callers_trace() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    // The batch goes out at the latest when the process stops.
+    // The batch exporter sends what has ended every few seconds: the request's own span ends
+    // last, so once it has come, the whole tree has.
+    let mut spans: Vec<Value> = Vec::new();
+    let came = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(span) = received.recv().await {
+            let last = span["traceId"] == trace && span["name"] == "POST";
+            spans.push(span);
+            if last {
+                return;
+            }
+        }
+    })
+    .await;
     binary.terminate();
     let (status, lines) = binary.exit().await;
     assert!(status.success(), "{status:?}");
-    let mut spans = Vec::new();
     while let Ok(span) = received.try_recv() {
         spans.push(span);
     }
+    assert!(came.is_ok(), "the request's span was exported within 60 s");
     let ours: Vec<&Value> = spans.iter().filter(|s| s["traceId"] == trace).collect();
     let named = |name: &str| -> Vec<&Value> {
         ours.iter().copied().filter(|s| s["name"] == name).collect()
