@@ -745,15 +745,16 @@ pub fn enhance() {
 
 /// The task page in step with the person's other tabs and devices: it listens for their
 /// changes (`GET /events`, server-sent events, while the page is visible) and shows the page
-/// again when one comes, or when the page is looked at again (the changes it did not hear
-/// while hidden, or when the server had no room for one more listener).
+/// again when one comes. It listens from when the page's tasks were read (`since`, the
+/// page's `data-live-since`; and each event's id, which the browser sends back when it
+/// connects again after a break), so the server tells it of a change it would otherwise
+/// have missed: while it was hidden, or before the stream opened. When the server will not
+/// let it listen (no room for one more listener), it shows the page again instead whenever
+/// the page is looked at.
 #[derive(Default)]
 struct Live {
     /// The open stream, while the page is visible.
     source: Option<web_sys::EventSource>,
-    /// Whether the stream had an error since it last opened (then its next opening may have
-    /// missed changes).
-    broken: bool,
     /// A showing of the page is under way; `again` asks for one more after it.
     refreshing: bool,
     again: bool,
@@ -780,7 +781,6 @@ fn start_live() {
     let on_visibility = Closure::<dyn Fn()>::new(|| {
         if document().visibility_state() == web_sys::VisibilityState::Visible {
             open_events();
-            refresh();
         } else if let Some(source) = LIVE.with(|live| live.borrow_mut().source.take()) {
             // Hidden: its connection goes back to the server (and to the browser's few per site).
             source.close();
@@ -806,7 +806,19 @@ fn open_events() {
     if open {
         return;
     }
-    let Ok(source) = web_sys::EventSource::new("/events") else {
+    let since = document()
+        .query_selector("[data-live-since]")
+        .ok()
+        .flatten()
+        .and_then(|page| page.get_attribute("data-live-since"));
+    let url = match since {
+        Some(since) => format!(
+            "/events?since={}",
+            String::from(js_sys::encode_uri_component(&since))
+        ),
+        None => "/events".to_owned(),
+    };
+    let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };
     let on_change = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
@@ -821,15 +833,28 @@ fn open_events() {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-live", "");
         }
-        // Back after a break (the network, the server's end of a stream): catch up.
-        if LIVE.with(|live| std::mem::take(&mut live.borrow_mut().broken)) {
-            refresh();
-        }
     });
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     on_open.forget();
     let on_error = Closure::<dyn Fn()>::new(|| {
-        LIVE.with(|live| live.borrow_mut().broken = true);
+        // A break the browser connects again after (it says where it was: the last event's
+        // id) needs nothing here. A stream the server refused (signed out, no room for one
+        // more) is not tried again until the page is looked at again, and the page is shown
+        // again instead, so it has what it did not hear.
+        let refused = LIVE.with(|live| {
+            let mut live = live.borrow_mut();
+            let closed = live
+                .source
+                .as_ref()
+                .is_some_and(|source| source.ready_state() == web_sys::EventSource::CLOSED);
+            if closed {
+                live.source = None;
+            }
+            closed
+        });
+        if refused {
+            refresh();
+        }
     });
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();

@@ -40,3 +40,28 @@ test('two browsers of one person see each other\u2019s changes live', async ({ b
   await edit.press('Escape');
   await expect(phone.getByRole('checkbox', { name: 'Seen on the phone', exact: true })).toHaveCount(0);
 });
+
+test('a change made after the page was shown but before it listens still shows', async ({ browser }) => {
+  const email = uniqueEmail('late');
+  const laptop = await (await browser.newContext()).newPage();
+  const phone = await (await browser.newContext()).newPage();
+  await signUp(laptop, 'Lat Late', email);
+  await signIn(phone, email);
+  // The phone's page is shown again, and its stream is held back on the way to the server.
+  let asked!: () => void;
+  const streamAsked = new Promise<void>((resolve) => (asked = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await phone.route('**/events*', async (route) => {
+    asked();
+    await released;
+    await route.continue();
+  });
+  await phone.reload();
+  await expect(phone.getByText('No tasks yet')).toBeVisible();
+  await streamAsked;
+  // Meanwhile, on the laptop: a change the phone's page was shown without.
+  await addTask(laptop, 'Made before it listened');
+  release();
+  await expect(phone.getByRole('checkbox', { name: 'Made before it listened', exact: true })).toBeVisible();
+});

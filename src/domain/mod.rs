@@ -24,12 +24,12 @@ pub use error::{AppError, ErrorBody};
 pub use message::Message;
 pub use password::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use provider::{NamedProvider, PendingLink, Provider, ProviderSignInError};
-pub use rank::{is_rank, rank_after, rank_between, FIRST_RANK};
+pub use rank::{is_rank, rank_after, rank_between, spaced_rank, FIRST_RANK, RANK_LONGEST};
 pub use redirect::{safe_next, DEFAULT_AFTER_SIGN_IN, PROTECTED_PAGES};
 pub use timestamp::Timestamp;
 pub use todo::{
     page_limit, parse_page_cursor, parse_page_limit, parse_page_ref, parse_task_ref, parse_todo_id,
-    search_text, short_task_id, DeletedTasks, PageCursor, TaskRow, Todo, TodoFilter, TodoId,
+    search_text, short_task_id, DeletedTasks, Found, PageCursor, TaskRow, Todo, TodoFilter, TodoId,
     TodoNotes, TodoPage, TodoSearch, TodoSort, TodoTitle, NOTES_MAX_CHARS, SEARCH_MAX_CHARS,
     TITLE_MAX_CHARS, TODO_PAGE_MAX, TODO_PAGE_SIZE,
 };

@@ -79,6 +79,28 @@ pub fn rank_between(low: Option<&str>, high: Option<&str>) -> String {
     String::from_utf8(rank).unwrap_or_else(|_| FIRST_RANK.to_owned())
 }
 
+/// Ranks longer than this are not kept: the person's tasks get new, short ones
+/// ([`spaced_rank`]). Moves into one gap lengthen ranks by a digit every five moves or so,
+/// so this comes after some 120 of them, and keeps every rank the server writes well within
+/// what a client may send ([`is_rank`]).
+pub const RANK_LONGEST: usize = 32;
+
+/// The rank of the task at `index` (from 0) when a person's ranks are written anew: eight
+/// digits, from just after [`FIRST_RANK`], each `36³` after the one before, so that about
+/// fifteen moves into any gap fit before a rank grows past eight digits.
+pub fn spaced_rank(index: usize) -> String {
+    const STEP: u128 = 36 * 36 * 36;
+    // `FIRST_RANK` as a number: 1 in the first of eight digits.
+    let mut value = 36u128.pow(7) + (index as u128 + 1) * STEP;
+    let mut digits = Vec::with_capacity(8);
+    while value > 0 || digits.len() < 8 {
+        digits.push(DIGITS[(value % 36) as usize]);
+        value /= 36;
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_else(|_| FIRST_RANK.to_owned())
+}
+
 /// Checks a rank a client sent: 1 to 64 of the digits above.
 pub fn is_rank(text: &str) -> bool {
     (1..=64).contains(&text.len())
@@ -129,6 +151,22 @@ mod tests {
             high = mid;
         }
         assert!(high.len() < 220, "{} digits", high.len());
+    }
+
+    #[test]
+    fn ranks_written_anew_are_short_in_order_and_leave_room_between() {
+        assert_eq!(spaced_rank(0), "10001000");
+        assert_eq!(spaced_rank(1), "10002000");
+        let ranks: Vec<String> = (0..100_000).map(spaced_rank).collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]));
+        assert!(ranks.iter().all(|r| r.len() == 8 && is_rank(r)));
+        assert!(FIRST_RANK < ranks[0].as_str());
+        // Fifteen moves into one gap and still eight digits.
+        let mut high = ranks[1].clone();
+        for _ in 0..15 {
+            high = rank_between(Some(&ranks[0]), Some(&high));
+        }
+        assert!(high.len() <= 8, "{high}");
     }
 
     proptest! {

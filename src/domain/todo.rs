@@ -287,6 +287,21 @@ pub struct TodoPage<T = Todo> {
     pub open: u32,
     /// Every task, in the whole list.
     pub total: u32,
+    /// With a search: how many tasks it finds, and how many of those are not done (what
+    /// "Mark all done" and "Clear completed" act on then).
+    #[serde(default)]
+    pub found: Option<Found>,
+    /// When the page's tasks were read, as live updates stamp it (`crate::server::live`): the
+    /// page listens from then on, so a change made before it listens is not missed.
+    #[serde(default)]
+    pub live_since: Option<String>,
+}
+
+/// The tasks a search finds: how many, and how many of those are not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Found {
+    pub open: u32,
+    pub total: u32,
 }
 
 /// Tasks a delete took away that can still be put back ("Undo"): how many, and the title of
@@ -304,6 +319,8 @@ impl<T> Default for TodoPage<T> {
             next: None,
             open: 0,
             total: 0,
+            found: None,
+            live_since: None,
         }
     }
 }

@@ -9,6 +9,13 @@
 //! changed it, so that tab, which shows the change already, skips it): the page then asks for
 //! itself again, through the same checks as any request.
 //!
+//! A page that starts listening some time after it was rendered would not hear a change made
+//! in between; nor would a stream the browser opens again after a break. So the page carries
+//! when its tasks were read (a [`Stamp`]: `since`, and each event's `id`, which the browser
+//! sends back as `Last-Event-ID` when it reconnects), this instance remembers when it last
+//! heard of each person's change, and a stream whose stamp is older than that begins with a
+//! change ([`Live::missed`]).
+//!
 //! A person may hold a few listeners at once ([`TaskSettings::live_per_user`]); one more is
 //! refused (429), and that page falls back to asking again when it is looked at.
 //!
@@ -17,12 +24,15 @@
 use std::{
     collections::HashMap,
     convert::Infallible,
-    sync::{Arc, Mutex},
-    time::Duration,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{
         sse::{Event, KeepAlive, Sse},
@@ -54,7 +64,57 @@ struct Inner {
     instance: String,
     per_user: usize,
     users: Mutex<HashMap<String, Listeners>>,
+    /// When this instance last heard of a change of each person's tasks (microseconds since
+    /// the epoch, its clock), kept for [`REMEMBERED`].
+    recent: Mutex<HashMap<String, i64>>,
+    /// Changes before this time (microseconds) may have gone unheard: this instance was not
+    /// yet running, or not yet listening to the others.
+    deaf_until: AtomicI64,
     closing: watch::Sender<bool>,
+}
+
+/// How long this instance remembers a person's last change: a stamp older than that is
+/// answered with a change.
+const REMEMBERED: i64 = 10 * 60 * 1_000_000;
+
+/// How far the clocks of two instances may differ (microseconds): a stamp made by another
+/// instance is compared with that much to spare.
+const CLOCK_SKEW: i64 = 1_000_000;
+
+/// When a page's tasks were read, or its stream's last event was sent: the instance that
+/// says so and the time by its clock (`<instance>.<microseconds>`: fine enough that a change
+/// and a page read one after the other are never at the same moment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    instance: String,
+    at: i64,
+}
+
+impl Stamp {
+    /// A stamp as the page or the browser sends it back, or `None` when it is not one.
+    pub fn parse(text: &str) -> Option<Stamp> {
+        let (instance, at) = text.split_once('.')?;
+        let valid = !instance.is_empty()
+            && instance.len() <= 32
+            && instance.bytes().all(|b| b.is_ascii_alphanumeric());
+        Some(Stamp {
+            instance: valid.then(|| instance.to_owned())?,
+            at: at.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.instance, self.at)
+    }
+}
+
+/// Now, in microseconds since the epoch.
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 struct Listeners {
@@ -94,8 +154,53 @@ impl Live {
             instance: uuid::Uuid::new_v4().simple().to_string(),
             per_user,
             users: Mutex::new(HashMap::new()),
+            recent: Mutex::new(HashMap::new()),
+            deaf_until: AtomicI64::new(now_us()),
             closing: watch::channel(false).0,
         }))
+    }
+
+    /// Now, as this instance stamps it: what a page shows was read after this.
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            instance: self.0.instance.clone(),
+            at: now_us(),
+        }
+    }
+
+    /// Whether `user`'s tasks may have changed after `since` (then a page read at `since` is
+    /// behind): this instance heard of a change after it (or at the same moment), or cannot
+    /// tell (it was not listening then, or has forgotten).
+    pub fn missed(&self, user: &UserId, since: &Stamp) -> bool {
+        // Another instance's clock: a change heard a little before its stamp may be after it.
+        let spare = if since.instance == self.0.instance {
+            0
+        } else {
+            CLOCK_SKEW
+        };
+        // The earliest moment, by this instance's clock, that `since` may be.
+        let since = since.at.saturating_sub(spare);
+        if since <= self.0.deaf_until.load(Ordering::Relaxed) || since < now_us() - REMEMBERED {
+            return true;
+        }
+        let Ok(recent) = self.0.recent.lock() else {
+            return true;
+        };
+        recent
+            .get(user.as_str())
+            .is_some_and(|&changed| changed >= since)
+    }
+
+    /// Remembers that `user`'s tasks changed now (and forgets what is too old to matter, now
+    /// and then).
+    fn remember(&self, user: &str) {
+        let now = now_us();
+        if let Ok(mut recent) = self.0.recent.lock() {
+            if recent.len() >= 10_000 {
+                recent.retain(|_, changed| *changed >= now - REMEMBERED);
+            }
+            recent.insert(user.to_owned(), now);
+        }
     }
 
     /// A new listener for `user`, unless they hold as many as they may.
@@ -128,6 +233,7 @@ impl Live {
 
     /// Tells `user`'s listeners here that their tasks changed (by the tab `tab`).
     fn tell(&self, user: &str, change: Change) {
+        self.remember(user);
         if let Ok(users) = self.0.users.lock() {
             if let Some(listeners) = users.get(user) {
                 let _ = listeners.sender.send(change);
@@ -135,8 +241,10 @@ impl Live {
         }
     }
 
-    /// Tells every listener here that anything may have changed.
+    /// Tells every listener here that anything may have changed, and the ones to come that
+    /// anything may have changed until now.
     fn tell_everyone(&self) {
+        self.0.deaf_until.store(now_us(), Ordering::Relaxed);
         if let Ok(users) = self.0.users.lock() {
             for listeners in users.values() {
                 let _ = listeners.sender.send(None);
@@ -203,19 +311,24 @@ impl Live {
                 connected = connect(url).await;
                 continue;
             };
+            // Listening from now on: whatever was said before may have been missed.
+            self.tell_everyone();
             loop {
                 match listener.try_recv().await {
                     Ok(Some(notification)) => self.heard(notification.payload()),
-                    // The connection was lost (the next call makes it again): whatever was
-                    // said meanwhile was missed.
-                    Ok(None) => self.tell_everyone(),
+                    // The connection was lost. (`try_recv` would connect again on its next
+                    // call, without saying when it listens again: a new connection does.)
+                    Ok(None) => {
+                        tracing::warn!("lost the connection that hears other instances' changes");
+                        break;
+                    }
                     Err(err) => {
                         tracing::warn!(error = %err, "lost the connection that hears other instances' changes");
-                        self.tell_everyone();
                         break;
                     }
                 }
             }
+            connected = connect(url).await;
         }
     }
 
@@ -268,10 +381,25 @@ pub fn tab_of(headers: &HeaderMap) -> Option<&str> {
 /// How often a quiet stream says it is still there (proxies close idle connections).
 const KEEP_ALIVE: Duration = Duration::from_secs(20);
 
+/// Where a stream picks up (`GET /events?since=`): the stamp of when the page's tasks were
+/// read.
+#[derive(Debug, serde::Deserialize)]
+pub struct Since {
+    since: Option<String>,
+}
+
 /// `GET /events`: the signed-in person's changes as server-sent events, `tasks` with the tab
-/// that made the change as its data (`*` when anything may have changed). 401 signed out; 429
-/// when they listen in too many places already.
-pub async fn events(State(state): State<AppState>, auth: Option<Extension<Auth>>) -> Response {
+/// that made the change as its data (`*` when anything may have changed), each with the
+/// stamp of when it was sent as its id. A stream that picks up from a stamp (`Last-Event-ID`,
+/// which the browser sends when it connects again, or else `?since=`) begins with a `tasks`
+/// event when a change may have come after it, and with a `live` event otherwise. 401 signed
+/// out; 429 when they listen in too many places already.
+pub async fn events(
+    State(state): State<AppState>,
+    auth: Option<Extension<Auth>>,
+    headers: HeaderMap,
+    Query(query): Query<Since>,
+) -> Response {
     let Some(user) = auth.as_ref().and_then(|Extension(auth)| auth.user()) else {
         return AppError::Unauthorized.into_response();
     };
@@ -283,7 +411,23 @@ pub async fn events(State(state): State<AppState>, auth: Option<Extension<Auth>>
         )
             .into_response();
     };
-    let stream = changes(listening, state.live.closing());
+    // Asked once listening, so a change made meanwhile is either missed here or heard.
+    let since = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .or(query.since.as_deref())
+        .filter(|since| !since.is_empty());
+    let first = since.map(|since| {
+        let event = match Stamp::parse(since) {
+            Some(since) if !state.live.missed(&user.id, &since) => {
+                Event::default().event("live").data("listening")
+            }
+            // A stamp that is not one: anything may have changed.
+            _ => Event::default().event("tasks").data("*"),
+        };
+        Ok(event.id(state.live.stamp().to_string()))
+    });
+    let stream = futures::stream::iter(first).chain(changes(listening, state.live.clone()));
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response()
@@ -294,10 +438,8 @@ pub async fn events(State(state): State<AppState>, auth: Option<Extension<Auth>>
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
 
 /// The events of `listening`, until shutdown or the end of its lifetime.
-fn changes(
-    listening: Listening,
-    closing: watch::Receiver<bool>,
-) -> impl Stream<Item = Result<Event, Infallible>> {
+fn changes(listening: Listening, live: Live) -> impl Stream<Item = Result<Event, Infallible>> {
+    let closing = live.closing();
     let stopped = async move {
         let mut closing = closing;
         tokio::select! {
@@ -305,18 +447,102 @@ fn changes(
             () = tokio::time::sleep(STREAM_LIFETIME) => {}
         }
     };
-    futures::stream::unfold(listening, |mut listening| async move {
-        let change = match listening.changes.recv().await {
-            Ok(change) => change,
-            // Fell behind: more happened than it kept, so anything may have changed.
-            Err(broadcast::error::RecvError::Lagged(_)) => None,
-            Err(broadcast::error::RecvError::Closed) => return None,
-        };
-        let data = match &change {
-            Some(tab) if !tab.is_empty() => tab.to_string(),
-            _ => "*".to_owned(),
-        };
-        Some((Ok(Event::default().event("tasks").data(data)), listening))
+    futures::stream::unfold(listening, move |mut listening| {
+        let live = live.clone();
+        async move {
+            let change = match listening.changes.recv().await {
+                Ok(change) => change,
+                // Fell behind: more happened than it kept, so anything may have changed.
+                Err(broadcast::error::RecvError::Lagged(_)) => None,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            let data = match &change {
+                Some(tab) if !tab.is_empty() => tab.to_string(),
+                _ => "*".to_owned(),
+            };
+            let event = Event::default()
+                .event("tasks")
+                .data(data)
+                .id(live.stamp().to_string());
+            Some((Ok(event), listening))
+        }
     })
     .take_until(Box::pin(stopped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada() -> UserId {
+        UserId::from_verified("ada".to_owned())
+    }
+
+    fn at(live: &Live, instance: &str, at: i64) -> bool {
+        let since = Stamp {
+            instance: instance.to_owned(),
+            at,
+        };
+        live.missed(&ada(), &since)
+    }
+
+    #[test]
+    fn a_stamp_is_behind_a_change_heard_after_it_and_the_clocks_of_others_get_a_margin() {
+        let live = Live::new(10);
+        let me = live.0.instance.clone();
+        let read = live.0.deaf_until.load(Ordering::Relaxed) + 1;
+        assert!(!at(&live, &me, read), "nothing heard since");
+        live.tell("bob", Some(Arc::from("")));
+        assert!(!at(&live, &me, read), "Bob's change is not Ada's");
+        live.tell("ada", Some(Arc::from("")));
+        let changed = live.0.recent.lock().unwrap()["ada"];
+        assert!(at(&live, &me, changed - 1));
+        assert!(at(&live, &me, changed), "the same moment may be either");
+        // Read after the change, by this instance's clock: not behind.
+        assert!(!at(&live, &me, changed + 1));
+        // By another instance's clock, a stamp a little after the change may be before it.
+        assert!(at(&live, "other", changed + CLOCK_SKEW / 2));
+        assert!(!at(&live, "other", changed + CLOCK_SKEW + 1));
+    }
+
+    #[test]
+    fn what_this_instance_did_not_hear_or_has_forgotten_is_behind() {
+        let live = Live::new(10);
+        let me = live.0.instance.clone();
+        let started = live.0.deaf_until.load(Ordering::Relaxed);
+        assert!(
+            at(&live, &me, started - 1),
+            "read before this instance started"
+        );
+        assert!(!at(&live, &me, started + 1));
+        assert!(
+            at(&live, &me, now_us() - REMEMBERED - 1),
+            "too long ago to tell"
+        );
+        // The connection to the other instances was lost and is back: what was read before
+        // may have missed what they said meanwhile.
+        live.tell_everyone();
+        let back = live.0.deaf_until.load(Ordering::Relaxed);
+        assert!(back >= started);
+        assert!(at(&live, &me, back));
+        assert!(!at(&live, &me, back + 1));
+    }
+
+    #[test]
+    fn a_stamp_is_read_back_as_written_and_anything_else_is_none() {
+        let live = Live::new(10);
+        let stamp = live.stamp();
+        assert_eq!(Stamp::parse(&stamp.to_string()), Some(stamp));
+        for bad in [
+            "",
+            "nonsense",
+            ".12",
+            "abc.",
+            "abc.x",
+            "a b.12",
+            &format!("{}.1", "a".repeat(33)),
+        ] {
+            assert_eq!(Stamp::parse(bad), None, "{bad}");
+        }
+    }
 }

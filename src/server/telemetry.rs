@@ -1,8 +1,8 @@
 //! Logging: `tracing` to stdout as text or JSON, filtered by `RUST_LOG`; and, when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the spans exported over OTLP/HTTP (JSON) by
 //! `tracing-opentelemetry` and `opentelemetry-otlp`: each request, the server function it
-//! calls, the statements it runs outside a transaction and each transaction, password
-//! hashing, and calls to identity providers.
+//! calls, each transaction and each statement (inside its transaction's span when it is in
+//! one), password hashing, and calls to identity providers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

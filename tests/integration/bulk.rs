@@ -53,6 +53,69 @@ async fn mark_all_done_then_clear_completed_after_its_question() {
 }
 
 #[tokio::test]
+async fn with_a_search_mark_all_done_and_clear_completed_act_on_what_it_finds() {
+    let app = TestApp::spawn().await;
+    let ada = app.signed_up_client(ADA).await;
+    for title in [
+        "Call the BANK",
+        "Bank statement",
+        "Buy milk",
+        "Walk the dog",
+    ] {
+        ada.added(title).await;
+    }
+    let page = ada.get("/todos?q=bank").await.text().await.unwrap();
+    assert!(page.contains(">Mark all done</button>"));
+
+    // Only what the search finds is done; the rest of the list is as it was.
+    let res = ada.post_form("complete_all", &[("q", "bank")]).await;
+    assert_eq!(location(&res).as_deref(), Some("/todos?q=bank"));
+    let after = ada.todo_page().await;
+    assert_eq!((after.open, after.total), (2, 4));
+    let done: Vec<&str> = after
+        .todos
+        .iter()
+        .filter(|t| t.completed)
+        .map(|t| t.title.as_str())
+        .collect();
+    assert_eq!(done, ["Call the BANK", "Bank statement"]);
+    // Nothing it finds is left to do, though the list has two tasks to do.
+    let page = ada.get("/todos?q=bank").await.text().await.unwrap();
+    assert!(!page.contains("Mark all done"), "{page}");
+    assert!(ada
+        .get("/todos")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(">Mark all done</button>"));
+
+    // "Buy milk" is done too, but a search for "bank" clears only what it finds, and says so.
+    let milk = after.todos[2].id.clone();
+    ada.complete_todo(&milk).await;
+    let asked = ada.get("/todos?q=bank&clear=1").await.text().await.unwrap();
+    assert!(
+        asked.contains("Delete the 2 completed tasks that match \u{201c}bank\u{201d}?"),
+        "{asked}"
+    );
+    assert!(asked.contains(">Delete 2 tasks</button>"));
+    let res = ada
+        .post_form_from("/todos?q=bank&clear=1", "clear_completed", &[("q", "bank")])
+        .await;
+    assert!(location(&res)
+        .unwrap_or_default()
+        .starts_with("/todos?q=bank&undo="));
+    let after = ada.todo_page().await;
+    let titles: Vec<&str> = after.todos.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["Buy milk", "Walk the dog"]);
+    assert_eq!((after.open, after.total), (1, 2));
+    // A search that is not one is refused, and changes nothing.
+    let res = ada.rpc("complete_all", &[("q", "a\u{0}b")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(ada.todo_page().await.open, 1);
+}
+
+#[tokio::test]
 async fn the_api_completes_or_deletes_many_tasks_in_one_transaction() {
     let app = TestApp::spawn().await;
     let ada = app.signed_up_client(ADA).await;

@@ -16,11 +16,26 @@ struct Events {
     buffer: String,
 }
 
+/// An event as a stream sent it: its name, its data and its id.
+struct Sent {
+    event: String,
+    data: String,
+    id: Option<String>,
+}
+
 impl Events {
     async fn open(browser: &TestClient) -> Events {
-        let res = browser
-            .http
-            .get(browser.url("/events"))
+        Events::open_at(browser, "/events", None).await
+    }
+
+    /// A stream opened at `path` (`/events?since=`), with the `Last-Event-ID` a browser sends
+    /// when it connects again.
+    async fn open_at(browser: &TestClient, path: &str, last_event_id: Option<&str>) -> Events {
+        let mut req = browser.http.get(browser.url(path));
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id);
+        }
+        let res = req
             .header(header::ACCEPT, "text/event-stream")
             // As a browser asks: a compressed stream would sit in the encoder's buffer.
             .header(header::ACCEPT_ENCODING, "br, gzip")
@@ -41,21 +56,33 @@ impl Events {
         }
     }
 
-    /// The next event's data (keep-alive comments skipped); fails after a few seconds of
-    /// nothing, well past the two seconds a change may take to show.
+    /// The next `tasks` event's data.
     async fn next(&mut self) -> String {
+        let sent = self.next_sent().await;
+        assert_eq!(sent.event, "tasks", "{}", sent.data);
+        sent.data
+    }
+
+    /// The next event (keep-alive comments skipped); fails after a few seconds of nothing,
+    /// well past the two seconds a change may take to show.
+    async fn next_sent(&mut self) -> Sent {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let event: String = self.buffer.drain(..end + 2).collect();
                 if event.starts_with(':') {
                     continue;
                 }
-                assert!(event.contains("event: tasks\n"), "{event:?}");
-                let data = event
-                    .lines()
-                    .find_map(|line| line.strip_prefix("data: "))
-                    .expect("data");
-                return data.to_owned();
+                let field = |name: &str| {
+                    event
+                        .lines()
+                        .find_map(|line| line.strip_prefix(name))
+                        .map(str::to_owned)
+                };
+                return Sent {
+                    event: field("event: ").expect("a name"),
+                    data: field("data: ").expect("data"),
+                    id: field("id: "),
+                };
             }
             let chunk = tokio::time::timeout(Duration::from_secs(5), self.res.chunk())
                 .await
@@ -120,6 +147,70 @@ async fn every_open_page_of_the_person_hears_their_changes_and_only_theirs() {
     // A tab id that is not one is read as none.
     add_from_tab(&ada, "not a tab!", "Odd").await;
     assert_eq!(first.next().await, "*");
+}
+
+/// The stamp of when the task page's tasks were read, as the page carries it.
+async fn page_stamp(browser: &TestClient) -> String {
+    let html = browser.get("/todos").await.text().await.unwrap();
+    let (_, rest) = html.split_once("data-live-since=\"").expect("a stamp");
+    rest.split('"').next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_page_that_listens_late_hears_what_changed_after_it_was_read() {
+    let app = TestApp::spawn().await;
+    let ada = app.signed_up_client(ADA).await;
+    let bob = app.signed_up_client("bob@example.com").await;
+    ada.added("First").await;
+    let since = page_stamp(&ada).await;
+    let late = format!("/events?since={since}");
+
+    // Nothing changed since the page was read (Bob's change is not Ada's): the stream says
+    // it listens.
+    bob.added("Bob's").await;
+    let hello = Events::open_at(&ada, &late, None).await.next_sent().await;
+    assert_eq!(
+        (hello.event.as_str(), hello.data.as_str()),
+        ("live", "listening")
+    );
+
+    // A change from another tab before this page listens: its stream begins with it.
+    ada.added("Second").await;
+    let first = Events::open_at(&ada, &late, None).await.next_sent().await;
+    assert_eq!((first.event.as_str(), first.data.as_str()), ("tasks", "*"));
+
+    // Connecting again, the browser says the last event it had (`Last-Event-ID`), which
+    // counts over the page's stamp: nothing since that one...
+    let id = first.id.expect("each event has an id");
+    let again = Events::open_at(&ada, &late, Some(&id))
+        .await
+        .next_sent()
+        .await;
+    assert_eq!(again.event, "live", "nothing changed after the last event");
+    // ...then a change made while it was away.
+    ada.added("While away").await;
+    let mut back = Events::open_at(&ada, "/events", Some(&id)).await;
+    assert_eq!(back.next().await, "*");
+    // Its events go on, each with an id of its own.
+    add_from_tab(&ada, "tab3", "Next").await;
+    let next = back.next_sent().await;
+    assert_eq!(next.data, "tab3");
+    assert!(next.id.is_some_and(|next| next != id));
+
+    // A stamp that is not one, or too old to tell: anything may have changed.
+    let instance = since.split('.').next().unwrap_or_default();
+    for stale in ["nonsense", "abc.12", &format!("{instance}.0")] {
+        let path = format!("/events?since={stale}");
+        assert_eq!(
+            Events::open_at(&ada, &path, None).await.next().await,
+            "*",
+            "{stale}"
+        );
+    }
+    // Without a stamp (an older page), no first event: the next is the next change.
+    let mut plain = Events::open(&ada).await;
+    ada.added("Last").await;
+    assert_eq!(plain.next().await, "*");
 }
 
 #[tokio::test]

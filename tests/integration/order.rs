@@ -349,3 +349,46 @@ async fn a_task_dragged_next_to_another_goes_there_and_nowhere_else() {
         "the refusal shows: {page}"
     );
 }
+
+#[tokio::test]
+async fn ranks_that_grow_long_are_written_anew_and_the_order_stays() {
+    let app = TestApp::spawn().await;
+    let ada = app.signed_up_client(ADA).await;
+    let mut ids = Vec::new();
+    for title in ["Alpha", "Bravo", "Charlie", "Delta"] {
+        ids.push(short_task_id(&ada.added(title).await));
+    }
+    let api = ApiClient::new(&app);
+    let token = api.tokens(ADA).await.access_token;
+    let positions = || async {
+        every_page(&api, &token, "/api/v1/todos")
+            .await
+            .iter()
+            .map(|t| t["position"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let longest = |positions: &[String]| positions.iter().map(String::len).max().unwrap_or(0);
+    // Alpha and Bravo take turns just above Charlie: each drop halves the same gap, where
+    // ranks grow (a digit every few drops).
+    let mut grew = 0;
+    let mut renumbered = false;
+    for round in 0..300 {
+        let id = &ids[round % 2];
+        let res = ada
+            .rpc(
+                "place_todo",
+                &[("id", id.as_str()), ("before", ids[2].as_str())],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let now = longest(&positions().await);
+        assert!(now <= seamless::domain::RANK_LONGEST + 1, "{now} digits");
+        renumbered |= now < grew;
+        grew = now;
+    }
+    assert!(renumbered, "written anew at least once");
+    // 300 drops: Bravo went last, so it is just above Charlie, with Alpha above it.
+    assert_eq!(ada.titles().await, ["Alpha", "Bravo", "Charlie", "Delta"]);
+    let positions = positions().await;
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+}

@@ -145,11 +145,6 @@ async fn a_request_is_exported_as_a_tree_of_spans_under_its_callers_trace() {
                 .map(str::to_owned)
         })
         .collect();
-    let in_transactions = database
-        .iter()
-        .filter(|span| span["name"] == "db transaction")
-        .flat_map(|span| span["events"].as_array().cloned().unwrap_or_default())
-        .count();
     assert!(
         statements
             .iter()
@@ -157,9 +152,32 @@ async fn a_request_is_exported_as_a_tree_of_spans_under_its_callers_trace() {
         "the new user's insert among the statements: {statements:#?}\n{}",
         serde_json::to_string_pretty(&database).unwrap()
     );
+    // Inside a transaction, each statement is a span of its own, a child of the
+    // transaction's, with its SQL.
+    let transactions = named("db transaction");
+    let in_transaction: Vec<&Value> = named("db query")
+        .into_iter()
+        .filter(|query| {
+            transactions
+                .iter()
+                .any(|t| t["spanId"] == query["parentSpanId"])
+        })
+        .collect();
     assert!(
-        in_transactions > 0,
+        !in_transaction.is_empty(),
         "statements inside a transaction: {all}"
+    );
+    assert!(
+        in_transaction.iter().all(|query| {
+            query["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|event| event["attributes"].as_array().cloned().unwrap_or_default())
+                .any(|attribute| attribute["key"] == "db.statement")
+        }),
+        "each with its statement: {}",
+        serde_json::to_string_pretty(&in_transaction).unwrap()
     );
     // And the log lines of that request name the same trace.
     let logged = lines

@@ -34,7 +34,15 @@ pub(super) fn TodoBoard(
         next,
         total,
         open: page_open,
+        found,
+        live_since,
     } = page;
+    // What "Mark all done" and "Clear completed" act on: the whole list, or what a search
+    // finds.
+    let (open_acted, done_acted) = match found {
+        Some(found) => (found.open, found.total - found.open),
+        None => (page_open, total - page_open),
+    };
     // The edited task's version, for the rename form: saving it changes that version only.
     let version = view
         .editing
@@ -61,7 +69,7 @@ pub(super) fn TodoBoard(
     let narrowed = view.filter() != TodoFilter::All || !view.q.is_empty();
     let uses_complete = todos.iter().any(|t| !t.completed);
     let uses_reopen = todos.iter().any(|t| t.completed);
-    let clear = view! { <ClearCompleted view=view.clone() done=total - page_open /> };
+    let clear = view! { <ClearCompleted view=view.clone() done=done_acted /> };
     let list = if todos.is_empty() && total == 0 {
         view! {
             <p class="empty">
@@ -131,7 +139,7 @@ pub(super) fn TodoBoard(
         .into_any()
     };
     view! {
-        <section class="card todos">
+        <section class="card todos" data-live-since=live_since>
             <header class="todos__header">
                 <h1>"Your tasks"</h1>
                 // Its id keeps it across a swap (`crate::enhance`), so a change is announced.
@@ -156,7 +164,7 @@ pub(super) fn TodoBoard(
             </form>
             <FormError error />
             {deleted.map(|deleted| view! { <UndoDelete view=view.clone() deleted /> })}
-            <ListFilters view=view.clone() open=page_open total />
+            <ListFilters view=view.clone() open=page_open total open_acted />
             // The shared forms the tasks' buttons submit (see `COMPLETE_FORM`), each where a task
             // on the page uses it.
             {uses_complete
@@ -370,9 +378,9 @@ pub(super) fn ListPages(view: ListView, next: Option<String>) -> impl IntoView {
 /// The list's filters ("All", "Active", "Completed", each with its count, the one shown
 /// marked current) and "Search tasks": links and a GET form, so the view is in the address
 /// (it survives a reload, works without JavaScript and can be bookmarked); and, while some
-/// task is not done, "Mark all done".
+/// task is not done (`open_acted`: of those a search finds, with one), "Mark all done".
 #[component]
-pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoView {
+pub(super) fn ListFilters(view: ListView, open: u32, total: u32, open_acted: u32) -> impl IntoView {
     let shown = view.filter();
     let links = [
         (TodoFilter::All, "All", total),
@@ -418,7 +426,7 @@ pub(super) fn ListFilters(view: ListView, open: u32, total: u32) -> impl IntoVie
                     <input id="q" type="text" name="q" value=q aria-label="Search tasks" />
                     <button>"Search"</button>
                 </form>
-                {(open > 0)
+                {(open_acted > 0)
                     .then(|| {
                         view! {
                             <form action=CompleteAllTodos::PATH method="post">
@@ -452,16 +460,20 @@ fn relative(url: String) -> String {
     }
 }
 
-/// Under the list, while some task is done: "Clear completed", which asks once, with the
-/// count, before it deletes (`?clear=1`: a page of its own without JavaScript, in place with
-/// it).
+/// Under the list, while some task is done (of those a search finds, with one: `done`):
+/// "Clear completed", which asks once, with the count, before it deletes (`?clear=1`: a page
+/// of its own without JavaScript, in place with it).
 #[component]
 pub(super) fn ClearCompleted(view: ListView, done: u32) -> impl IntoView {
     let clear = (done > 0).then(|| {
         if view.clearing {
+            let found = match view.q.is_empty() {
+                true => String::new(),
+                false => format!(" that match \u{201c}{}\u{201d}", view.q),
+            };
             let what = match done {
-                1 => "Delete the completed task?".to_owned(),
-                n => format!("Delete the {n} completed tasks?"),
+                1 => format!("Delete the completed task{found}?"),
+                n => format!("Delete the {n} completed tasks{found}?"),
             };
             let cancel = view.url(1);
             view! {

@@ -43,7 +43,11 @@ pub async fn list_todos(
         search: search.as_ref(),
         sort: crate::domain::TodoSort::parse(sort.as_deref())?,
     };
-    todos::board(&state.db, &user.id, after.as_ref(), limit, query).await
+    // Before the tasks are read: a change after it may not be on the page.
+    let since = state.live.stamp();
+    let mut page = todos::board(&state.db, &user.id, after.as_ref(), limit, query).await?;
+    page.live_since = Some(since.to_string());
+    Ok(page)
 }
 
 #[server(prefix = "/rpc", endpoint = "add_todo")]
@@ -270,24 +274,29 @@ fn list_url(after: Option<&str>, shown: u32, lens: &Lens) -> String {
     }
 }
 
-/// "Mark all done": every task not done yet is done (how many, in the answer). A plain form
-/// post goes back to the list as it was (`filter`, `q`, `sort`).
+/// "Mark all done": every task not done yet is done, or with a search (`q`) every one it
+/// finds (how many, in the answer). A plain form post goes back to the list as it was
+/// (`filter`, `q`, `sort`).
 #[server(prefix = "/rpc", endpoint = "complete_all")]
 pub async fn complete_all_todos(
     filter: Option<String>,
     q: Option<String>,
     sort: Option<String>,
 ) -> Result<u64, AppError> {
-    let done = ssr::whole_list(crate::server::db::todos::complete_all).await?;
+    let search = crate::domain::TodoSearch::parse(q.as_deref())?;
+    let done = ssr::whole_list(async |tx, user| {
+        crate::server::db::todos::complete_all(tx, user, search.as_ref()).await
+    })
+    .await?;
     if crate::server::context::is_plain_form() {
         leptos_axum::redirect(&back_url(None, None, filter, q, sort));
     }
     Ok(done)
 }
 
-/// "Clear completed", confirmed: deletes every done task (how many, in the answer), kept a
-/// while to be restored, then goes back to the list as it was (`filter`, `q`, `sort`), without
-/// the question and with "Undo".
+/// "Clear completed", confirmed: deletes every done task, or with a search (`q`) every done
+/// one it finds (how many, in the answer), kept a while to be restored, then goes back to the
+/// list as it was (`filter`, `q`, `sort`), without the question and with "Undo".
 #[server(prefix = "/rpc", endpoint = "clear_completed")]
 pub async fn clear_completed_todos(
     filter: Option<String>,
@@ -295,10 +304,12 @@ pub async fn clear_completed_todos(
     sort: Option<String>,
 ) -> Result<u64, AppError> {
     use crate::server::db::{new_id, todos};
+    let search = crate::domain::TodoSearch::parse(q.as_deref())?;
     let batch = new_id();
-    let gone =
-        ssr::whole_list(async |tx, user| todos::clear_completed(tx, user, Some(&batch)).await)
-            .await?;
+    let gone = ssr::whole_list(async |tx, user| {
+        todos::clear_completed(tx, user, search.as_ref(), Some(&batch)).await
+    })
+    .await?;
     let back = back_url(None, None, filter, q, sort);
     ssr::after_delete(&back, (gone > 0).then_some(&batch));
     Ok(gone)
@@ -430,7 +441,7 @@ mod ssr {
     /// tasks changed).
     pub(super) async fn whole_list(
         work: impl AsyncFnOnce(
-            &mut sqlx::AnyConnection,
+            &mut crate::server::db::Tx,
             &crate::domain::UserId,
         ) -> Result<u64, AppError>,
     ) -> Result<u64, AppError> {

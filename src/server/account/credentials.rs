@@ -238,7 +238,7 @@ pub async fn change_password(
     let hash = state.hasher.hash(&password).await?;
     let keep = stored_id(state, session);
     let mut tx = state.db.begin().await?;
-    let version = users::set_password_hash(&mut *tx, &user.id, &hash).await?;
+    let version = users::set_password_hash(&mut tx, &user.id, &hash).await?;
     credentials::end_sign_ins(&mut tx, &user.id, keep.as_deref()).await?;
     tx.commit().await?;
     browser_session::keep_credential_version(session, version).await?;

@@ -108,7 +108,7 @@ pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> 
         .ok_or(Refusal::App(AppError::Internal))?;
     let mut tx = db.begin().await?;
     let user = users::insert(
-        &mut *tx,
+        &mut tx,
         NewUser {
             email: &email,
             name: &name,
@@ -118,7 +118,7 @@ pub async fn resolve(db: &Db, identity: &Identity) -> Result<Resolved, Refusal> 
     )
     .await?;
     identities::link(
-        &mut *tx,
+        &mut tx,
         &identity.provider,
         &identity.subject,
         &user.id,
@@ -194,7 +194,7 @@ pub async fn link_with_password(
     let mut tx = db.begin().await?;
     let (_, first) = credentials::prove_email(&mut tx, &user.id, &user.email, None).await?;
     identities::link(
-        &mut *tx,
+        &mut tx,
         &waiting.provider,
         &waiting.subject,
         &user.id,

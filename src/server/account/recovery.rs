@@ -78,7 +78,7 @@ pub async fn verify_email(
     let invalid = || AppError::invalid("token", Message::VerificationLinkInvalid);
     let mut tx = state.db.begin().await?;
     let redeemed = one_time_tokens::redeem(
-        &mut *tx,
+        &mut tx,
         Purpose::VerifyEmail,
         &state.keys.one_time.hash_token(token.as_bytes()),
     )
@@ -242,11 +242,11 @@ pub async fn reset_password(
     let hash = state.hasher.hash(&password).await?;
 
     let mut tx = state.db.begin().await?;
-    let redeemed = one_time_tokens::redeem(&mut *tx, Purpose::ResetPassword, &token_hash)
+    let redeemed = one_time_tokens::redeem(&mut tx, Purpose::ResetPassword, &token_hash)
         .await?
         .filter(|r| r.user_id == user.id)
         .ok_or_else(invalid)?;
-    user.credential_version = users::set_password_hash(&mut *tx, &user.id, &hash).await?;
+    user.credential_version = users::set_password_hash(&mut tx, &user.id, &hash).await?;
     let ended = credentials::end_sign_ins(&mut tx, &user.id, None).await?;
     let proven = redeemed.email.unwrap_or_else(|| user.email.clone());
     let (_, first) = credentials::prove_email(&mut tx, &user.id, &proven, None).await?;

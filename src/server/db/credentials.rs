@@ -4,7 +4,6 @@
 //! racing it sees the old state or the new one, never half of each.
 
 use crate::domain::AuditEvent;
-use sqlx::AnyConnection;
 
 use super::{audit, identities, now, refresh, sessions, users, Db};
 use crate::domain::{AppError, Provider, UserId};
@@ -19,7 +18,7 @@ pub struct Ended {
 /// Ends every browser session of the user (except the one whose stored id is `keep`), every
 /// API sign-in, and every sign-in waiting for its second factor.
 pub async fn end_sign_ins(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     keep: Option<&str>,
 ) -> Result<Ended, AppError> {
@@ -45,7 +44,7 @@ pub struct FirstProof {
 /// registered the address before its owner may hold one) and removes the provider links made
 /// before it. Returns the proof and, for a first one, what it undid.
 pub async fn prove_email(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     email: &str,
     keep: Option<&str>,

@@ -94,7 +94,7 @@ where
 /// email: links made while the address was unproven may be a squatter's). Returns the
 /// providers that were unlinked.
 pub async fn unlink_all_before(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     before: &Timestamp,
 ) -> Result<Vec<Provider>, AppError> {

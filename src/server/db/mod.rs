@@ -24,6 +24,7 @@ pub mod refresh;
 pub mod second_factor;
 pub mod sessions;
 pub mod todos;
+mod tx;
 pub mod users;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub use self::{
     error::is_unique_violation,
     migrations::migrator,
     pooler::{query, query_as, query_scalar, Pool},
+    tx::Tx,
 };
 use crate::domain::{AppError, Timestamp};
 
@@ -69,8 +71,8 @@ impl Db {
 
     /// Starts a transaction on the write pool. A transaction must do all its work through
     /// itself: on SQLite, waiting for the write pool while holding it would wait forever.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        self.write.begin().await
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx::new(self.write.begin().await?, self.backend.system()))
     }
 
     /// Runs `work` in one transaction on the write pool: committed if it succeeds, rolled back
@@ -78,7 +80,7 @@ impl Db {
     /// or a connection, so a change of several steps is passed one of these.
     pub async fn transaction<T>(
         &self,
-        work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<T, AppError>,
+        work: impl AsyncFnOnce(&mut Tx) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let span = crate::export_span!(
             "db transaction",

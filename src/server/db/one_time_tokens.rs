@@ -27,7 +27,7 @@ impl Purpose {
 /// Stores a new token (its keyed hash) and retires the user's earlier unused tokens for the same
 /// purpose: only the newest link works. Pass a transaction ([`super::Db::transaction`]).
 pub async fn issue(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut super::Tx,
     purpose: Purpose,
     user_id: &UserId,
     token_hash: &str,

@@ -17,7 +17,8 @@
 //! The same executor counts the statements and transactions waiting for a connection (the
 //! `db_pool_waiting` metric: sqlx does not tell), so it asks the pool for each connection
 //! itself, and makes a span of each statement run outside a transaction when spans are
-//! exported (`OTEL_EXPORTER_OTLP_ENDPOINT`; see `telemetry`).
+//! exported (`OTEL_EXPORTER_OTLP_ENDPOINT`; see `telemetry`). Statements in a transaction get
+//! theirs from [`super::Tx`].
 //!
 //! That costs two more round trips per statement outside a transaction (`BEGIN`, `COMMIT`)
 //! and a parse each time. Statements in a transaction only pay the parse. The mode is a

@@ -57,7 +57,7 @@ pub async fn create_family(
     .bind(new.user_agent)
     .bind(new.ip)
     .bind(new.credential_version)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await
     ?;
     insert_token(&mut tx, token_hash, &family_id, &now).await?;
@@ -67,7 +67,7 @@ pub async fn create_family(
 
 /// Stores a family's new, unused token.
 async fn insert_token(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut super::Tx,
     token_hash: &str,
     family_id: &str,
     now: &Timestamp,
@@ -76,7 +76,7 @@ async fn insert_token(
         .bind(token_hash)
         .bind(family_id)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         ?;
     Ok(())
@@ -103,7 +103,7 @@ pub async fn rotate(
          where t.token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut tx)
     .await?;
     let Some(row) = row else {
         return Ok(Redeemed::Invalid);
@@ -124,7 +124,7 @@ pub async fn rotate(
     )
     .bind(token_hash)
     .bind(&now)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?
     .rows_affected()
         == 1;
@@ -139,7 +139,7 @@ pub async fn rotate(
                 "select token_hash from refresh_tokens where family_id = $1 and used_at is null",
             )
             .bind(&family_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
             if let Some(current) = current {
                 tx.commit().await?;
@@ -155,7 +155,7 @@ pub async fn rotate(
         )
         .bind(&family_id)
         .bind(&now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await?;
         return Ok(Redeemed::Reused);
@@ -164,7 +164,7 @@ pub async fn rotate(
     super::query("update refresh_families set last_used_at = $2 where id = $1")
         .bind(&family_id)
         .bind(&now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(Redeemed::Fresh { family_id, user_id })

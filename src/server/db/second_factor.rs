@@ -64,7 +64,7 @@ pub async fn begin_totp(db: &Db, user_id: &UserId, sealed_secret: &str) -> Resul
 /// Turns the app being set up on, its first code having been for `step`. False when there is
 /// none being set up (another tab turned it on, or it was cancelled).
 pub async fn enable_totp(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     step: u64,
 ) -> Result<bool, AppError> {
@@ -95,10 +95,7 @@ pub async fn accept_step(db: &Db, user_id: &UserId, step: u64) -> Result<bool, A
 }
 
 /// Removes the user's app and recovery codes (two-factor authentication off).
-pub async fn remove_all(
-    conn: &mut sqlx::AnyConnection,
-    user_id: &UserId,
-) -> Result<bool, AppError> {
+pub async fn remove_all(conn: &mut super::Tx, user_id: &UserId) -> Result<bool, AppError> {
     let done = super::query("delete from totp_credentials where user_id = $1")
         .bind(user_id.as_str())
         .execute(&mut *conn)
@@ -112,7 +109,7 @@ pub async fn remove_all(
 
 /// Replaces the user's recovery codes with these (keyed hashes).
 pub async fn replace_recovery_codes(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     hashes: &[String],
 ) -> Result<(), AppError> {

@@ -1,7 +1,7 @@
 //! Queries on `todos`. Every one takes the owner's id and filters on it: a task that is not
 //! yours is indistinguishable from one that does not exist.
 
-use sqlx::{any::AnyRow, AnyConnection, Row};
+use sqlx::{any::AnyRow, Row};
 
 use std::time::Duration;
 
@@ -9,9 +9,9 @@ use time::OffsetDateTime;
 
 use super::{new_id, now, timestamp, Db};
 use crate::domain::{
-    rank_after, rank_between, search_text, AppError, DeletedTasks, DueDate, Message, PageCursor,
-    TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch, TodoSort, TodoTitle,
-    UserId, FIRST_RANK,
+    rank_after, rank_between, search_text, spaced_rank, AppError, DeletedTasks, DueDate, Found,
+    Message, PageCursor, TaskRow, Todo, TodoFilter, TodoId, TodoNotes, TodoPage, TodoSearch,
+    TodoSort, TodoTitle, UserId, FIRST_RANK, RANK_LONGEST,
 };
 
 fn from_row(row: &AnyRow) -> Result<Todo, sqlx::Error> {
@@ -250,7 +250,7 @@ pub async fn board(
     query: ListQuery<'_>,
 ) -> Result<TodoPage<TaskRow>, AppError> {
     let pattern = query.pattern();
-    let (rows_sql, binds) = page_rows(
+    let (rows_sql, mut binds) = page_rows(
         "id, title, completed_at, description, version, due_on, position",
         fetched(limit),
         &query,
@@ -258,19 +258,33 @@ pub async fn board(
         after,
         &pattern,
     );
+    // With a search, what it finds is counted too (a row of its own, marked in the title's
+    // column): a pass over the person's tasks, which the search makes anyway.
+    let found = match query.search {
+        Some(_) => {
+            binds.push(&pattern);
+            format!(
+                " union all \
+                 select count(*), count(completed_at), null, 'found', null, null, null, null \
+                 from todos where user_id = $1 and search_text like ${} escape '\\'",
+                binds.len()
+            )
+        }
+        None => String::new(),
+    };
     let sql = format!(
         "select total, done, null, null, null, null, null, null from todo_counts \
          where user_id = $1 \
          union all \
          select version, null, id, title, completed_at, description, due_on, position \
-         from ({rows_sql}) p"
+         from ({rows_sql}) p{found}"
     );
-    let (total, done, rows) = db
+    let (counts, found, rows) = db
         .fold_rows(
             &sql,
             &binds,
-            || (0, 0, Vec::with_capacity(limit as usize + 1)),
-            |(total, done, rows), row| {
+            || ((0, 0), None, Vec::with_capacity(limit as usize + 1)),
+            |(counts, found, rows), row| {
                 match row.opt_str(2)? {
                     Some(id) => rows.push(TaskRow {
                         id: id.to_owned(),
@@ -281,17 +295,32 @@ pub async fn board(
                         completed: row.opt_str(4)?.is_some(),
                         version: row.int(0)?,
                     }),
+                    // What the search finds.
+                    None if row.opt_str(3)?.is_some() => {
+                        *found = Some((row.int(0)?, row.int(1)?));
+                    }
                     // The counts (none: the person has never had a task).
-                    None => (*total, *done) = (row.int(0)?, row.int(1)?),
+                    None => *counts = (row.int(0)?, row.int(1)?),
                 }
                 Ok(())
             },
         )
         .await?;
     let mut page = paged(rows, limit, &query);
-    page.total = u32::try_from(total).unwrap_or(u32::MAX);
-    page.open = u32::try_from(total - done).unwrap_or(u32::MAX);
+    (page.open, page.total) = open_and_total(counts);
+    page.found = found.map(|counts| {
+        let (open, total) = open_and_total(counts);
+        Found { open, total }
+    });
     Ok(page)
+}
+
+/// Tasks not done and every task, from every task and the done ones (as counted).
+fn open_and_total((total, done): (i64, i64)) -> (u32, u32) {
+    (
+        u32::try_from(total - done).unwrap_or(u32::MAX),
+        u32::try_from(total).unwrap_or(u32::MAX),
+    )
 }
 
 /// How many rows a page asks for: one more than it shows tells whether another page follows.
@@ -328,6 +357,8 @@ fn paged(mut rows: Vec<TaskRow>, limit: u32, query: &ListQuery<'_>) -> TodoPage<
         next,
         open: 0,
         total: 0,
+        found: None,
+        live_since: None,
     }
 }
 
@@ -348,7 +379,7 @@ pub async fn get(db: &Db, user_id: &UserId, id: &TodoId) -> Result<Todo, AppErro
 /// PostgreSQL the counts' row stays locked until the commit), so requests at once cannot go
 /// past the limit together, and a refused one leaves nothing behind.
 pub async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     title: &TodoTitle,
     description: Option<&TodoNotes>,
@@ -416,7 +447,7 @@ pub struct Change<'a> {
 /// Changes a task as `change` says. Pass a transaction ([`Db::transaction`]): the state and
 /// the counts change together.
 pub async fn update(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     id: &TodoId,
     change: Change<'_>,
@@ -492,7 +523,7 @@ pub enum Direction {
 /// first task moving up, or the last moving down, stays. Pass a transaction
 /// ([`Db::transaction`]).
 pub async fn move_one(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     id: &TodoId,
     direction: Direction,
@@ -535,7 +566,7 @@ pub enum Place<'a> {
 /// its new rank lies between that task's and the one on its other side, so it writes the
 /// moved task only. The other task must be the person's too (else not found).
 pub async fn place(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     id: &TodoId,
     place: Place<'_>,
@@ -572,9 +603,10 @@ pub async fn place(
     set_rank(conn, user_id, id, &rank).await
 }
 
-/// Gives the task its new place in the person's order (a move: one version on).
+/// Gives the task its new place in the person's order (a move: one version on); when that
+/// rank is longer than ranks are kept ([`RANK_LONGEST`]), writes the person's ranks anew.
 async fn set_rank(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     id: &TodoId,
     rank: &str,
@@ -589,6 +621,31 @@ async fn set_rank(
     .bind(now())
     .execute(&mut *conn)
     .await?;
+    if rank.len() > RANK_LONGEST {
+        renumber(conn, user_id).await?;
+    }
+    Ok(())
+}
+
+/// Writes the person's ranks anew, short and evenly spaced ([`spaced_rank`]), in the order
+/// they are in. Rare (after a hundred or so moves into one gap), and one statement per task.
+/// A rank is where the list puts a task, not something a person edits, so versions stay as
+/// they are: an edit form opened before is not refused as stale for it.
+async fn renumber(conn: &mut super::Tx, user_id: &UserId) -> Result<(), AppError> {
+    let ids: Vec<String> =
+        super::query_scalar("select id from todos where user_id = $1 order by position, id")
+            .bind(user_id.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    for (index, id) in ids.iter().enumerate() {
+        super::query("update todos set position = $3 where id = $1 and user_id = $2")
+            .bind(id)
+            .bind(user_id.as_str())
+            .bind(spaced_rank(index))
+            .execute(&mut *conn)
+            .await?;
+    }
+    tracing::debug!(tasks = ids.len(), "ranks written anew");
     Ok(())
 }
 
@@ -597,7 +654,7 @@ async fn set_rank(
 /// applies to); not found when the person has no such task. On SQLite writes are one at a
 /// time anyway.
 async fn locked(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     id: &TodoId,
 ) -> Result<(i64, String), AppError> {
@@ -617,7 +674,7 @@ async fn locked(
 /// ([`AppError::Stale`]; not found when there is no such task), under the row's lock
 /// ([`locked`]).
 async fn check_version(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     id: &TodoId,
     expected: &[i64],
@@ -632,7 +689,7 @@ async fn check_version(
 }
 
 /// Writes what a search finds `todo` by ([`search_text`]).
-async fn set_search_text(conn: &mut AnyConnection, todo: &Todo) -> Result<(), sqlx::Error> {
+async fn set_search_text(conn: &mut super::Tx, todo: &Todo) -> Result<(), sqlx::Error> {
     super::query("update todos set search_text = $2 where id = $1")
         .bind(&todo.id)
         .bind(search_text(&todo.title, todo.description.as_deref()))
@@ -669,7 +726,7 @@ pub async fn fill_search_text(db: &Db) -> Result<u64, sqlx::Error> {
 /// [`Change::expected`]); with `keep`, kept for a while to be restored ([`restore`]) as the
 /// batch `keep` (a new id, [`super::new_id`]). Pass a transaction ([`Db::transaction`]).
 pub async fn delete(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     id: &TodoId,
     expected: Option<&[i64]>,
@@ -746,7 +803,7 @@ pub async fn kept(
 /// transaction ([`Db::transaction`]): the kept rows are taken as they are restored, so two
 /// restores at once bring them back once.
 pub async fn restore(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     batch: &str,
     max: u32,
@@ -807,7 +864,7 @@ pub async fn restore(
 /// `rank` if none of the person's tasks has it, else a rank between it and the next one taken:
 /// a restored task goes back to its place, or just after the task that has taken it.
 async fn free_rank(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     rank: String,
 ) -> Result<String, AppError> {
@@ -839,16 +896,23 @@ pub async fn purge_kept(db: &Db) -> Result<u64, AppError> {
     Ok(done.rows_affected())
 }
 
-/// "Mark all done": every task of the person not done yet is done now. Returns how many.
-/// Pass a transaction ([`Db::transaction`]).
-pub async fn complete_all(conn: &mut AnyConnection, user_id: &UserId) -> Result<u64, AppError> {
+/// "Mark all done": every task of the person not done yet is done now, or, with a search,
+/// every one it finds (what the list shows). Returns how many.
+pub async fn complete_all(
+    conn: &mut super::Tx,
+    user_id: &UserId,
+    search: Option<&TodoSearch>,
+) -> Result<u64, AppError> {
     let now = now();
-    let done = super::query(
+    let pattern = search.map(TodoSearch::like_pattern);
+    let done = super::query(sqlx::AssertSqlSafe(format!(
         "update todos set completed_at = $2, updated_at = $2, version = version + 1 \
-         where user_id = $1 and completed_at is null",
-    )
+         where user_id = $1 and completed_at is null{}",
+        found_by(pattern.as_deref(), 3)
+    )))
     .bind(user_id.as_str())
     .bind(&now)
+    .bind(pattern)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -856,26 +920,44 @@ pub async fn complete_all(conn: &mut AnyConnection, user_id: &UserId) -> Result<
     Ok(done)
 }
 
-/// "Clear completed": deletes every done task of the person (with `keep`, kept to be restored,
-/// as [`delete`] does). Returns how many. Pass a transaction ([`Db::transaction`]).
+/// The condition that narrows a statement on `todos` to the tasks a search finds (its `like`
+/// pattern bound as `$at`), or none without a search. (The pattern is bound either way: a
+/// null that nothing reads when there is no search.)
+fn found_by(pattern: Option<&str>, at: usize) -> String {
+    match pattern {
+        Some(_) => format!(" and search_text like ${at} escape '\\'"),
+        None => format!(" and ${at} is null"),
+    }
+}
+
+/// "Clear completed": deletes every done task of the person, or, with a search, every done
+/// one it finds (with `keep`, kept to be restored, as [`delete`] does). Returns how many.
+/// Pass a transaction ([`Db::transaction`]).
 pub async fn clear_completed(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
+    search: Option<&TodoSearch>,
     keep: Option<&str>,
 ) -> Result<u64, AppError> {
-    const DONE: &str = "user_id = $1 and completed_at is not null";
+    let pattern = search.map(TodoSearch::like_pattern);
+    let done = format!(
+        "user_id = $1 and completed_at is not null{}",
+        found_by(pattern.as_deref(), 2)
+    );
     if let Some(batch) = keep {
-        super::query(sqlx::AssertSqlSafe(keep_sql(DONE, 2)))
+        super::query(sqlx::AssertSqlSafe(keep_sql(&done, 3)))
             .bind(user_id.as_str())
+            .bind(pattern.as_deref())
             .bind(batch)
             .bind(timestamp(OffsetDateTime::now_utc() + UNDO_WINDOW))
             .execute(&mut *conn)
             .await?;
     }
     let gone = super::query(sqlx::AssertSqlSafe(format!(
-        "delete from todos where {DONE}"
+        "delete from todos where {done}"
     )))
     .bind(user_id.as_str())
+    .bind(pattern.as_deref())
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -896,7 +978,7 @@ pub enum Bulk {
 /// kept to be restored with `keep`, as [`delete`] does. Pass a transaction
 /// ([`Db::transaction`]).
 pub async fn bulk(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     ids: &[TodoId],
     action: Bulk,
@@ -971,7 +1053,7 @@ fn count(n: u64) -> i64 {
 /// Adds to the person's counts (`todo_counts`), in the transaction that changed their tasks.
 /// Returns their tasks' new total.
 async fn recount(
-    conn: &mut AnyConnection,
+    conn: &mut super::Tx,
     user_id: &UserId,
     total: i64,
     done: i64,

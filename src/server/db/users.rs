@@ -208,7 +208,7 @@ pub enum Proof {
 /// Marks the user's email verified, if it is still `email` (the address the proof was for).
 /// The first proof also moves the credential version on.
 pub async fn prove_email(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut super::Tx,
     id: &UserId,
     email: &str,
 ) -> Result<Proof, AppError> {
@@ -244,7 +244,7 @@ pub async fn prove_email(
 /// nothing new: a row lock on PostgreSQL, the write lock on SQLite), so changes that check a
 /// user's ways to sign in and then act on them take turns. Whether the user has a password;
 /// `None` when the user is gone.
-pub async fn lock(conn: &mut sqlx::AnyConnection, id: &UserId) -> Result<Option<bool>, AppError> {
+pub async fn lock(conn: &mut super::Tx, id: &UserId) -> Result<Option<bool>, AppError> {
     let row = super::query(
         "update users set updated_at = updated_at where id = $1 returning password_hash",
     )
