@@ -117,6 +117,28 @@ test('mark all done, then clear completed after saying yes once', async ({ page 
   await expect(page).toHaveURL(/\/todos$/);
 });
 
+test('on a searched list, mark all done and clear completed act on what the search finds', async ({ page }) => {
+  await signUp(page, 'Sam Search', uniqueEmail('bulk-search'));
+  for (const title of ['Call the bank', 'Bank statement', 'Buy milk']) {
+    await addTask(page, title);
+  }
+  await hydrated(page);
+  await page.getByRole('textbox', { name: 'Search tasks' }).fill('bank');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/\/todos\?q=bank$/);
+  await page.getByRole('button', { name: 'Mark all done' }).click();
+  await expect(page.getByRole('button', { name: 'Mark all done' })).toHaveCount(0);
+  await expect(page.locator('#count')).toHaveText('1 left');
+
+  await page.getByRole('button', { name: 'Clear completed' }).click();
+  await expect(page.getByText('Delete the 2 completed tasks that match \u201cbank\u201d?')).toBeVisible();
+  await page.getByRole('button', { name: 'Delete 2 tasks' }).click();
+  await expect(page.getByText('No task matches \u201cbank\u201d.')).toBeVisible();
+  await page.getByRole('link', { name: 'Show all tasks' }).click();
+  await expect(page.getByRole('list', { name: 'Tasks' }).getByRole('checkbox')).toHaveText(['Buy milk']);
+  await expect(page.getByRole('checkbox', { name: 'Buy milk', exact: true })).not.toBeChecked();
+});
+
 /** The task titles in the list, top to bottom. */
 async function order(page: import('@playwright/test').Page): Promise<string[]> {
   return page.getByRole('list', { name: 'Tasks' }).getByRole('checkbox').allTextContents();

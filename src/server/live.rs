@@ -66,7 +66,7 @@ struct Inner {
     users: Mutex<HashMap<String, Listeners>>,
     /// When this instance last heard of a change of each person's tasks (microseconds since
     /// the epoch, its clock), kept for [`REMEMBERED`].
-    recent: Mutex<HashMap<String, i64>>,
+    recent: Mutex<Recent>,
     /// Changes before this time (microseconds) may have gone unheard: this instance was not
     /// yet running, or not yet listening to the others.
     deaf_until: AtomicI64,
@@ -122,6 +122,14 @@ struct Listeners {
     count: usize,
 }
 
+/// When each person's last change was heard, and how many people it may hold before what is
+/// too old to matter is forgotten (twice as many as are left then, so forgetting costs a pass
+/// over the map now and then, not with every change).
+struct Recent {
+    changed: HashMap<String, i64>,
+    forget_at: usize,
+}
+
 /// One more listener than a person may hold.
 #[derive(Debug)]
 pub struct TooMany;
@@ -154,7 +162,10 @@ impl Live {
             instance: uuid::Uuid::new_v4().simple().to_string(),
             per_user,
             users: Mutex::new(HashMap::new()),
-            recent: Mutex::new(HashMap::new()),
+            recent: Mutex::new(Recent {
+                changed: HashMap::new(),
+                forget_at: 1024,
+            }),
             deaf_until: AtomicI64::new(now_us()),
             closing: watch::channel(false).0,
         }))
@@ -187,6 +198,7 @@ impl Live {
             return true;
         };
         recent
+            .changed
             .get(user.as_str())
             .is_some_and(|&changed| changed >= since)
     }
@@ -196,10 +208,13 @@ impl Live {
     fn remember(&self, user: &str) {
         let now = now_us();
         if let Ok(mut recent) = self.0.recent.lock() {
-            if recent.len() >= 10_000 {
-                recent.retain(|_, changed| *changed >= now - REMEMBERED);
+            if recent.changed.len() >= recent.forget_at {
+                recent
+                    .changed
+                    .retain(|_, changed| *changed >= now - REMEMBERED);
+                recent.forget_at = (recent.changed.len() * 2).max(1024);
             }
-            recent.insert(user.to_owned(), now);
+            recent.changed.insert(user.to_owned(), now);
         }
     }
 
@@ -495,7 +510,7 @@ mod tests {
         live.tell("bob", Some(Arc::from("")));
         assert!(!at(&live, &me, read), "Bob's change is not Ada's");
         live.tell("ada", Some(Arc::from("")));
-        let changed = live.0.recent.lock().unwrap()["ada"];
+        let changed = live.0.recent.lock().unwrap().changed["ada"];
         assert!(at(&live, &me, changed - 1));
         assert!(at(&live, &me, changed), "the same moment may be either");
         // Read after the change, by this instance's clock: not behind.
@@ -526,6 +541,22 @@ mod tests {
         assert!(back >= started);
         assert!(at(&live, &me, back));
         assert!(!at(&live, &me, back + 1));
+    }
+
+    #[test]
+    fn what_is_too_old_to_matter_is_forgotten_now_and_then() {
+        let live = Live::new(10);
+        for n in 0..1024 {
+            live.remember(&format!("user{n}"));
+        }
+        // Made old, as if ten minutes had passed.
+        for changed in live.0.recent.lock().unwrap().changed.values_mut() {
+            *changed -= REMEMBERED + 1;
+        }
+        live.remember("ada");
+        let recent = live.0.recent.lock().unwrap();
+        assert_eq!(recent.changed.len(), 1, "only Ada's is left");
+        assert_eq!(recent.forget_at, 1024);
     }
 
     #[test]
