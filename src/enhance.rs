@@ -45,6 +45,32 @@ fn shown() -> String {
     }
 }
 
+thread_local! {
+    /// The address bar's path and query as last seen (the fragment aside), to tell a step
+    /// through the history that only changes the fragment.
+    static ADDRESS: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The address bar's path and query.
+fn address() -> String {
+    let location = window().location();
+    format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    )
+}
+
+/// Remembers `url` as the address; whether it differs from the one before.
+fn remember_address(url: String) -> bool {
+    ADDRESS.with(|address| {
+        let mut address = address.borrow_mut();
+        let changed = *address != url;
+        *address = url;
+        changed
+    })
+}
+
 /// Where a post that went through shows the page again: [`shown`] without the passing states
 /// `edit` (after a rename the list shows no form), `clear` (the question before "Clear
 /// completed"), `undo` (a delete's "Undo", once it is done) and `select` (selecting tasks,
@@ -607,6 +633,7 @@ async fn post(form: HtmlFormElement, submitter: Option<Element>) -> Result<(), J
             window()
                 .history()?
                 .push_state_with_url(&JsValue::NULL, "", Some(&url))?;
+            remember_address(address());
         }
         return Ok(());
     }
@@ -682,13 +709,15 @@ pub fn enhance() {
         }
     });
     // Back and forward through addresses a search put into the history: that page again.
+    // A step that changes only the fragment (a server function's redirect to this page and a
+    // place on it, `/account#two-factor-title`, or Back from there) is the same page: showing
+    // it again would throw away what was typed since.
+    remember_address(address());
     let on_history = Closure::<dyn Fn(web_sys::Event)>::new(|_| {
-        let location = window().location();
-        let url = format!(
-            "{}{}",
-            location.pathname().unwrap_or_default(),
-            location.search().unwrap_or_default()
-        );
+        let url = address();
+        if !remember_address(url.clone()) {
+            return;
+        }
         spawn_local(async move {
             if swap(&url, Keep::Nothing).await.is_err() {
                 let _ = window().location().reload();

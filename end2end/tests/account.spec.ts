@@ -106,3 +106,27 @@ test('providers can be linked from the account page only once the email is verif
   await expect(methods.getByRole('link', { name: 'Link GitHub' })).toBeVisible();
   await expect(methods.getByRole('button', { name: 'Resend', exact: true })).toHaveCount(0);
 });
+
+test('a step through the history that only changes the fragment keeps the page and what was typed', async ({ page }) => {
+  await signUp(page, 'Hugo Hash', uniqueEmail('hash'));
+  await page.goto('/account');
+  await hydrated(page);
+  // The page's own fetches of itself (a swap), as opposed to the browser's navigations.
+  const swaps: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/account' && !request.isNavigationRequest()) {
+      swaps.push(request.url());
+    }
+  });
+  const name = page.getByRole('textbox', { name: 'Name' });
+  await name.fill('Typed meanwhile');
+  // As after "Set up authenticator app" (a redirect to /account#two-factor-title), then Back.
+  await page.evaluate(() => {
+    location.hash = 'two-factor-title';
+  });
+  await page.goBack();
+  // A round trip after both steps: a swap they started would have been asked for by now.
+  await page.evaluate(() => fetch('/healthz').then((res) => res.status));
+  expect(swaps).toEqual([]);
+  await expect(name).toHaveValue('Typed meanwhile');
+});
