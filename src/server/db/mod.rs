@@ -77,7 +77,7 @@ impl Db {
 
     /// Runs `work` in one transaction on the write pool: committed if it succeeds, rolled back
     /// (nothing of it kept) if it fails. Every query function that writes takes an executor
-    /// or a connection, so a change of several steps is passed one of these.
+    /// or a [`Tx`], so a change of several steps is passed this one.
     pub async fn transaction<T>(
         &self,
         work: impl AsyncFnOnce(&mut Tx) -> Result<T, AppError>,
