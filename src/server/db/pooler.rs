@@ -113,6 +113,12 @@ impl Pool {
     }
 }
 
+/// A statement's span (`db query` on the database `system`), when spans are exported: the
+/// same for a statement outside a transaction (here) and inside one ([`super::Tx`]).
+pub(super) fn statement_span(system: &'static str) -> tracing::Span {
+    crate::export_span!("db query", otel.kind = "client", db.system = system)
+}
+
 /// A connection of `pool`, counted in `waiting` until it comes (or the wait is given up).
 async fn connection(
     pool: &AnyPool,
@@ -153,7 +159,7 @@ impl<'p> Executor<'p> for &'_ Pool {
         // counted while it is awaited; in a transaction behind the pooler; in a span when
         // exported.
         let (pool, pinned, waiting) = (self.pool.clone(), self.pinned, self.waiting.clone());
-        let span = crate::export_span!("db query", otel.kind = "client", db.system = self.system);
+        let span = statement_span(self.system);
         futures::stream::once(
             async move {
                 let results: Vec<_> = if pinned {
@@ -182,7 +188,7 @@ impl<'p> Executor<'p> for &'_ Pool {
         E: 'q + Execute<'q, Any>,
     {
         let (pool, pinned, waiting) = (self.pool.clone(), self.pinned, self.waiting.clone());
-        let span = crate::export_span!("db query", otel.kind = "client", db.system = self.system);
+        let span = statement_span(self.system);
         async move {
             if !pinned {
                 let mut conn = connection(&pool, &waiting).await?;

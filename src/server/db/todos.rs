@@ -128,12 +128,16 @@ fn narrowing<'b>(query: &ListQuery<'_>, pattern: &'b str, binds: &mut Vec<&'b st
     });
     if query.search.is_some() {
         binds.push(pattern);
-        sql.push_str(&format!(
-            " and search_text like ${} escape '\\'",
-            binds.len()
-        ));
+        sql.push_str(&searched(binds.len()));
     }
     sql
+}
+
+/// The condition that a task is one a search finds: its `like` pattern (bound as `$at`, made
+/// by [`TodoSearch::like_pattern`]) on `search_text`, which holds the lowercased title and
+/// notes.
+fn searched(at: usize) -> String {
+    format!(" and search_text like ${at} escape '\\'")
 }
 
 /// Which of the person's tasks a list shows, and in which order: all, or those of one state,
@@ -266,8 +270,8 @@ pub async fn board(
             format!(
                 " union all \
                  select count(*), count(completed_at), null, 'found', null, null, null, null \
-                 from todos where user_id = $1 and search_text like ${} escape '\\'",
-                binds.len()
+                 from todos where user_id = $1{}",
+                searched(binds.len())
             )
         }
         None => String::new(),
@@ -925,7 +929,7 @@ pub async fn complete_all(
 /// null that nothing reads when there is no search.)
 fn found_by(pattern: Option<&str>, at: usize) -> String {
     match pattern {
-        Some(_) => format!(" and search_text like ${at} escape '\\'"),
+        Some(_) => searched(at),
         None => format!(" and ${at} is null"),
     }
 }

@@ -43,7 +43,7 @@ impl Tx {
 
     /// A statement's span, when spans are exported.
     fn span(&self) -> Span {
-        crate::export_span!("db query", otel.kind = "client", db.system = self.system)
+        super::pooler::statement_span(self.system)
     }
 }
 
